@@ -1,0 +1,138 @@
+// The shapes that cross the boundary between the state machine and the Lambda handlers.
+// The state-machine builder, the handlers and the local runtime all import these.
+
+import { BreakerState, OverrideCommand, Transition } from "../breaker/breaker";
+
+/** Execution input of a breaker state machine (StartSyncExecution). */
+export interface ExecutionInput {
+  /** Passed to the target as its event. Must be a JSON object. */
+  request: Record<string, unknown>;
+}
+
+/** The attribute names the store writes and the state machine's Choice states read. */
+export const ATTR = {
+  key: "breaker",
+  state: "state",
+  gen: "gen",
+  ver: "ver",
+  openUntil: "openUntil",
+  openUntilIso: "openUntilIso",
+  recordSuccess: "recordSuccess",
+  expiresAt: "expiresAt",
+} as const;
+
+/**
+ * The state view the Choice states read: the DynamoDB GetItem result shape (AttributeValues).
+ * With the Redis store, get-status returns the same shape, so one Choice serves both stores.
+ */
+export interface StatusView {
+  Item?: {
+    state: { S: BreakerState };
+    gen: { N: string };
+    openUntilIso?: { S: string };
+    recordSuccess?: { BOOL: boolean };
+  };
+}
+
+/** get-status (Redis path). */
+export interface GetStatusEvent {
+  breaker: string;
+}
+export type GetStatusResult = StatusView;
+
+/** acquire-probe */
+export interface AcquireProbeEvent {
+  breaker: string;
+  /** A unique id for this probe (the state machine passes $$.Execution.Name). */
+  leaseId: string;
+}
+export interface AcquireProbeResult {
+  admitted: boolean;
+  gen: number;
+  state: BreakerState;
+  leaseId: string | null;
+  reason: string;
+}
+
+/** record-outcome */
+export interface RecordOutcomeEvent {
+  breaker: string;
+  /** The generation the caller saw when it was admitted (from the state read or the probe grant). */
+  gen: number | string;
+  /** Set when the call was a HALF_OPEN probe. */
+  leaseId?: string | null;
+  outcome: "success" | "failure";
+  /** The target's error name (failure only). */
+  error?: string;
+  cause?: string;
+  /** Call duration in ms; if absent and startedAt is given, the handler measures from startedAt. */
+  durationMs?: number;
+  /** ISO time the call started ($$.Execution.StartTime): used for slow-call detection. */
+  startedAt?: string;
+}
+export interface RecordOutcomeResult {
+  breaker: string;
+  /** How the outcome was taken: counted, ignored (client error), stale (older generation), tripped, closed, reopened... */
+  result: "counted" | "ignored" | "stale" | "tripped" | "closed" | "reopened" | "released" | "unchanged" | "store-error";
+  classified: "success" | "failure" | "slow" | "ignored";
+  state: BreakerState;
+  transition: Transition | null;
+}
+
+/** report-store-error: the state machine could not read the store directly. */
+export interface StoreErrorEvent {
+  breaker: string;
+  error: string;
+  cause?: string;
+}
+export interface StoreErrorResult {
+  /** onStoreError = allow -> true: call the target unrecorded. */
+  allow: boolean;
+}
+
+/** fallback (built-in); a user fallback Lambda receives the same event. */
+export type FallbackReason = "open" | "forced open" | "probe slots taken" | "bulkhead full" | "target failed" | "store error";
+export interface FallbackEvent {
+  breaker: string;
+  reason: FallbackReason;
+  state?: BreakerState;
+  error?: string;
+  cause?: string;
+  request?: unknown;
+}
+export interface FallbackResult {
+  fallback: true;
+  breaker: string;
+  state: BreakerState | "UNKNOWN";
+  reason: FallbackReason;
+  message: string;
+  error?: string;
+}
+
+/** health-probe (EventBridge Scheduler). */
+export interface HealthProbeEvent {
+  breaker?: string;
+}
+
+/** The state machine's output on success. */
+export interface ExecutionOutput {
+  breaker: string;
+  fallback: boolean;
+  response: unknown;
+}
+
+/** Manual override request (CLI and tests). */
+export interface OverrideRequest {
+  breaker: string;
+  command: OverrideCommand;
+  by: string;
+  reason?: string;
+}
+
+/** A malformed handler event. Changes no state. */
+export class InvalidEventError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InvalidEventError";
+  }
+}

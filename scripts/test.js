@@ -1,0 +1,22 @@
+// `npm test`: system programs, then the type check, then every mocha test (which prints "N passed, N failed").
+"use strict";
+const { spawnSync } = require("node:child_process");
+const path = require("node:path");
+const { ensure } = require("./system-deps");
+
+const root = path.resolve(__dirname, "..");
+ensure(["java", "redis-server", "chromium"]);
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { stdio: "inherit", cwd: root, env: { ...process.env, DDB_LOCAL_TELEMETRY: "0" } });
+  return r.status ?? 1;
+}
+
+const bin = (name) => path.join(root, "node_modules", ".bin", name);
+console.log("type check: tsc --noEmit");
+const tsc = run(bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]);
+if (tsc !== 0) {
+  console.log("\n0 passed, 1 failed");
+  process.exit(tsc);
+}
+process.exit(run(bin("mocha"), process.argv.slice(2)));
