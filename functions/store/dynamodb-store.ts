@@ -1,0 +1,278 @@
+// The DynamoDB StateStore: one item per breaker (hash key "breaker"), conditional writes for every change.
+// Counting is one UpdateItem under a generation check; transitions are PutItem compare-and-set on `ver`.
+// An OPEN item carries openUntilIso (for the Choice state) and the TTL attribute (epoch seconds); a
+// present-but-expired OPEN item simply reads as due for a probe, so nothing depends on TTL timing.
+
+import { ConditionalCheckFailedException, DynamoDBClient, DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { BreakerRecord, CountPlan, expiresAtSeconds, newRecord } from "../breaker/breaker";
+import { BreakerSettings } from "../breaker/settings";
+import { checkTtlAttribute, FIELD, isCounterField, readRecord, recordAttributes, storeError } from "./record-codec";
+import { StateStore, StoreError } from "./state-store";
+import { BREAKER_TABLE_KEY, TTL_ATTRIBUTE } from "./table-schema";
+
+export interface DynamoDbStoreConfig {
+  tableName: string;
+  /** The table's TTL attribute (epoch seconds). Default "expiresAt". */
+  ttlAttribute?: string;
+  /** DynamoDB Local or another endpoint; default: the region's endpoint. */
+  endpoint?: string;
+  region?: string;
+  credentials?: DynamoDBClientConfig["credentials"];
+  /** Per-request timeout (socket idle / response). Default 1000 ms. */
+  requestTimeoutMs?: number;
+  /** TCP connect timeout. Default min(requestTimeoutMs, 1000) ms. */
+  connectionTimeoutMs?: number;
+  /** SDK attempts per call (1 = no retry). Default 2. */
+  maxAttempts?: number;
+  /** Use this client instead of building one (the config's timeouts then do not apply). */
+  client?: DynamoDBDocumentClient;
+}
+
+export const DYNAMODB_DEFAULTS = { requestTimeoutMs: 1000, maxAttempts: 2 } as const;
+
+/** Bulkhead items live next to the breaker's item under this key suffix. */
+export const BULKHEAD_SUFFIX = "#bulkhead";
+const SLOTS = "slots";
+/** An idle bulkhead item is removed by TTL this long after its last lease expired. */
+const BULKHEAD_IDLE_SECONDS = 86_400;
+const BULKHEAD_ATTEMPTS = 32;
+
+type ClientConfig = Omit<DynamoDbStoreConfig, "tableName" | "ttlAttribute" | "client">;
+
+/** A DynamoDB client with bounded timeouts and attempts (never the SDK defaults). */
+export function dynamoDbBaseClient(config: ClientConfig): DynamoDBClient {
+  const requestTimeout = config.requestTimeoutMs ?? DYNAMODB_DEFAULTS.requestTimeoutMs;
+  return new DynamoDBClient({
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    ...(config.region ? { region: config.region } : {}),
+    ...(config.credentials ? { credentials: config.credentials } : {}),
+    maxAttempts: config.maxAttempts ?? DYNAMODB_DEFAULTS.maxAttempts,
+    requestHandler: { requestTimeout, connectionTimeout: config.connectionTimeoutMs ?? Math.min(requestTimeout, 1000) },
+  });
+}
+
+function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+/** A DocumentClient over dynamoDbBaseClient(config). */
+export function dynamoDbClient(config: ClientConfig): DynamoDBDocumentClient {
+  return documentClient(dynamoDbBaseClient(config));
+}
+
+function isConditionFailure(e: unknown): boolean {
+  return e instanceof ConditionalCheckFailedException || (e as { name?: string })?.name === "ConditionalCheckFailedException";
+}
+
+export class DynamoDbStore implements StateStore {
+  readonly kind = "dynamodb" as const;
+  readonly tableName: string;
+  readonly ttlAttribute: string;
+  private readonly doc: DynamoDBDocumentClient;
+  /** Destroyed on close() when this store built it. */
+  private readonly owned: DynamoDBClient | null;
+
+  constructor(config: DynamoDbStoreConfig) {
+    if (!config.tableName) throw new StoreError("DynamoDbStore: tableName is required");
+    this.tableName = config.tableName;
+    this.ttlAttribute = checkTtlAttribute(config.ttlAttribute ?? TTL_ATTRIBUTE);
+    if (config.client) {
+      this.doc = config.client;
+      this.owned = null;
+    } else {
+      this.owned = dynamoDbBaseClient(config);
+      this.doc = documentClient(this.owned);
+    }
+  }
+
+  private fail(op: string, breaker: string, e: unknown): StoreError {
+    return storeError(`dynamodb table ${this.tableName}:`, op, breaker, e);
+  }
+
+  private where(breaker: string): string {
+    return `dynamodb table ${this.tableName} item '${breaker}'`;
+  }
+
+  async get(breaker: string): Promise<BreakerRecord | null> {
+    let item: Record<string, unknown> | undefined;
+    try {
+      const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { [BREAKER_TABLE_KEY]: breaker }, ConsistentRead: true }));
+      item = out.Item;
+    } catch (e) {
+      throw this.fail("GetItem", breaker, e);
+    }
+    return item ? readRecord(item, this.where(breaker)) : null;
+  }
+
+  async applyCount(breaker: string, plan: CountPlan, now: number, settings: BreakerSettings): Promise<BreakerRecord | null> {
+    const names: Record<string, string> = {
+      "#k": BREAKER_TABLE_KEY,
+      "#state": FIELD.state,
+      "#gen": FIELD.gen,
+      "#ver": FIELD.ver,
+      "#reo": FIELD.reopens,
+      "#ps": FIELD.probeSuccesses,
+      "#leases": FIELD.leases,
+      "#hist": FIELD.history,
+      "#rs": FIELD.recordSuccess,
+      "#upd": FIELD.updatedAt,
+      "#ttl": this.ttlAttribute,
+    };
+    // A counted record is CLOSED, with no open period and no leases: its expiry follows from updatedAt alone.
+    const ttl = expiresAtSeconds({ ...newRecord(now), updatedAt: now }, settings);
+    const values: Record<string, unknown> = {
+      ":gen": plan.gen,
+      ":closed": "CLOSED",
+      ":zero": 0,
+      ":emptyMap": {},
+      ":emptyList": [],
+      ":rs": plan.recordSuccess,
+      ":now": now,
+      ":ttl": ttl,
+    };
+    const set = [
+      "#state = if_not_exists(#state, :closed)",
+      "#gen = if_not_exists(#gen, :zero)",
+      "#ver = if_not_exists(#ver, :zero)",
+      "#reo = if_not_exists(#reo, :zero)",
+      "#ps = if_not_exists(#ps, :zero)",
+      "#leases = if_not_exists(#leases, :emptyMap)",
+      "#hist = if_not_exists(#hist, :emptyList)",
+      "#rs = :rs",
+      "#upd = :now",
+      "#ttl = :ttl",
+    ];
+    const add: string[] = [];
+    const remove: string[] = [];
+    const counter = (name: string, i: number, kind: string): string => {
+      if (!isCounterField(name)) throw new Error(`count plan names ${JSON.stringify(name)}, which is not a counter (cf, f_<n>, s_<n>)`);
+      names[`#${kind}${i}`] = name;
+      return `#${kind}${i}`;
+    };
+    Object.entries(plan.set).forEach(([k, v], i) => {
+      set.push(`${counter(k, i, "s")} = :s${i}`);
+      values[`:s${i}`] = v;
+    });
+    Object.entries(plan.add).forEach(([k, v], i) => {
+      add.push(`${counter(k, i, "a")} :a${i}`);
+      values[`:a${i}`] = v;
+    });
+    plan.remove
+      .filter((k) => !(k in plan.set) && !(k in plan.add))
+      .forEach((k, i) => remove.push(counter(k, i, "r")));
+    const update = [`SET ${set.join(", ")}`, add.length ? `ADD ${add.join(", ")}` : "", remove.length ? `REMOVE ${remove.join(", ")}` : ""]
+      .filter(Boolean)
+      .join(" ");
+    const inGen = "(#gen = :gen AND #state = :closed)";
+    if (plan.gen !== 0) delete names["#k"];
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [BREAKER_TABLE_KEY]: breaker },
+          UpdateExpression: update,
+          ConditionExpression: plan.gen === 0 ? `attribute_not_exists(#k) OR ${inGen}` : inGen,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      if (!out.Attributes) throw new StoreError(`${this.where(breaker)}: UpdateItem returned no attributes`);
+      return readRecord(out.Attributes, this.where(breaker));
+    } catch (e) {
+      if (isConditionFailure(e)) return null;
+      throw this.fail("UpdateItem (count)", breaker, e);
+    }
+  }
+
+  async compareAndSet(breaker: string, expectedVer: number | null, next: BreakerRecord, settings: BreakerSettings): Promise<boolean> {
+    const item = {
+      ...recordAttributes({ ...next, ver: expectedVer === null ? 1 : expectedVer + 1 }, settings, this.ttlAttribute),
+      [BREAKER_TABLE_KEY]: breaker,
+    };
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ...(expectedVer === null
+            ? { ConditionExpression: "attribute_not_exists(#k)", ExpressionAttributeNames: { "#k": BREAKER_TABLE_KEY } }
+            : { ConditionExpression: "#ver = :v", ExpressionAttributeNames: { "#ver": FIELD.ver }, ExpressionAttributeValues: { ":v": expectedVer } }),
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw this.fail("PutItem (compare-and-set)", breaker, e);
+    }
+  }
+
+  async acquireSlot(breaker: string, slotId: string, limit: number, leaseMs: number, now: number): Promise<boolean> {
+    const key = breaker + BULKHEAD_SUFFIX;
+    for (let attempt = 0; attempt < BULKHEAD_ATTEMPTS; attempt++) {
+      let item: Record<string, unknown> | undefined;
+      try {
+        item = (await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { [BREAKER_TABLE_KEY]: key }, ConsistentRead: true }))).Item;
+      } catch (e) {
+        throw this.fail("GetItem (bulkhead)", breaker, e);
+      }
+      const { slots, ver } = this.readSlots(item, breaker);
+      const live = Object.fromEntries(Object.entries(slots).filter(([, exp]) => exp > now));
+      if (!(slotId in live) && Object.keys(live).length >= limit) return false;
+      live[slotId] = now + leaseMs;
+      const ttl = Math.ceil(Math.max(...Object.values(live)) / 1000) + BULKHEAD_IDLE_SECONDS;
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { [BREAKER_TABLE_KEY]: key, [SLOTS]: live, [FIELD.ver]: (ver ?? 0) + 1, [this.ttlAttribute]: ttl },
+            ConditionExpression: ver === null ? "attribute_not_exists(#k)" : "#ver = :v",
+            ExpressionAttributeNames: ver === null ? { "#k": BREAKER_TABLE_KEY } : { "#ver": FIELD.ver },
+            ...(ver === null ? {} : { ExpressionAttributeValues: { ":v": ver } }),
+          }),
+        );
+        return true;
+      } catch (e) {
+        if (!isConditionFailure(e)) throw this.fail("PutItem (bulkhead)", breaker, e);
+      }
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
+    }
+    throw new StoreError(`${this.where(key)}: ${BULKHEAD_ATTEMPTS} conflicting bulkhead writes in a row; giving up`);
+  }
+
+  async releaseSlot(breaker: string, slotId: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [BREAKER_TABLE_KEY]: breaker + BULKHEAD_SUFFIX },
+          // Bumping ver makes a concurrent acquire that read the slot retry instead of writing it back.
+          UpdateExpression: "REMOVE #slots.#id SET #ver = #ver + :one",
+          ConditionExpression: "attribute_exists(#slots.#id)",
+          ExpressionAttributeNames: { "#slots": SLOTS, "#id": slotId, "#ver": FIELD.ver },
+          ExpressionAttributeValues: { ":one": 1 },
+        }),
+      );
+    } catch (e) {
+      if (isConditionFailure(e)) return; // already gone
+      throw this.fail("UpdateItem (bulkhead release)", breaker, e);
+    }
+  }
+
+  private readSlots(item: Record<string, unknown> | undefined, breaker: string): { slots: Record<string, number>; ver: number | null } {
+    if (!item) return { slots: {}, ver: null };
+    const where = this.where(breaker + BULKHEAD_SUFFIX);
+    const ver = item[FIELD.ver];
+    if (typeof ver !== "number" || !Number.isInteger(ver)) throw new StoreError(`${where}: stored attribute '${FIELD.ver}' is ${JSON.stringify(ver)}; expected an integer`);
+    const slots = item[SLOTS];
+    if (typeof slots !== "object" || slots === null || Array.isArray(slots) || Object.values(slots).some((v) => typeof v !== "number")) {
+      throw new StoreError(`${where}: stored attribute '${SLOTS}' is ${JSON.stringify(slots)}; expected a map of slot id -> lease expiry (epoch ms)`);
+    }
+    return { slots: slots as Record<string, number>, ver };
+  }
+
+  async close(): Promise<void> {
+    this.owned?.destroy();
+  }
+}
