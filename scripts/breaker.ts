@@ -1,0 +1,237 @@
+// `npm run breaker -- <command> <breaker> [options]`: status and manual override for the people on call.
+// The same BreakerService and StateStore code as the Lambdas; every override is audited (who/what/when).
+
+import { spawnSync } from "node:child_process";
+import * as os from "node:os";
+import { BreakerRecord, decide, OVERRIDE_COMMANDS, OverrideCommand, windowCounts } from "../functions/breaker/breaker";
+import { BreakerService } from "../functions/breaker/service";
+import { BreakerSettings, loadSettings } from "../functions/breaker/settings";
+import { METRIC_NAMESPACE, BREAKER_DIMENSION, METRICS } from "../functions/shared/metric-names";
+import { DynamoDbStore } from "../functions/store/dynamodb-store";
+import { RedisStore } from "../functions/store/redis-store";
+import { StateStore } from "../functions/store/state-store";
+
+export const COMMANDS = ["status", ...OVERRIDE_COMMANDS] as const;
+export type Command = (typeof COMMANDS)[number];
+
+export const USAGE = `usage: npm run breaker -- <${COMMANDS.join("|")}> <breaker> [--stack <name> | --table <name> | --redis-url <url> | --local] [options]
+  --stack <name>      find the store from \`pulumi stack output --json\` of that stack (needs the Pulumi CLI)
+  --table <name>      a DynamoDB table (AWS credential chain; --region, --endpoint)
+  --redis-url <url>   a Redis/Valkey store (redis:// or rediss://)
+  --local             DynamoDB Local at --endpoint (default http://127.0.0.1:8000), table --table (default circuit-breaker-local)
+  --settings <json>   the breaker's settings (JSON object); default: the stack's, else the defaults
+  --reason <text>     why (kept with the override)
+  --create            allow an override on a breaker the store has never seen
+  --json              machine-readable output`;
+
+/** A bad argument: one clear line and exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+export interface CliArgs {
+  command: Command;
+  breaker: string;
+  stack?: string;
+  table?: string;
+  redisUrl?: string;
+  local: boolean;
+  endpoint?: string;
+  region?: string;
+  settings?: string;
+  reason: string;
+  create: boolean;
+  json: boolean;
+}
+
+const VALUE_FLAGS: Record<string, keyof CliArgs> = {
+  "--stack": "stack",
+  "--table": "table",
+  "--redis-url": "redisUrl",
+  "--endpoint": "endpoint",
+  "--region": "region",
+  "--settings": "settings",
+  "--reason": "reason",
+};
+const BOOL_FLAGS: Record<string, keyof CliArgs> = { "--local": "local", "--create": "create", "--json": "json" };
+
+export function parseArgs(argv: string[]): CliArgs {
+  const positional: string[] = [];
+  const out: Record<string, unknown> = { local: false, create: false, json: false, reason: "" };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a in VALUE_FLAGS) {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value`);
+      out[VALUE_FLAGS[a]] = v;
+    } else if (a in BOOL_FLAGS) out[BOOL_FLAGS[a]] = true;
+    else if (a.startsWith("--")) throw new UsageError(`unknown option ${a}; allowed: ${[...Object.keys(VALUE_FLAGS), ...Object.keys(BOOL_FLAGS)].join(", ")}`);
+    else positional.push(a);
+  }
+  const [command, breaker, ...rest] = positional;
+  if (!command) throw new UsageError(`missing command; allowed: ${COMMANDS.join(", ")}`);
+  if (!(COMMANDS as readonly string[]).includes(command)) throw new UsageError(`unknown command '${command}'; allowed: ${COMMANDS.join(", ")}`);
+  if (!breaker) throw new UsageError(`missing breaker name after '${command}'`);
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(breaker)) throw new UsageError(`breaker name '${breaker}' is invalid; allowed: 1-64 letters, digits, _ . -`);
+  if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
+  const targets = [out.stack, out.table && !out.local ? out.table : undefined, out.redisUrl, out.local ? "local" : undefined].filter(Boolean);
+  if (targets.length !== 1) throw new UsageError("name exactly one store: --stack, --table, --redis-url or --local");
+  const redisUrl = out.redisUrl as string | undefined;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new UsageError(`--redis-url '${redisUrl}' is invalid; allowed: redis://host:port or rediss://host:port`);
+  return { ...(out as unknown as CliArgs), command: command as Command, breaker };
+}
+
+interface StackOutputs {
+  tableName?: string;
+  redisEndpoint?: string;
+  breakers?: Record<string, { settings?: unknown }>;
+  region?: string;
+}
+
+function stackOutputs(stack: string): StackOutputs {
+  const r = spawnSync("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack], { encoding: "utf8" });
+  if (r.error) throw new UsageError("--stack needs the Pulumi CLI on PATH (or pass --table / --redis-url)");
+  if (r.status !== 0) throw new UsageError(`pulumi stack output failed for stack '${stack}': ${(r.stderr || "").trim().split("\n")[0]}`);
+  return JSON.parse(r.stdout) as StackOutputs;
+}
+
+export interface Target {
+  store: StateStore;
+  settings: BreakerSettings;
+  where: string;
+  onAws: boolean;
+  knownBreakers?: string[];
+}
+
+/** Opens the store the arguments name. */
+export function openTarget(a: CliArgs): Target {
+  let settingsRaw: unknown = a.settings !== undefined ? parseJson(a.settings, "--settings") : undefined;
+  if (a.stack) {
+    const out = stackOutputs(a.stack);
+    const known = out.breakers ? Object.keys(out.breakers) : undefined;
+    if (known && !known.includes(a.breaker)) throw new UsageError(`unknown breaker '${a.breaker}' in stack '${a.stack}'; known: ${known.join(", ")}`);
+    settingsRaw ??= out.breakers?.[a.breaker]?.settings;
+    const settings = loadSettings(settingsRaw, "settings");
+    if (out.tableName) return { store: new DynamoDbStore({ tableName: out.tableName, region: a.region ?? out.region }), settings, where: `stack ${a.stack} table ${out.tableName}`, onAws: true, knownBreakers: known };
+    if (out.redisEndpoint) throw new UsageError(`stack '${a.stack}' uses ElastiCache inside its VPC: run from a host in that VPC with --redis-url rediss://${out.redisEndpoint}`);
+    throw new UsageError(`stack '${a.stack}' has no tableName or redisEndpoint output`);
+  }
+  const settings = loadSettings(settingsRaw, "settings");
+  if (a.redisUrl) return { store: new RedisStore({ url: a.redisUrl }), settings, where: `redis ${a.redisUrl.replace(/\/\/[^@]*@/, "//***@")}`, onAws: false };
+  if (a.local) {
+    const endpoint = a.endpoint ?? "http://127.0.0.1:8000";
+    const tableName = a.table ?? "circuit-breaker-local";
+    const credentials = { accessKeyId: "local", secretAccessKey: "local" };
+    return { store: new DynamoDbStore({ tableName, endpoint, region: "us-east-1", credentials }), settings, where: `local ${endpoint} table ${tableName}`, onAws: false };
+  }
+  return { store: new DynamoDbStore({ tableName: a.table!, endpoint: a.endpoint, region: a.region }), settings, where: `table ${a.table}`, onAws: !a.endpoint };
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${what} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Who is acting: the AWS caller identity where AWS gives one, else user@host. */
+async function whoAmI(onAws: boolean): Promise<string> {
+  const local = `${os.userInfo().username}@${os.hostname()}`;
+  if (!onAws) return local;
+  try {
+    const { STSClient, GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
+    const id = await new STSClient({}).send(new GetCallerIdentityCommand({}));
+    return id.Arn ?? local;
+  } catch {
+    return local;
+  }
+}
+
+async function emitOverrideMetric(breaker: string): Promise<void> {
+  const { CloudWatchClient, PutMetricDataCommand } = await import("@aws-sdk/client-cloudwatch");
+  await new CloudWatchClient({}).send(
+    new PutMetricDataCommand({
+      Namespace: METRIC_NAMESPACE,
+      MetricData: [{ MetricName: METRICS.overridesApplied, Unit: "Count", Value: 1, Dimensions: [{ Name: BREAKER_DIMENSION, Value: breaker }] }],
+    }),
+  );
+}
+
+export function describeStatus(breaker: string, rec: BreakerRecord | null, settings: BreakerSettings, now: number): Record<string, unknown> {
+  const r = rec;
+  const counts =
+    settings.tripRule === "consecutive"
+      ? { consecutiveFailures: r?.counters.cf ?? 0 }
+      : r
+        ? windowCounts(r, now, settings)
+        : { failures: 0, successes: 0 };
+  const d = decide(r, now, settings);
+  return {
+    breaker,
+    state: r?.state ?? "CLOSED",
+    route: d.route,
+    generation: r?.gen ?? 0,
+    tripRule: settings.tripRule,
+    counts,
+    openUntil: r?.openUntil ? new Date(r.openUntil).toISOString() : null,
+    reopens: r?.reopens ?? 0,
+    probes: r ? { live: Object.values(r.leases).filter((e) => e > now).length, succeeded: r.probeSuccesses, of: settings.halfOpenProbes } : null,
+    override: r?.override ? { ...r.override, at: new Date(r.override.at).toISOString() } : null,
+    lastTransitions: (r?.history ?? []).map((t) => ({ at: new Date(t.at).toISOString(), from: t.from, to: t.to, reason: t.reason })),
+    record: r ? "present" : "none (never failed, or removed by TTL after going idle)",
+  };
+}
+
+function printStatus(s: Record<string, unknown>): string {
+  const lines = [`${s.breaker}: ${s.state} (generation ${s.generation}, calls ${s.route === "reject" ? "rejected" : s.route === "probe" ? "probing" : "allowed"})`];
+  lines.push(`  rule ${s.tripRule}, counts ${JSON.stringify(s.counts)}`);
+  if (s.openUntil) lines.push(`  open until ${s.openUntil} (re-opens ${s.reopens})`);
+  if (s.probes && s.state === "HALF_OPEN") lines.push(`  probes ${JSON.stringify(s.probes)}`);
+  if (s.override) lines.push(`  override ${JSON.stringify(s.override)}`);
+  const ts = s.lastTransitions as { at: string; from: string; to: string; reason: string }[];
+  lines.push(ts.length ? "  last transitions:" : "  no transitions recorded");
+  for (const t of ts) lines.push(`    ${t.at} ${t.from} -> ${t.to} (${t.reason})`);
+  return lines.join("\n");
+}
+
+export async function main(argv: string[], out: (line: string) => void = console.log): Promise<number> {
+  let target: Target | undefined;
+  try {
+    const a = parseArgs(argv);
+    target = openTarget(a);
+    const service = new BreakerService(target.store);
+    const now = Date.now();
+    if (a.command === "status") {
+      const s = describeStatus(a.breaker, await service.status(a.breaker), target.settings, now);
+      out(a.json ? JSON.stringify(s) : printStatus(s));
+      return 0;
+    }
+    const before = await service.status(a.breaker);
+    if (!before && !a.create && !target.knownBreakers) {
+      throw new UsageError(`breaker '${a.breaker}' has no record in ${target.where}; check the name, or pass --create to set its state anyway`);
+    }
+    const by = await whoAmI(target.onAws);
+    const { state, transition } = await service.override(a.breaker, target.settings, a.command as OverrideCommand, by, a.reason);
+    const audit = { audit: "breaker-override", breaker: a.breaker, command: a.command, by, at: new Date().toISOString(), reason: a.reason, from: before?.state ?? "CLOSED", to: state, changed: transition !== null, store: target.where };
+    console.error(JSON.stringify(audit));
+    if (target.onAws) await emitOverrideMetric(a.breaker).catch((e) => console.error(`warning: metric ${METRICS.overridesApplied} not sent: ${(e as Error).message}`));
+    out(a.json ? JSON.stringify(audit) : `${a.breaker}: ${audit.from} -> ${state}${transition ? "" : " (no change)"} by ${by}`);
+    return 0;
+  } catch (e) {
+    const err = e as Error;
+    const line = err.name === "UsageError" || err.name === "SettingsError" ? err.message : `${err.name}: ${err.message}`;
+    console.error(`breaker: ${line}`);
+    if (err.name === "UsageError") console.error(USAGE);
+    return err.name === "UsageError" || err.name === "SettingsError" ? 2 : 1;
+  } finally {
+    await target?.store.close().catch(() => undefined);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

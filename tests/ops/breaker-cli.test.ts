@@ -1,0 +1,125 @@
+// `npm run breaker`: status and manual override through the same StateStore code as the Lambdas,
+// against real DynamoDB Local and redis-server.
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { main } from "../../scripts/breaker";
+import { ensureTable } from "../../functions/store/table-schema";
+import { dynamoClient, freePort, startDynamoLocal, startRedis } from "../support/servers";
+
+async function run(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const original = console.error;
+  console.error = (...a: unknown[]) => void err.push(a.join(" "));
+  try {
+    const code = await main(args, (l) => out.push(l));
+    return { code, out, err };
+  } finally {
+    console.error = original;
+  }
+}
+
+const TABLE = "cli-test-breakers";
+
+describe("npm run breaker (operator CLI)", () => {
+  const stores: { name: string; flags: () => string[] }[] = [];
+  let dynamoFlags: string[] = [];
+  let redisFlags: string[] = [];
+
+  before(async () => {
+    const ddb = await startDynamoLocal();
+    await ensureTable(dynamoClient(ddb.endpoint), TABLE);
+    dynamoFlags = ["--local", "--endpoint", ddb.endpoint, "--table", TABLE];
+    const redis = await startRedis();
+    redisFlags = ["--redis-url", redis.url];
+  });
+  stores.push({ name: "dynamodb", flags: () => dynamoFlags }, { name: "redis", flags: () => redisFlags });
+
+  for (const store of stores) {
+    describe(store.name, () => {
+      it("refuses an override on a breaker the store has never seen, unless --create", async () => {
+        const name = `unseen-${store.name}-${Date.now()}`;
+        const refused = await run(["open", name, ...store.flags()]);
+        assert.equal(refused.code, 2);
+        assert.match(refused.err[0], /has no record.*--create/);
+        const status = await run(["status", name, ...store.flags(), "--json"]);
+        assert.equal(status.code, 0);
+        assert.equal(JSON.parse(status.out[0]).record.startsWith("none"), true, "the refused override wrote nothing");
+      });
+
+      it("open forces the circuit open with who/why; close releases it; status shows both", async () => {
+        const name = `ops-${store.name}-${Date.now()}`;
+        const opened = await run(["open", name, ...store.flags(), "--create", "--reason", "INC-42 payments outage", "--json"]);
+        assert.equal(opened.code, 0, opened.err.join("\n"));
+        const audit = JSON.parse(opened.out[0]);
+        assert.equal(audit.to, "FORCED_OPEN");
+        assert.equal(audit.changed, true);
+        assert.match(audit.by, /@/);
+        assert.ok(opened.err.some((l) => l.includes('"audit":"breaker-override"')), "the override is logged as an audit line");
+
+        const status = JSON.parse((await run(["status", name, ...store.flags(), "--json"])).out[0]);
+        assert.equal(status.state, "FORCED_OPEN");
+        assert.equal(status.route, "reject");
+        assert.equal(status.override.reason, "INC-42 payments outage");
+        assert.equal(status.lastTransitions[0].to, "FORCED_OPEN");
+
+        const again = JSON.parse((await run(["open", name, ...store.flags(), "--json"])).out[0]);
+        assert.equal(again.changed, false, "a second open is not a new transition");
+
+        const closed = JSON.parse((await run(["close", name, ...store.flags(), "--json"])).out[0]);
+        assert.deepEqual([closed.from, closed.to, closed.changed], ["FORCED_OPEN", "CLOSED", true]);
+        const after = JSON.parse((await run(["status", name, ...store.flags(), "--json"])).out[0]);
+        assert.equal(after.state, "CLOSED");
+        assert.equal(after.generation, 2);
+      });
+
+      it("disable lets everything through until enable; reset clears to CLOSED", async () => {
+        const name = `dis-${store.name}-${Date.now()}`;
+        assert.equal((await run(["disable", name, ...store.flags(), "--create"])).code, 0);
+        const disabled = JSON.parse((await run(["status", name, ...store.flags(), "--json"])).out[0]);
+        assert.deepEqual([disabled.state, disabled.route], ["DISABLED", "passthrough"]);
+        assert.equal((await run(["enable", name, ...store.flags()])).code, 0);
+        assert.equal(JSON.parse((await run(["status", name, ...store.flags(), "--json"])).out[0]).state, "CLOSED");
+        const reset = await run(["reset", name, ...store.flags(), "--json"]);
+        assert.equal(reset.code, 0);
+        const s = JSON.parse((await run(["status", name, ...store.flags(), "--json"])).out[0]);
+        assert.equal(s.state, "CLOSED");
+        assert.deepEqual(s.counts, { consecutiveFailures: 0 });
+      });
+    });
+  }
+
+  it("bad arguments give one clear line and exit 2", async () => {
+    const cases: [string[], RegExp][] = [
+      [[], /missing command/],
+      [["explode", "x", "--local"], /unknown command 'explode'; allowed: status, open, close, reset, disable, enable/],
+      [["status"], /missing breaker name/],
+      [["status", "x"], /name exactly one store/],
+      [["status", "x", "--local", "--redis-url", "redis://127.0.0.1:1"], /name exactly one store/],
+      [["status", "x", "--redis-url", "http://nope"], /--redis-url 'http:\/\/nope' is invalid/],
+      [["status", "bad name!", "--local"], /breaker name 'bad name!' is invalid/],
+      [["status", "x", "--local", "--settings", "{\"failureThreshold\":0}"], /settings.failureThreshold is 0; allowed: an integer from 1 to 10000/],
+      [["status", "x", "--local", "--bogus"], /unknown option --bogus/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await run(args);
+      assert.equal(r.code, 2, `exit code for ${args.join(" ")}`);
+      assert.match(r.err[0], message);
+    }
+  });
+
+  it("an unreachable store gives one clear line and a non-zero exit", async () => {
+    const port = await freePort();
+    const r = await run(["status", "x", "--redis-url", `redis://127.0.0.1:${port}`]);
+    assert.equal(r.code, 1);
+    assert.match(r.err[0], /^breaker: StoreError: /);
+  });
+
+  it("runs as `npm run breaker` from a shell", () => {
+    const root = path.resolve(__dirname, "../..");
+    const r = spawnSync("npm", ["run", "--silent", "breaker", "--", "explode", "x", "--local"], { cwd: root, encoding: "utf8" });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /unknown command 'explode'/);
+  });
+});
