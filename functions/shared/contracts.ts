@@ -32,6 +32,11 @@ export interface StatusView {
     openUntilIso?: { S: string };
     recordSuccess?: { BOOL: boolean };
   };
+  /**
+   * Set (instead of Item) by get-status when the store failed: `allow` is the breaker's onStoreError
+   * (true: call the target unrecorded; false: reject). The Choice routes on `$.<path>.StoreError.allow`.
+   */
+  StoreError?: { allow: boolean };
 }
 
 /** get-status (Redis path). */
@@ -49,7 +54,12 @@ export interface AcquireProbeEvent {
 export interface AcquireProbeResult {
   admitted: boolean;
   gen: number;
-  state: BreakerState;
+  /** "UNKNOWN" only when the store failed (reason "store error"). */
+  state: BreakerState | "UNKNOWN";
+  /**
+   * The lease to report back with record-outcome. `admitted: true` with `leaseId: null` happens only when
+   * the store failed and onStoreError is "allow": call the target, and do not record the outcome.
+   */
   leaseId: string | null;
   reason: string;
 }
@@ -75,7 +85,8 @@ export interface RecordOutcomeResult {
   /** How the outcome was taken: counted, ignored (client error), stale (older generation), tripped, closed, reopened... */
   result: "counted" | "ignored" | "stale" | "tripped" | "closed" | "reopened" | "released" | "unchanged" | "store-error";
   classified: "success" | "failure" | "slow" | "ignored";
-  state: BreakerState;
+  /** "UNKNOWN" only with result "store-error". */
+  state: BreakerState | "UNKNOWN";
   transition: Transition | null;
 }
 
@@ -112,6 +123,25 @@ export interface FallbackResult {
 /** health-probe (EventBridge Scheduler). */
 export interface HealthProbeEvent {
   breaker?: string;
+}
+/** What one health-probe run did. */
+export interface HealthProbeResult {
+  breaker: string;
+  /**
+   * probed: the circuit was due, a lease was taken, the target was called once and the outcome recorded;
+   * not-due: nothing to probe (CLOSED, or OPEN before its open period ends); not-admitted: no probe slot;
+   * manual-state: FORCED_OPEN or DISABLED, left alone; store-error: the store failed (nothing was called).
+   */
+  action: "probed" | "not-due" | "not-admitted" | "manual-state" | "store-error";
+  state: BreakerState | "UNKNOWN";
+  reason: string;
+  /** probed: how the target's answer was classified, and the target's error name if it failed. */
+  outcome?: "success" | "failure" | "slow" | "ignored";
+  error?: string;
+  /** probed: what record-outcome made of it (closed, reopened, ...). */
+  result?: RecordOutcomeResult["result"];
+  /** The transitions this run made (OPEN -> HALF_OPEN, then HALF_OPEN -> CLOSED or OPEN). */
+  transitions: Transition[];
 }
 
 /** The state machine's output on success. */

@@ -48,7 +48,8 @@ export function dynamoDbBaseClient(config: ClientConfig): DynamoDBClient {
     ...(config.region ? { region: config.region } : {}),
     ...(config.credentials ? { credentials: config.credentials } : {}),
     maxAttempts: config.maxAttempts ?? DYNAMODB_DEFAULTS.maxAttempts,
-    requestHandler: { requestTimeout, connectionTimeout: config.connectionTimeoutMs ?? Math.min(requestTimeout, 1000) },
+    // throwOnRequestTimeout: without it the SDK only logs a warning when requestTimeout passes and keeps waiting.
+    requestHandler: { requestTimeout, connectionTimeout: config.connectionTimeoutMs ?? Math.min(requestTimeout, 1000), throwOnRequestTimeout: true },
   });
 }
 

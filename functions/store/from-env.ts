@@ -91,7 +91,7 @@ function boolean(env: Env, name: string): boolean | undefined {
 /** Secrets Manager GetSecretValue (SecretString), with bounded timeouts. */
 export function secretsManagerReader(timeoutMs = 3000): SecretReader {
   return async (arn) => {
-    const client = new SecretsManagerClient({ maxAttempts: 3, requestHandler: { connectionTimeout: Math.min(timeoutMs, 1000), requestTimeout: timeoutMs } });
+    const client = new SecretsManagerClient({ maxAttempts: 3, requestHandler: { connectionTimeout: Math.min(timeoutMs, 1000), requestTimeout: timeoutMs, throwOnRequestTimeout: true } });
     try {
       const out = await client.send(new GetSecretValueCommand({ SecretId: arn }));
       if (typeof out.SecretString !== "string" || out.SecretString === "") {

@@ -1,0 +1,81 @@
+// demo-downstream: a protected target for dev stacks, demos and the local runner. Each call waits latencyMs,
+// then fails with probability failureRate by throwing an Error whose `name` is errorName (Lambda reports it as
+// the errorType, which Step Functions sees as the error name; "ClientError" is ignored by default settings).
+//
+// Environment: FAILURE_RATE (0..1, default 0), LATENCY_MS (integer ms, default 0), ERROR_NAME (default
+// ServiceUnavailable). Each is overridable per request by the event fields failureRate, latencyMs, errorName
+// (the local runner drives scenario phases that way); the rest of the event is the caller's request.
+
+import { SettingsError } from "../breaker/settings";
+import { DemoOverrides, ERROR_NAME_PATTERN, validateDemoOverrides } from "../shared/event-validation";
+import type { Env } from "../shared/runtime";
+
+export interface DemoConfig {
+  failureRate: number;
+  latencyMs: number;
+  errorName: string;
+}
+
+export interface DemoDeps {
+  config: DemoConfig;
+  /** Uniform in [0, 1): Math.random in Lambda; a seeded generator (local/rng.ts) for reproducible runs and tests. */
+  random: () => number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+export interface DemoResponse {
+  ok: true;
+  message: string;
+  latencyMs: number;
+}
+
+export const DEFAULT_DEMO_CONFIG: Readonly<DemoConfig> = { failureRate: 0, latencyMs: 0, errorName: "ServiceUnavailable" };
+
+function envNumber(env: Env, name: string, min: number, max: number, integer: boolean, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text.trim() === "") return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    throw new SettingsError(name, `${name} is ${JSON.stringify(text)}; allowed: ${integer ? "an integer" : "a number"} from ${min} to ${max}`);
+  }
+  return n;
+}
+
+/** FAILURE_RATE, LATENCY_MS, ERROR_NAME, validated at cold start (SettingsError naming the variable). */
+export function demoConfigFromEnv(env: Env = process.env): DemoConfig {
+  const errorName = env.ERROR_NAME?.trim() || DEFAULT_DEMO_CONFIG.errorName;
+  if (!ERROR_NAME_PATTERN.test(errorName)) {
+    throw new SettingsError("ERROR_NAME", `ERROR_NAME is ${JSON.stringify(errorName)}; allowed: an error name: 1 to 128 letters, digits, _ . : -`);
+  }
+  return {
+    failureRate: envNumber(env, "FAILURE_RATE", 0, 1, false, DEFAULT_DEMO_CONFIG.failureRate),
+    latencyMs: envNumber(env, "LATENCY_MS", 0, 900_000, true, DEFAULT_DEMO_CONFIG.latencyMs),
+    errorName,
+  };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
+}
+
+/** The error the demo downstream throws: `name` is the configured error type. */
+export function demoError(errorName: string, failureRate: number): Error {
+  const err = new Error(`demo downstream failed on purpose (${errorName}, failure rate ${failureRate})`);
+  err.name = errorName;
+  return err;
+}
+
+export function makeDemoDownstreamHandler(deps: DemoDeps): (event: unknown) => Promise<DemoResponse> {
+  return async (raw) => {
+    const overrides: DemoOverrides = validateDemoOverrides(raw);
+    const { failureRate, latencyMs, errorName } = { ...deps.config, ...overrides };
+    await deps.sleep(latencyMs);
+    // failureRate 1 always fails and 0 never does: random() is in [0, 1).
+    if (deps.random() < failureRate) throw demoError(errorName, failureRate);
+    return { ok: true, message: "demo downstream answered", latencyMs };
+  };
+}
+
+export function demoDownstreamDeps(env: Env = process.env): DemoDeps {
+  return { config: demoConfigFromEnv(env), random: Math.random, sleep };
+}

@@ -1,0 +1,42 @@
+// fallback (built-in): a degraded response carrying the breaker's name, state and the reason.
+// Counts FallbacksServed, plus CallsRejected when the call never reached the target (open, forced open,
+// probe slots taken, bulkhead full) and BulkheadRejected for "bulkhead full". A user fallback Lambda
+// receives the same event. The caller's request is not echoed back. Touches no store.
+
+import { FallbackReason, FallbackResult } from "../shared/contracts";
+import { REJECTION_REASONS, validateFallbackEvent } from "../shared/event-validation";
+import { METRICS } from "../shared/metric-names";
+import { checkServed, HandlerDeps, withTelemetry } from "../shared/runtime";
+
+const WHY: Readonly<Record<FallbackReason, (breaker: string, error?: string) => string>> = {
+  open: (b) => `circuit breaker '${b}' is open: the call was not made`,
+  "forced open": (b) => `circuit breaker '${b}' is forced open by an operator: the call was not made`,
+  "probe slots taken": (b) => `circuit breaker '${b}' is half-open and all its probe slots are taken: the call was not made`,
+  "bulkhead full": (b) => `circuit breaker '${b}' has reached its limit of concurrent calls: the call was not made`,
+  "target failed": (b, error) => `the target of circuit breaker '${b}' failed${error ? ` (${error})` : ""}`,
+  "store error": (b) => `the state of circuit breaker '${b}' could not be read and it rejects calls when its store fails`,
+};
+
+export function fallbackMessage(breaker: string, reason: FallbackReason, error?: string): string {
+  return `${WHY[reason](breaker, error)}; this is a fallback response`;
+}
+
+export function makeFallbackHandler(deps: HandlerDeps): (event: unknown) => Promise<FallbackResult> {
+  return async (raw) => {
+    const event = validateFallbackEvent(raw);
+    checkServed(deps, event.breaker, "fallback event");
+    return withTelemetry(deps, event.breaker, async (tel) => {
+      if (REJECTION_REASONS.includes(event.reason)) tel.count(METRICS.callsRejected);
+      if (event.reason === "bulkhead full") tel.count(METRICS.bulkheadRejected);
+      tel.count(METRICS.fallbacksServed);
+      return {
+        fallback: true,
+        breaker: event.breaker,
+        state: event.state ?? "UNKNOWN",
+        reason: event.reason,
+        message: fallbackMessage(event.breaker, event.reason, event.error),
+        ...(event.error !== undefined ? { error: event.error } : {}),
+      };
+    });
+  };
+}

@@ -1,0 +1,20 @@
+// report-store-error: the state machine's direct DynamoDB read failed (DynamoDB path). Logs it, counts
+// StoreErrors and answers with the breaker's onStoreError: allow -> call the target unrecorded; reject -> fallback.
+// Touches no store.
+
+import { StoreErrorResult } from "../shared/contracts";
+import { validateStoreErrorEvent } from "../shared/event-validation";
+import { checkServed, HandlerDeps, withTelemetry } from "../shared/runtime";
+
+export function makeReportStoreErrorHandler(deps: HandlerDeps): (event: unknown) => Promise<StoreErrorResult> {
+  return async (raw) => {
+    const event = validateStoreErrorEvent(raw);
+    checkServed(deps, event.breaker, "report-store-error event");
+    const { onStoreError } = deps.settings;
+    return withTelemetry(deps, event.breaker, async (tel) => {
+      const reported = Object.assign(new Error(event.cause ?? event.error), { name: event.error });
+      tel.storeError("state machine read", reported, onStoreError);
+      return { allow: onStoreError === "allow" };
+    });
+  };
+}
