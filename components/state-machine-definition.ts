@@ -1,0 +1,636 @@
+// The breaker state machine definition (Amazon States Language, JSONPath), built by one pure function.
+// No Pulumi types: the CircuitBreaker component, the local runtime (local/sfn-runtime.ts) and the tests use it as is.
+//
+// Only what aws-local-stepfunctions v3 executes the way AWS does: JSONPath (no JSONata, no Assign, no
+// $$.State.EnteredTime), `$$.Execution.StartTime` / `$$.Execution.Name`, Retry with backoff and jitter, Catch,
+// Fail ErrorPath/CausePath. Choice rules use only `IsPresent: true` / `IsNull: true` style type tests (negated with
+// `Not`), and every value comparison reads a path an earlier rule has proven present, so no rule depends on
+// whether `And` short-circuits.
+//
+// The routing encodes decide() in functions/breaker/breaker.ts; tests/conformance.test.ts runs it against
+// DynamoDB Local for records the pure module produces and checks every route.
+
+import { alwaysRecordSuccess } from "../functions/breaker/breaker";
+import { BreakerSettings } from "../functions/breaker/settings";
+import { ATTR, FallbackReason } from "../functions/shared/contracts";
+
+export interface DefinitionOptions {
+  breakerName: string;
+  store: { kind: "dynamodb"; tableName: string } | { kind: "redis" };
+  /** Lambda ARNs (or local names) of this breaker's handlers. getStatus is required with the redis store. */
+  functions: { recordOutcome: string; acquireProbe: string; fallback: string; reportStoreError: string; getStatus?: string };
+  /** The protected Lambda (ARN, optionally version/alias qualified; or a local name). */
+  targetArn: string;
+  /** fallback "user": invoked after the built-in fallback with the same event; its Payload becomes the response. */
+  userFallbackArn?: string;
+  /** builtin: the built-in fallback's answer is the response; user: the user fallback's; none: a Fail state. */
+  fallback: "builtin" | "none" | "user";
+  settings: BreakerSettings;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AslDefinition = { Comment?: string; StartAt: string; States: Record<string, any>; TimeoutSeconds?: number };
+
+export const RESOURCES = {
+  lambdaInvoke: "arn:aws:states:::lambda:invoke",
+  dynamodbGetItem: "arn:aws:states:::dynamodb:getItem",
+} as const;
+
+/** Every state name the builder can emit. A definition holds only the states reachable for its options. */
+export const STATE_NAMES = {
+  validateInput: "ValidateInput",
+  invalidInputMissing: "InvalidInputMissing",
+  invalidInputNull: "InvalidInputNull",
+  invalidInputNotObject: "InvalidInputNotObject",
+  readState: "ReadState",
+  reportStoreError: "ReportStoreError",
+  storeErrorRoute: "StoreErrorRoute",
+  /** redis: get-status answered with StoreError instead of Item. */
+  statusStoreErrorRoute: "StatusStoreErrorRoute",
+  /** A stored item the Choice cannot read (no state or gen, unknown state, bad openUntilIso). */
+  unreadableState: "UnreadableState",
+  decide: "Decide",
+  /** Decide for an item without recordSuccess (read as false, as the store codec does). */
+  decideWithoutRecordSuccess: "DecideWithoutRecordSuccess",
+  acquireProbe: "AcquireProbe",
+  probeRoute: "ProbeRoute",
+  /** CLOSED, item present, no success report needed: the healthy path ends here. */
+  callTarget: "CallTarget",
+  /** No item yet (CLOSED, generation 0), no success report needed. */
+  callTargetNew: "CallTargetNew",
+  /** CLOSED, item present, the success must be reported. */
+  callTargetThenRecord: "CallTargetThenRecord",
+  /** No item yet, the success must be reported (rate rule, slow-call detection). */
+  callTargetNewThenRecord: "CallTargetNewThenRecord",
+  /** HALF_OPEN probe holding a lease. */
+  callProbe: "CallProbe",
+  /** DISABLED, or the store failed and onStoreError is allow: call and record nothing. */
+  callUnrecorded: "CallUnrecorded",
+  recordSuccess: "RecordSuccess",
+  recordSuccessNew: "RecordSuccessNew",
+  recordFailure: "RecordFailure",
+  recordFailureNew: "RecordFailureNew",
+  recordProbeSuccess: "RecordProbeSuccess",
+  recordProbeFailure: "RecordProbeFailure",
+  recordProbeIgnored: "RecordProbeIgnored",
+  /** Output after a success whose report failed (the caller still gets the target's answer). */
+  succeeded: "Succeeded",
+  /** The target answered with one of settings.ignoredErrors: its error is passed through. */
+  targetRejectedRequest: "TargetRejectedRequest",
+  fallbackOpen: "FallbackOpen",
+  fallbackForcedOpen: "FallbackForcedOpen",
+  fallbackProbeSlotsTaken: "FallbackProbeSlotsTaken",
+  fallbackStoreError: "FallbackStoreError",
+  fallbackTargetFailed: "FallbackTargetFailed",
+  userFallbackOpen: "UserFallbackOpen",
+  userFallbackForcedOpen: "UserFallbackForcedOpen",
+  userFallbackProbeSlotsTaken: "UserFallbackProbeSlotsTaken",
+  userFallbackStoreError: "UserFallbackStoreError",
+  userFallbackTargetFailed: "UserFallbackTargetFailed",
+  circuitOpen: "CircuitOpen",
+  circuitForcedOpen: "CircuitForcedOpen",
+  circuitProbeSlotsTaken: "CircuitProbeSlotsTaken",
+  circuitStoreError: "CircuitStoreError",
+  targetFailed: "TargetFailed",
+} as const;
+
+export type StateName = (typeof STATE_NAMES)[keyof typeof STATE_NAMES];
+
+/** Fail error names callers see. */
+export const ERRORS = {
+  invalidInput: "InvalidInput",
+  circuitOpen: "CircuitOpen",
+  targetFailed: "TargetFailed",
+  unreadableState: "States.UnreadableBreakerState",
+} as const;
+
+/** The Step Functions errors of a Lambda invocation that are worth retrying (service side, throttling). */
+export const LAMBDA_SERVICE_ERRORS = [
+  "Lambda.ServiceException",
+  "Lambda.AWSLambdaException",
+  "Lambda.SdkClientException",
+  "Lambda.TooManyRequestsException",
+] as const;
+
+/** Transient DynamoDB errors of the direct GetItem (one quick retry, then onStoreError applies). */
+export const DYNAMODB_TRANSIENT_ERRORS = [
+  "DynamoDB.ProvisionedThroughputExceededException",
+  "DynamoDB.RequestLimitExceeded",
+  "DynamoDB.ThrottlingException",
+  "DynamoDB.InternalServerErrorException",
+] as const;
+
+/** The target call is retried on these (after the ignored errors, which never are). */
+export const TARGET_RETRY_ERRORS = ["States.TaskFailed", "States.Timeout", ...LAMBDA_SERVICE_ERRORS] as const;
+
+/** Where each piece of data lives in the execution's JSON while it runs. */
+export const PATHS = {
+  request: "$.request",
+  /** ReadState result (GetItem result, or the get-status invoke result). */
+  store: "$.store",
+  /** The Catch output {Error, Cause} of a failed store read. */
+  storeFault: "$.storeFault",
+  /** report-store-error result {allow}. */
+  storeError: "$.storeError",
+  /** acquire-probe grant {admitted, gen, state, leaseId}. */
+  probe: "$.probe",
+  /** The Catch output {Error, Cause} of the failed target call. */
+  failure: "$.failure",
+  /** ExecutionOutput kept while the success is reported. */
+  output: "$.output",
+  /** record-outcome / fallback results and Catch outputs nobody reads (kept out of the way). */
+  recorded: "$.recorded",
+} as const;
+
+const START_TIME = "$$.Execution.StartTime";
+const EXECUTION_NAME = "$$.Execution.Name";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type State = Record<string, any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Rule = Record<string, any>;
+
+const S = STATE_NAMES;
+
+function checkOptions(o: DefinitionOptions): void {
+  const bad = (what: string) => {
+    throw new Error(`buildDefinition: ${what}`);
+  };
+  if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(o.breakerName)) bad(`breakerName is ${JSON.stringify(o.breakerName)}; allowed: 1 to 128 letters, digits, _ . : -`);
+  if (o.store.kind === "dynamodb" && !o.store.tableName) bad("store.tableName is empty; allowed: the breaker table's name");
+  if (o.store.kind === "redis" && !o.functions.getStatus) bad("functions.getStatus is missing; it is required with the redis store");
+  if (!["builtin", "none", "user"].includes(o.fallback)) bad(`fallback is ${JSON.stringify(o.fallback)}; allowed: "builtin", "none", "user"`);
+  if (o.fallback === "user" && !o.userFallbackArn) bad('fallback is "user" but userFallbackArn is missing');
+  if (o.fallback !== "user" && o.userFallbackArn) bad(`userFallbackArn is set but fallback is "${o.fallback}"; set fallback "user" to use it`);
+  for (const [k, v] of Object.entries({ ...o.functions, targetArn: o.targetArn })) {
+    if (v !== undefined && (typeof v !== "string" || v === "")) bad(`${k} is ${JSON.stringify(v)}; allowed: a Lambda function ARN or name`);
+  }
+  const s = o.settings;
+  for (const k of ["timeoutSeconds", "retryIntervalSeconds", "retryMaxDelaySeconds"] as const) {
+    if (!Number.isInteger(s[k]) || s[k] < 1) bad(`settings.${k} is ${s[k]}; allowed: a whole number of seconds >= 1 (Step Functions takes no fractions)`);
+  }
+  if (!Number.isInteger(s.retryAttempts) || s.retryAttempts < 0) bad(`settings.retryAttempts is ${s.retryAttempts}; allowed: an integer >= 0`);
+}
+
+/** A lambda:invoke Task with the optimized integration. */
+function invoke(functionName: string, payload: Record<string, unknown>, extra: State): State {
+  return {
+    Type: "Task",
+    Resource: RESOURCES.lambdaInvoke,
+    Parameters: { FunctionName: functionName, Payload: payload },
+    ...extra,
+  };
+}
+
+/** Retry for handler invocations: Lambda service errors only (handlers answer store trouble in their result). */
+function handlerRetry(): State[] {
+  return [{ ErrorEquals: [...LAMBDA_SERVICE_ERRORS], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2, MaxDelaySeconds: 4, JitterStrategy: "FULL" }];
+}
+
+/** What `$.store` holds the Choice attributes under. */
+function itemPath(o: DefinitionOptions): string {
+  return o.store.kind === "dynamodb" ? `${PATHS.store}.Item` : `${PATHS.store}.Payload.Item`;
+}
+
+function success(o: DefinitionOptions): State {
+  return { breaker: o.breakerName, fallback: false, "response.$": "$.Payload" };
+}
+
+type FallbackKind = "open" | "forcedOpen" | "probeSlotsTaken" | "storeError" | "targetFailed";
+
+interface FallbackSpec {
+  reason: FallbackReason;
+  state?: "OPEN" | "FORCED_OPEN" | "HALF_OPEN";
+  builtin: string;
+  user: string;
+  fail: string;
+  error: string;
+  cause: (breaker: string) => string;
+}
+
+const FALLBACKS: Record<FallbackKind, FallbackSpec> = {
+  open: {
+    reason: "open",
+    state: "OPEN",
+    builtin: S.fallbackOpen,
+    user: S.userFallbackOpen,
+    fail: S.circuitOpen,
+    error: ERRORS.circuitOpen,
+    cause: (b) => `Circuit breaker '${b}' is open`,
+  },
+  forcedOpen: {
+    reason: "forced open",
+    state: "FORCED_OPEN",
+    builtin: S.fallbackForcedOpen,
+    user: S.userFallbackForcedOpen,
+    fail: S.circuitForcedOpen,
+    error: ERRORS.circuitOpen,
+    cause: (b) => `Circuit breaker '${b}' is forced open`,
+  },
+  probeSlotsTaken: {
+    reason: "probe slots taken",
+    state: "HALF_OPEN",
+    builtin: S.fallbackProbeSlotsTaken,
+    user: S.userFallbackProbeSlotsTaken,
+    fail: S.circuitProbeSlotsTaken,
+    error: ERRORS.circuitOpen,
+    cause: (b) => `Circuit breaker '${b}' is half-open and all its probe slots are taken`,
+  },
+  storeError: {
+    reason: "store error",
+    builtin: S.fallbackStoreError,
+    user: S.userFallbackStoreError,
+    fail: S.circuitStoreError,
+    error: ERRORS.circuitOpen,
+    cause: (b) => `Circuit breaker '${b}' rejected the call: its state store failed and onStoreError is 'reject'`,
+  },
+  targetFailed: {
+    reason: "target failed",
+    builtin: S.fallbackTargetFailed,
+    user: S.userFallbackTargetFailed,
+    fail: S.targetFailed,
+    error: ERRORS.targetFailed,
+    cause: (b) => `The target of circuit breaker '${b}' failed`,
+  },
+};
+
+/** The state a rejection (or, with a fallback, a failed call) goes to first. */
+function fallbackEntry(o: DefinitionOptions, kind: FallbackKind): string {
+  // With fallback "none" the built-in handler still runs on a rejection (it emits CallsRejected);
+  // a failed target call has nothing to reject, so it goes straight to the Fail state.
+  if (o.fallback === "none" && kind === "targetFailed") return FALLBACKS[kind].fail;
+  return FALLBACKS[kind].builtin;
+}
+
+/** The FallbackEvent of one kind (contracts.ts), the same for the built-in and the user fallback. */
+function fallbackEvent(o: DefinitionOptions, spec: FallbackSpec): Record<string, unknown> {
+  const ev: Record<string, unknown> = { breaker: o.breakerName, reason: spec.reason };
+  if (spec.state) ev.state = spec.state;
+  if (spec.reason === "target failed") {
+    ev["error.$"] = `${PATHS.failure}.Error`;
+    ev["cause.$"] = `${PATHS.failure}.Cause`;
+  }
+  ev["request.$"] = PATHS.request;
+  return ev;
+}
+
+function fallbackStates(o: DefinitionOptions): Record<string, State> {
+  const out: Record<string, State> = {};
+  for (const kind of Object.keys(FALLBACKS) as FallbackKind[]) {
+    const spec = FALLBACKS[kind];
+    const event = fallbackEvent(o, spec);
+    const fail: State =
+      kind === "targetFailed"
+        ? { Type: "Fail", Error: spec.error, CausePath: `${PATHS.failure}.Cause` }
+        : { Type: "Fail", Error: spec.error, Cause: spec.cause(o.breakerName) };
+    out[spec.fail] = fail;
+    if (o.fallback === "user") {
+      out[spec.builtin] = invoke(o.functions.fallback, event, {
+        ResultPath: null,
+        Retry: handlerRetry(),
+        // The built-in fallback only emits metrics here; its failure must not keep the user fallback from running.
+        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: PATHS.recorded, Next: spec.user }],
+        Next: spec.user,
+      });
+      out[spec.user] = invoke(o.userFallbackArn!, event, {
+        ResultSelector: { breaker: o.breakerName, fallback: true, "response.$": "$.Payload" },
+        Retry: handlerRetry(),
+        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: PATHS.recorded, Next: spec.fail }],
+        End: true,
+      });
+    } else if (o.fallback === "builtin") {
+      out[spec.builtin] = invoke(o.functions.fallback, event, {
+        ResultSelector: { breaker: o.breakerName, fallback: true, "response.$": "$.Payload" },
+        Retry: handlerRetry(),
+        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: PATHS.recorded, Next: spec.fail }],
+        End: true,
+      });
+    } else {
+      out[spec.builtin] = invoke(o.functions.fallback, event, {
+        ResultPath: null,
+        Retry: handlerRetry(),
+        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: PATHS.recorded, Next: spec.fail }],
+        Next: spec.fail,
+      });
+    }
+  }
+  return out;
+}
+
+interface CallSpec {
+  /** Where a success goes: undefined ends the execution with the output. */
+  thenRecord?: string;
+  /** Where an ignored error goes. */
+  onIgnored: string;
+  /** Where any other failure goes. */
+  onFailure: string;
+}
+
+/** A call of the target: the same Parameters, Retry and TimeoutSeconds in every variant. */
+function callTarget(o: DefinitionOptions, c: CallSpec): State {
+  const s = o.settings;
+  const ignored = s.ignoredErrors;
+  const retry: State[] = [];
+  if (ignored.length) retry.push({ ErrorEquals: [...ignored], MaxAttempts: 0 });
+  retry.push({
+    ErrorEquals: [...TARGET_RETRY_ERRORS],
+    IntervalSeconds: s.retryIntervalSeconds,
+    MaxAttempts: s.retryAttempts,
+    BackoffRate: s.retryBackoffRate,
+    MaxDelaySeconds: s.retryMaxDelaySeconds,
+    JitterStrategy: "FULL",
+  });
+  const catches: State[] = [];
+  if (ignored.length) catches.push({ ErrorEquals: [...ignored], ResultPath: PATHS.failure, Next: c.onIgnored });
+  catches.push({ ErrorEquals: ["States.ALL"], ResultPath: PATHS.failure, Next: c.onFailure });
+  return {
+    Type: "Task",
+    Resource: RESOURCES.lambdaInvoke,
+    Parameters: { FunctionName: o.targetArn, "Payload.$": PATHS.request },
+    TimeoutSeconds: s.timeoutSeconds,
+    ResultSelector: success(o),
+    ...(c.thenRecord ? { ResultPath: PATHS.output, Next: c.thenRecord } : { End: true }),
+    Retry: retry,
+    Catch: catches,
+  };
+}
+
+type GenSource = { path: string } | { value: 0 };
+
+/** A record-outcome Task (RecordOutcomeEvent). */
+function record(o: DefinitionOptions, outcome: "success" | "failure", gen: GenSource, probe: boolean, next: string): State {
+  const payload: Record<string, unknown> = { breaker: o.breakerName };
+  if ("path" in gen) payload["gen.$"] = gen.path;
+  else payload.gen = gen.value;
+  if (probe) payload["leaseId.$"] = `${PATHS.probe}.leaseId`;
+  payload.outcome = outcome;
+  if (outcome === "failure") {
+    payload["error.$"] = `${PATHS.failure}.Error`;
+    payload["cause.$"] = `${PATHS.failure}.Cause`;
+  }
+  payload["startedAt.$"] = START_TIME;
+  if (outcome === "success") {
+    // The output waits in $.output; a failed report does not cost the caller the target's answer.
+    return invoke(o.functions.recordOutcome, payload, {
+      ResultPath: null,
+      OutputPath: PATHS.output,
+      Retry: handlerRetry(),
+      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: PATHS.recorded, Next: S.succeeded }],
+      End: true,
+    });
+  }
+  return invoke(o.functions.recordOutcome, payload, {
+    ResultPath: PATHS.recorded,
+    Retry: handlerRetry(),
+    Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: PATHS.recorded, Next: next }],
+    Next: next,
+  });
+}
+
+const not = (r: Rule): Rule => ({ Not: r });
+const present = (v: string): Rule => ({ Variable: v, IsPresent: true });
+const isState = (v: string, state: string): Rule => ({ Variable: v, StringEquals: state });
+
+/**
+ * decide() as Choice rules, in order. Each comparison reads a path that an earlier rule proved present
+ * (or that the same And proves with IsPresent, which is safe whichever way And is evaluated).
+ */
+function decideRules(o: DefinitionOptions, withRecordSuccess: boolean): Rule[] {
+  const item = itemPath(o);
+  const state = `${item}.${ATTR.state}.S`;
+  const gen = `${item}.${ATTR.gen}.N`;
+  const rs = `${item}.${ATTR.recordSuccess}.BOOL`;
+  const until = `${item}.${ATTR.openUntilIso}.S`;
+  const always = alwaysRecordSuccess(o.settings);
+  const rules: Rule[] = [];
+  if (o.store.kind === "redis") rules.push({ ...present(`${PATHS.store}.Payload.StoreError`), Next: S.statusStoreErrorRoute });
+  // No item: a new breaker, CLOSED in generation 0 (decide(null) === decide(newRecord())).
+  rules.push({ ...not(present(item)), Next: always ? S.callTargetNewThenRecord : S.callTargetNew });
+  rules.push({ ...not(present(state)), Next: S.unreadableState });
+  rules.push({ ...not(present(gen)), Next: S.unreadableState });
+  rules.push({ ...isState(state, "DISABLED"), Next: S.callUnrecorded });
+  rules.push({ ...isState(state, "FORCED_OPEN"), Next: fallbackEntry(o, "forcedOpen") });
+  rules.push({ ...isState(state, "HALF_OPEN"), Next: S.acquireProbe });
+  if (always) {
+    rules.push({ ...isState(state, "CLOSED"), Next: S.callTargetThenRecord });
+  } else if (withRecordSuccess) {
+    // An absent recordSuccess reads as false (record-codec). Absent in any other state: the other Choice.
+    rules.push({ And: [isState(state, "CLOSED"), not(present(rs))], Next: S.callTarget });
+    rules.push({ ...not(present(rs)), Next: S.decideWithoutRecordSuccess });
+    rules.push({ And: [isState(state, "CLOSED"), { Variable: rs, BooleanEquals: true }], Next: S.callTargetThenRecord });
+    rules.push({ ...isState(state, "CLOSED"), Next: S.callTarget });
+  } else {
+    rules.push({ ...isState(state, "CLOSED"), Next: S.callTarget });
+  }
+  // Left: OPEN, or a state this definition does not know (a store fault).
+  rules.push({ ...not(isState(state, "OPEN")), Next: S.unreadableState });
+  // OPEN without an expiry is due (decide: openUntil null -> probe).
+  rules.push({ ...not(present(until)), Next: S.acquireProbe });
+  rules.push({ ...not({ Variable: until, IsTimestamp: true }), Next: S.unreadableState });
+  rules.push({ Variable: until, TimestampGreaterThanPath: START_TIME, Next: fallbackEntry(o, "open") });
+  return rules;
+}
+
+function storeErrorRoute(o: DefinitionOptions, allowPath: string): State {
+  return {
+    Type: "Choice",
+    Choices: [{ Variable: allowPath, BooleanEquals: true, Next: S.callUnrecorded }],
+    Default: fallbackEntry(o, "storeError"),
+  };
+}
+
+function readState(o: DefinitionOptions): State {
+  const catchToReport = [{ ErrorEquals: ["States.ALL"], ResultPath: PATHS.storeFault, Next: S.reportStoreError }];
+  if (o.store.kind === "redis") {
+    return invoke(o.functions.getStatus!, { breaker: o.breakerName }, { ResultPath: PATHS.store, Retry: handlerRetry(), Catch: catchToReport, Next: S.decide });
+  }
+  return {
+    Type: "Task",
+    Resource: RESOURCES.dynamodbGetItem,
+    Parameters: {
+      TableName: o.store.tableName,
+      Key: { [ATTR.key]: { S: o.breakerName } },
+      ConsistentRead: true,
+      // Only what the Choice reads: one read unit whatever the record holds.
+      ProjectionExpression: "#state, #gen, #until, #rs",
+      ExpressionAttributeNames: { "#state": ATTR.state, "#gen": ATTR.gen, "#until": ATTR.openUntilIso, "#rs": ATTR.recordSuccess },
+    },
+    ResultPath: PATHS.store,
+    Retry: [{ ErrorEquals: [...DYNAMODB_TRANSIENT_ERRORS], IntervalSeconds: 1, MaxAttempts: 1, BackoffRate: 2, MaxDelaySeconds: 1, JitterStrategy: "FULL" }],
+    Catch: catchToReport,
+    Next: S.decide,
+  };
+}
+
+function allStates(o: DefinitionOptions): Record<string, State> {
+  const item = itemPath(o);
+  const itemGen: GenSource = { path: `${item}.${ATTR.gen}.N` };
+  const probeGen: GenSource = { path: `${PATHS.probe}.gen` };
+  const newGen: GenSource = { value: 0 };
+  const failed = fallbackEntry(o, "targetFailed");
+  const passThrough = S.targetRejectedRequest;
+  const allowOnStoreError = o.settings.onStoreError === "allow";
+
+  const states: Record<string, State> = {
+    [S.validateInput]: {
+      Type: "Choice",
+      Choices: [
+        { ...not(present(PATHS.request)), Next: S.invalidInputMissing },
+        { Variable: PATHS.request, IsNull: true, Next: S.invalidInputNull },
+        { Or: [{ Variable: PATHS.request, IsString: true }, { Variable: PATHS.request, IsNumeric: true }, { Variable: PATHS.request, IsBoolean: true }], Next: S.invalidInputNotObject },
+      ],
+      Default: S.readState,
+    },
+    [S.invalidInputMissing]: {
+      Type: "Fail",
+      Error: ERRORS.invalidInput,
+      Cause: 'The execution input has no "request" field; allowed: {"request": <JSON object passed to the target as its event>}',
+    },
+    [S.invalidInputNull]: {
+      Type: "Fail",
+      Error: ERRORS.invalidInput,
+      Cause: 'The execution input\'s "request" is null; allowed: a JSON object, passed to the target as its event',
+    },
+    [S.invalidInputNotObject]: {
+      Type: "Fail",
+      Error: ERRORS.invalidInput,
+      Cause: 'The execution input\'s "request" is a string, number or boolean; allowed: a JSON object, passed to the target as its event',
+    },
+    [S.readState]: readState(o),
+    [S.reportStoreError]: invoke(
+      o.functions.reportStoreError,
+      { breaker: o.breakerName, "error.$": `${PATHS.storeFault}.Error`, "cause.$": `${PATHS.storeFault}.Cause` },
+      {
+        ResultSelector: { "allow.$": "$.Payload.allow" },
+        ResultPath: PATHS.storeError,
+        Retry: handlerRetry(),
+        // The report itself failed: apply this breaker's onStoreError directly.
+        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: PATHS.recorded, Next: allowOnStoreError ? S.callUnrecorded : fallbackEntry(o, "storeError") }],
+        Next: S.storeErrorRoute,
+      },
+    ),
+    [S.storeErrorRoute]: storeErrorRoute(o, `${PATHS.storeError}.allow`),
+    [S.unreadableState]: {
+      Type: "Pass",
+      Result: {
+        Error: ERRORS.unreadableState,
+        Cause: `The stored state of breaker '${o.breakerName}' cannot be read: it needs state (CLOSED, OPEN, HALF_OPEN, FORCED_OPEN or DISABLED), gen, and an ISO-8601 openUntilIso when OPEN`,
+      },
+      ResultPath: PATHS.storeFault,
+      Next: S.reportStoreError,
+    },
+    [S.decide]: { Type: "Choice", Choices: decideRules(o, true), Default: S.acquireProbe },
+    [S.decideWithoutRecordSuccess]: { Type: "Choice", Choices: decideRules(o, false), Default: S.acquireProbe },
+    [S.acquireProbe]: invoke(
+      o.functions.acquireProbe,
+      { breaker: o.breakerName, "leaseId.$": EXECUTION_NAME },
+      {
+        ResultSelector: { "admitted.$": "$.Payload.admitted", "gen.$": "$.Payload.gen", "state.$": "$.Payload.state", "leaseId.$": "$.Payload.leaseId" },
+        ResultPath: PATHS.probe,
+        Retry: handlerRetry(),
+        // The lease could not be asked for: the state is unknown, as with a store fault.
+        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: PATHS.recorded, Next: allowOnStoreError ? S.callUnrecorded : fallbackEntry(o, "storeError") }],
+        Next: S.probeRoute,
+      },
+    ),
+    [S.probeRoute]: {
+      Type: "Choice",
+      Choices: [
+        // Not admitted: route by what the store said the circuit is now.
+        { And: [{ Variable: `${PATHS.probe}.admitted`, BooleanEquals: false }, isState(`${PATHS.probe}.state`, "HALF_OPEN")], Next: fallbackEntry(o, "probeSlotsTaken") },
+        { And: [{ Variable: `${PATHS.probe}.admitted`, BooleanEquals: false }, isState(`${PATHS.probe}.state`, "OPEN")], Next: fallbackEntry(o, "open") },
+        { And: [{ Variable: `${PATHS.probe}.admitted`, BooleanEquals: false }, isState(`${PATHS.probe}.state`, "FORCED_OPEN")], Next: fallbackEntry(o, "forcedOpen") },
+        // Closed or disabled meanwhile: serve the call without a report (its generation was not read).
+        { And: [{ Variable: `${PATHS.probe}.admitted`, BooleanEquals: false }, isState(`${PATHS.probe}.state`, "CLOSED")], Next: S.callUnrecorded },
+        { And: [{ Variable: `${PATHS.probe}.admitted`, BooleanEquals: false }, isState(`${PATHS.probe}.state`, "DISABLED")], Next: S.callUnrecorded },
+        { Variable: `${PATHS.probe}.admitted`, BooleanEquals: false, Next: fallbackEntry(o, "storeError") },
+        // Admitted without a lease: the store failed and onStoreError is allow.
+        { Variable: `${PATHS.probe}.leaseId`, IsNull: true, Next: S.callUnrecorded },
+      ],
+      Default: S.callProbe,
+    },
+    [S.callTarget]: callTarget(o, { onIgnored: passThrough, onFailure: S.recordFailure }),
+    [S.callTargetNew]: callTarget(o, { onIgnored: passThrough, onFailure: S.recordFailureNew }),
+    [S.callTargetThenRecord]: callTarget(o, { thenRecord: S.recordSuccess, onIgnored: passThrough, onFailure: S.recordFailure }),
+    [S.callTargetNewThenRecord]: callTarget(o, { thenRecord: S.recordSuccessNew, onIgnored: passThrough, onFailure: S.recordFailureNew }),
+    [S.callProbe]: callTarget(o, { thenRecord: S.recordProbeSuccess, onIgnored: S.recordProbeIgnored, onFailure: S.recordProbeFailure }),
+    [S.callUnrecorded]: callTarget(o, { onIgnored: passThrough, onFailure: failed }),
+    [S.recordSuccess]: record(o, "success", itemGen, false, S.succeeded),
+    [S.recordSuccessNew]: record(o, "success", newGen, false, S.succeeded),
+    [S.recordProbeSuccess]: record(o, "success", probeGen, true, S.succeeded),
+    [S.recordFailure]: record(o, "failure", itemGen, false, failed),
+    [S.recordFailureNew]: record(o, "failure", newGen, false, failed),
+    [S.recordProbeFailure]: record(o, "failure", probeGen, true, failed),
+    // An ignored error frees the probe's lease (record-outcome classifies it as ignored), then passes through.
+    [S.recordProbeIgnored]: record(o, "failure", probeGen, true, passThrough),
+    [S.succeeded]: { Type: "Succeed", OutputPath: PATHS.output },
+    [S.targetRejectedRequest]: { Type: "Fail", ErrorPath: `${PATHS.failure}.Error`, CausePath: `${PATHS.failure}.Cause` },
+    ...fallbackStates(o),
+  };
+  if (o.store.kind === "redis") states[S.statusStoreErrorRoute] = storeErrorRoute(o, `${PATHS.store}.Payload.StoreError.allow`);
+  return states;
+}
+
+/** Names of the states a state can go to next (Next, Choices, Default, Catch). */
+export function successors(state: State): string[] {
+  const out: string[] = [];
+  if (typeof state.Next === "string") out.push(state.Next);
+  if (typeof state.Default === "string") out.push(state.Default);
+  for (const c of state.Choices ?? []) out.push(c.Next);
+  for (const c of state.Catch ?? []) out.push(c.Next);
+  return out;
+}
+
+/** Keeps only the states reachable from StartAt (Step Functions rejects unreachable states). */
+function reachable(startAt: string, states: Record<string, State>): Record<string, State> {
+  const seen = new Set<string>();
+  const todo = [startAt];
+  while (todo.length) {
+    const name = todo.pop()!;
+    if (seen.has(name)) continue;
+    if (!states[name]) throw new Error(`buildDefinition: state ${name} is referenced but not defined`);
+    seen.add(name);
+    todo.push(...successors(states[name]));
+  }
+  return Object.fromEntries(Object.entries(states).filter(([name]) => seen.has(name)));
+}
+
+export function buildDefinition(o: DefinitionOptions): AslDefinition {
+  checkOptions(o);
+  return {
+    Comment: `Circuit breaker '${o.breakerName}' (${o.store.kind} store, trip rule ${o.settings.tripRule}, fallback ${o.fallback})`,
+    StartAt: S.validateInput,
+    States: reachable(S.validateInput, allStates(o)),
+  };
+}
+
+const DYNAMODB_RESOURCE = /^arn:aws:states:::dynamodb:([a-zA-Z]+)$/;
+
+/**
+ * The IAM actions and resources the definition's Task states need: derived by walking the definition.
+ * lambda:invoke -> lambda:InvokeFunction on exactly the FunctionName the Task names (the integration invokes
+ * that ARN as given, qualified or not, and no Task passes a Qualifier, so no `:*` form is needed);
+ * dynamodb:<op> -> dynamodb:<Op> on the table. Throws for a Task it cannot derive a grant for.
+ */
+export function requiredPermissions(def: AslDefinition, ctx: { tableArn?: string }): { action: string; resource: string }[] {
+  const found = new Map<string, { action: string; resource: string }>();
+  const add = (action: string, resource: string) => found.set(`${action} ${resource}`, { action, resource });
+  for (const [name, state] of Object.entries(def.States)) {
+    if (state.Type !== "Task") continue;
+    const resource: string = state.Resource;
+    if (resource === RESOURCES.lambdaInvoke) {
+      const fn = state.Parameters?.FunctionName;
+      if (typeof fn !== "string") throw new Error(`requiredPermissions: Task ${name} has no literal Parameters.FunctionName`);
+      add("lambda:InvokeFunction", fn);
+      continue;
+    }
+    const ddb = DYNAMODB_RESOURCE.exec(resource);
+    if (ddb) {
+      if (!ctx.tableArn) throw new Error(`requiredPermissions: Task ${name} calls DynamoDB but no tableArn was given`);
+      add(`dynamodb:${ddb[1][0].toUpperCase()}${ddb[1].slice(1)}`, ctx.tableArn);
+      continue;
+    }
+    throw new Error(`requiredPermissions: Task ${name} uses ${resource}, which has no known IAM mapping`);
+  }
+  return [...found.values()].sort((a, b) => (a.action + a.resource).localeCompare(b.action + b.resource));
+}

@@ -1,0 +1,345 @@
+// Runs a state machine definition on this machine with aws-local-stepfunctions v3: the ONLY place Task states
+// are served locally. Every Task is served by its Resource, generically, with no per-state special cases:
+//   arn:aws:states:::lambda:invoke        -> the in-process handler registered under the resolved FunctionName,
+//                                            answered as the optimized integration answers ({Payload, StatusCode});
+//                                            a thrown error surfaces as Lambda surfaces it (error = its name, the
+//                                            errorType; cause = {"errorMessage","errorType","trace"} as JSON text)
+//   arn:aws:states:::dynamodb:<operation> -> the real call against the configured DynamoDB endpoint with the
+//                                            resolved Parameters (AttributeValue shapes); errors as DynamoDB.<Name>
+//
+// `speed` runs design time N times faster: Task TimeoutSeconds and every retrier's IntervalSeconds and
+// MaxDelaySeconds are divided by N in the executed copy, so backoff and full jitter keep their shape (the
+// library's retryIntervalOverrides would replace them by one fixed pause). Build the definition from the
+// design settings (whole seconds, as deployed) and pass `speed` here; do not scale the settings as well.
+
+import { randomUUID } from "node:crypto";
+import {
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine } from "aws-local-stepfunctions";
+import type { RunOptions, StateMachineDefinition } from "aws-local-stepfunctions";
+import { AslDefinition } from "../components/state-machine-definition";
+
+// ---------------------------------------------------------------------------------------------
+// Node 20 lacks Promise.withResolvers (ES2024), which aws-local-stepfunctions uses for Task timeouts.
+
+export function installPromiseWithResolvers(): void {
+  const P = Promise as unknown as { withResolvers?: unknown };
+  if (typeof P.withResolvers === "function") return;
+  Object.defineProperty(Promise, "withResolvers", {
+    configurable: true,
+    writable: true,
+    value: function withResolvers<T>() {
+      let resolve!: (v: T | PromiseLike<T>) => void;
+      let reject!: (e?: unknown) => void;
+      const promise = new Promise<T>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      return { promise, resolve, reject };
+    },
+  });
+}
+installPromiseWithResolvers();
+
+// ---------------------------------------------------------------------------------------------
+// Public API
+
+/** An in-process Lambda handler: receives the Payload, returns the function's result (or throws). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type LocalLambda = (event: any) => Promise<unknown> | unknown;
+
+export interface LocalStateMachineOptions {
+  /** Handlers by the FunctionName the definition's Tasks name (ARN or plain name, exactly as written). */
+  lambdas: Record<string, LocalLambda>;
+  /** DynamoDB endpoint for dynamodb:* Tasks (e.g. DynamoDB Local at http://127.0.0.1:8000). */
+  dynamodbEndpoint?: string;
+  /** Or a ready low-level client (takes precedence over dynamodbEndpoint). */
+  dynamodbClient?: DynamoDBClient;
+  /** Design time runs this many times faster (default 1). */
+  speed?: number;
+  /** State machine name in the context object (default "local"). */
+  name?: string;
+}
+
+export interface LocalRunOptions {
+  /** $$.Execution.Name (default: a random UUID, as StartSyncExecution gives). */
+  executionName?: string;
+  /** Keep the library's full event log (inputs and outputs of every state) in the result. */
+  history?: boolean;
+}
+
+/** One Task attempt served locally (a retried Task appears once per attempt). */
+export interface TaskCall {
+  state: string;
+  resource: string;
+  /** The FunctionName invoked, or the TableName called. */
+  target: string;
+  /** The resolved Parameters' Payload (lambda:invoke) or the Parameters (dynamodb). */
+  input: unknown;
+  ok: boolean;
+  /** The Step Functions error name when the call failed. */
+  error?: string;
+}
+
+export type ExecutionStatus = "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
+
+export interface LocalExecutionResult {
+  executionName: string;
+  status: ExecutionStatus;
+  /** SUCCEEDED: the execution's output. */
+  output?: unknown;
+  /** FAILED / TIMED_OUT: the error name and cause, as DescribeExecution reports them. */
+  error?: string;
+  cause?: string;
+  /** Epoch ms (ExecutionStarted / the end of the run). */
+  startDate: number;
+  stopDate: number;
+  /** Names of the states entered, in order (a state retried in place is listed once per entry). */
+  states: string[];
+  /** Every Task attempt served, in order. */
+  calls: TaskCall[];
+  /** The library's event log, with `history: true`. */
+  history?: unknown[];
+}
+
+export interface LocalStateMachine {
+  /** The definition as given (unscaled). */
+  readonly definition: AslDefinition;
+  /** The definition executed (timings divided by speed). */
+  readonly executed: AslDefinition;
+  run(input: unknown, options?: LocalRunOptions): Promise<LocalExecutionResult>;
+}
+
+/** An error as a Task surfaces it: `name` is the Step Functions error, `message` its cause. */
+export class TaskError extends Error {
+  constructor(name: string, cause: string) {
+    super(cause);
+    this.name = name;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Definition checks and timing
+
+type AslValidator = (def: unknown, options?: { checkPaths?: boolean; checkArn?: boolean }) => { isValid: boolean; errorsText: (sep?: string) => string };
+// asl-validator ships no type declarations.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const aslValidator: AslValidator = require("asl-validator");
+
+/** Definitions already found valid (validation costs ~0.2 s; tests and runners build the same ones often). */
+const validated = new Set<string>();
+
+/** Throws with asl-validator's messages when the definition is not valid ASL. */
+export function validateDefinition(def: AslDefinition): void {
+  const text = JSON.stringify(def);
+  if (validated.has(text)) return;
+  const r = aslValidator(def, { checkPaths: true, checkArn: true });
+  if (!r.isValid) throw new Error(`state machine definition is invalid:\n${r.errorsText("\n")}`);
+  if (validated.size >= 256) validated.clear();
+  validated.add(text);
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyState = Record<string, any>;
+
+/** A copy with every duration divided by `speed` (Task TimeoutSeconds, Retry IntervalSeconds/MaxDelaySeconds, Wait Seconds). */
+export function scaleTimings(def: AslDefinition, speed: number): AslDefinition {
+  if (!(typeof speed === "number" && Number.isFinite(speed) && speed > 0)) {
+    throw new Error(`speed is ${JSON.stringify(speed)}; allowed: a number > 0`);
+  }
+  const copy = JSON.parse(JSON.stringify(def)) as AslDefinition;
+  if (speed === 1) return copy;
+  const scaleStates = (states: Record<string, AnyState>) => {
+    for (const st of Object.values(states)) {
+      if (typeof st.TimeoutSeconds === "number") st.TimeoutSeconds /= speed;
+      if (typeof st.Seconds === "number") st.Seconds /= speed;
+      for (const r of st.Retry ?? []) {
+        r.IntervalSeconds = (r.IntervalSeconds ?? 1) / speed;
+        if (typeof r.MaxDelaySeconds === "number") r.MaxDelaySeconds /= speed;
+      }
+      for (const b of st.Branches ?? []) scaleStates(b.States);
+      if (st.ItemProcessor) scaleStates(st.ItemProcessor.States);
+      if (st.Iterator) scaleStates(st.Iterator.States);
+    }
+  };
+  scaleStates(copy.States);
+  if (typeof copy.TimeoutSeconds === "number") copy.TimeoutSeconds /= speed;
+  return copy;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Serving Tasks by Resource
+
+const LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke";
+const DYNAMODB = /^arn:aws:states:::dynamodb:([A-Za-z]+)$/;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const DYNAMODB_COMMANDS: Record<string, new (input: any) => any> = {
+  getItem: GetItemCommand,
+  putItem: PutItemCommand,
+  updateItem: UpdateItemCommand,
+  deleteItem: DeleteItemCommand,
+  query: QueryCommand,
+};
+
+/** JSON in, JSON out: what crosses a Lambda or service boundary (undefined becomes null). */
+function json(v: unknown): unknown {
+  return v === undefined ? null : JSON.parse(JSON.stringify(v));
+}
+
+function errorText(e: unknown): { name: string; message: string; stack: string[] } {
+  if (e instanceof Error) return { name: e.name || "Error", message: e.message, stack: (e.stack ?? "").split("\n").slice(1).map((l) => l.trim()) };
+  return { name: "Error", message: typeof e === "string" ? e : JSON.stringify(e) ?? String(e), stack: [] };
+}
+
+type TaskHandler = NonNullable<NonNullable<RunOptions["overrides"]>["taskResourceLocalHandlers"]>[string];
+
+type Served = (input: AnyState, record: (c: Omit<TaskCall, "state" | "resource">) => void) => Promise<unknown>;
+
+function lambdaServer(lambdas: Record<string, LocalLambda>): Served {
+  return async (input, record) => {
+    const fn = input?.FunctionName;
+    const payload = json(input?.Payload);
+    const handler = typeof fn === "string" ? lambdas[fn] : undefined;
+    if (!handler) {
+      record({ target: String(fn), input: payload, ok: false, error: "Lambda.ResourceNotFoundException" });
+      throw new TaskError(
+        "Lambda.ResourceNotFoundException",
+        `Function not found: ${String(fn)} (Service: Lambda, Status Code: 404; no local handler is registered under this FunctionName)`,
+      );
+    }
+    let result: unknown;
+    try {
+      result = await handler(payload);
+    } catch (e) {
+      const err = errorText(e);
+      record({ target: fn, input: payload, ok: false, error: err.name });
+      // As the optimized integration reports a function error: error = errorType, cause = the error payload.
+      throw new TaskError(err.name, JSON.stringify({ errorMessage: err.message, errorType: err.name, trace: err.stack }));
+    }
+    record({ target: fn, input: payload, ok: true });
+    return { ExecutedVersion: "$LATEST", Payload: json(result), StatusCode: 200 };
+  };
+}
+
+function dynamodbServer(operation: string, client: () => DynamoDBClient): Served {
+  const Command = DYNAMODB_COMMANDS[operation];
+  return async (input, record) => {
+    const params = json(input) as AnyState;
+    const target = String(params?.TableName);
+    let out: AnyState;
+    try {
+      out = await client().send(new Command(params));
+    } catch (e) {
+      const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number; requestId?: string } };
+      const service = err.$metadata?.httpStatusCode !== undefined;
+      const name = service && err.name ? `DynamoDB.${err.name}` : "DynamoDB.SdkClientException";
+      record({ target, input: params, ok: false, error: name });
+      const meta = service ? ` (Service: DynamoDb, Status Code: ${err.$metadata!.httpStatusCode}, Request ID: ${err.$metadata!.requestId ?? "local"})` : "";
+      throw new TaskError(name, `${err.message ?? String(e)}${meta}`);
+    }
+    record({ target, input: params, ok: true });
+    const { $metadata: _ignored, ...result } = out;
+    return json(result);
+  };
+}
+
+function serverFor(stateName: string, resource: string, options: LocalStateMachineOptions, client: () => DynamoDBClient): Served {
+  if (resource === LAMBDA_INVOKE) return lambdaServer(options.lambdas);
+  const ddb = DYNAMODB.exec(resource);
+  if (ddb && DYNAMODB_COMMANDS[ddb[1]]) return dynamodbServer(ddb[1], client);
+  throw new Error(`Task ${stateName}: resource ${resource} cannot be served locally; served: ${LAMBDA_INVOKE}, arn:aws:states:::dynamodb:{${Object.keys(DYNAMODB_COMMANDS).join(",")}}`);
+}
+
+/** Task state name -> resource, through Parallel branches and Map processors too (names are unique per machine). */
+function taskStates(states: Record<string, AnyState>, out: Record<string, string> = {}): Record<string, string> {
+  for (const [name, st] of Object.entries(states)) {
+    if (st.Type === "Task") out[name] = st.Resource;
+    for (const b of st.Branches ?? []) taskStates(b.States, out);
+    if (st.ItemProcessor) taskStates(st.ItemProcessor.States, out);
+    if (st.Iterator) taskStates(st.Iterator.States, out);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export function createLocalStateMachine(def: AslDefinition, options: LocalStateMachineOptions): LocalStateMachine {
+  validateDefinition(def);
+  const executed = scaleTimings(def, options.speed ?? 1);
+  let ddbClient: DynamoDBClient | null = options.dynamodbClient ?? null;
+  const client = (): DynamoDBClient => {
+    if (ddbClient) return ddbClient;
+    if (!options.dynamodbEndpoint) throw new TaskError("DynamoDB.SdkClientException", "no DynamoDB endpoint is configured for the local runtime");
+    ddbClient = new DynamoDBClient({
+      endpoint: options.dynamodbEndpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      maxAttempts: 1,
+      requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
+    });
+    return ddbClient;
+  };
+  const servers = Object.entries(taskStates(executed.States)).map(([name, resource]) => ({ name, resource, serve: serverFor(name, resource, options, client) }));
+  const machineName = options.name ?? "local";
+  const machineArn = `arn:aws:states:us-east-1:000000000000:stateMachine:${machineName}`;
+  // Built once and reused: construction costs ~100 ms; runs are independent of each other.
+  const machine = new StateMachine(executed as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
+
+  async function run(input: unknown, runOptions: LocalRunOptions = {}): Promise<LocalExecutionResult> {
+    const executionName = runOptions.executionName ?? randomUUID();
+    const calls: TaskCall[] = [];
+    const handlers: Record<string, TaskHandler> = {};
+    for (const s of servers) {
+      const serve = (taskInput: AnyState) => s.serve(taskInput, (c) => calls.push({ state: s.name, resource: s.resource, ...c }));
+      handlers[s.name] = serve as unknown as TaskHandler;
+    }
+    const execution = machine.run(json(input) as never, {
+      overrides: { taskResourceLocalHandlers: handlers },
+      context: {
+        Execution: { Id: `arn:aws:states:us-east-1:000000000000:express:${machineName}:${executionName}:${randomUUID()}`, Name: executionName },
+        StateMachine: { Id: machineArn, Name: machineName },
+      },
+    });
+    const collected = (async () => {
+      const events: AnyState[] = [];
+      for await (const ev of execution.eventLogs) events.push(ev as AnyState);
+      return events;
+    })();
+    const result: Omit<LocalExecutionResult, "states" | "calls" | "startDate" | "stopDate"> = { executionName, status: "SUCCEEDED" };
+    const started = Date.now();
+    try {
+      result.output = await execution.result;
+    } catch (e) {
+      if (e instanceof ExecutionTimeoutError) {
+        Object.assign(result, { status: "TIMED_OUT", error: "States.Timeout", cause: "The execution ran longer than the state machine's TimeoutSeconds" });
+      } else if (e instanceof ExecutionAbortedError) {
+        Object.assign(result, { status: "ABORTED" });
+      } else if (e instanceof ExecutionError) {
+        const inner = (e as Error & { cause?: Error }).cause;
+        Object.assign(result, { status: "FAILED", error: inner?.name ?? "States.Runtime", cause: inner?.message ?? e.message });
+      } else {
+        throw e;
+      }
+    }
+    const stopDate = Date.now();
+    const events = await collected;
+    const startEvent = events.find((ev) => ev.type === "ExecutionStarted");
+    return {
+      ...result,
+      startDate: startEvent?.timestamp ?? started,
+      stopDate,
+      states: events.filter((ev) => ev.type === "StateEntered").map((ev) => ev.state.name as string),
+      calls,
+      ...(runOptions.history ? { history: events } : {}),
+    };
+  }
+
+  return { definition: def, executed, run };
+}

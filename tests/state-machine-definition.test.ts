@@ -1,0 +1,441 @@
+// The state machine definition builder: every variant is valid ASL that aws-local-stepfunctions runs as AWS
+// would (JSONPath only, no JSONata / Assign / $$.State.EnteredTime), input validation, the target call's
+// Retry, the payloads every Task sends (checked by the handlers' own event validators), and the IAM grants
+// derived from the definition. Routing against real stored records: tests/conformance.test.ts.
+
+import { strict as assert } from "node:assert";
+import {
+  AslDefinition,
+  buildDefinition,
+  DefinitionOptions,
+  ERRORS,
+  requiredPermissions,
+  RESOURCES,
+  STATE_NAMES,
+  TARGET_RETRY_ERRORS,
+} from "../components/state-machine-definition";
+import { BreakerSettings, loadSettings, TRIP_RULES } from "../functions/breaker/settings";
+import { StatusView } from "../functions/shared/contracts";
+import {
+  validateAcquireProbeEvent,
+  validateFallbackEvent,
+  validateGetStatusEvent,
+  validateRecordOutcomeEvent,
+  validateStoreErrorEvent,
+} from "../functions/shared/event-validation";
+import { createLocalStateMachine, LocalExecutionResult, LocalLambda } from "../local/sfn-runtime";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const aslValidator: (def: unknown, o?: object) => { isValid: boolean; errorsText: (s?: string) => string } = require("asl-validator");
+
+const ARN = (name: string) => `arn:aws:lambda:us-east-1:123456789012:function:${name}`;
+const FN = {
+  recordOutcome: ARN("cb-record-outcome"),
+  acquireProbe: ARN("cb-acquire-probe"),
+  fallback: ARN("cb-fallback"),
+  reportStoreError: ARN("cb-report-store-error"),
+  getStatus: ARN("cb-get-status"),
+};
+const TARGET = ARN("payments:live");
+const USER_FALLBACK = ARN("payments-fallback");
+const TABLE_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/breakers";
+
+function options(over: Omit<Partial<DefinitionOptions>, "settings"> & { settings?: Partial<BreakerSettings> } = {}): DefinitionOptions {
+  const { settings, ...rest } = over;
+  const fallback = rest.fallback ?? "builtin";
+  return {
+    breakerName: "payments",
+    store: { kind: "dynamodb", tableName: "breakers" },
+    functions: { ...FN },
+    targetArn: TARGET,
+    fallback,
+    ...(fallback === "user" ? { userFallbackArn: USER_FALLBACK } : {}),
+    ...rest,
+    settings: loadSettings(settings ?? {}),
+  };
+}
+
+/** Every combination the builder branches on. */
+function variants(): { label: string; o: DefinitionOptions }[] {
+  const out: { label: string; o: DefinitionOptions }[] = [];
+  for (const store of [{ kind: "dynamodb", tableName: "breakers" }, { kind: "redis" }] as const)
+    for (const fallback of ["builtin", "none", "user"] as const)
+      for (const tripRule of TRIP_RULES)
+        for (const slowCallDurationMs of [0, 2000])
+          for (const ignoredErrors of [[], ["ClientError", "ValidationError"]])
+            out.push({
+              label: `${store.kind}/${fallback}/${tripRule}/slow=${slowCallDurationMs}/ignored=${ignoredErrors.length}`,
+              o: options({ store, fallback, settings: { tripRule, slowCallDurationMs, ignoredErrors } }),
+            });
+  return out;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyState = Record<string, any>;
+
+function walk(value: unknown, visit: (key: string, v: unknown) => void): void {
+  if (Array.isArray(value)) value.forEach((v) => walk(v, visit));
+  else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      visit(k, v);
+      walk(v, visit);
+    }
+  }
+}
+
+describe("state machine definition: every variant", function () {
+  const all = variants();
+
+  it("is valid ASL (asl-validator, with path and ARN checks) for all 72 variants", function () {
+    assert.equal(all.length, 72);
+    for (const { label, o } of all) {
+      const r = aslValidator(buildDefinition(o), { checkPaths: true, checkArn: true });
+      assert.ok(r.isValid, `${label}: ${r.errorsText("\n")}`);
+    }
+  });
+
+  it("uses JSONPath only: no JSONata, no Assign, no $$.State.EnteredTime, no variables", function () {
+    for (const { label, o } of all) {
+      const def = buildDefinition(o);
+      walk(def, (k, v) => {
+        assert.ok(!["QueryLanguage", "Assign", "Arguments", "Output", "Condition", "Items"].includes(k), `${label}: field ${k}`);
+        if (typeof v === "string") {
+          assert.ok(!v.includes("{%"), `${label}: JSONata expression ${v}`);
+          assert.ok(!v.includes("EnteredTime"), `${label}: ${v}`);
+          assert.ok(!/^\$[A-Za-z]/.test(v), `${label}: variable reference ${v}`);
+        }
+      });
+    }
+  });
+
+  it("names only states listed in STATE_NAMES, and every one it names is reachable", function () {
+    const known = new Set<string>(Object.values(STATE_NAMES));
+    for (const { label, o } of all) {
+      const def = buildDefinition(o);
+      for (const name of Object.keys(def.States)) assert.ok(known.has(name), `${label}: ${name}`);
+    }
+  });
+
+  it("calls the target with the configured Retry (ignored errors first, never retried; then FULL jitter and MaxDelaySeconds) and TimeoutSeconds", function () {
+    const o = options({ settings: { ignoredErrors: ["ClientError"], retryAttempts: 3, retryIntervalSeconds: 2, retryBackoffRate: 1.5, retryMaxDelaySeconds: 7, timeoutSeconds: 9 } });
+    const def = buildDefinition(o);
+    const calls = Object.values(def.States).filter((s: AnyState) => s.Type === "Task" && s.Parameters.FunctionName === TARGET);
+    assert.ok(calls.length >= 3);
+    for (const s of calls) {
+      assert.deepEqual(s.Parameters, { FunctionName: TARGET, "Payload.$": "$.request" });
+      assert.equal(s.TimeoutSeconds, 9);
+      assert.deepEqual(s.Retry, [
+        { ErrorEquals: ["ClientError"], MaxAttempts: 0 },
+        { ErrorEquals: [...TARGET_RETRY_ERRORS], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 1.5, MaxDelaySeconds: 7, JitterStrategy: "FULL" },
+      ]);
+      assert.deepEqual(s.Catch[0].ErrorEquals, ["ClientError"]);
+      assert.deepEqual(s.Catch.at(-1).ErrorEquals, ["States.ALL"]);
+    }
+    const none = buildDefinition(options({ settings: { ignoredErrors: [] } }));
+    for (const s of Object.values(none.States).filter((s: AnyState) => s.Parameters?.FunctionName === TARGET)) {
+      assert.equal(s.Retry.length, 1);
+      assert.equal(s.Catch.length, 1);
+    }
+  });
+
+  it("gives every retrier that retries FULL jitter and MaxDelaySeconds", function () {
+    for (const { label, o } of all) {
+      for (const [name, s] of Object.entries(buildDefinition(o).States)) {
+        for (const r of (s as AnyState).Retry ?? []) {
+          if (r.MaxAttempts === 0) continue;
+          assert.equal(r.JitterStrategy, "FULL", `${label}: ${name}`);
+          assert.ok(typeof r.MaxDelaySeconds === "number" && r.MaxDelaySeconds >= 1, `${label}: ${name}`);
+        }
+      }
+    }
+  });
+
+  it("reads DynamoDB directly with a consistent GetItem of only the attributes the Choice reads", function () {
+    const s = buildDefinition(options()).States[STATE_NAMES.readState];
+    assert.equal(s.Resource, RESOURCES.dynamodbGetItem);
+    assert.deepEqual(s.Parameters, {
+      TableName: "breakers",
+      Key: { breaker: { S: "payments" } },
+      ConsistentRead: true,
+      ProjectionExpression: "#state, #gen, #until, #rs",
+      ExpressionAttributeNames: { "#state": "state", "#gen": "gen", "#until": "openUntilIso", "#rs": "recordSuccess" },
+    });
+    const redis = buildDefinition(options({ store: { kind: "redis" } })).States[STATE_NAMES.readState];
+    assert.deepEqual(redis.Parameters, { FunctionName: FN.getStatus, Payload: { breaker: "payments" } });
+  });
+
+  it("rejects options it cannot build from, naming what is wrong", function () {
+    assert.throws(() => buildDefinition(options({ store: { kind: "redis" }, functions: { ...FN, getStatus: undefined } })), /getStatus is missing/);
+    assert.throws(() => buildDefinition({ ...options({ fallback: "user" }), userFallbackArn: undefined }), /userFallbackArn is missing/);
+    assert.throws(() => buildDefinition({ ...options(), userFallbackArn: USER_FALLBACK }), /set fallback "user"/);
+    assert.throws(() => buildDefinition({ ...options(), breakerName: "a#b" }), /breakerName is "a#b"; allowed/);
+    assert.throws(() => buildDefinition({ ...options(), settings: { ...options().settings, timeoutSeconds: 0.5 } }), /settings.timeoutSeconds is 0.5; allowed: a whole number/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe("state machine definition: IAM grants derived from it", function () {
+  const invoke = (resource: string) => ({ action: "lambda:InvokeFunction", resource });
+  const sorted = (l: { action: string; resource: string }[]) => [...l].sort((a, b) => (a.action + a.resource).localeCompare(b.action + b.resource));
+
+  it("DynamoDB store: GetItem on the table and InvokeFunction on exactly the functions its Tasks invoke", function () {
+    for (const fallback of ["builtin", "none"] as const) {
+      const def = buildDefinition(options({ fallback }));
+      assert.deepEqual(
+        requiredPermissions(def, { tableArn: TABLE_ARN }),
+        sorted([
+          { action: "dynamodb:GetItem", resource: TABLE_ARN },
+          invoke(FN.recordOutcome),
+          invoke(FN.acquireProbe),
+          invoke(FN.fallback),
+          invoke(FN.reportStoreError),
+          invoke(TARGET),
+        ]),
+      );
+    }
+  });
+
+  it("user fallback adds only the user fallback; the Redis store swaps GetItem for get-status", function () {
+    const user = requiredPermissions(buildDefinition(options({ fallback: "user" })), { tableArn: TABLE_ARN });
+    assert.ok(user.some((p) => p.action === "lambda:InvokeFunction" && p.resource === USER_FALLBACK));
+    assert.equal(user.length, 7);
+    const redis = requiredPermissions(buildDefinition(options({ store: { kind: "redis" } })), {});
+    assert.deepEqual(redis, sorted([invoke(FN.getStatus), invoke(FN.recordOutcome), invoke(FN.acquireProbe), invoke(FN.fallback), invoke(FN.reportStoreError), invoke(TARGET)]));
+  });
+
+  it("matches every Task state one to one: each grant is used by a Task and each Task is covered", function () {
+    for (const { label, o } of variants()) {
+      const def = buildDefinition(o);
+      const perms = requiredPermissions(def, { tableArn: TABLE_ARN });
+      const tasks = Object.values(def.States).filter((s: AnyState) => s.Type === "Task") as AnyState[];
+      const needed = new Set(tasks.map((t) => (t.Resource === RESOURCES.lambdaInvoke ? `lambda:InvokeFunction ${t.Parameters.FunctionName}` : `dynamodb:GetItem ${TABLE_ARN}`)));
+      assert.deepEqual(new Set(perms.map((p) => `${p.action} ${p.resource}`)), needed, label);
+      assert.ok(perms.every((p) => !p.resource.includes("*") && !p.action.includes("*")), label);
+    }
+  });
+
+  it("refuses to guess: a DynamoDB Task without a table ARN, a dynamic FunctionName, an unknown resource", function () {
+    const def = buildDefinition(options());
+    assert.throws(() => requiredPermissions(def, {}), /no tableArn/);
+    const dynamic: AslDefinition = { StartAt: "A", States: { A: { Type: "Task", Resource: RESOURCES.lambdaInvoke, Parameters: { "FunctionName.$": "$.fn" }, End: true } } };
+    assert.throws(() => requiredPermissions(dynamic, {}), /no literal Parameters.FunctionName/);
+    const sqs: AslDefinition = { StartAt: "A", States: { A: { Type: "Task", Resource: "arn:aws:states:::sqs:sendMessage", Parameters: {}, End: true } } };
+    assert.throws(() => requiredPermissions(sqs, {}), /no known IAM mapping/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Executions without a store process: the Redis variant reads state through get-status, scripted here;
+// every handler event is checked by the handler's own validator, so a Parameters shape that drifts from
+// contracts.ts fails.
+
+type Script = { view: StatusView; target: () => unknown; probe?: { admitted: boolean; state: string; gen?: number; leaseId?: string | null } };
+
+function scripted(o: DefinitionOptions, script: Script) {
+  const seen: Record<string, unknown[]> = {};
+  const log = (name: string, e: unknown) => (seen[name] ??= []).push(e);
+  const lambdas: Record<string, LocalLambda> = {
+    [FN.getStatus]: (e) => (log("getStatus", validateGetStatusEvent(e)), script.view),
+    [FN.acquireProbe]: (e) => {
+      const ev = validateAcquireProbeEvent(e);
+      log("acquireProbe", ev);
+      const p = script.probe ?? { admitted: true, state: "HALF_OPEN" };
+      return { admitted: p.admitted, gen: p.gen ?? 4, state: p.state, leaseId: p.leaseId !== undefined ? p.leaseId : p.admitted ? ev.leaseId : null, reason: "scripted" };
+    },
+    [FN.recordOutcome]: (e) => (log("recordOutcome", validateRecordOutcomeEvent(e)), { breaker: "payments", result: "counted", classified: "success", state: "CLOSED", transition: null }),
+    [FN.reportStoreError]: (e) => (log("reportStoreError", validateStoreErrorEvent(e)), { allow: o.settings.onStoreError === "allow" }),
+    [FN.fallback]: (e) => {
+      const ev = validateFallbackEvent(e);
+      log("fallback", ev);
+      return { fallback: true, breaker: ev.breaker, state: ev.state ?? "UNKNOWN", reason: ev.reason, message: "builtin" };
+    },
+    [USER_FALLBACK]: (e) => (log("userFallback", validateFallbackEvent(e)), { from: "user", reason: (e as { reason: string }).reason }),
+    [TARGET]: (e) => (log("target", e), script.target()),
+  };
+  return { machine: createLocalStateMachine(buildDefinition(o), { lambdas, speed: 1000 }), seen };
+}
+
+const item = (state: string, extra: Record<string, unknown> = {}): StatusView => ({ Item: { state: { S: state }, gen: { N: "7" }, recordSuccess: { BOOL: false }, ...extra } as StatusView["Item"] });
+const fail = (name: string, message = "it broke") => () => {
+  throw Object.assign(new Error(message), { name });
+};
+const ok = () => ({ answer: 42 });
+
+describe("state machine definition: input validation", function () {
+  const o = options({ store: { kind: "redis" } });
+
+  const cases: [string, unknown, RegExp][] = [
+    ["no request", { other: 1 }, /no "request" field/],
+    ["an empty input", {}, /no "request" field/],
+    ["input that is not an object", "hello", /no "request" field/],
+    ["a null request", { request: null }, /"request" is null/],
+    ["a string request", { request: "GET /" }, /string, number or boolean; allowed: a JSON object/],
+    ["a number request", { request: 12 }, /string, number or boolean/],
+    ["a boolean request", { request: false }, /string, number or boolean/],
+  ];
+  for (const [what, input, cause] of cases) {
+    it(`fails ${what} with InvalidInput, a cause naming what is allowed, and no Task run`, async function () {
+      const { machine, seen } = scripted(o, { view: {}, target: ok });
+      const r = await machine.run(input);
+      assert.equal(r.status, "FAILED");
+      assert.equal(r.error, ERRORS.invalidInput);
+      assert.match(r.cause!, cause);
+      assert.deepEqual(r.calls, []);
+      assert.deepEqual(seen, {});
+      assert.equal(r.states[0], STATE_NAMES.validateInput);
+      assert.equal(r.states.length, 2);
+    });
+  }
+
+  it("passes an object request to the target unchanged", async function () {
+    const { machine, seen } = scripted(o, { view: {}, target: ok });
+    const request = { path: "/pay", amount: 12.5, tags: ["a"], nested: { x: null } };
+    const r = await machine.run({ request });
+    assert.equal(r.status, "SUCCEEDED");
+    assert.deepEqual(r.output, { breaker: "payments", fallback: false, response: { answer: 42 } });
+    assert.deepEqual(seen.target, [request]);
+  });
+});
+
+describe("state machine definition: what each path sends and answers", function () {
+  const redis = (over: Parameters<typeof options>[0] = {}) => options({ store: { kind: "redis" }, ...over });
+  const names = (r: LocalExecutionResult) => r.calls.map((c) => c.target);
+
+  it("retries a failing target retryAttempts times, never an ignored error, and passes the ignored error through", async function () {
+    const o = redis({ settings: { retryAttempts: 2, ignoredErrors: ["ClientError"] } });
+    const failing = scripted(o, { view: {}, target: fail("Boom") });
+    const r1 = await failing.machine.run({ request: {} });
+    assert.equal(names(r1).filter((n) => n === TARGET).length, 3);
+    const ignored = scripted(o, { view: {}, target: fail("ClientError", "amount must be positive") });
+    const r2 = await ignored.machine.run({ request: {} });
+    assert.equal(names(r2).filter((n) => n === TARGET).length, 1);
+    assert.equal(r2.status, "FAILED");
+    assert.equal(r2.error, "ClientError");
+    assert.equal(JSON.parse(r2.cause!).errorMessage, "amount must be positive");
+    assert.equal(ignored.seen.recordOutcome, undefined, "an ignored error in CLOSED is not reported");
+  });
+
+  it("records a CLOSED failure with the generation read, the error, its cause and the start time", async function () {
+    const { machine, seen } = scripted(redis(), { view: item("CLOSED"), target: fail("Boom") });
+    const r = await machine.run({ request: {} });
+    const [ev] = seen.recordOutcome as ReturnType<typeof validateRecordOutcomeEvent>[];
+    assert.equal(ev.gen, 7);
+    assert.equal(ev.outcome, "failure");
+    assert.equal(ev.error, "Boom");
+    assert.equal(JSON.parse(ev.cause!).errorType, "Boom");
+    assert.ok(ev.startedAt && Math.abs(Date.parse(ev.startedAt) - r.startDate) < 1000);
+    assert.equal(ev.leaseId, null);
+    assert.deepEqual(r.output, { breaker: "payments", fallback: true, response: { fallback: true, breaker: "payments", state: "UNKNOWN", reason: "target failed", message: "builtin" } });
+    assert.equal((seen.fallback as { error: string }[])[0].error, "Boom");
+  });
+
+  it("a first failure of a breaker without an item is recorded against generation 0", async function () {
+    const { machine, seen } = scripted(redis(), { view: {}, target: fail("Boom") });
+    await machine.run({ request: {} });
+    assert.equal((seen.recordOutcome as { gen: number }[])[0].gen, 0);
+  });
+
+  it("reports a success only when needed: recordSuccess set, or always under the rate rule / slow-call detection", async function () {
+    const plain = scripted(redis(), { view: item("CLOSED"), target: ok });
+    await plain.machine.run({ request: {} });
+    assert.equal(plain.seen.recordOutcome, undefined);
+    const flagged = scripted(redis(), { view: item("CLOSED", { recordSuccess: { BOOL: true } }), target: ok });
+    const r = await flagged.machine.run({ request: {} });
+    assert.deepEqual(r.output, { breaker: "payments", fallback: false, response: { answer: 42 } });
+    assert.equal((flagged.seen.recordOutcome as { outcome: string; gen: number }[])[0].outcome, "success");
+    for (const settings of [{ tripRule: "rate" as const }, { slowCallDurationMs: 500 }]) {
+      for (const view of [{}, item("CLOSED")]) {
+        const always = scripted(redis({ settings }), { view, target: ok });
+        await always.machine.run({ request: {} });
+        assert.equal((always.seen.recordOutcome as { gen: number }[]).length, 1, JSON.stringify(settings));
+        assert.equal((always.seen.recordOutcome as { gen: number }[])[0].gen, "Item" in view ? 7 : 0);
+      }
+    }
+  });
+
+  it("a probe asks for a lease named after the execution and reports back with it", async function () {
+    const { machine, seen } = scripted(redis(), { view: item("HALF_OPEN"), target: ok });
+    const r = await machine.run({ request: {} }, { executionName: "exec-123" });
+    assert.deepEqual(seen.acquireProbe, [{ breaker: "payments", leaseId: "exec-123" }]);
+    const [ev] = seen.recordOutcome as { leaseId: string; gen: number; outcome: string }[];
+    assert.deepEqual([ev.leaseId, ev.gen, ev.outcome], ["exec-123", 4, "success"]);
+    assert.deepEqual(r.output, { breaker: "payments", fallback: false, response: { answer: 42 } });
+  });
+
+  it("a probe's ignored error releases the lease (reported with its name) and passes through", async function () {
+    const { machine, seen } = scripted(redis(), { view: item("HALF_OPEN"), target: fail("ClientError") });
+    const r = await machine.run({ request: {} }, { executionName: "exec-9" });
+    assert.equal(r.error, "ClientError");
+    const [ev] = seen.recordOutcome as { leaseId: string; error: string }[];
+    assert.deepEqual([ev.leaseId, ev.error], ["exec-9", "ClientError"]);
+  });
+
+  it("rejections: the built-in fallback always runs; none ends in CircuitOpen naming the breaker; user answers with the user fallback", async function () {
+    const open = item("OPEN", { openUntilIso: { S: new Date(Date.now() + 60_000).toISOString() } });
+    const builtin = scripted(redis(), { view: open, target: ok });
+    const r1 = await builtin.machine.run({ request: { id: 1 } });
+    assert.deepEqual(r1.output, { breaker: "payments", fallback: true, response: { fallback: true, breaker: "payments", state: "OPEN", reason: "open", message: "builtin" } });
+    assert.deepEqual(builtin.seen.fallback, [{ breaker: "payments", reason: "open", state: "OPEN", request: { id: 1 } }]);
+    assert.equal(builtin.seen.target, undefined);
+
+    const none = scripted(redis({ fallback: "none" }), { view: open, target: ok });
+    const r2 = await none.machine.run({ request: {} });
+    assert.deepEqual([r2.status, r2.error, r2.cause], ["FAILED", "CircuitOpen", "Circuit breaker 'payments' is open"]);
+    assert.equal(none.seen.fallback!.length, 1);
+
+    const user = scripted(redis({ fallback: "user" }), { view: item("FORCED_OPEN"), target: ok });
+    const r3 = await user.machine.run({ request: { id: 3 } });
+    assert.deepEqual(r3.output, { breaker: "payments", fallback: true, response: { from: "user", reason: "forced open" } });
+    assert.deepEqual(user.seen.userFallback, user.seen.fallback);
+  });
+
+  it("a failed target with fallback none fails with TargetFailed and the target's cause, without the fallback handler", async function () {
+    const { machine, seen } = scripted(redis({ fallback: "none" }), { view: item("CLOSED"), target: fail("Boom", "down") });
+    const r = await machine.run({ request: {} });
+    assert.equal(r.error, "TargetFailed");
+    assert.equal(JSON.parse(r.cause!).errorMessage, "down");
+    assert.equal(seen.fallback, undefined);
+    assert.equal(seen.recordOutcome!.length, 1);
+  });
+
+  it("probe not admitted: slots taken, re-opened and forced open are rejected with their reason; closed meanwhile is served unrecorded", async function () {
+    const cases: [string, string | null][] = [
+      ["HALF_OPEN", "probe slots taken"],
+      ["OPEN", "open"],
+      ["FORCED_OPEN", "forced open"],
+      ["UNKNOWN", "store error"],
+      ["CLOSED", null],
+      ["DISABLED", null],
+    ];
+    for (const [state, reason] of cases) {
+      const { machine, seen } = scripted(redis(), { view: item("HALF_OPEN"), target: ok, probe: { admitted: false, state } });
+      const r = await machine.run({ request: {} });
+      if (reason) {
+        assert.equal((seen.fallback as { reason: string }[])[0].reason, reason, state);
+        assert.equal(seen.target, undefined, state);
+      } else {
+        assert.equal(seen.fallback, undefined, state);
+        assert.equal(seen.target!.length, 1, state);
+        assert.equal(r.states.at(-1), STATE_NAMES.callUnrecorded);
+      }
+      assert.equal(seen.recordOutcome, undefined, state);
+    }
+  });
+
+  it("store errors: get-status StoreError and an unreadable item follow onStoreError", async function () {
+    const allow = scripted(redis(), { view: { StoreError: { allow: true } }, target: ok });
+    const r1 = await allow.machine.run({ request: {} });
+    assert.deepEqual(r1.output, { breaker: "payments", fallback: false, response: { answer: 42 } });
+    const reject = scripted(redis({ settings: { onStoreError: "reject" } }), { view: { StoreError: { allow: false } }, target: ok });
+    const r2 = await reject.machine.run({ request: {} });
+    assert.equal((r2.output as { response: { reason: string } }).response.reason, "store error");
+    for (const onStoreError of ["allow", "reject"] as const) {
+      const bad = scripted(redis({ settings: { onStoreError } }), { view: item("SIDEWAYS"), target: ok });
+      const r = await bad.machine.run({ request: {} });
+      assert.equal((bad.seen.reportStoreError as { error: string }[])[0].error, ERRORS.unreadableState);
+      assert.equal(bad.seen.target?.length ?? 0, onStoreError === "allow" ? 1 : 0);
+      assert.equal(r.status, "SUCCEEDED");
+    }
+  });
+});
