@@ -9,16 +9,35 @@
 //
 // The routing encodes decide() in functions/breaker/breaker.ts; tests/conformance.test.ts runs it against
 // DynamoDB Local for records the pure module produces and checks every route.
+//
+// Bulkhead (settings.maxConcurrentCalls > 0): every state that calls the target is entered through a gate,
+// AcquireSlotFor<Call> (acquire-slot, slot id = $$.Execution.Name) and SlotRouteFor<Call>, so a slot is taken only
+// once the circuit has let the call through; a full bulkhead rejects with reason "bulkhead full" through the
+// built-in fallback. After the call every exit (success, failure, ignored error; reported or not) passes one of
+// the ReleaseSlotAfter* states, whose failure is caught and never fails the caller. tests/bulkhead.test.ts runs
+// it on both stores. With maxConcurrentCalls 0 none of these states exist and the definition is unchanged.
 
 import { alwaysRecordSuccess } from "../functions/breaker/breaker";
+import { BULKHEAD_FULL_ERROR } from "../functions/breaker/bulkhead";
 import { BreakerSettings } from "../functions/breaker/settings";
-import { ATTR, FallbackReason } from "../functions/shared/contracts";
+import { ATTR, BulkheadReason, FallbackReason } from "../functions/shared/contracts";
 
 export interface DefinitionOptions {
   breakerName: string;
   store: { kind: "dynamodb"; tableName: string } | { kind: "redis" };
-  /** Lambda ARNs (or local names) of this breaker's handlers. getStatus is required with the redis store. */
-  functions: { recordOutcome: string; acquireProbe: string; fallback: string; reportStoreError: string; getStatus?: string };
+  /**
+   * Lambda ARNs (or local names) of this breaker's handlers. getStatus is required with the redis store;
+   * acquireSlot and releaseSlot when settings.maxConcurrentCalls > 0 (unused, and absent from the definition, otherwise).
+   */
+  functions: {
+    recordOutcome: string;
+    acquireProbe: string;
+    fallback: string;
+    reportStoreError: string;
+    getStatus?: string;
+    acquireSlot?: string;
+    releaseSlot?: string;
+  };
   /** The protected Lambda (ARN, optionally version/alias qualified; or a local name). */
   targetArn: string;
   /** fallback "user": invoked after the built-in fallback with the same event; its Payload becomes the response. */
@@ -92,6 +111,31 @@ export const STATE_NAMES = {
   circuitProbeSlotsTaken: "CircuitProbeSlotsTaken",
   circuitStoreError: "CircuitStoreError",
   targetFailed: "TargetFailed",
+  // Bulkhead (settings.maxConcurrentCalls > 0): the gate in front of each call state...
+  acquireSlotForCallTarget: "AcquireSlotForCallTarget",
+  slotRouteForCallTarget: "SlotRouteForCallTarget",
+  acquireSlotForCallTargetNew: "AcquireSlotForCallTargetNew",
+  slotRouteForCallTargetNew: "SlotRouteForCallTargetNew",
+  acquireSlotForCallTargetThenRecord: "AcquireSlotForCallTargetThenRecord",
+  slotRouteForCallTargetThenRecord: "SlotRouteForCallTargetThenRecord",
+  acquireSlotForCallTargetNewThenRecord: "AcquireSlotForCallTargetNewThenRecord",
+  slotRouteForCallTargetNewThenRecord: "SlotRouteForCallTargetNewThenRecord",
+  /** A probe holding its lease: a full bulkhead also frees the lease (acquire-slot). */
+  acquireSlotForCallProbe: "AcquireSlotForCallProbe",
+  slotRouteForCallProbe: "SlotRouteForCallProbe",
+  acquireSlotForCallUnrecorded: "AcquireSlotForCallUnrecorded",
+  slotRouteForCallUnrecorded: "SlotRouteForCallUnrecorded",
+  // ...the release on every way out after a call...
+  /** Then Succeeded: the target's answer (reported or not). */
+  releaseSlotAfterSuccess: "ReleaseSlotAfterSuccess",
+  /** Then TargetRejectedRequest: an ignored error passed through. */
+  releaseSlotAfterIgnoredError: "ReleaseSlotAfterIgnoredError",
+  /** Then the failed call's fallback (or TargetFailed). */
+  releaseSlotAfterFailure: "ReleaseSlotAfterFailure",
+  // ...and the rejection when it is full.
+  fallbackBulkheadFull: "FallbackBulkheadFull",
+  userFallbackBulkheadFull: "UserFallbackBulkheadFull",
+  bulkheadFull: "BulkheadFull",
 } as const;
 
 export type StateName = (typeof STATE_NAMES)[keyof typeof STATE_NAMES];
@@ -102,6 +146,7 @@ export const ERRORS = {
   circuitOpen: "CircuitOpen",
   targetFailed: "TargetFailed",
   unreadableState: "States.UnreadableBreakerState",
+  bulkheadFull: BULKHEAD_FULL_ERROR,
 } as const;
 
 /** The Step Functions errors of a Lambda invocation that are worth retrying (service side, throttling). */
@@ -134,6 +179,8 @@ export const PATHS = {
   storeError: "$.storeError",
   /** acquire-probe grant {admitted, gen, state, leaseId}. */
   probe: "$.probe",
+  /** acquire-slot answer {admitted, reason} (bulkhead). */
+  slot: "$.slot",
   /** The Catch output {Error, Cause} of the failed target call. */
   failure: "$.failure",
   /** ExecutionOutput kept while the success is reported. */
@@ -170,6 +217,17 @@ function checkOptions(o: DefinitionOptions): void {
     if (!Number.isInteger(s[k]) || s[k] < 1) bad(`settings.${k} is ${s[k]}; allowed: a whole number of seconds >= 1 (Step Functions takes no fractions)`);
   }
   if (!Number.isInteger(s.retryAttempts) || s.retryAttempts < 0) bad(`settings.retryAttempts is ${s.retryAttempts}; allowed: an integer >= 0`);
+  if (!Number.isInteger(s.maxConcurrentCalls) || s.maxConcurrentCalls < 0) bad(`settings.maxConcurrentCalls is ${s.maxConcurrentCalls}; allowed: an integer >= 0 (0 = no bulkhead)`);
+  if (s.maxConcurrentCalls > 0) {
+    for (const k of ["acquireSlot", "releaseSlot"] as const) {
+      if (!o.functions[k]) bad(`functions.${k} is missing; it is required when settings.maxConcurrentCalls > 0 (the bulkhead is on: ${s.maxConcurrentCalls})`);
+    }
+  }
+}
+
+/** The bulkhead is part of this definition. */
+function bulkheadOn(o: DefinitionOptions): boolean {
+  return o.settings.maxConcurrentCalls > 0;
 }
 
 /** A lambda:invoke Task with the optimized integration. */
@@ -196,7 +254,7 @@ function success(o: DefinitionOptions): State {
   return { breaker: o.breakerName, fallback: false, "response.$": "$.Payload" };
 }
 
-type FallbackKind = "open" | "forcedOpen" | "probeSlotsTaken" | "storeError" | "targetFailed";
+type FallbackKind = "open" | "forcedOpen" | "probeSlotsTaken" | "storeError" | "targetFailed" | "bulkheadFull";
 
 interface FallbackSpec {
   reason: FallbackReason;
@@ -205,7 +263,7 @@ interface FallbackSpec {
   user: string;
   fail: string;
   error: string;
-  cause: (breaker: string) => string;
+  cause: (breaker: string, s: BreakerSettings) => string;
 }
 
 const FALLBACKS: Record<FallbackKind, FallbackSpec> = {
@@ -252,6 +310,14 @@ const FALLBACKS: Record<FallbackKind, FallbackSpec> = {
     error: ERRORS.targetFailed,
     cause: (b) => `The target of circuit breaker '${b}' failed`,
   },
+  bulkheadFull: {
+    reason: "bulkhead full",
+    builtin: S.fallbackBulkheadFull,
+    user: S.userFallbackBulkheadFull,
+    fail: S.bulkheadFull,
+    error: ERRORS.bulkheadFull,
+    cause: (b, s) => `Circuit breaker '${b}' rejected the call: its limit of ${s.maxConcurrentCalls} concurrent calls (maxConcurrentCalls) is reached`,
+  },
 };
 
 /** The state a rejection (or, with a fallback, a failed call) goes to first. */
@@ -282,7 +348,7 @@ function fallbackStates(o: DefinitionOptions): Record<string, State> {
     const fail: State =
       kind === "targetFailed"
         ? { Type: "Fail", Error: spec.error, CausePath: `${PATHS.failure}.Cause` }
-        : { Type: "Fail", Error: spec.error, Cause: spec.cause(o.breakerName) };
+        : { Type: "Fail", Error: spec.error, Cause: spec.cause(o.breakerName, o.settings) };
     out[spec.fail] = fail;
     if (o.fallback === "user") {
       out[spec.builtin] = invoke(o.functions.fallback, event, {
@@ -318,7 +384,7 @@ function fallbackStates(o: DefinitionOptions): Record<string, State> {
 }
 
 interface CallSpec {
-  /** Where a success goes: undefined ends the execution with the output. */
+  /** Where a success goes: undefined ends the execution with the output (with a bulkhead: after the release). */
   thenRecord?: string;
   /** Where an ignored error goes. */
   onIgnored: string;
@@ -349,13 +415,75 @@ function callTarget(o: DefinitionOptions, c: CallSpec): State {
     Parameters: { FunctionName: o.targetArn, "Payload.$": PATHS.request },
     TimeoutSeconds: s.timeoutSeconds,
     ResultSelector: success(o),
-    ...(c.thenRecord ? { ResultPath: PATHS.output, Next: c.thenRecord } : { End: true }),
+    ...(c.thenRecord ? { ResultPath: PATHS.output, Next: c.thenRecord } : bulkheadOn(o) ? { ResultPath: PATHS.output, Next: S.releaseSlotAfterSuccess } : { End: true }),
     Retry: retry,
     Catch: catches,
   };
 }
 
 type GenSource = { path: string } | { value: 0 };
+
+// ---------------------------------------------------------------------------------------------
+// Bulkhead
+
+/** The states that call the target, each with its bulkhead gate (acquire-slot, then the route on its answer). */
+const GATES = {
+  [S.callTarget]: { acquire: S.acquireSlotForCallTarget, route: S.slotRouteForCallTarget },
+  [S.callTargetNew]: { acquire: S.acquireSlotForCallTargetNew, route: S.slotRouteForCallTargetNew },
+  [S.callTargetThenRecord]: { acquire: S.acquireSlotForCallTargetThenRecord, route: S.slotRouteForCallTargetThenRecord },
+  [S.callTargetNewThenRecord]: { acquire: S.acquireSlotForCallTargetNewThenRecord, route: S.slotRouteForCallTargetNewThenRecord },
+  [S.callProbe]: { acquire: S.acquireSlotForCallProbe, route: S.slotRouteForCallProbe },
+  [S.callUnrecorded]: { acquire: S.acquireSlotForCallUnrecorded, route: S.slotRouteForCallUnrecorded },
+} as const;
+
+type CallState = keyof typeof GATES;
+
+/** Where a route to a call state goes: its bulkhead gate when the bulkhead is on, else the call itself. */
+function entry(o: DefinitionOptions, call: CallState): string {
+  return bulkheadOn(o) ? GATES[call].acquire : call;
+}
+
+/** acquire-slot's reason for a full bulkhead, which is also the fallback's reason. */
+const BULKHEAD_FULL_REASON = "bulkhead full" satisfies BulkheadReason & FallbackReason;
+
+function bulkheadStates(o: DefinitionOptions): Record<string, State> {
+  const slot = { breaker: o.breakerName, "slotId.$": EXECUTION_NAME };
+  const states: Record<string, State> = {};
+  for (const call of Object.keys(GATES) as CallState[]) {
+    const gate = GATES[call];
+    // A probe passes its lease: if the bulkhead turns it away, acquire-slot frees the lease without counting.
+    const payload = call === S.callProbe ? { ...slot, "probeLeaseId.$": `${PATHS.probe}.leaseId`, "probeGen.$": `${PATHS.probe}.gen` } : slot;
+    states[gate.acquire] = invoke(o.functions.acquireSlot!, payload, {
+      ResultSelector: { "admitted.$": "$.Payload.admitted", "reason.$": "$.Payload.reason" },
+      ResultPath: PATHS.slot,
+      Retry: handlerRetry(),
+      // No answer from acquire-slot: as with a store fault, onStoreError decides (allow: call without a slot).
+      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: PATHS.recorded, Next: o.settings.onStoreError === "allow" ? call : fallbackEntry(o, "storeError") }],
+      Next: gate.route,
+    });
+    states[gate.route] = {
+      Type: "Choice",
+      Choices: [
+        { Variable: `${PATHS.slot}.admitted`, BooleanEquals: true, Next: call },
+        { Variable: `${PATHS.slot}.reason`, StringEquals: BULKHEAD_FULL_REASON, Next: fallbackEntry(o, "bulkheadFull") },
+      ],
+      // Not admitted for another reason: the store failed and onStoreError is reject.
+      Default: fallbackEntry(o, "storeError"),
+    };
+  }
+  // The release never fails the caller's execution: a failed one is caught, and the slot's lease frees it.
+  const release = (next: string): State =>
+    invoke(o.functions.releaseSlot!, slot, {
+      ResultPath: null,
+      Retry: handlerRetry(),
+      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: PATHS.recorded, Next: next }],
+      Next: next,
+    });
+  states[S.releaseSlotAfterSuccess] = release(S.succeeded);
+  states[S.releaseSlotAfterIgnoredError] = release(S.targetRejectedRequest);
+  states[S.releaseSlotAfterFailure] = release(fallbackEntry(o, "targetFailed"));
+  return states;
+}
 
 /** A record-outcome Task (RecordOutcomeEvent). */
 function record(o: DefinitionOptions, outcome: "success" | "failure", gen: GenSource, probe: boolean, next: string): State {
@@ -371,6 +499,14 @@ function record(o: DefinitionOptions, outcome: "success" | "failure", gen: GenSo
   payload["startedAt.$"] = START_TIME;
   if (outcome === "success") {
     // The output waits in $.output; a failed report does not cost the caller the target's answer.
+    if (bulkheadOn(o)) {
+      return invoke(o.functions.recordOutcome, payload, {
+        ResultPath: null,
+        Retry: handlerRetry(),
+        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: PATHS.recorded, Next: S.releaseSlotAfterSuccess }],
+        Next: S.releaseSlotAfterSuccess,
+      });
+    }
     return invoke(o.functions.recordOutcome, payload, {
       ResultPath: null,
       OutputPath: PATHS.output,
@@ -396,6 +532,7 @@ const isState = (v: string, state: string): Rule => ({ Variable: v, StringEquals
  * (or that the same And proves with IsPresent, which is safe whichever way And is evaluated).
  */
 function decideRules(o: DefinitionOptions, withRecordSuccess: boolean): Rule[] {
+  const enter = (call: CallState) => entry(o, call);
   const item = itemPath(o);
   const state = `${item}.${ATTR.state}.S`;
   const gen = `${item}.${ATTR.gen}.N`;
@@ -405,22 +542,22 @@ function decideRules(o: DefinitionOptions, withRecordSuccess: boolean): Rule[] {
   const rules: Rule[] = [];
   if (o.store.kind === "redis") rules.push({ ...present(`${PATHS.store}.Payload.StoreError`), Next: S.statusStoreErrorRoute });
   // No item: a new breaker, CLOSED in generation 0 (decide(null) === decide(newRecord())).
-  rules.push({ ...not(present(item)), Next: always ? S.callTargetNewThenRecord : S.callTargetNew });
+  rules.push({ ...not(present(item)), Next: enter(always ? S.callTargetNewThenRecord : S.callTargetNew) });
   rules.push({ ...not(present(state)), Next: S.unreadableState });
   rules.push({ ...not(present(gen)), Next: S.unreadableState });
-  rules.push({ ...isState(state, "DISABLED"), Next: S.callUnrecorded });
+  rules.push({ ...isState(state, "DISABLED"), Next: enter(S.callUnrecorded) });
   rules.push({ ...isState(state, "FORCED_OPEN"), Next: fallbackEntry(o, "forcedOpen") });
   rules.push({ ...isState(state, "HALF_OPEN"), Next: S.acquireProbe });
   if (always) {
-    rules.push({ ...isState(state, "CLOSED"), Next: S.callTargetThenRecord });
+    rules.push({ ...isState(state, "CLOSED"), Next: enter(S.callTargetThenRecord) });
   } else if (withRecordSuccess) {
     // An absent recordSuccess reads as false (record-codec). Absent in any other state: the other Choice.
-    rules.push({ And: [isState(state, "CLOSED"), not(present(rs))], Next: S.callTarget });
+    rules.push({ And: [isState(state, "CLOSED"), not(present(rs))], Next: enter(S.callTarget) });
     rules.push({ ...not(present(rs)), Next: S.decideWithoutRecordSuccess });
-    rules.push({ And: [isState(state, "CLOSED"), { Variable: rs, BooleanEquals: true }], Next: S.callTargetThenRecord });
-    rules.push({ ...isState(state, "CLOSED"), Next: S.callTarget });
+    rules.push({ And: [isState(state, "CLOSED"), { Variable: rs, BooleanEquals: true }], Next: enter(S.callTargetThenRecord) });
+    rules.push({ ...isState(state, "CLOSED"), Next: enter(S.callTarget) });
   } else {
-    rules.push({ ...isState(state, "CLOSED"), Next: S.callTarget });
+    rules.push({ ...isState(state, "CLOSED"), Next: enter(S.callTarget) });
   }
   // Left: OPEN, or a state this definition does not know (a store fault).
   rules.push({ ...not(isState(state, "OPEN")), Next: S.unreadableState });
@@ -434,7 +571,7 @@ function decideRules(o: DefinitionOptions, withRecordSuccess: boolean): Rule[] {
 function storeErrorRoute(o: DefinitionOptions, allowPath: string): State {
   return {
     Type: "Choice",
-    Choices: [{ Variable: allowPath, BooleanEquals: true, Next: S.callUnrecorded }],
+    Choices: [{ Variable: allowPath, BooleanEquals: true, Next: entry(o, S.callUnrecorded) }],
     Default: fallbackEntry(o, "storeError"),
   };
 }
@@ -467,8 +604,10 @@ function allStates(o: DefinitionOptions): Record<string, State> {
   const itemGen: GenSource = { path: `${item}.${ATTR.gen}.N` };
   const probeGen: GenSource = { path: `${PATHS.probe}.gen` };
   const newGen: GenSource = { value: 0 };
-  const failed = fallbackEntry(o, "targetFailed");
-  const passThrough = S.targetRejectedRequest;
+  const bulkhead = bulkheadOn(o);
+  // After a call: with a bulkhead every way out goes through a release first.
+  const failed = bulkhead ? S.releaseSlotAfterFailure : fallbackEntry(o, "targetFailed");
+  const passThrough = bulkhead ? S.releaseSlotAfterIgnoredError : S.targetRejectedRequest;
   const allowOnStoreError = o.settings.onStoreError === "allow";
 
   const states: Record<string, State> = {
@@ -505,7 +644,7 @@ function allStates(o: DefinitionOptions): Record<string, State> {
         ResultPath: PATHS.storeError,
         Retry: handlerRetry(),
         // The report itself failed: apply this breaker's onStoreError directly.
-        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: PATHS.recorded, Next: allowOnStoreError ? S.callUnrecorded : fallbackEntry(o, "storeError") }],
+        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: PATHS.recorded, Next: allowOnStoreError ? entry(o, S.callUnrecorded) : fallbackEntry(o, "storeError") }],
         Next: S.storeErrorRoute,
       },
     ),
@@ -529,7 +668,7 @@ function allStates(o: DefinitionOptions): Record<string, State> {
         ResultPath: PATHS.probe,
         Retry: handlerRetry(),
         // The lease could not be asked for: the state is unknown, as with a store fault.
-        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: PATHS.recorded, Next: allowOnStoreError ? S.callUnrecorded : fallbackEntry(o, "storeError") }],
+        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: PATHS.recorded, Next: allowOnStoreError ? entry(o, S.callUnrecorded) : fallbackEntry(o, "storeError") }],
         Next: S.probeRoute,
       },
     ),
@@ -541,13 +680,13 @@ function allStates(o: DefinitionOptions): Record<string, State> {
         { And: [{ Variable: `${PATHS.probe}.admitted`, BooleanEquals: false }, isState(`${PATHS.probe}.state`, "OPEN")], Next: fallbackEntry(o, "open") },
         { And: [{ Variable: `${PATHS.probe}.admitted`, BooleanEquals: false }, isState(`${PATHS.probe}.state`, "FORCED_OPEN")], Next: fallbackEntry(o, "forcedOpen") },
         // Closed or disabled meanwhile: serve the call without a report (its generation was not read).
-        { And: [{ Variable: `${PATHS.probe}.admitted`, BooleanEquals: false }, isState(`${PATHS.probe}.state`, "CLOSED")], Next: S.callUnrecorded },
-        { And: [{ Variable: `${PATHS.probe}.admitted`, BooleanEquals: false }, isState(`${PATHS.probe}.state`, "DISABLED")], Next: S.callUnrecorded },
+        { And: [{ Variable: `${PATHS.probe}.admitted`, BooleanEquals: false }, isState(`${PATHS.probe}.state`, "CLOSED")], Next: entry(o, S.callUnrecorded) },
+        { And: [{ Variable: `${PATHS.probe}.admitted`, BooleanEquals: false }, isState(`${PATHS.probe}.state`, "DISABLED")], Next: entry(o, S.callUnrecorded) },
         { Variable: `${PATHS.probe}.admitted`, BooleanEquals: false, Next: fallbackEntry(o, "storeError") },
         // Admitted without a lease: the store failed and onStoreError is allow.
-        { Variable: `${PATHS.probe}.leaseId`, IsNull: true, Next: S.callUnrecorded },
+        { Variable: `${PATHS.probe}.leaseId`, IsNull: true, Next: entry(o, S.callUnrecorded) },
       ],
-      Default: S.callProbe,
+      Default: entry(o, S.callProbe),
     },
     [S.callTarget]: callTarget(o, { onIgnored: passThrough, onFailure: S.recordFailure }),
     [S.callTargetNew]: callTarget(o, { onIgnored: passThrough, onFailure: S.recordFailureNew }),
@@ -565,6 +704,7 @@ function allStates(o: DefinitionOptions): Record<string, State> {
     [S.recordProbeIgnored]: record(o, "failure", probeGen, true, passThrough),
     [S.succeeded]: { Type: "Succeed", OutputPath: PATHS.output },
     [S.targetRejectedRequest]: { Type: "Fail", ErrorPath: `${PATHS.failure}.Error`, CausePath: `${PATHS.failure}.Cause` },
+    ...(bulkhead ? bulkheadStates(o) : {}),
     ...fallbackStates(o),
   };
   if (o.store.kind === "redis") states[S.statusStoreErrorRoute] = storeErrorRoute(o, `${PATHS.store}.Payload.StoreError.allow`);
@@ -598,7 +738,7 @@ function reachable(startAt: string, states: Record<string, State>): Record<strin
 export function buildDefinition(o: DefinitionOptions): AslDefinition {
   checkOptions(o);
   return {
-    Comment: `Circuit breaker '${o.breakerName}' (${o.store.kind} store, trip rule ${o.settings.tripRule}, fallback ${o.fallback})`,
+    Comment: `Circuit breaker '${o.breakerName}' (${o.store.kind} store, trip rule ${o.settings.tripRule}, fallback ${o.fallback}${bulkheadOn(o) ? `, bulkhead ${o.settings.maxConcurrentCalls}` : ""})`,
     StartAt: S.validateInput,
     States: reachable(S.validateInput, allStates(o)),
   };

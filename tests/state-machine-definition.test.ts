@@ -11,6 +11,7 @@ import {
   ERRORS,
   requiredPermissions,
   RESOURCES,
+  successors,
   STATE_NAMES,
   TARGET_RETRY_ERRORS,
 } from "../components/state-machine-definition";
@@ -18,9 +19,11 @@ import { BreakerSettings, loadSettings, TRIP_RULES } from "../functions/breaker/
 import { StatusView } from "../functions/shared/contracts";
 import {
   validateAcquireProbeEvent,
+  validateAcquireSlotEvent,
   validateFallbackEvent,
   validateGetStatusEvent,
   validateRecordOutcomeEvent,
+  validateReleaseSlotEvent,
   validateStoreErrorEvent,
 } from "../functions/shared/event-validation";
 import { createLocalStateMachine, LocalExecutionResult, LocalLambda } from "../local/sfn-runtime";
@@ -35,6 +38,8 @@ const FN = {
   fallback: ARN("cb-fallback"),
   reportStoreError: ARN("cb-report-store-error"),
   getStatus: ARN("cb-get-status"),
+  acquireSlot: ARN("cb-acquire-slot"),
+  releaseSlot: ARN("cb-release-slot"),
 };
 const TARGET = ARN("payments:live");
 const USER_FALLBACK = ARN("payments-fallback");
@@ -63,10 +68,11 @@ function variants(): { label: string; o: DefinitionOptions }[] {
       for (const tripRule of TRIP_RULES)
         for (const slowCallDurationMs of [0, 2000])
           for (const ignoredErrors of [[], ["ClientError", "ValidationError"]])
-            out.push({
-              label: `${store.kind}/${fallback}/${tripRule}/slow=${slowCallDurationMs}/ignored=${ignoredErrors.length}`,
-              o: options({ store, fallback, settings: { tripRule, slowCallDurationMs, ignoredErrors } }),
-            });
+            for (const maxConcurrentCalls of [0, 3])
+              out.push({
+                label: `${store.kind}/${fallback}/${tripRule}/slow=${slowCallDurationMs}/ignored=${ignoredErrors.length}/bulkhead=${maxConcurrentCalls}`,
+                o: options({ store, fallback, settings: { tripRule, slowCallDurationMs, ignoredErrors, maxConcurrentCalls } }),
+              });
   return out;
 }
 
@@ -86,8 +92,8 @@ function walk(value: unknown, visit: (key: string, v: unknown) => void): void {
 describe("state machine definition: every variant", function () {
   const all = variants();
 
-  it("is valid ASL (asl-validator, with path and ARN checks) for all 72 variants", function () {
-    assert.equal(all.length, 72);
+  it("is valid ASL (asl-validator, with path and ARN checks) for all 144 variants (bulkhead off and on)", function () {
+    assert.equal(all.length, 144);
     for (const { label, o } of all) {
       const r = aslValidator(buildDefinition(o), { checkPaths: true, checkArn: true });
       assert.ok(r.isValid, `${label}: ${r.errorsText("\n")}`);
@@ -230,7 +236,20 @@ describe("state machine definition: IAM grants derived from it", function () {
 // every handler event is checked by the handler's own validator, so a Parameters shape that drifts from
 // contracts.ts fails.
 
-type Script = { view: StatusView; target: () => unknown; probe?: { admitted: boolean; state: string; gen?: number; leaseId?: string | null } };
+type Script = {
+  view: StatusView;
+  target: () => unknown;
+  probe?: { admitted: boolean; state: string; gen?: number; leaseId?: string | null };
+  /** acquire-slot's answer (default: admitted), or "throw". */
+  slot?: { admitted: boolean; reason: string } | "throw";
+  /** release-slot / record-outcome fail. */
+  release?: "throw";
+  record?: "throw";
+};
+
+const thrower = (name: string) => () => {
+  throw Object.assign(new Error(`${name} is broken`), { name });
+};
 
 function scripted(o: DefinitionOptions, script: Script) {
   const seen: Record<string, unknown[]> = {};
@@ -243,7 +262,24 @@ function scripted(o: DefinitionOptions, script: Script) {
       const p = script.probe ?? { admitted: true, state: "HALF_OPEN" };
       return { admitted: p.admitted, gen: p.gen ?? 4, state: p.state, leaseId: p.leaseId !== undefined ? p.leaseId : p.admitted ? ev.leaseId : null, reason: "scripted" };
     },
-    [FN.recordOutcome]: (e) => (log("recordOutcome", validateRecordOutcomeEvent(e)), { breaker: "payments", result: "counted", classified: "success", state: "CLOSED", transition: null }),
+    [FN.recordOutcome]: (e) => {
+      log("recordOutcome", validateRecordOutcomeEvent(e));
+      if (script.record === "throw") thrower("RecordBroken")();
+      return { breaker: "payments", result: "counted", classified: "success", state: "CLOSED", transition: null };
+    },
+    [FN.acquireSlot]: (e) => {
+      const ev = validateAcquireSlotEvent(e);
+      log("acquireSlot", ev);
+      const a = script.slot ?? { admitted: true, reason: "slot free" };
+      if (a === "throw") return thrower("SlotBroken")();
+      return { admitted: a.admitted, slotId: a.admitted ? ev.slotId : null, reason: a.reason, limit: 3, leaseMs: 60_000 };
+    },
+    [FN.releaseSlot]: (e) => {
+      const ev = validateReleaseSlotEvent(e);
+      log("releaseSlot", ev);
+      if (script.release === "throw") thrower("ReleaseBroken")();
+      return { breaker: ev.breaker, slotId: ev.slotId, released: true };
+    },
     [FN.reportStoreError]: (e) => (log("reportStoreError", validateStoreErrorEvent(e)), { allow: o.settings.onStoreError === "allow" }),
     [FN.fallback]: (e) => {
       const ev = validateFallbackEvent(e);
@@ -328,6 +364,16 @@ describe("state machine definition: what each path sends and answers", function 
     assert.equal(ev.leaseId, null);
     assert.deepEqual(r.output, { breaker: "payments", fallback: true, response: { fallback: true, breaker: "payments", state: "UNKNOWN", reason: "target failed", message: "builtin" } });
     assert.equal((seen.fallback as { error: string }[])[0].error, "Boom");
+  });
+
+  it("a failure whose cause is longer than 32768 characters is still reported (the cause truncated)", async function () {
+    const { machine, seen } = scripted(redis(), { view: item("CLOSED"), target: fail("Boom", "z".repeat(40_000)) });
+    const r = await machine.run({ request: {} });
+    const [ev] = seen.recordOutcome as { cause: string; error: string }[];
+    assert.equal(ev.error, "Boom");
+    assert.equal(ev.cause.length, 32768);
+    assert.match(ev.cause, /\[truncated: \d+ characters\]$/);
+    assert.equal((r.output as { response: { reason: string } }).response.reason, "target failed");
   });
 
   it("a first failure of a breaker without an item is recorded against generation 0", async function () {
@@ -437,5 +483,263 @@ describe("state machine definition: what each path sends and answers", function 
       assert.equal(bad.seen.target?.length ?? 0, onStoreError === "allow" ? 1 : 0);
       assert.equal(r.status, "SUCCEEDED");
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Bulkhead (settings.maxConcurrentCalls > 0): the graph, then executions with scripted handlers.
+
+const BULKHEAD = {
+  acquire: Object.values(STATE_NAMES).filter((n) => n.startsWith("AcquireSlotFor")) as string[],
+  release: [STATE_NAMES.releaseSlotAfterSuccess, STATE_NAMES.releaseSlotAfterIgnoredError, STATE_NAMES.releaseSlotAfterFailure] as string[],
+};
+
+/** States reachable from `from`, not entering (nor passing) the states `stop` accepts. */
+function reach(def: AslDefinition, from: string[], stop: (name: string) => boolean): Set<string> {
+  const seen = new Set<string>();
+  const todo = from.filter((n) => !stop(n));
+  while (todo.length) {
+    const name = todo.pop()!;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    for (const next of successors(def.States[name])) if (!stop(next)) todo.push(next);
+  }
+  return seen;
+}
+
+const isCall = (def: AslDefinition) => (name: string) => def.States[name]?.Parameters?.FunctionName === TARGET;
+const isTerminal = (st: AnyState) => st.Type === "Succeed" || st.Type === "Fail" || st.End === true;
+
+describe("state machine definition: bulkhead graph", function () {
+  const on = variants().filter((v) => v.o.settings.maxConcurrentCalls > 0);
+  const off = variants().filter((v) => v.o.settings.maxConcurrentCalls === 0);
+
+  it("off (maxConcurrentCalls 0): exactly the definition built without the slot functions; no slot state or function in it", function () {
+    assert.equal(off.length, 72);
+    for (const { label, o } of off) {
+      const def = buildDefinition(o);
+      const { acquireSlot: _a, releaseSlot: _r, ...without } = o.functions;
+      assert.equal(JSON.stringify(def), JSON.stringify(buildDefinition({ ...o, functions: without })), label);
+      const text = JSON.stringify(def);
+      for (const name of [...BULKHEAD.acquire, ...BULKHEAD.release, STATE_NAMES.fallbackBulkheadFull, STATE_NAMES.bulkheadFull]) assert.ok(!(name in def.States), `${label}: ${name}`);
+      assert.ok(!text.includes(FN.acquireSlot) && !text.includes(FN.releaseSlot) && !text.includes("$.slot"), label);
+    }
+  });
+
+  it("on: every path to a target call passes an AcquireSlot gate first, and none passes a release before a call", function () {
+    for (const { label, o } of on) {
+      const def = buildDefinition(o);
+      const beforeAcquire = reach(def, [def.StartAt], (n) => BULKHEAD.acquire.includes(n));
+      const calls = Object.keys(def.States).filter(isCall(def));
+      assert.ok(calls.length >= 4, label);
+      for (const c of calls) assert.ok(!beforeAcquire.has(c), `${label}: ${c} is reachable without a slot`);
+      const beforeCall = reach(def, [def.StartAt], isCall(def));
+      for (const r of BULKHEAD.release) assert.ok(!beforeCall.has(r), `${label}: ${r} before any call`);
+    }
+  });
+
+  it("on: from every target call, every way out (success, failure, ignored error, failed reports) passes a release", function () {
+    for (const { label, o } of on) {
+      const def = buildDefinition(o);
+      for (const c of Object.keys(def.States).filter(isCall(def))) {
+        assert.ok(!isTerminal(def.States[c]), `${label}: ${c} ends the execution`);
+        const afterCall = reach(def, successors(def.States[c]), (n) => BULKHEAD.release.includes(n));
+        const unreleased = [...afterCall].filter((n) => isTerminal(def.States[n]));
+        assert.deepEqual(unreleased, [], `${label}: ${c} can end without a release`);
+        // And a release is really on the way: the three exits are all reachable from the call states together.
+        assert.ok(successors(def.States[c]).length >= 2, label);
+      }
+      assert.ok(STATE_NAMES.releaseSlotAfterSuccess in def.States && STATE_NAMES.releaseSlotAfterFailure in def.States, label);
+      for (const r of BULKHEAD.release.filter((n) => n in def.States)) {
+        const st = def.States[r];
+        assert.equal(st.Parameters.FunctionName, FN.releaseSlot, label);
+        assert.deepEqual(st.Parameters.Payload, { breaker: "payments", "slotId.$": "$$.Execution.Name" }, label);
+        // A failed release never fails the caller: it is caught and goes on to the same state.
+        assert.deepEqual(st.Catch, [{ ErrorEquals: ["States.ALL"], ResultPath: "$.recorded", Next: st.Next }], `${label}: ${r}`);
+        assert.equal(st.ResultPath, null, label);
+      }
+    }
+  });
+
+  it("on: the circuit decides first: an open, forced-open or half-open rejection and the probe lease come before any slot", function () {
+    for (const { label, o } of on) {
+      const def = buildDefinition(o);
+      const beforeAcquire = reach(def, [def.StartAt], (n) => BULKHEAD.acquire.includes(n));
+      for (const n of [STATE_NAMES.fallbackOpen, STATE_NAMES.fallbackForcedOpen, STATE_NAMES.fallbackProbeSlotsTaken, STATE_NAMES.acquireProbe]) assert.ok(beforeAcquire.has(n), `${label}: ${n}`);
+      const gates = BULKHEAD.acquire.filter((n) => n in def.States);
+      assert.ok(gates.length >= 4, label);
+      const afterAcquire = reach(def, gates, () => false);
+      for (const n of [STATE_NAMES.acquireProbe, STATE_NAMES.fallbackOpen, STATE_NAMES.fallbackForcedOpen, STATE_NAMES.fallbackProbeSlotsTaken]) assert.ok(!afterAcquire.has(n), `${label}: ${n} after a slot`);
+      for (const a of gates) {
+        const st = def.States[a];
+        const allow = o.settings.onStoreError === "allow";
+        assert.equal(def.States[st.Catch[0].Next].Parameters?.FunctionName ?? st.Catch[0].Next, allow ? TARGET : STATE_NAMES.fallbackStoreError, `${label}: ${a}`);
+      }
+    }
+  });
+
+  it("on: a full bulkhead ends in the built-in fallback with reason \"bulkhead full\"; fallback none then fails with BulkheadFull", function () {
+    const none = buildDefinition(options({ fallback: "none", settings: { maxConcurrentCalls: 4 } }));
+    assert.deepEqual(none.States[STATE_NAMES.fallbackBulkheadFull].Parameters.Payload, { breaker: "payments", reason: "bulkhead full", "request.$": "$.request" });
+    assert.equal(none.States[STATE_NAMES.fallbackBulkheadFull].Next, STATE_NAMES.bulkheadFull);
+    assert.deepEqual(none.States[STATE_NAMES.bulkheadFull], {
+      Type: "Fail",
+      Error: ERRORS.bulkheadFull,
+      Cause: "Circuit breaker 'payments' rejected the call: its limit of 4 concurrent calls (maxConcurrentCalls) is reached",
+    });
+    assert.equal(ERRORS.bulkheadFull, "BulkheadFull");
+  });
+
+  it("requiredPermissions picks up acquire-slot and release-slot from the definition, and nothing else new", function () {
+    const def = buildDefinition(options({ settings: { maxConcurrentCalls: 3 } }));
+    const perms = requiredPermissions(def, { tableArn: TABLE_ARN }).map((p) => `${p.action} ${p.resource}`);
+    const offPerms = requiredPermissions(buildDefinition(options()), { tableArn: TABLE_ARN }).map((p) => `${p.action} ${p.resource}`);
+    assert.deepEqual(
+      perms.filter((p) => !offPerms.includes(p)).sort(),
+      [`lambda:InvokeFunction ${FN.acquireSlot}`, `lambda:InvokeFunction ${FN.releaseSlot}`].sort(),
+    );
+    assert.ok(offPerms.every((p) => perms.includes(p)));
+  });
+
+  it("refuses maxConcurrentCalls > 0 without the slot functions, naming the missing one", function () {
+    const { acquireSlot: _a, ...noAcquire } = FN;
+    const { releaseSlot: _r, ...noRelease } = FN;
+    assert.throws(() => buildDefinition(options({ functions: noAcquire, settings: { maxConcurrentCalls: 2 } })), /functions.acquireSlot is missing; it is required when settings.maxConcurrentCalls > 0/);
+    assert.throws(() => buildDefinition(options({ functions: noRelease, settings: { maxConcurrentCalls: 2 } })), /functions.releaseSlot is missing/);
+    assert.throws(() => buildDefinition(options({ functions: { ...FN, acquireSlot: "" }, settings: { maxConcurrentCalls: 2 } })), /acquireSlot is ""; allowed: a Lambda function ARN or name/);
+    assert.doesNotThrow(() => buildDefinition(options({ functions: noAcquire, settings: { maxConcurrentCalls: 0 } })));
+  });
+});
+
+describe("state machine definition: bulkhead executions (scripted handlers)", function () {
+  const redis = (over: Parameters<typeof options>[0] = {}) => options({ store: { kind: "redis" }, ...over });
+  const open = () => item("OPEN", { openUntilIso: { S: new Date(Date.now() + 60_000).toISOString() } });
+  const countOf = (seen: Record<string, unknown[]>, name: string) => seen[name]?.length ?? 0;
+  /** What the caller gets; a Lambda error's cause without its stack trace (which names the calling test line). */
+  const answer = (r: LocalExecutionResult) => {
+    let cause: unknown = r.cause;
+    try {
+      const { trace: _trace, ...rest } = JSON.parse(r.cause ?? "");
+      cause = rest;
+    } catch {
+      // not a Lambda error payload: compared as it is
+    }
+    return [r.status, r.output, r.error, cause];
+  };
+
+  type Case = { name: string; script: Omit<Script, "slot" | "release">; settings?: Partial<BreakerSettings> };
+  const CASES: Case[] = [
+    { name: "new breaker, success", script: { view: {}, target: ok } },
+    { name: "CLOSED, failure (recorded, then fallback)", script: { view: item("CLOSED"), target: fail("Boom") } },
+    { name: "CLOSED, ignored error passed through", script: { view: item("CLOSED"), target: fail("ClientError") } },
+    { name: "CLOSED, success reported", script: { view: item("CLOSED", { recordSuccess: { BOOL: true } }), target: ok } },
+    { name: "CLOSED, success whose report fails", script: { view: item("CLOSED", { recordSuccess: { BOOL: true } }), target: ok, record: "throw" } },
+    { name: "CLOSED, failure whose report fails", script: { view: item("CLOSED"), target: fail("Boom"), record: "throw" } },
+    { name: "rate rule, new breaker, success", script: { view: {}, target: ok }, settings: { tripRule: "rate" } },
+    { name: "probe, success", script: { view: item("HALF_OPEN"), target: ok } },
+    { name: "probe, failure", script: { view: item("HALF_OPEN"), target: fail("Boom") } },
+    { name: "probe, ignored error", script: { view: item("HALF_OPEN"), target: fail("ClientError") } },
+    { name: "probe not admitted, closed meanwhile", script: { view: item("HALF_OPEN"), target: ok, probe: { admitted: false, state: "CLOSED" } } },
+    { name: "probe slots taken (rejected)", script: { view: item("HALF_OPEN"), target: ok, probe: { admitted: false, state: "HALF_OPEN" } } },
+    { name: "DISABLED, failure", script: { view: item("DISABLED"), target: fail("Boom") } },
+    { name: "OPEN (rejected)", script: { view: open(), target: ok } },
+    { name: "FORCED_OPEN (rejected)", script: { view: item("FORCED_OPEN"), target: ok } },
+    { name: "store error, allow", script: { view: { StoreError: { allow: true } }, target: fail("Boom") } },
+  ];
+
+  for (const fallback of ["builtin", "none", "user"] as const) {
+    it(`${fallback}: with a free slot every path answers as without a bulkhead; a call takes one slot and releases it once, a rejection takes none`, async function () {
+      for (const c of CASES) {
+        const plain = scripted(redis({ fallback, settings: c.settings }), { ...c.script });
+        const guarded = scripted(redis({ fallback, settings: { ...c.settings, maxConcurrentCalls: 3 } }), { ...c.script });
+        const a = await plain.machine.run({ request: { id: 1 } }, { executionName: "exec-1" });
+        const b = await guarded.machine.run({ request: { id: 1 } }, { executionName: "exec-1" });
+        const where = `${fallback}/${c.name}: ${b.states.join(" -> ")}`;
+        assert.deepEqual(answer(b), answer(a), where);
+        const called = countOf(guarded.seen, "target") > 0;
+        assert.equal(countOf(plain.seen, "target") > 0, called, where);
+        assert.equal(countOf(guarded.seen, "acquireSlot"), called ? 1 : 0, where);
+        assert.deepEqual(guarded.seen.releaseSlot ?? [], called ? [{ breaker: "payments", slotId: "exec-1" }] : [], where);
+        if (called) {
+          const acquired = guarded.seen.acquireSlot![0] as { slotId: string; probeLeaseId?: string; probeGen?: number };
+          assert.equal(acquired.slotId, "exec-1", where);
+          const probe = b.states.includes(STATE_NAMES.callProbe);
+          assert.deepEqual([acquired.probeLeaseId, acquired.probeGen], probe ? ["exec-1", 4] : [undefined, undefined], where);
+          // The release comes after every target attempt and every report.
+          const lastTarget = b.calls.map((x) => x.target).lastIndexOf(TARGET);
+          const release = b.calls.findIndex((x) => x.target === FN.releaseSlot);
+          assert.ok(release > lastTarget && b.calls.slice(release + 1).every((x) => x.target !== FN.recordOutcome), where);
+        }
+      }
+    });
+  }
+
+  it("a release that fails does not change what the caller gets", async function () {
+    for (const c of CASES.filter((x) => !x.name.includes("rejected"))) {
+      const plain = scripted(redis({ settings: c.settings }), { ...c.script });
+      const guarded = scripted(redis({ settings: { ...c.settings, maxConcurrentCalls: 3 } }), { ...c.script, release: "throw" });
+      const a = await plain.machine.run({ request: {} });
+      const b = await guarded.machine.run({ request: {} });
+      assert.deepEqual(answer(b), answer(a), c.name);
+      assert.equal(b.calls.filter((x) => x.target === FN.releaseSlot && !x.ok).length, countOf(guarded.seen, "target") > 0 ? 1 : 0, c.name);
+    }
+  });
+
+  it("full: no call, no release; builtin answers with reason \"bulkhead full\", none fails with BulkheadFull, user answers with the user fallback", async function () {
+    const full = { admitted: false, reason: "bulkhead full" };
+    const builtin = scripted(redis({ settings: { maxConcurrentCalls: 3 } }), { view: item("CLOSED"), target: ok, slot: full });
+    const r1 = await builtin.machine.run({ request: { id: 7 } });
+    assert.deepEqual(r1.output, { breaker: "payments", fallback: true, response: { fallback: true, breaker: "payments", state: "UNKNOWN", reason: "bulkhead full", message: "builtin" } });
+    assert.deepEqual(builtin.seen.fallback, [{ breaker: "payments", reason: "bulkhead full", request: { id: 7 } }]);
+    assert.deepEqual(r1.states.slice(3), [STATE_NAMES.acquireSlotForCallTarget, STATE_NAMES.slotRouteForCallTarget, STATE_NAMES.fallbackBulkheadFull]);
+
+    const none = scripted(redis({ fallback: "none", settings: { maxConcurrentCalls: 3 } }), { view: {}, target: ok, slot: full });
+    const r2 = await none.machine.run({ request: {} });
+    assert.deepEqual([r2.status, r2.error], ["FAILED", "BulkheadFull"]);
+    assert.match(r2.cause!, /limit of 3 concurrent calls/);
+    assert.equal(countOf(none.seen, "fallback"), 1, "the built-in fallback still counts the rejection");
+
+    const user = scripted(redis({ fallback: "user", settings: { maxConcurrentCalls: 3 } }), { view: item("HALF_OPEN"), target: ok, slot: full });
+    const r3 = await user.machine.run({ request: {} });
+    assert.deepEqual(r3.output, { breaker: "payments", fallback: true, response: { from: "user", reason: "bulkhead full" } });
+    for (const s of [builtin.seen, none.seen, user.seen]) {
+      assert.equal(countOf(s, "target"), 0);
+      assert.equal(countOf(s, "releaseSlot"), 0);
+      assert.equal(countOf(s, "acquireSlot"), 1);
+    }
+  });
+
+  it("store trouble at the gate follows onStoreError: acquire-slot answering \"store error\" or failing", async function () {
+    const refused = scripted(redis({ settings: { maxConcurrentCalls: 3, onStoreError: "reject" } }), { view: item("CLOSED"), target: ok, slot: { admitted: false, reason: "store error" } });
+    const r1 = await refused.machine.run({ request: {} });
+    assert.equal((r1.output as { response: { reason: string } }).response.reason, "store error");
+    for (const onStoreError of ["allow", "reject"] as const) {
+      const broken = scripted(redis({ settings: { maxConcurrentCalls: 3, onStoreError } }), { view: item("CLOSED"), target: ok, slot: "throw" });
+      const r = await broken.machine.run({ request: {} });
+      assert.equal(r.status, "SUCCEEDED");
+      if (onStoreError === "allow") {
+        assert.deepEqual(r.output, { breaker: "payments", fallback: false, response: { answer: 42 } });
+        assert.equal(countOf(broken.seen, "releaseSlot"), 1, "a call without a slot still releases (a no-op)");
+      } else {
+        assert.equal((r.output as { response: { reason: string } }).response.reason, "store error");
+        assert.equal(countOf(broken.seen, "target"), 0);
+        assert.equal(countOf(broken.seen, "releaseSlot"), 0);
+      }
+    }
+  });
+
+  it("the healthy path with a bulkhead: gate, call, release, Succeeded", async function () {
+    const { machine } = scripted(redis({ settings: { maxConcurrentCalls: 3 } }), { view: item("CLOSED"), target: ok });
+    const r = await machine.run({ request: {} });
+    assert.deepEqual(r.states, [
+      STATE_NAMES.validateInput,
+      STATE_NAMES.readState,
+      STATE_NAMES.decide,
+      STATE_NAMES.acquireSlotForCallTarget,
+      STATE_NAMES.slotRouteForCallTarget,
+      STATE_NAMES.callTarget,
+      STATE_NAMES.releaseSlotAfterSuccess,
+      STATE_NAMES.succeeded,
+    ]);
   });
 });

@@ -11,7 +11,7 @@
 import { AcquireProbeResult } from "../shared/contracts";
 import { validateAcquireProbeEvent } from "../shared/event-validation";
 import { METRICS } from "../shared/metric-names";
-import { checkServed, HandlerDeps, serviceOf, withTelemetry } from "../shared/runtime";
+import { checkServed, HandlerDeps, serviceOf, settingsNow, withTelemetry } from "../shared/runtime";
 
 export const STORE_ERROR_REASON = "store error";
 
@@ -19,7 +19,7 @@ export function makeAcquireProbeHandler(deps: HandlerDeps): (event: unknown) => 
   return async (raw) => {
     const event = validateAcquireProbeEvent(raw);
     checkServed(deps, event.breaker, "acquire-probe event");
-    const { settings } = deps;
+    const settings = await settingsNow(deps);
     return withTelemetry(deps, event.breaker, async (tel) => {
       try {
         const service = await serviceOf(deps);

@@ -4,20 +4,21 @@
 
 import { GetStatusResult } from "../shared/contracts";
 import { validateGetStatusEvent } from "../shared/event-validation";
-import { checkServed, HandlerDeps, withTelemetry } from "../shared/runtime";
+import { checkServed, HandlerDeps, settingsNow, withTelemetry } from "../shared/runtime";
 import { storeErrorView, toStatusView } from "../shared/status-view";
 
 export function makeGetStatusHandler(deps: HandlerDeps): (event: unknown) => Promise<GetStatusResult> {
   return async (raw) => {
     const event = validateGetStatusEvent(raw);
     checkServed(deps, event.breaker, "get-status event");
+    const { onStoreError } = await settingsNow(deps);
     return withTelemetry(deps, event.breaker, async (tel) => {
       try {
         const store = await deps.store();
         return toStatusView(await store.get(event.breaker));
       } catch (err) {
-        tel.storeError("get-status", err, deps.settings.onStoreError);
-        return storeErrorView(deps.settings.onStoreError === "allow");
+        tel.storeError("get-status", err, onStoreError);
+        return storeErrorView(onStoreError === "allow");
       }
     });
   };

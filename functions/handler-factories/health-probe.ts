@@ -14,7 +14,7 @@ import { HealthProbeResult, InvalidEventError } from "../shared/contracts";
 import { validateHealthProbeEvent } from "../shared/event-validation";
 import { METRICS } from "../shared/metric-names";
 import { defaultDeps } from "../shared/default-deps";
-import { checkServed, Env, HandlerDeps, serviceOf, withTelemetry } from "../shared/runtime";
+import { checkServed, Env, HandlerDeps, serviceOf, settingsNow, withTelemetry } from "../shared/runtime";
 import { InvokeResult, LAMBDA_ARN_PATTERN, lambdaInvoker, TargetInvoker } from "../shared/target-invoker";
 
 export interface HealthProbeDeps extends HandlerDeps {
@@ -64,7 +64,7 @@ export function makeHealthProbeHandler(deps: HealthProbeDeps): (event: unknown) 
       throw new InvalidEventError(`health-probe event: field "breaker" is missing; allowed: a breaker name (required when BREAKER_NAME is not set)`);
     }
     checkServed(deps, breaker, "health-probe event");
-    const { settings } = deps;
+    const settings = await settingsNow(deps);
     return withTelemetry(deps, breaker, async (tel) => {
       const transitions: Transition[] = [];
       const note = (t: Transition | null) => {
@@ -111,7 +111,7 @@ export function makeHealthProbeHandler(deps: HealthProbeDeps): (event: unknown) 
   };
 }
 
-/** The deployed configuration: runtime.ts's plus the target and the Lambda invoker (timeout = timeoutSeconds). */
+/** The deployed configuration: default-deps.ts's plus the target and the Lambda invoker (timeout = the deployed timeoutSeconds). */
 export function healthProbeDeps(env: Env = process.env): HealthProbeDeps {
   const base = defaultDeps(env);
   const { targetArn, probeRequest } = probeTargetFromEnv(env);

@@ -5,7 +5,7 @@
 import { classify, Outcome } from "../breaker/breaker";
 import { RecordOutcomeResult } from "../shared/contracts";
 import { ValidRecordOutcomeEvent, validateRecordOutcomeEvent } from "../shared/event-validation";
-import { checkServed, HandlerDeps, serviceOf, withTelemetry } from "../shared/runtime";
+import { checkServed, HandlerDeps, serviceOf, settingsNow, withTelemetry } from "../shared/runtime";
 
 /** The call's outcome; without durationMs, the duration is measured from startedAt (slow-call detection). */
 export function outcomeOf(event: ValidRecordOutcomeEvent, now: number): Outcome {
@@ -18,7 +18,7 @@ export function makeRecordOutcomeHandler(deps: HandlerDeps): (event: unknown) =>
   return async (raw) => {
     const event = validateRecordOutcomeEvent(raw);
     checkServed(deps, event.breaker, "record-outcome event");
-    const { settings } = deps;
+    const settings = await settingsNow(deps);
     const outcome = outcomeOf(event, deps.clock());
     const classified = classify(outcome, settings);
     return withTelemetry(deps, event.breaker, async (tel) => {

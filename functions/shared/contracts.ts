@@ -90,6 +90,49 @@ export interface RecordOutcomeResult {
   transition: Transition | null;
 }
 
+/** acquire-slot (bulkhead): a slot for one call of the target, held until release-slot or its lease ends. */
+export interface AcquireSlotEvent {
+  breaker: string;
+  /** This call's slot (the state machine passes $$.Execution.Name). */
+  slotId: string;
+  /**
+   * Set (both) when the call is a HALF_OPEN probe that already holds a probe lease: if the bulkhead is full,
+   * that lease is freed without counting, so the next caller can probe at once.
+   */
+  probeLeaseId?: string;
+  probeGen?: number | string;
+}
+/**
+ * slot free: admitted, the slot is held; bulkhead full: not admitted (fallback reason "bulkhead full");
+ * store error: the store failed, admitted without a slot when onStoreError is "allow", else not admitted;
+ * bulkhead off: maxConcurrentCalls is 0, admitted without a slot.
+ */
+export type BulkheadReason = "slot free" | "bulkhead full" | "store error" | "bulkhead off";
+export interface AcquireSlotResult {
+  admitted: boolean;
+  /** The slot this call holds, or null when admitted without one (store error with onStoreError "allow", bulkhead off). */
+  slotId: string | null;
+  reason: BulkheadReason;
+  /** maxConcurrentCalls. */
+  limit: number;
+  /** The lease given to the slot (bulkheadLeaseMs). */
+  leaseMs: number;
+  /** A probe turned away: what freeing its lease did (record-outcome's results). */
+  probeLease?: "released" | "stale" | "store-error";
+}
+
+/** release-slot (bulkhead): frees the call's slot; a slot that is gone (expired, never taken) is a no-op. */
+export interface ReleaseSlotEvent {
+  breaker: string;
+  slotId: string;
+}
+export interface ReleaseSlotResult {
+  breaker: string;
+  slotId: string;
+  /** false: the store failed (logged, StoreErrors); the slot is then freed by its lease. */
+  released: boolean;
+}
+
 /** report-store-error: the state machine could not read the store directly. */
 export interface StoreErrorEvent {
   breaker: string;

@@ -6,12 +6,14 @@
 import { BreakerState, STATES } from "../breaker/breaker";
 import {
   AcquireProbeEvent,
+  AcquireSlotEvent,
   FallbackEvent,
   FallbackReason,
   GetStatusEvent,
   HealthProbeEvent,
   InvalidEventError,
   RecordOutcomeEvent,
+  ReleaseSlotEvent,
   StoreErrorEvent,
 } from "./contracts";
 
@@ -32,7 +34,28 @@ const LEASE_ID_PATTERN = /^[A-Za-z0-9_.:\-]{1,256}$/;
 const LEASE_ID_DOC = "a lease id: 1 to 256 letters, digits, _ . : -";
 /** ISO-8601 with a time zone, as $$.Execution.StartTime gives it (2024-05-01T12:00:00.123Z). */
 const ISO_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
-const MAX_CAUSE_LENGTH = 32768;
+/**
+ * Slot ids: $$.Execution.Name, which Step Functions allows to be 1 to 80 characters, non-ASCII letters too,
+ * without whitespace, control characters or < > { } [ ] ? * " # % \ ^ | ~ ` $ & , ; : /.
+ */
+const SLOT_ID_PATTERN = /^[^\s\u0000-\u001f\u007f-\u009f<>{}[\]?*"#%\\^|~`$&,;:/]{1,256}$/u;
+const SLOT_ID_DOC = "a slot id (the execution name): 1 to 256 characters, no whitespace, control characters or < > { } [ ] ? * \" # % \\ ^ | ~ ` $ & , ; : /";
+/** Longer causes are cut to this length (with a note of the original length), never refused. */
+export const MAX_CAUSE_LENGTH = 32768;
+
+/**
+ * A cause (the target's error payload, a stack trace) cut to `max` characters, ending with a note of how long it
+ * was. A long cause must never cost an outcome its count, so it is shortened instead of refused.
+ */
+export function truncateCause(text: string, max = MAX_CAUSE_LENGTH): string {
+  if (text.length <= max) return text;
+  const note = ` [truncated: ${text.length} characters]`;
+  let keep = Math.max(0, max - note.length);
+  // Do not split a surrogate pair.
+  const code = text.charCodeAt(keep - 1);
+  if (keep > 0 && code >= 0xd800 && code <= 0xdbff) keep -= 1;
+  return text.slice(0, keep) + note;
+}
 
 export const FALLBACK_REASONS: readonly FallbackReason[] = ["open", "forced open", "probe slots taken", "bulkhead full", "target failed", "store error"];
 /** Fallback reasons where the call never reached the target: counted as CallsRejected. */
@@ -92,12 +115,13 @@ class EventReader {
     return v;
   }
 
-  text(field: string, maxLength: number): string | undefined {
-    const doc = `a string of at most ${maxLength} characters`;
+  /** An optional cause: any string; longer than MAX_CAUSE_LENGTH is truncated (truncateCause), not refused. */
+  cause(field: string): string | undefined {
+    const doc = "a string (longer than 32768 characters is truncated)";
     const v = this.value(field, true, doc);
     if (v === undefined) return undefined;
-    if (typeof v !== "string" || v.length > maxLength) this.fail(field, v, doc);
-    return v;
+    if (typeof v !== "string") this.fail(field, v, doc);
+    return truncateCause(v);
   }
 
   oneOf<T extends string>(field: string, options: readonly T[]): T;
@@ -170,17 +194,36 @@ export function validateRecordOutcomeEvent(raw: unknown): ValidRecordOutcomeEven
     outcome === "failure"
       ? r.string("error", EVENT_ERROR_PATTERN, `${EVENT_ERROR_DOC} (required when outcome is "failure")`)
       : r.string("error", EVENT_ERROR_PATTERN, EVENT_ERROR_DOC, true);
-  const cause = r.text("cause", MAX_CAUSE_LENGTH);
+  const cause = r.cause("cause");
   const durationMs = r.number("durationMs", 0, 86_400_000, false);
   const startedAt = r.isoTime("startedAt");
   return compact({ breaker, gen, leaseId, outcome, error, cause, durationMs, startedAt });
+}
+
+export function validateAcquireSlotEvent(raw: unknown): AcquireSlotEvent & { probeGen?: number } {
+  const r = new EventReader(raw, "acquire-slot event", ["breaker", "slotId", "probeLeaseId", "probeGen"]);
+  const breaker = breakerOf(r);
+  const slotId = r.string("slotId", SLOT_ID_PATTERN, SLOT_ID_DOC);
+  const probeLeaseId = r.string("probeLeaseId", LEASE_ID_PATTERN, `${LEASE_ID_DOC} (with probeGen)`, true);
+  const present = (f: string) => r.raw(f) !== undefined && r.raw(f) !== null;
+  if (present("probeGen") !== (probeLeaseId !== undefined)) {
+    const [given, missing] = probeLeaseId !== undefined ? ["probeLeaseId", "probeGen"] : ["probeGen", "probeLeaseId"];
+    throw new InvalidEventError(`acquire-slot event: field "${given}" is given without "${missing}"; allowed: both (a HALF_OPEN probe's lease and generation) or neither`);
+  }
+  const probeGen = probeLeaseId !== undefined ? r.generation("probeGen") : undefined;
+  return compact({ breaker, slotId, probeLeaseId, probeGen });
+}
+
+export function validateReleaseSlotEvent(raw: unknown): ReleaseSlotEvent {
+  const r = new EventReader(raw, "release-slot event", ["breaker", "slotId"]);
+  return { breaker: breakerOf(r), slotId: r.string("slotId", SLOT_ID_PATTERN, SLOT_ID_DOC) };
 }
 
 export function validateStoreErrorEvent(raw: unknown): StoreErrorEvent {
   const r = new EventReader(raw, "report-store-error event", ["breaker", "error", "cause"]);
   const breaker = breakerOf(r);
   const error = r.string("error", EVENT_ERROR_PATTERN, EVENT_ERROR_DOC);
-  const cause = r.text("cause", MAX_CAUSE_LENGTH);
+  const cause = r.cause("cause");
   return compact({ breaker, error, cause });
 }
 
@@ -190,7 +233,7 @@ export function validateFallbackEvent(raw: unknown): FallbackEvent {
   const reason = r.oneOf("reason", FALLBACK_REASONS);
   const state = r.oneOf("state", STATES as readonly BreakerState[], true);
   const error = r.string("error", EVENT_ERROR_PATTERN, EVENT_ERROR_DOC, true);
-  const cause = r.text("cause", MAX_CAUSE_LENGTH);
+  const cause = r.cause("cause");
   const request = r.raw("request");
   return compact({ breaker, reason, state, error, cause, request });
 }

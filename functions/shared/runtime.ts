@@ -7,6 +7,8 @@
 // Environment (read once per container):
 //   BREAKER_SETTINGS  JSON object of breaker settings (loadSettings); invalid -> the cold start fails with the SettingsError
 //   BREAKER_NAME      the breaker this function serves; events naming another breaker are rejected
+// Handlers that use the store also read SETTINGS_PARAMETER (./settings-source.ts, wired in ./default-deps.ts):
+// each invocation takes its settings from settingsNow(deps).
 
 import { BreakerSettings, loadSettings, SettingsError } from "../breaker/settings";
 import { BreakerService, Clock } from "../breaker/service";
@@ -20,7 +22,13 @@ import { Telemetry } from "./telemetry";
 export type Env = Record<string, string | undefined>;
 
 export interface HandlerDeps {
+  /** The deployed settings (BREAKER_SETTINGS). Handlers read settingsNow(deps), not this. */
   settings: BreakerSettings;
+  /**
+   * The settings in force now, when they can change without a redeploy (SETTINGS_PARAMETER): the deployed
+   * ones with runtime overrides merged over them. Never rejects. Absent -> `settings`.
+   */
+  currentSettings?: (log: Log) => Promise<BreakerSettings>;
   /** The breaker this function serves; null accepts any breaker name (local runtime, tests). */
   breakerName: string | null;
   /** The state store, opened on first use and cached. */
@@ -88,6 +96,11 @@ export function depsFromEnv(env: Env, openStore: () => Promise<StateStore>): Han
 /** For handlers that never use the store (fallback, report-store-error). */
 export function storelessDeps(env: Env = process.env): HandlerDeps {
   return depsFromEnv(env, () => Promise.reject(new StoreError("this function has no state store")));
+}
+
+/** The settings this invocation runs with: currentSettings when the function has runtime overrides, else the deployed ones. */
+export function settingsNow(deps: HandlerDeps): Promise<BreakerSettings> {
+  return deps.currentSettings ? deps.currentSettings(deps.log) : Promise.resolve(deps.settings);
 }
 
 /** Rejects an event for a breaker this function does not serve (its settings would not apply). */

@@ -1,6 +1,4 @@
 import assert from "node:assert/strict";
-import { createServer, IncomingMessage, Server } from "node:http";
-import { AddressInfo } from "node:net";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { makeHealthProbeHandler, HealthProbeDeps, probeTargetFromEnv } from "../../functions/handler-factories/health-probe";
 import { makeAcquireProbeHandler } from "../../functions/handler-factories/acquire-probe";
@@ -8,7 +6,7 @@ import { METRICS } from "../../functions/shared/metric-names";
 import { boundedLambdaClient, InvokeResult, lambdaInvoker } from "../../functions/shared/target-invoker";
 import { BreakerService } from "../../functions/breaker/service";
 import { StateStore } from "../../functions/store/state-store";
-import { describeEachStore, downStore, harness, rejectsWith, settingsOf, tripFresh, uniqueBreaker } from "./support";
+import { describeEachStore, downStore, FAKE_AWS_CLIENT, FakeAwsEndpoint, fakeAwsEndpoint, harness, rejectsWith, settingsOf, tripFresh, uniqueBreaker } from "./support";
 
 const TARGET = "arn:aws:lambda:us-east-1:123456789012:function:orders";
 
@@ -163,52 +161,41 @@ describe("health-probe configuration and the Lambda invoker", () => {
   });
 
   describe("lambdaInvoker against a local HTTP endpoint speaking the Lambda Invoke API", () => {
-    let server: Server;
+    let endpoint: FakeAwsEndpoint;
     let client: LambdaClient;
-    const seen: { method?: string; url?: string; body: string; invocationType?: string }[] = [];
-    let respond: (res: import("node:http").ServerResponse) => void = () => undefined;
 
     before(async () => {
-      server = createServer((req: IncomingMessage, res) => {
-        let body = "";
-        req.on("data", (c) => (body += c));
-        req.on("end", () => {
-          seen.push({ method: req.method, url: req.url, body, invocationType: req.headers["x-amz-invocation-type"] as string | undefined });
-          respond(res);
-        });
-      });
-      await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-      const { port } = server.address() as AddressInfo;
-      client = boundedLambdaClient(500, { endpoint: `http://127.0.0.1:${port}`, region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+      endpoint = await fakeAwsEndpoint();
+      client = boundedLambdaClient(500, { endpoint: endpoint.url, ...FAKE_AWS_CLIENT });
     });
     after(async () => {
       client.destroy();
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await endpoint.close();
     });
 
     it("sends one RequestResponse Invoke to the target with the probe request; a plain answer is a success", async () => {
-      respond = (res) => res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
+      endpoint.respond = (res) => res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
+      const { seen } = endpoint;
       seen.length = 0;
       assert.deepEqual(await lambdaInvoker(TARGET, 500, client)({ healthCheck: true }), { ok: true });
       assert.equal(seen.length, 1);
       assert.equal(seen[0].method, "POST");
       assert.equal(decodeURIComponent(seen[0].url ?? ""), `/2015-03-31/functions/${TARGET}/invocations`);
-      assert.equal(seen[0].invocationType, "RequestResponse");
+      assert.equal(seen[0].headers["x-amz-invocation-type"], "RequestResponse");
       assert.deepEqual(JSON.parse(seen[0].body), { healthCheck: true });
     });
 
     it("a function error is named by its errorType, as Step Functions names it", async () => {
-      respond = (res) =>
+      endpoint.respond = (res) =>
         res.writeHead(200, { "content-type": "application/json", "x-amz-function-error": "Unhandled" }).end(JSON.stringify({ errorType: "ServiceUnavailable", errorMessage: "down" }));
       assert.deepEqual(await lambdaInvoker(TARGET, 500, client)({}), { ok: false, error: "ServiceUnavailable", cause: "down" });
     });
 
     it("an API error is Lambda.<Exception>; no answer within the timeout is States.Timeout", async () => {
-      respond = (res) => res.writeHead(429, { "content-type": "application/json", "x-amzn-errortype": "TooManyRequestsException" }).end('{"message":"Rate exceeded"}');
+      endpoint.respond = (res) => res.writeHead(429, { "content-type": "application/json", "x-amzn-errortype": "TooManyRequestsException" }).end('{"message":"Rate exceeded"}');
       const throttled = await lambdaInvoker(TARGET, 500, client)({});
       assert.equal(throttled.ok === false && throttled.error, "Lambda.TooManyRequestsException");
-      respond = () => undefined; // never answers
+      endpoint.respond = () => undefined; // never answers
       const slow = await lambdaInvoker(TARGET, 500, client)({});
       assert.equal(slow.ok === false && slow.error, "States.Timeout");
     });

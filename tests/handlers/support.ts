@@ -2,6 +2,7 @@
 // a controllable clock, and capture of the EMF metrics and log lines the handlers really emit.
 
 import { randomUUID } from "node:crypto";
+import { createServer as createHttpServer, IncomingHttpHeaders, ServerResponse } from "node:http";
 import { AddressInfo, createServer, Server, Socket } from "node:net";
 import { BreakerSettings, loadSettings } from "../../functions/breaker/settings";
 import { makeRecordOutcomeHandler } from "../../functions/handler-factories/record-outcome";
@@ -209,4 +210,53 @@ export async function rejectsWith(work: () => Promise<unknown>, name: string, ..
     if (!caught.message.includes(f)) throw new Error(`expected the ${name} message to contain ${JSON.stringify(f)}; it is ${JSON.stringify(caught.message)}`);
   }
   return caught;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A local AWS API endpoint
+
+export interface SeenRequest {
+  method?: string;
+  url?: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface FakeAwsEndpoint {
+  /** http://127.0.0.1:<port>: the `endpoint` of an SDK client under test. */
+  url: string;
+  /** Every request received, in order. */
+  seen: SeenRequest[];
+  /** Answers each request; an answer that never calls res.end() is an endpoint that hangs. */
+  respond: (res: ServerResponse, req: SeenRequest) => void;
+  close(): Promise<void>;
+}
+
+/** Dummy region and credentials for an SDK client pointed at a FakeAwsEndpoint. */
+export const FAKE_AWS_CLIENT = { region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } } as const;
+
+/** An HTTP server on a free loopback port that records each request and answers it with `respond`. */
+export async function fakeAwsEndpoint(): Promise<FakeAwsEndpoint> {
+  const endpoint: FakeAwsEndpoint = {
+    url: "",
+    seen: [],
+    respond: () => undefined,
+    close: async () => undefined,
+  };
+  const server = createHttpServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      const seen: SeenRequest = { method: req.method, url: req.url, headers: req.headers, body };
+      endpoint.seen.push(seen);
+      endpoint.respond(res, seen);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  endpoint.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  endpoint.close = async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  };
+  return endpoint;
 }
