@@ -1,0 +1,90 @@
+// BreakerDashboard: one CloudWatch dashboard per stack, a row of widgets per breaker, on the same metric
+// names the handlers emit and the alarms watch.
+
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { BREAKER_DIMENSION, METRIC_NAMESPACE, METRICS, MetricName } from "../functions/shared/metric-names";
+import { STATES_DIMENSION, STATES_METRICS, STATES_NAMESPACE } from "./breaker-alarms";
+
+export interface DashboardBreaker {
+  name: string;
+  stateMachineArn: pulumi.Input<string>;
+}
+
+export interface BreakerDashboardArgs {
+  /** CloudWatch dashboard name (letters, digits, - and _). */
+  dashboardName: string;
+  breakers: DashboardBreaker[];
+  region: pulumi.Input<string>;
+}
+
+type Widget = Record<string, unknown>;
+
+/** The metrics each breaker row shows, by widget title. */
+export const DASHBOARD_ROWS: ReadonlyArray<{ title: string; metrics: MetricName[]; stat: "Sum" | "Maximum" }> = [
+  { title: "Calls", metrics: [METRICS.callsSucceeded, METRICS.callsFailed, METRICS.callsSlow, METRICS.callsIgnored, METRICS.callsRejected], stat: "Sum" },
+  { title: "Transitions", metrics: [METRICS.circuitOpened, METRICS.circuitHalfOpened, METRICS.circuitClosed, METRICS.probeAttempts], stat: "Sum" },
+  { title: "Fallbacks, store errors, bulkhead", metrics: [METRICS.fallbacksServed, METRICS.storeErrors, METRICS.bulkheadRejected, METRICS.overridesApplied], stat: "Sum" },
+  { title: "Manual override active", metrics: [METRICS.manualStateActive], stat: "Maximum" },
+];
+
+/** The dashboard body (pure; exported for the tests). */
+export function dashboardBody(breakers: { name: string; stateMachineArn: string }[], region: string): string {
+  const widgets: Widget[] = [];
+  breakers.forEach((b, row) => {
+    const y = row * 7;
+    widgets.push({ type: "text", x: 0, y, width: 24, height: 1, properties: { markdown: `## Breaker \`${b.name}\`` } });
+    DASHBOARD_ROWS.forEach((w, i) => {
+      widgets.push({
+        type: "metric",
+        x: i * 5,
+        y: y + 1,
+        width: 5,
+        height: 6,
+        properties: {
+          title: `${b.name}: ${w.title}`,
+          region,
+          view: "timeSeries",
+          stat: w.stat,
+          period: 60,
+          metrics: w.metrics.map((m) => [METRIC_NAMESPACE, m, BREAKER_DIMENSION, b.name]),
+        },
+      });
+    });
+    widgets.push({
+      type: "metric",
+      x: 20,
+      y: y + 1,
+      width: 4,
+      height: 6,
+      properties: {
+        title: `${b.name}: executions`,
+        region,
+        view: "timeSeries",
+        stat: "Sum",
+        period: 60,
+        metrics: [STATES_METRICS.executionsStarted, STATES_METRICS.executionsFailed, STATES_METRICS.executionsTimedOut].map((m) => [STATES_NAMESPACE, m, STATES_DIMENSION, b.stateMachineArn]),
+      },
+    });
+  });
+  return JSON.stringify({ widgets });
+}
+
+export class BreakerDashboard extends pulumi.ComponentResource {
+  public readonly dashboard: aws.cloudwatch.Dashboard;
+  public readonly url: pulumi.Output<string>;
+
+  constructor(name: string, args: BreakerDashboardArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("circuitbreaker:index:BreakerDashboard", name, {}, opts);
+    if (!/^[A-Za-z0-9_-]{1,255}$/.test(args.dashboardName)) {
+      throw new Error(`BreakerDashboard: dashboardName is ${JSON.stringify(args.dashboardName)}; allowed: 1 to 255 letters, digits, - and _`);
+    }
+    const arns = pulumi.all(args.breakers.map((b) => b.stateMachineArn));
+    const body = pulumi.all([arns, args.region]).apply(([a, region]) =>
+      dashboardBody(args.breakers.map((b, i) => ({ name: b.name, stateMachineArn: a[i] })), region),
+    );
+    this.dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, { dashboardName: args.dashboardName, dashboardBody: body }, { parent: this });
+    this.url = pulumi.interpolate`https://${args.region}.console.aws.amazon.com/cloudwatch/home?region=${args.region}#dashboards/dashboard/${this.dashboard.dashboardName}`;
+    this.registerOutputs({ url: this.url });
+  }
+}

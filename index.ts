@@ -1,0 +1,101 @@
+// The circuit-breaker stack: one state store, one CircuitBreaker per configured breaker, one alarm topic
+// and one dashboard. The configuration is validated completely before any resource is created
+// (components/config.ts); a problem stops the program with every problem listed.
+
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { AlarmTopic } from "./components/alarm-topic";
+import { CircuitBreaker } from "./components/circuit-breaker";
+import { CircuitStateStore, InterfaceEndpointService } from "./components/circuit-state-store";
+import { loadStackConfig } from "./components/config";
+import { BreakerDashboard } from "./components/dashboard";
+import { TAG_KEYS } from "./components/tags";
+
+// `isConfigSecret` is exported by the runtime but not declared in its types; without it the secret check is skipped.
+const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+const config = loadStackConfig(pulumi.runtime.allConfig(), { isSecret: runtime.isConfigSecret });
+
+const project = pulumi.getProject();
+const stack = pulumi.getStack();
+/** Default tags, on every taggable resource (user tags cannot override them). */
+const tags = { ...config.tags, [TAG_KEYS.project]: project, [TAG_KEYS.stack]: stack };
+
+function storeArgs() {
+  if (config.stateStore === "dynamodb") {
+    return { kind: "dynamodb" as const, dynamodb: config.dynamodb, storeTimeoutMs: config.storeTimeoutMs, tags };
+  }
+  const ec = config.elasticache!;
+  let vpcId: pulumi.Input<string>;
+  let subnetIds: pulumi.Input<string[]>;
+  if (ec.networkStack) {
+    const network = new pulumi.StackReference("network", { name: ec.networkStack });
+    vpcId = network.requireOutput("vpcId") as pulumi.Output<string>;
+    subnetIds = network.requireOutput("privateSubnetIds") as pulumi.Output<string[]>;
+  } else {
+    vpcId = ec.vpcId!;
+    subnetIds = ec.subnetIds!;
+  }
+  // The VPC-attached Lambdas reach AWS APIs through interface endpoints: Secrets Manager (AUTH token),
+  // Lambda (a health probe invokes the target) and SSM (settings parameters).
+  const interfaceEndpoints: InterfaceEndpointService[] = [
+    "secretsmanager",
+    ...(config.breakers.some((b) => b.healthProbe.enabled) ? (["lambda"] as const) : []),
+    ...(config.breakers.some((b) => b.settingsParameter.enabled) ? (["ssm"] as const) : []),
+  ];
+  return {
+    kind: "elasticache" as const,
+    elasticache: {
+      engine: ec.engine,
+      mode: ec.mode,
+      vpcId,
+      subnetIds,
+      authToken: pulumi.secret(config.redisAuthToken!),
+      nodeType: ec.nodeType,
+      numCacheClusters: ec.numCacheClusters,
+      kmsKeyArn: ec.kmsKeyArn,
+      deletionProtection: ec.deletionProtection,
+      interfaceEndpoints,
+    },
+    storeTimeoutMs: config.storeTimeoutMs,
+    tags,
+  };
+}
+
+const store = new CircuitStateStore("state-store", storeArgs());
+const alarmTopic = new AlarmTopic("alarms", { email: config.alarmEmail, tags });
+
+const breakers = config.breakers.map(
+  (b) =>
+    new CircuitBreaker(b.name, {
+      breakerName: b.name,
+      store,
+      settings: b.settings,
+      targetArn: b.targetArn,
+      demoDownstream: b.demoDownstream,
+      fallback: b.fallback,
+      userFallbackArn: b.userFallbackArn,
+      healthProbe: { enabled: b.healthProbe.enabled, schedule: b.healthProbe.schedule, request: b.healthProbe.request },
+      logging: b.logging,
+      tracing: b.tracing,
+      settingsParameter: b.settingsParameter,
+      alarms: { topicArn: alarmTopic.topicArn, thresholds: config.alarms },
+      tags,
+    }),
+);
+
+const region = aws.getRegionOutput().region;
+const dashboard = new BreakerDashboard("dashboard", {
+  dashboardName: `${project}-${stack}`.replace(/[^A-Za-z0-9_-]/g, "-"),
+  breakers: breakers.map((b) => ({ name: b.breakerName, stateMachineArn: b.stateMachineArn })),
+  region,
+});
+
+/** Breaker name -> state machine ARN (call it with StartSyncExecution). */
+export const stateMachineArns = pulumi.output(Object.fromEntries(breakers.map((b) => [b.breakerName, b.stateMachineArn])));
+/** Breaker name -> the protected target's ARN. */
+export const targetArns = pulumi.output(Object.fromEntries(breakers.map((b) => [b.breakerName, b.targetArn])));
+export const stateStore = store.kind;
+export const tableName = store.tableName;
+export const redisEndpoint = store.cacheEndpoint;
+export const alarmTopicArn = alarmTopic.topicArn;
+export const dashboardUrl = dashboard.url;

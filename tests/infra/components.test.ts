@@ -1,0 +1,131 @@
+// The components' own argument checks (for programs that use them directly, without the stack config) and
+// the IAM document helpers every role is built with.
+
+import { strict as assert } from "node:assert";
+import * as pulumi from "@pulumi/pulumi";
+import { loadAlarmThresholds } from "../../components/alarm-settings";
+import { scheduleIntervalMinutes } from "../../components/breaker-options";
+import { CircuitBreakerArgs, lambdaTimeoutSeconds, resolveBreakerOptions } from "../../components/circuit-breaker";
+import { CircuitStateStore, validateStoreArgs } from "../../components/circuit-state-store";
+import { checkStatement, policyJson, statementsFromPermissions, trustPolicyJson, wildcardStatement } from "../../components/iam";
+
+const store = { kind: "dynamodb" } as unknown as CircuitStateStore;
+const TARGET = "arn:aws:lambda:us-east-1:123456789012:function:orders";
+const args = (extra: Partial<CircuitBreakerArgs>): CircuitBreakerArgs => ({ store, targetArn: TARGET, ...extra });
+
+describe("infra: component arguments", () => {
+  describe("CircuitStateStore", () => {
+    it("defaults to DynamoDB", () => assert.equal(validateStoreArgs({}), "dynamodb"));
+    const cases: [string, Parameters<typeof validateStoreArgs>[0], RegExp][] = [
+      ["an unknown kind", { kind: "memcached" as never }, /kind is "memcached"; allowed: dynamodb, elasticache/],
+      ["elasticache options with dynamodb", { kind: "dynamodb", elasticache: { vpcId: "v", subnetIds: ["s"], authToken: "t" } }, /`elasticache` options were given with kind "dynamodb"/],
+      ["dynamodb options with elasticache", { kind: "elasticache", dynamodb: {}, elasticache: { vpcId: "v", subnetIds: ["s"], authToken: "x".repeat(20) } }, /`dynamodb` options were given with kind "elasticache"/],
+      ["elasticache without options", { kind: "elasticache" }, /needs `elasticache` options \(vpcId, subnetIds, authToken\)/],
+      ["elasticache without a token", { kind: "elasticache", elasticache: { vpcId: "v", subnetIds: ["s"], authToken: "" } }, /elasticache.authToken is required/],
+      ["a bad token", { kind: "elasticache", elasticache: { vpcId: "v", subnetIds: ["s"], authToken: "has space in it 123" } }, /authToken is not a valid AUTH token; allowed: 16 to 128/],
+      ["nodeType with serverless", { kind: "elasticache", elasticache: { vpcId: "v", subnetIds: ["s"], authToken: "x".repeat(20), nodeType: "cache.t4g.small" } }, /apply only to mode "replication-group"/],
+      ["a KMS key with replicas", { dynamodb: { kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/x", replicaRegions: ["eu-west-1"] } }, /cannot be combined with replicaRegions/],
+      ["a timeout out of range", { storeTimeoutMs: 5 }, /storeTimeoutMs is 5; allowed: an integer from 50 to 30000/],
+    ];
+    for (const [name, a, message] of cases) it(`rejects ${name}`, () => assert.throws(() => validateStoreArgs(a), message));
+  });
+
+  describe("CircuitBreaker", () => {
+    it("completes the defaults", () => {
+      const o = resolveBreakerOptions("orders", args({}));
+      assert.equal(o.breakerName, "orders");
+      assert.equal(o.fallback, "builtin");
+      assert.deepEqual(o.logging, { level: "ERROR", includeExecutionData: false, retentionDays: 30 });
+      assert.deepEqual(o.healthProbe, { enabled: false, schedule: "rate(1 minute)", intervalMinutes: null, request: {} });
+      assert.equal(o.tracing, false);
+      assert.equal(o.settings.failureThreshold, 5);
+    });
+    const W = "^Error: CircuitBreaker\\(orders\\)";
+    const cases: [string, Partial<CircuitBreakerArgs>, RegExp][] = [
+      ["both targetArn and demoDownstream", { demoDownstream: true }, new RegExp(`${W}.demoDownstream is true; allowed: not set together with targetArn \\(give exactly one target\\)$`)],
+      ["neither target", { targetArn: undefined }, new RegExp(`${W}.targetArn is not set; allowed: a Lambda function ARN .*, or demoDownstream: true$`)],
+      ["a target that is not a Lambda ARN", { targetArn: "orders" }, new RegExp(`${W}.targetArn is "orders"; allowed: a Lambda function ARN`)],
+      ["fallback user without its ARN", { fallback: "user" }, new RegExp(`${W}.userFallbackArn is not set; allowed: .*\\(required with fallback user\\)$`)],
+      ["a user fallback ARN without fallback user", { userFallbackArn: TARGET }, new RegExp(`${W}.userFallbackArn is "${TARGET}"; allowed: only with fallback user \\(fallback is "builtin"\\)$`)],
+      ["an invalid setting", { settings: { halfOpenProbes: 0 } }, new RegExp(`${W}.settings.halfOpenProbes is 0; allowed: an integer from 1 to 100$`)],
+      ["an invalid schedule", { healthProbe: { enabled: true, schedule: "rate(2 days)" } }, new RegExp(`${W}.healthProbe.schedule is "rate\\(2 days\\)"; allowed: rate`)],
+      ["an invalid log level", { logging: { level: "DEBUG" as never } }, new RegExp(`${W}.logging.level is "DEBUG"; allowed: ALL, ERROR, FATAL, OFF$`)],
+      ["an invalid retention", { logging: { retentionDays: 10 } }, new RegExp(`${W}.logging.retentionDays is 10; allowed: one of 1, 3, 5`)],
+      ["topicArn with email", { alarms: { topicArn: "arn:aws:sns:us-east-1:123456789012:t", email: "a@b.c" } }, new RegExp(`${W}.alarms.email is "a@b.c"; allowed: not set together with alarms.topicArn`)],
+      ["an invalid alarm threshold", { alarms: { thresholds: { storeErrors: 0 } } }, new RegExp(`${W}.alarms.thresholds.storeErrors is 0; allowed: an integer from 1 to 1000000$`)],
+      ["an invalid breaker name", { breakerName: "a b" }, new RegExp(`${W}.name is "a b"; allowed: 1 to 32 letters`)],
+      ["no store", { store: undefined as never }, new RegExp(`${W}.store is not set; allowed: a CircuitStateStore$`)],
+      ["an invalid settings refresh", { settingsParameter: { enabled: true, refreshSeconds: 0 } }, new RegExp(`${W}.settingsParameter.refreshSeconds is 0; allowed: an integer from 5 to 3600$`)],
+    ];
+    for (const [name, extra, message] of cases) it(`rejects ${name}`, () => assert.throws(() => resolveBreakerOptions("orders", args(extra)), message));
+
+    it("lists every problem at once, in the stack config's words", () => {
+      assert.throws(
+        () => resolveBreakerOptions("orders", args({ fallback: "cache" as never, logging: { level: "DEBUG" as never } })),
+        (e: Error) => e.message === 'CircuitBreaker(orders).fallback is "cache"; allowed: builtin, none, user\nCircuitBreaker(orders).logging.level is "DEBUG"; allowed: ALL, ERROR, FATAL, OFF',
+      );
+    });
+
+    it("accepts ARNs known only at deploy time (Outputs) as given", () => {
+      const o = resolveBreakerOptions("orders", args({ targetArn: pulumi.output("not checked until deploy") }));
+      assert.ok(pulumi.Output.isInstance(o.targetArn));
+    });
+
+    it("Lambda timeouts leave room for the store calls (and, for the probe, the target's timeout)", () => {
+      const o = resolveBreakerOptions("orders", args({ settings: { timeoutSeconds: 20 } }));
+      assert.equal(lambdaTimeoutSeconds("record-outcome", o, 1000), 14);
+      assert.equal(lambdaTimeoutSeconds("record-outcome", o, 30000), 130);
+      assert.equal(lambdaTimeoutSeconds("fallback", o, 30000), 10);
+      assert.equal(lambdaTimeoutSeconds("health-probe", o, 1000), 34);
+      assert.ok(lambdaTimeoutSeconds("health-probe", o, 1000) > o.settings.timeoutSeconds);
+    });
+
+    it("health-probe intervals: rate() from 1 to 60 minutes, singular only for 1", () => {
+      assert.equal(scheduleIntervalMinutes("rate(1 minute)"), 1);
+      assert.equal(scheduleIntervalMinutes("rate(15 minutes)"), 15);
+      assert.equal(scheduleIntervalMinutes("rate(1 hour)"), 60);
+      for (const bad of ["rate(2 hours)", "rate(1 minutes)", "rate(5 minute)", "rate(0 minutes)", "cron(0/5 * * * ? *)", "rate(61 minutes)"]) assert.equal(scheduleIntervalMinutes(bad), null, bad);
+    });
+
+    it("alarm thresholds: defaults, overrides, errors naming the key", () => {
+      assert.equal(loadAlarmThresholds({ failureRate: 0.1 }, "t").failureRate, 0.1);
+      assert.throws(() => loadAlarmThresholds({ storeErrors: 0 }, "t"), /^Error: t.storeErrors is 0; allowed: an integer from 1 to 1000000$/);
+    });
+  });
+
+  describe("IAM documents", () => {
+    it("refuse * and svc:* actions, * resources for scoped actions, and non-ARN resources", () => {
+      const st = (Action: string[], Resource: string[]) => ({ Effect: "Allow" as const, Action, Resource });
+      assert.throws(() => checkStatement(st(["*"], ["arn:aws:s3:::b"])), /IAM action "\*" is not allowed/);
+      assert.throws(() => checkStatement(st(["dynamodb:*"], ["arn:aws:dynamodb:us-east-1:123456789012:table/t"])), /IAM action "dynamodb:\*" is not allowed/);
+      assert.throws(() => checkStatement(st(["dynamodb:Get*"], ["arn:aws:dynamodb:us-east-1:123456789012:table/t"])), /not allowed/);
+      assert.throws(() => checkStatement(st(["lambda:InvokeFunction"], ["*"])), /lambda:InvokeFunction are granted on "\*"/);
+      assert.throws(() => checkStatement(st(["lambda:InvokeFunction"], ["my-function"])), /is not an ARN/);
+      assert.throws(() => wildcardStatement("X", ["logs:CreateLogDelivery", "s3:GetObject"]), /s3:GetObject are granted on "\*"/);
+      assert.doesNotThrow(() => checkStatement(st(["logs:CreateLogDelivery", "xray:PutTraceSegments"], ["*"])));
+      assert.throws(() => policyJson([]), /at least one statement/);
+    });
+
+    it("group permissions deterministically: resources with the same actions share a statement", () => {
+      const perms = [
+        { action: "lambda:InvokeFunction", resource: "arn:aws:lambda:us-east-1:123456789012:function:b" },
+        { action: "dynamodb:GetItem", resource: "arn:aws:dynamodb:us-east-1:123456789012:table/t" },
+        { action: "lambda:InvokeFunction", resource: "arn:aws:lambda:us-east-1:123456789012:function:a" },
+        { action: "lambda:InvokeFunction", resource: "arn:aws:lambda:us-east-1:123456789012:function:a" },
+      ];
+      const one = statementsFromPermissions(perms, "Task");
+      assert.deepEqual(one, statementsFromPermissions([...perms].reverse(), "Task"));
+      assert.deepEqual(one, [
+        { Sid: "Task1", Effect: "Allow", Action: ["dynamodb:GetItem"], Resource: ["arn:aws:dynamodb:us-east-1:123456789012:table/t"] },
+        { Sid: "Task2", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: ["arn:aws:lambda:us-east-1:123456789012:function:a", "arn:aws:lambda:us-east-1:123456789012:function:b"] },
+      ]);
+    });
+
+    it("trust one service principal, only from this account", () => {
+      assert.deepEqual(JSON.parse(trustPolicyJson("states.amazonaws.com", "123456789012")).Statement, [
+        { Effect: "Allow", Principal: { Service: "states.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } } },
+      ]);
+      assert.throws(() => trustPolicyJson("lambda.amazonaws.com", "12"), /not a 12-digit AWS account id/);
+    });
+  });
+});
