@@ -1,0 +1,208 @@
+// Stack rules: each breaker state machine has a circuit-opened alarm with an action, and its role may invoke
+// only the breaker's own functions (target, fallback, handlers).
+
+import { PolicyResource, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import { permissionDocuments, statementsOf } from "./iam";
+import { configSchema, knob, readConfig } from "./util/config";
+import { globMatch, grants, Statement } from "./util/policy-document";
+import { BREAKER_DIMENSION, CIRCUIT_OPENED_METRIC, METRIC_NAMESPACE } from "./util/project-defaults";
+import { breakerKnobs, breakerName } from "./util/scope";
+import { refsTo, StackIndex } from "./util/stack-index";
+import { T } from "./util/types";
+import { UnknownValues } from "./util/unknowns";
+
+interface Breaker {
+  name: string;
+  machine: PolicyResource;
+}
+
+/**
+ * The stack and its breaker state machines (tagged; unknown tags are skipped). Not applicable when there are none
+ * (unless a tag was unknown: then the engine's preview note).
+ */
+function breakerStack(args: StackValidationArgs, cfg: { breakerTagKey: string }, unknowns: UnknownValues): { stack: StackIndex; breakers: Breaker[] } {
+  const stack = new StackIndex(args.resources);
+  const breakers: Breaker[] = [];
+  for (const machine of stack.ofType(T.stateMachine)) {
+    const name = unknowns.attempt(() => breakerName(machine.props, cfg));
+    if (name !== undefined) breakers.push({ name, machine });
+  }
+  if (breakers.length === 0) {
+    unknowns.finish();
+    return args.notApplicable("The stack has no breaker state machine");
+  }
+  return { stack, breakers };
+}
+
+const alarmKnobs = {
+  ...breakerKnobs,
+  namespace: knob(METRIC_NAMESPACE, "Namespace of the breaker metrics."),
+  metricName: knob(CIRCUIT_OPENED_METRIC, "Metric emitted when a circuit opens."),
+  dimensionName: knob(BREAKER_DIMENSION, "Dimension whose value is the breaker's name."),
+};
+
+interface MetricRef {
+  metricName?: string;
+  namespace?: string;
+  dimensions?: Record<string, string>;
+}
+
+/** The metrics an alarm watches: its own, or those of its metric queries. */
+function alarmMetrics(props: Record<string, any>): MetricRef[] {
+  const queries = Array.isArray(props.metricQueries) ? Array.from(props.metricQueries as { metric?: MetricRef }[]) : [];
+  return [props as MetricRef, ...queries.map((q) => q.metric ?? {})];
+}
+
+export const breakerCircuitOpenedAlarm: StackValidationPolicy = {
+  name: "breaker-circuit-opened-alarm",
+  description: "Checks whether every breaker state machine has an alarm on its circuit-opened metric that notifies someone.",
+  enforcementLevel: "mandatory",
+  severity: "medium",
+  remediationSteps:
+    "Add a CloudWatch MetricAlarm on CircuitBreaker/CircuitOpened with dimension Breaker=<name> (threshold >= 1) and alarmActions pointing to an SNS topic.",
+  configSchema: configSchema(alarmKnobs),
+  validateStack: (args, report) => {
+    const cfg = readConfig(args, alarmKnobs);
+    const unknowns = new UnknownValues();
+    const { stack, breakers } = breakerStack(args, cfg, unknowns);
+    const alarms = stack.ofType(T.metricAlarm);
+    for (const { name, machine } of breakers) {
+      const watching = alarms.filter((alarm) =>
+        unknowns.attempt(() =>
+          alarmMetrics(alarm.props).some(
+            (m) => m.metricName === cfg.metricName && m.namespace === cfg.namespace && m.dimensions?.[cfg.dimensionName] === name,
+          ),
+        ),
+      );
+      if (watching.length === 0) {
+        report(`Breaker "${name}" has no alarm on ${cfg.namespace}/${cfg.metricName} with dimension ${cfg.dimensionName}=${name}.`, machine.urn);
+        continue;
+      }
+      const notifying = watching.filter((alarm) =>
+        unknowns.attempt(() => alarm.props.actionsEnabled !== false && Array.isArray(alarm.props.alarmActions) && alarm.props.alarmActions.length > 0),
+      );
+      if (notifying.length === 0) {
+        report(`The ${cfg.metricName} alarm of breaker "${name}" has no alarmActions (or actions are disabled); nobody is told when the circuit opens.`, watching[0].urn);
+      }
+    }
+    unknowns.finish();
+  },
+};
+
+/** `arn:<p>:lambda:<region>:<account>:function:<name>` without a version or alias qualifier. */
+function functionBase(arn: string): string {
+  return arn.split(":").slice(0, 7).join(":");
+}
+
+const LAMBDA_INVOKE_INTEGRATIONS = /^arn:[^:]+:states:::lambda:invoke(\.waitForTaskToken)?$/;
+
+/** The functions a state machine definition invokes (as written: ARNs, names, or "(dynamic)"). */
+export function invokedFunctions(definition: string): string[] {
+  const out: string[] = [];
+  const walk = (states: Record<string, any> | undefined): void => {
+    for (const state of Object.values(states ?? {})) {
+      if (state?.Type === "Task" && typeof state.Resource === "string") {
+        const resource: string = state.Resource;
+        if (LAMBDA_INVOKE_INTEGRATIONS.test(resource)) {
+          const params = state.Parameters ?? state.Arguments ?? {};
+          out.push(typeof params.FunctionName === "string" ? params.FunctionName : "(dynamic)");
+        } else if (/^arn:[^:]+:lambda:/.test(resource)) {
+          out.push(resource);
+        }
+      }
+      for (const branch of state?.Branches ?? []) walk(branch.States);
+      walk((state?.ItemProcessor ?? state?.Iterator)?.States);
+    }
+  };
+  walk(JSON.parse(definition).States);
+  return out;
+}
+
+const invokeKnobs = {
+  ...breakerKnobs,
+  invokeGrantingManagedPolicies: knob(
+    ["AWSLambdaRole", "AWSLambda_FullAccess", "AWSLambdaFullAccess", "AdministratorAccess", "PowerUserAccess"],
+    "AWS-managed policies that let a role invoke every function.",
+  ),
+};
+
+/** Every permission statement that applies to `role`: inline, RolePolicy resources, attached stack policies. */
+function statementsOfRole(stack: StackIndex, role: PolicyResource, unknowns: UnknownValues, onManaged: (arn: string) => void): { where: string; st: Statement }[] {
+  const sources = permissionDocuments(T.role, role.props, unknowns).map((s) => ({ ...s, label: `inline policy ${s.label.replace(/^Inline policy /, "")}` }));
+  const points = (r: PolicyResource, prop: string) => refsTo(stack, r, prop, T.role, ["name", "id", "arn"], unknowns).resources.includes(role);
+  for (const rp of stack.ofType(T.rolePolicy).filter((r) => points(r, "role"))) sources.push({ label: `role policy ${rp.name}`, read: () => rp.props.policy });
+  const attachedArns: PolicyResource[] = [];
+  for (const att of stack.ofType(T.rolePolicyAttachment).filter((r) => points(r, "role"))) {
+    const policies = refsTo(stack, att, "policyArn", T.policy, ["arn"], unknowns);
+    attachedArns.push(...policies.resources);
+    if (policies.resources.length === 0 && policies.value) onManaged(policies.value);
+  }
+  const listed = unknowns.attempt(() => (Array.isArray(role.props.managedPolicyArns) ? Array.from(role.props.managedPolicyArns as string[]) : [])) ?? [];
+  for (const arn of listed) {
+    const policy = stack.ofType(T.policy).find((p) => unknowns.attempt(() => p.props.arn) === arn);
+    if (policy) attachedArns.push(policy);
+    else onManaged(arn);
+  }
+  for (const p of new Set(attachedArns)) sources.push({ label: `policy ${p.name}`, read: () => p.props.policy });
+  // iam-no-wildcard-actions reports malformed documents.
+  return statementsOf(sources, unknowns, () => undefined);
+}
+
+export const breakerRoleInvokeScope: StackValidationPolicy = {
+  name: "breaker-role-invoke-scope",
+  description: "Checks whether each breaker state machine's role may invoke only that breaker's own functions (target, fallback, handlers).",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  remediationSteps: "Grant lambda:InvokeFunction on the ARNs of the functions the breaker's definition calls (and their :* qualifiers), nothing else.",
+  configSchema: configSchema(invokeKnobs),
+  validateStack: (args, report) => {
+    const cfg = readConfig(args, invokeKnobs);
+    const unknowns = new UnknownValues();
+    const { stack, breakers } = breakerStack(args, cfg, unknowns);
+    for (const { name, machine } of breakers) {
+      const roleRef = refsTo(stack, machine, "roleArn", T.role, ["arn"], unknowns);
+      if (roleRef.resources.length === 0) {
+        if (roleRef.value !== undefined) report(`The role of breaker "${name}" (${roleRef.value}) is not in this stack; its invoke permissions cannot be checked.`, machine.urn);
+        continue;
+      }
+      const definition = unknowns.attempt(() => machine.props.definition);
+      if (typeof definition !== "string") continue;
+      let invoked: string[];
+      try {
+        invoked = invokedFunctions(definition);
+      } catch (e) {
+        report(`The definition of breaker "${name}" is not valid JSON (${(e as Error).message}).`, machine.urn);
+        continue;
+      }
+      const ownFunctions = stack.ofType(T.lambdaFunction).filter((fn) => {
+        const tagged = unknowns.attempt(() => breakerName(fn.props, cfg)) === name;
+        return tagged || invoked.some((ref) => unknowns.attempt(() => fn.props.name) === ref);
+      });
+      const own = new Set<string>(invoked.filter((ref) => ref.startsWith("arn:")).map(functionBase));
+      for (const fn of ownFunctions) {
+        const arn = unknowns.attempt(() => fn.props.arn);
+        if (typeof arn === "string") own.add(functionBase(arn));
+      }
+      const isOwn = (resource: string) => !/[*?]/.test(functionBase(resource)) && own.has(functionBase(resource));
+      for (const role of roleRef.resources) {
+        const onManaged = (arn: string) => {
+          const policyName = arn.split("/").pop() ?? arn;
+          if (/^arn:[^:]+:iam::aws:policy\//.test(arn) && cfg.invokeGrantingManagedPolicies.some((p) => globMatch(p, policyName))) {
+            report(`The role of breaker "${name}" attaches ${policyName}, which may invoke every function.`, role.urn);
+          }
+        };
+        for (const { where, st } of statementsOfRole(stack, role, unknowns, onManaged)) {
+          if (!grants(st, "lambda:InvokeFunction")) continue;
+          if (st.notResources.length > 0) report(`The role of breaker "${name}" may invoke every function except ${st.notResources.join(", ")} (${where}).`, role.urn);
+          const foreign = st.resources.filter((r) => !isOwn(r));
+          if (foreign.length > 0) {
+            report(`The role of breaker "${name}" may invoke ${foreign.join(", ")} (${where}); only the breaker's own functions are allowed.`, role.urn);
+          }
+        }
+      }
+    }
+    unknowns.finish();
+  },
+};
+
+export const stackPolicies = [breakerCircuitOpenedAlarm, breakerRoleInvokeScope];

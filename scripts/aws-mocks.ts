@@ -1,0 +1,125 @@
+// Pulumi mocks for AWS resources: each resource gets the state the provider would report (a realistic ARN in
+// this account and region, a physical name, the ids and endpoints the program reads), so policy documents and
+// outputs built from them look like the deployed ones. Used by scripts/run-under-mocks.ts.
+
+import * as crypto from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface AwsMockOptions {
+  accountId: string;
+  region: string;
+  /** StackReference name -> its outputs. */
+  stackReferences: Record<string, Record<string, unknown>>;
+}
+
+export interface RecordedInvoke {
+  token: string;
+  inputs: Record<string, unknown>;
+}
+
+const hex = (s: string, n: number) => crypto.createHash("sha1").update(s).digest("hex").slice(0, n);
+
+/** The input that holds a resource's physical name, where it is not `name`. */
+const NAME_INPUT: Readonly<Record<string, string>> = {
+  "aws:elasticache/replicationGroup:ReplicationGroup": "replicationGroupId",
+  "aws:cloudwatch/dashboard:Dashboard": "dashboardName",
+  "aws:elasticache/user:User": "userId",
+  "aws:elasticache/userGroup:UserGroup": "userGroupId",
+};
+
+/** The physical name the provider would choose: the given name, else the logical name plus a suffix (autonaming). */
+function physicalName(type: string, name: string, inputs: Record<string, any>): string {
+  const given = inputs[NAME_INPUT[type] ?? "name"];
+  return typeof given === "string" && given !== "" ? given : `${name}-${hex(`${type}::${name}`, 7)}`;
+}
+
+/** ARN and id/extra state per resource type. */
+function providerState(type: string, name: string, inputs: Record<string, any>, o: AwsMockOptions): { id: string; state: Record<string, unknown> } {
+  const region = typeof inputs.region === "string" ? inputs.region : o.region;
+  const acct = o.accountId;
+  const n = physicalName(type, name, inputs);
+  const suffix = hex(`${type}::${name}`, 17);
+  const regional = (service: string, resource: string) => `arn:aws:${service}:${region}:${acct}:${resource}`;
+  switch (type) {
+    case "aws:dynamodb/table:Table":
+      return { id: n, state: { name: n, arn: regional("dynamodb", `table/${n}`), streamArn: regional("dynamodb", `table/${n}/stream/2026-01-01T00:00:00.000`) } };
+    case "aws:lambda/function:Function":
+      return { id: n, state: { name: n, arn: regional("lambda", `function:${n}`), invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${regional("lambda", `function:${n}`)}/invocations`, qualifiedArn: regional("lambda", `function:${n}:$LATEST`), version: "$LATEST" } };
+    case "aws:iam/role:Role":
+      return { id: n, state: { name: n, arn: `arn:aws:iam::${acct}:role/${n}`, uniqueId: `AROA${suffix.toUpperCase()}` } };
+    case "aws:iam/policy:Policy":
+      return { id: `arn:aws:iam::${acct}:policy/${n}`, state: { name: n, arn: `arn:aws:iam::${acct}:policy/${n}` } };
+    case "aws:iam/rolePolicy:RolePolicy":
+      return { id: `${inputs.role}:${n}`, state: { name: n } };
+    case "aws:cloudwatch/logGroup:LogGroup":
+      return { id: n, state: { name: n, arn: regional("logs", `log-group:${n}`) } };
+    case "aws:sfn/stateMachine:StateMachine":
+      return { id: regional("states", `stateMachine:${n}`), state: { name: n, arn: regional("states", `stateMachine:${n}`), status: "ACTIVE" } };
+    case "aws:sns/topic:Topic":
+      return { id: regional("sns", n), state: { name: n, arn: regional("sns", n) } };
+    case "aws:sns/topicSubscription:TopicSubscription":
+      return { id: regional("sns", `${n}:${suffix}`), state: { arn: regional("sns", `${n}:${suffix}`) } };
+    case "aws:secretsmanager/secret:Secret":
+      return { id: regional("secretsmanager", `secret:${n}-${suffix.slice(0, 6)}`), state: { name: n, arn: regional("secretsmanager", `secret:${n}-${suffix.slice(0, 6)}`) } };
+    case "aws:secretsmanager/secretVersion:SecretVersion":
+      return { id: `${inputs.secretId}|${suffix}`, state: { arn: inputs.secretId, versionId: suffix } };
+    case "aws:scheduler/schedule:Schedule":
+      return { id: `default/${n}`, state: { name: n, arn: regional("scheduler", `schedule/default/${n}`), groupName: "default" } };
+    case "aws:cloudwatch/metricAlarm:MetricAlarm":
+      return { id: n, state: { name: n, arn: regional("cloudwatch", `alarm:${n}`) } };
+    case "aws:cloudwatch/dashboard:Dashboard":
+      return { id: n, state: { dashboardName: n, dashboardArn: `arn:aws:cloudwatch::${acct}:dashboard/${n}` } };
+    case "aws:elasticache/serverlessCache:ServerlessCache":
+      return { id: n, state: { name: n, arn: regional("elasticache", `serverlesscache:${n}`), endpoints: [{ address: `${n}-${suffix.slice(0, 6)}.serverless.${region}.cache.amazonaws.com`, port: 6379 }], readerEndpoints: [{ address: `${n}-${suffix.slice(0, 6)}.serverless.${region}.cache.amazonaws.com`, port: 6380 }] } };
+    case "aws:elasticache/replicationGroup:ReplicationGroup":
+      return { id: n, state: { replicationGroupId: n, arn: regional("elasticache", `replicationgroup:${n}`), primaryEndpointAddress: `master.${n}.${suffix.slice(0, 6)}.${region}.cache.amazonaws.com`, readerEndpointAddress: `replica.${n}.${suffix.slice(0, 6)}.${region}.cache.amazonaws.com` } };
+    case "aws:elasticache/subnetGroup:SubnetGroup":
+      return { id: n, state: { name: n, arn: regional("elasticache", `subnetgroup:${n}`) } };
+    case "aws:elasticache/user:User":
+      return { id: n, state: { userId: n, arn: regional("elasticache", `user:${n}`) } };
+    case "aws:elasticache/userGroup:UserGroup":
+      return { id: n, state: { userGroupId: n, arn: regional("elasticache", `usergroup:${n}`) } };
+    case "aws:ec2/securityGroup:SecurityGroup":
+      return { id: `sg-${suffix}`, state: { arn: regional("ec2", `security-group/sg-${suffix}`), name: n } };
+    case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
+    case "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":
+      return { id: `sgr-${suffix}`, state: { arn: regional("ec2", `security-group-rule/sgr-${suffix}`), securityGroupRuleId: `sgr-${suffix}` } };
+    case "aws:ec2/vpcEndpoint:VpcEndpoint":
+      return { id: `vpce-${suffix}`, state: { arn: regional("ec2", `vpc-endpoint/vpce-${suffix}`), dnsEntries: [] } };
+    case "aws:ssm/parameter:Parameter":
+      return { id: n, state: { name: n, arn: regional("ssm", `parameter${n.startsWith("/") ? n : `/${n}`}`), version: 1, tier: inputs.tier ?? "Standard" } };
+    case "pulumi:pulumi:StackReference": {
+      const outputs = o.stackReferences[String(inputs.name ?? name)] ?? {};
+      return { id: String(inputs.name ?? name), state: { name: inputs.name ?? name, outputs, secretOutputNames: [] } };
+    }
+    default: {
+      // aws:<module>/<resource>:<Type> -> a plausible regional ARN.
+      const m = /^aws:([a-z0-9]+)\/([A-Za-z0-9]+):/.exec(type);
+      if (!m) return { id: `${name}-id`, state: {} };
+      return { id: n, state: { name: n, arn: regional(m[1], `${m[2].toLowerCase()}/${n}`) } };
+    }
+  }
+}
+
+/** Mocks answering AWS invokes (caller identity, region, partition) and resources; records invokes. */
+export function awsMocks(o: AwsMockOptions, invokes: RecordedInvoke[]): pulumi.runtime.Mocks {
+  return {
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
+      const { id, state } = providerState(args.type, args.name, args.inputs, o);
+      return { id: args.id || id, state: { ...args.inputs, ...state } };
+    },
+    call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+      invokes.push({ token: args.token, inputs: args.inputs });
+      switch (args.token) {
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+          return { accountId: o.accountId, arn: `arn:aws:iam::${o.accountId}:user/mock`, userId: "AIDAMOCK", id: o.accountId };
+        case "aws:index/getRegion:getRegion":
+          return { region: o.region, name: o.region, id: o.region, endpoint: `ec2.${o.region}.amazonaws.com`, description: o.region };
+        case "aws:index/getPartition:getPartition":
+          return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" };
+        default:
+          throw new Error(`aws-mocks: no mock for invoke ${args.token}; add it to scripts/aws-mocks.ts`);
+      }
+    },
+  };
+}

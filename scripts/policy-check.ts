@@ -1,0 +1,191 @@
+// `npm run policy:check -- [<program entry .ts>] [--stack dev] [--config <policy config json>] [--set k=v] [--secret k=v]`
+//
+// Runs a Pulumi TypeScript program under Pulumi mocks (scripts/run-under-mocks.ts, no CLI, no cloud), feeds every
+// resource it registered to the circuit-breaker-guard policies (resource policies on the inputs, stack policies on
+// the mocked outputs) and prints one line per violation:
+//
+//   <enforcement> <policy-name> <urn>: <message>
+//
+// Exit 0: no mandatory violation. Exit 1: at least one. Exit 2: bad arguments, an unreadable or invalid policy
+// config, or a program that fails under mocks. Default program: the project's index.ts; default stack: dev;
+// default policy config: policy/config.<stack>.json when it exists.
+// This complements `pulumi preview --policy-pack ./policy`; it does not replace it (see the README).
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { policies } from "../policy/policies";
+import { Diagnostic, NotApplicable, PackConfig, PolicyConfigError, PolicyEngine, readPackConfig, ResourceDescription } from "./policy-engine";
+import { DEFAULT_ENTRY, MockRunResult, RecordedResource, REPO_ROOT, runProgramUnderMocks } from "./run-under-mocks";
+
+export const USAGE = "usage: npm run policy:check -- [<program entry .ts>] [--stack <name>] [--config <policy config .json>] [--set <key>=<value>]... [--secret <key>=<value>]...";
+
+export class UsageError extends Error {}
+
+export interface CheckArgs {
+  entry: string;
+  stack: string;
+  /** The policy config file, if any. */
+  configFile?: string;
+  /** Program config (on top of the stack file), and which of those keys are secrets. */
+  programConfig: Record<string, string>;
+  secretKeys: string[];
+}
+
+export function parseArgs(argv: string[], cwd = process.cwd()): CheckArgs {
+  let entry: string | undefined;
+  let stack = "dev";
+  let configFile: string | undefined;
+  const programConfig: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value`);
+      return v;
+    };
+    const pair = (flag: string) => {
+      const v = value();
+      const eq = v.indexOf("=");
+      if (eq <= 0) throw new UsageError(`${flag} takes <key>=<value>, got ${JSON.stringify(v)}`);
+      return [v.slice(0, eq), v.slice(eq + 1)] as const;
+    };
+    if (a === "--stack") {
+      stack = value();
+      if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`--stack ${JSON.stringify(stack)} is not a stack name (letters, digits, "-", "_", ".")`);
+    } else if (a === "--config") configFile = path.resolve(cwd, value());
+    else if (a === "--set") {
+      const [k, v] = pair(a);
+      programConfig[k] = v;
+    } else if (a === "--secret") {
+      const [k, v] = pair(a);
+      programConfig[k] = v;
+      secretKeys.push(k);
+    } else if (a === "--help" || a === "-h") throw new UsageError("");
+    else if (a.startsWith("--")) throw new UsageError(`unknown option ${a}`);
+    else if (entry !== undefined) throw new UsageError(`one program entry only (got ${entry} and ${a})`);
+    else entry = path.resolve(cwd, a);
+  }
+  entry ??= DEFAULT_ENTRY;
+  if (!fs.existsSync(entry) || !fs.statSync(entry).isFile()) throw new UsageError(`program entry ${entry} does not exist`);
+  if (!/\.(ts|js)$/.test(entry)) throw new UsageError(`program entry ${entry} is not a .ts or .js file`);
+  if (configFile === undefined) {
+    const perStack = path.join(REPO_ROOT, "policy", `config.${stack}.json`);
+    if (fs.existsSync(perStack)) configFile = perStack;
+  }
+  return { entry, stack, configFile, programConfig, secretKeys };
+}
+
+// The signatures the Pulumi runtime writes into serialized values (sdk/nodejs/runtime/rpc.ts).
+const SIG = "4dabf18193072939515e22adb298388d";
+const SECRET = "1b47061264138c4ac30d75fd1eb44270";
+const RESOURCE_REF = "5cf8f73096256a8f31e491e813e4eb8e";
+const OUTPUT_VALUE = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** A recorded value as the policy server hands it to policies: secrets unwrapped, references as ids, unknowns as sentinels. */
+export function toPolicyValue(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(toPolicyValue);
+  if (v === null || typeof v !== "object") return v;
+  const o = v as Record<string, unknown>;
+  switch (o[SIG]) {
+    case SECRET:
+      return toPolicyValue(o.value);
+    case RESOURCE_REF:
+      return o.id !== undefined && o.id !== "" ? o.id : o.urn;
+    case OUTPUT_VALUE:
+      return "value" in o ? toPolicyValue(o.value) : UNKNOWN;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(o)) if (x !== undefined) out[k] = toPolicyValue(x);
+  return out;
+}
+
+function describe(r: RecordedResource, props: Record<string, unknown>): ResourceDescription {
+  const extra = r as RecordedResource & { propertyDependencies?: Record<string, string[]> };
+  return {
+    type: r.type,
+    name: r.name,
+    urn: r.urn,
+    props: toPolicyValue(props) as Record<string, unknown>,
+    opts: { protect: r.protect },
+    parent: r.parent,
+    dependencies: r.dependencies,
+    propertyDependencies: extra.propertyDependencies,
+  };
+}
+
+export interface CheckResult {
+  diagnostics: Diagnostic[];
+  notApplicable: NotApplicable[];
+  resources: number;
+}
+
+/** Feeds a mock run's resources to the policies: Analyze per resource (inputs), AnalyzeStack once (outputs). */
+export async function checkResources(run: MockRunResult, config: PackConfig, opts: { applySchemaDefaults?: boolean } = {}): Promise<CheckResult> {
+  const engine = new PolicyEngine(policies, { config, applySchemaDefaults: opts.applySchemaDefaults });
+  const diagnostics: Diagnostic[] = [];
+  const notApplicable: NotApplicable[] = [];
+  for (const r of run.resources) {
+    const result = await engine.analyze(describe(r, r.inputs));
+    diagnostics.push(...result.diagnostics);
+    notApplicable.push(...result.notApplicable);
+  }
+  const stackUrn = run.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? "";
+  const stackResult = await engine.analyzeStack(run.resources.map((r) => describe(r, { ...r.inputs, ...r.state })));
+  diagnostics.push(...stackResult.diagnostics.map((d) => ({ ...d, urn: d.urn || stackUrn })));
+  notApplicable.push(...stackResult.notApplicable);
+  return { diagnostics, notApplicable, resources: run.resources.length };
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.enforcementLevel} ${d.policyName} ${d.urn}: ${d.message}`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let args: CheckArgs;
+  let config: PackConfig = {};
+  try {
+    args = parseArgs(argv);
+    if (args.configFile) config = readPackConfig(args.configFile);
+    new PolicyEngine(policies, { config }); // validate the config before running the program
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof PolicyConfigError) {
+      if (e.message) console.error(`policy:check: ${e.message}`);
+      console.error(USAGE);
+      return 2;
+    }
+    throw e;
+  }
+  const rel = (p: string) => {
+    const r = path.relative(process.cwd(), p);
+    return r && !r.startsWith("..") ? r : p;
+  };
+  console.error(`policy:check: ${rel(args.entry)} (stack ${args.stack}) under mocks; policy config: ${args.configFile ? rel(args.configFile) : "pack defaults"}`);
+  let run: MockRunResult;
+  try {
+    run = await runProgramUnderMocks({ entry: args.entry, stack: args.stack, config: args.programConfig, secretKeys: args.secretKeys });
+  } catch (e) {
+    console.error(`policy:check: the program could not be run under mocks: ${(e as Error).message}`);
+    return 2;
+  }
+  if (run.error !== undefined) {
+    console.error(`policy:check: the program failed under mocks: ${run.error}`);
+    return 2;
+  }
+  const { diagnostics, resources } = await checkResources(run, config);
+  for (const d of diagnostics) console.log(formatDiagnostic(d));
+  const mandatory = diagnostics.filter((d) => d.enforcementLevel === "mandatory").length;
+  console.error(`policy:check: ${resources} resources, ${policies.length} policies: ${mandatory} mandatory, ${diagnostics.length - mandatory} advisory violation(s)`);
+  return mandatory > 0 ? 1 : 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      console.error(`policy:check: ${(e as Error).stack ?? e}`);
+      process.exit(2);
+    },
+  );
+}

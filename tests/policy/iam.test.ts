@@ -1,0 +1,215 @@
+import { strict as assert } from "node:assert";
+import {
+  iamNoBroadManagedPolicies,
+  iamNoWildcardActions,
+  iamNoWildcardResources,
+  iamRoleNotShared,
+  iamTrustPolicyScoped,
+} from "../../policy/iam";
+import { T } from "../../policy/util/types";
+import { checkResource, checkStack, UNKNOWN, urnOf } from "./harness";
+
+const ACCOUNT = "123456789012";
+const TABLE = `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/cb-state`;
+const doc = (...Statement: object[]) => ({ Version: "2012-10-17", Statement });
+const allow = (Action: string | string[], Resource: string | string[] = TABLE) => ({ Effect: "Allow", Action, Resource });
+const trust = (Principal: unknown, Condition: unknown = { StringEquals: { "aws:SourceAccount": ACCOUNT } }) =>
+  JSON.stringify(doc({ Effect: "Allow", Principal, Action: "sts:AssumeRole", ...(Condition ? { Condition } : {}) }));
+
+describe("policy iam-no-wildcard-actions", () => {
+  const p = iamNoWildcardActions;
+
+  it("passes exact actions, in a JSON string and in an object document", async () => {
+    const good = doc(allow(["dynamodb:GetItem", "dynamodb:UpdateItem"]));
+    assert.deepEqual((await checkResource(p, T.rolePolicy, { role: "r", policy: JSON.stringify(good) })).violations, []);
+    assert.deepEqual((await checkResource(p, T.rolePolicy, { role: "r", policy: good })).violations, []);
+  });
+
+  it('reports "*" and "svc:*" in a JSON string document', async () => {
+    const policy = JSON.stringify(doc(allow(["dynamodb:GetItem", "*"]), allow("lambda:*")));
+    const out = await checkResource(p, T.rolePolicy, { role: "r", policy });
+    assert.deepEqual(out.violations, ['Policy statement 0 allows every action ("*").', 'Policy statement 1 allows every lambda action ("lambda:*").']);
+  });
+
+  it("reports the same in an object document, in a Role's inline policy and in a managed Policy", async () => {
+    const bad = doc(allow("dynamodb:*"));
+    const inline = await checkResource(p, T.role, { assumeRolePolicy: "{}", inlinePolicies: [{ name: "store", policy: bad }] });
+    assert.deepEqual(inline.violations, ['Inline policy "store" statement 0 allows every dynamodb action ("dynamodb:*").']);
+    const managed = await checkResource(p, T.policy, { policy: bad });
+    assert.deepEqual(managed.violations, ['Policy statement 0 allows every dynamodb action ("dynamodb:*").']);
+  });
+
+  it("reports NotAction in an Allow statement, ignores Deny statements", async () => {
+    const policy = doc({ Effect: "Allow", NotAction: "iam:*", Resource: "*" }, { Effect: "Deny", Action: "*", Resource: "*" });
+    const out = await checkResource(p, T.rolePolicy, { role: "r", policy });
+    assert.deepEqual(out.violations, ["Policy statement 0 allows every action except iam:* (NotAction)."]);
+  });
+
+  it("reports partial wildcards only when configured", async () => {
+    const policy = doc(allow("dynamodb:Get*"));
+    assert.deepEqual((await checkResource(p, T.rolePolicy, { role: "r", policy })).violations, []);
+    const strict = await checkResource(p, T.rolePolicy, { role: "r", policy }, { config: { forbidPartialWildcards: true } });
+    assert.deepEqual(strict.violations, ['Policy statement 0 uses the wildcard action "dynamodb:Get*".']);
+  });
+
+  it("reports a document that is not JSON", async () => {
+    const out = await checkResource(p, T.rolePolicy, { role: "r", policy: "{not json" });
+    assert.equal(out.violations.length, 1);
+    assert.match(out.violations[0], /^Policy is not a valid policy document: policy document is not valid JSON/);
+  });
+
+  it("skips a document that is unknown at preview with the engine's advisory note, not a violation", async () => {
+    const out = await checkResource(p, T.rolePolicy, { role: "r", policy: UNKNOWN.string });
+    assert.deepEqual(out.violations, []);
+    assert.equal(out.skipped.length, 1);
+    assert.match(out.skipped[0], /^can't run policy 'iam-no-wildcard-actions' from policy pack 'circuit-breaker-guard@v0\.1\.0' during preview: string value at \.policy can't be known during preview$/);
+  });
+
+  it("checks the known statements of an object document and notes the unknown one", async () => {
+    const policy = doc(allow("lambda:InvokeFunction", UNKNOWN.string), allow("*"));
+    const out = await checkResource(p, T.rolePolicy, { role: "r", policy });
+    assert.deepEqual(out.violations, ['Policy statement 1 allows every action ("*").']);
+    assert.equal(out.skipped.length, 1);
+  });
+
+  it("is not applicable to other resource types", async () => {
+    const out = await checkResource(p, T.table, { name: "t" });
+    assert.deepEqual(out.violations, []);
+    assert.equal(out.notApplicable.length, 1);
+  });
+});
+
+describe("policy iam-no-wildcard-resources", () => {
+  const p = iamNoWildcardResources;
+
+  it("passes scoped resources and the wildcard-only actions on *", async () => {
+    const policy = doc(allow("dynamodb:GetItem"), allow(["logs:CreateLogDelivery", "xray:PutTraceSegments"], "*"));
+    assert.deepEqual((await checkResource(p, T.rolePolicy, { role: "r", policy: JSON.stringify(policy) })).violations, []);
+  });
+
+  it("reports actions granted on * that have resource-level permissions", async () => {
+    const policy = JSON.stringify(doc(allow(["lambda:InvokeFunction", "logs:CreateLogDelivery"], "*")));
+    const out = await checkResource(p, T.rolePolicy, { role: "r", policy });
+    assert.deepEqual(out.violations, ['Policy statement 0 grants lambda:InvokeFunction on "*".']);
+  });
+
+  it("treats an ARN whose resource part is * as every resource, and NotResource as well", async () => {
+    const policy = doc(allow("logs:PutLogEvents", "arn:aws:logs:*:*:*"), { Effect: "Allow", Action: "s3:GetObject", NotResource: "arn:aws:s3:::private/*" });
+    const out = await checkResource(p, T.policy, { policy });
+    assert.deepEqual(out.violations, [
+      'Policy statement 0 grants logs:PutLogEvents on "arn:aws:logs:*:*:*".',
+      "Policy statement 1 grants s3:GetObject on NotResource arn:aws:s3:::private/*.",
+    ]);
+  });
+
+  it("takes the allow-list from config, and extra actions on top of it", async () => {
+    const policy = doc(allow("cloudwatch:PutMetricData", "*"));
+    assert.equal((await checkResource(p, T.rolePolicy, { role: "r", policy })).violations.length, 1);
+    const extra = await checkResource(p, T.rolePolicy, { role: "r", policy }, { config: { extraAllowedWildcardActions: ["cloudwatch:PutMetricData"] } });
+    assert.deepEqual(extra.violations, []);
+    const replaced = await checkResource(p, T.rolePolicy, { role: "r", policy: doc(allow("xray:PutTraceSegments", "*")) }, { config: { allowedWildcardActions: ["cloudwatch:*"] } });
+    assert.deepEqual(replaced.violations, ['Policy statement 0 grants xray:PutTraceSegments on "*".']);
+  });
+});
+
+describe("policy iam-no-broad-managed-policies", () => {
+  const p = iamNoBroadManagedPolicies;
+
+  it("passes narrow AWS-managed and customer-managed policies", async () => {
+    const arns = ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole", `arn:aws:iam::${ACCOUNT}:policy/AdministratorAccess`];
+    assert.deepEqual((await checkResource(p, T.role, { assumeRolePolicy: "{}", managedPolicyArns: arns })).violations, []);
+  });
+
+  it("reports broad AWS-managed policies on roles and attachments", async () => {
+    const role = await checkResource(p, T.role, { assumeRolePolicy: "{}", managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess"] });
+    assert.deepEqual(role.violations, [
+      "Attaches the AWS-managed policy AmazonDynamoDBFullAccess (arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess); it grants far more than a breaker needs.",
+    ]);
+    const att = await checkResource(p, T.rolePolicyAttachment, { role: "r", policyArn: "arn:aws:iam::aws:policy/service-role/AWSLambdaRole" });
+    assert.deepEqual(att.violations, [
+      "Attaches the AWS-managed policy AWSLambdaRole (arn:aws:iam::aws:policy/service-role/AWSLambdaRole); it grants far more than a breaker needs.",
+    ]);
+    const admin = await checkResource(p, T.policyAttachment, { policyArn: "arn:aws-us-gov:iam::aws:policy/AdministratorAccess" });
+    assert.equal(admin.violations.length, 1);
+  });
+
+  it("takes the forbidden names from config", async () => {
+    const props = { role: "r", policyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess" };
+    assert.deepEqual((await checkResource(p, T.rolePolicyAttachment, props)).violations, []);
+    const out = await checkResource(p, T.rolePolicyAttachment, props, { config: { forbiddenPolicyNames: ["ReadOnly*"] } });
+    assert.equal(out.violations.length, 1);
+  });
+});
+
+describe("policy iam-trust-policy-scoped", () => {
+  const p = iamTrustPolicyScoped;
+
+  it("passes one service principal with aws:SourceAccount (string) or aws:SourceArn (object document)", async () => {
+    assert.deepEqual((await checkResource(p, T.role, { assumeRolePolicy: trust({ Service: "lambda.amazonaws.com" }) })).violations, []);
+    const arnCond = { ArnLike: { "aws:SourceArn": `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:*` } };
+    const obj = JSON.parse(trust({ Service: "states.amazonaws.com" }, arnCond));
+    assert.deepEqual((await checkResource(p, T.role, { assumeRolePolicy: obj })).violations, []);
+  });
+
+  it("reports a trust statement without the condition", async () => {
+    const out = await checkResource(p, T.role, { assumeRolePolicy: trust({ Service: "lambda.amazonaws.com" }, null) });
+    assert.deepEqual(out.violations, ["Trust statement 0 for lambda.amazonaws.com has no aws:SourceAccount or aws:SourceArn condition."]);
+  });
+
+  it("reports several principals, a wildcard principal and an AWS principal", async () => {
+    const two = await checkResource(p, T.role, { assumeRolePolicy: trust({ Service: ["lambda.amazonaws.com", "states.amazonaws.com"] }) });
+    assert.deepEqual(two.violations, ["Trust statement 0 must name exactly one service principal; it names Service: lambda.amazonaws.com, states.amazonaws.com."]);
+    const star = await checkResource(p, T.role, { assumeRolePolicy: trust("*") });
+    assert.deepEqual(star.violations, ['Trust statement 0 must name exactly one service principal; it names "*".']);
+    const aws = await checkResource(p, T.role, { assumeRolePolicy: trust({ AWS: `arn:aws:iam::${ACCOUNT}:root` }) });
+    assert.deepEqual(aws.violations, [`Trust statement 0 must name exactly one service principal; it names AWS: arn:aws:iam::${ACCOUNT}:root.`]);
+  });
+
+  it("exempts configured service principals from the condition rule", async () => {
+    const props = { assumeRolePolicy: trust({ Service: "edgelambda.amazonaws.com" }, null) };
+    assert.equal((await checkResource(p, T.role, props)).violations.length, 1);
+    assert.deepEqual((await checkResource(p, T.role, props, { config: { exemptServicePrincipals: ["edgelambda.amazonaws.com"] } })).violations, []);
+  });
+
+  it("skips a trust policy that is unknown at preview", async () => {
+    const out = await checkResource(p, T.role, { assumeRolePolicy: UNKNOWN.string });
+    assert.deepEqual(out.violations, []);
+    assert.equal(out.skipped.length, 1);
+  });
+});
+
+describe("policy iam-role-not-shared-by-functions", () => {
+  const p = iamRoleNotShared;
+  const roleArn = (n: string) => `arn:aws:iam::${ACCOUNT}:role/${n}`;
+  const role = (n: string) => ({ type: T.role, name: n, props: { arn: roleArn(n), name: n } });
+  const fn = (n: string, r: string) => ({ type: T.lambdaFunction, name: n, props: { role: roleArn(r), runtime: "nodejs22.x" } });
+
+  it("passes one role per function", async () => {
+    const out = await checkStack(p, [role("a"), role("b"), fn("fa", "a"), fn("fb", "b")]);
+    assert.deepEqual(out.violations, []);
+  });
+
+  it("reports a role shared by two functions, on the role", async () => {
+    const out = await checkStack(p, [role("a"), fn("fa", "a"), fn("fb", "a")]);
+    assert.deepEqual(out.violations, [`Role ${roleArn("a")} is shared by 2 Lambda functions (fa, fb).`]);
+    assert.deepEqual(out.urns, [urnOf(T.role, "a")]);
+  });
+
+  it("follows propertyDependencies when the role ARN is unknown at preview", async () => {
+    const preview = (n: string) => ({ type: T.lambdaFunction, name: n, props: { role: UNKNOWN.string }, propertyDependencies: { role: [urnOf(T.role, "a")] } });
+    const out = await checkStack(p, [{ type: T.role, name: "a", props: { arn: UNKNOWN.string } }, preview("fa"), preview("fb")]);
+    assert.equal(out.violations.length, 1);
+    assert.match(out.violations[0], /is shared by 2 Lambda functions \(fa, fb\)\.$/);
+  });
+
+  it("skips functions whose role is unknown, with the advisory note", async () => {
+    const out = await checkStack(p, [fn("fa", "a"), { type: T.lambdaFunction, name: "fb", props: { role: UNKNOWN.string } }]);
+    assert.deepEqual(out.violations, []);
+    assert.equal(out.skipped.length, 1);
+  });
+
+  it("allows more functions per role when configured", async () => {
+    const out = await checkStack(p, [role("a"), fn("fa", "a"), fn("fb", "a")], { config: { maxFunctionsPerRole: 2 } });
+    assert.deepEqual(out.violations, []);
+  });
+});
