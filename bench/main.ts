@@ -1,0 +1,178 @@
+// `npm run bench`: the same scenario on (1) this breaker with DynamoDB, (2) with Redis, (3) the recipe
+// baseline, (4) opossum per container; the metrics issue 5 asks for, PASS/FAIL per target, BENCHMARKS.md.
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+import { writeFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { CliError, numberOption, runAsCli } from "../local/cli-args";
+import { buildReport, Report } from "../local/report/report";
+import { summarizeWork, workOf } from "../local/report/work-model";
+import { runLocal } from "../local/run-local";
+import { DEFAULT_SCENARIO_FILE, LIMITS, loadScenarioFile, phaseStarts, Scenario, ScenarioError } from "../local/scenario";
+import { checkJava, checkRedisServer, DynamoLocal, MissingProgramError, RedisServer, spawnDynamoLocal, spawnRedis } from "../local/store-processes";
+import { benchMarkdown } from "./markdown";
+import { checkTargets, DesignResult, fleetTimes, outageAttempts } from "./metrics";
+import { CONTAINERS, runOpossum } from "./opossum-run";
+import { runRecipe } from "./recipe-run";
+
+const ROOT = resolve(__dirname, "..");
+export const BENCH_FILE = join(ROOT, "BENCHMARKS.md");
+
+export const BENCH_USAGE = `usage: npm run bench -- [--scenario <file>] [--speed <N>] [--seed <N>]
+Runs the scenario (default: local/scenarios/default.json) on this breaker (DynamoDB, Redis), the recipe
+baseline and opossum, prints the comparison and PASS/FAIL per target, and writes BENCHMARKS.md.`;
+
+interface BenchArgs {
+  scenarioFile: string | null;
+  speed: number | null;
+  seed: number | null;
+}
+
+export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
+  const out: BenchArgs = { scenarioFile: null, speed: null, seed: null };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].includes("=") ? [argv[i].slice(0, argv[i].indexOf("=")), argv[i].slice(argv[i].indexOf("=") + 1)] : [argv[i], undefined];
+    if (flag === "--help" || flag === "-h") return "help";
+    if (!["--scenario", "--speed", "--seed"].includes(flag)) throw new CliError(`unknown option ${JSON.stringify(argv[i])}; allowed: --scenario, --speed, --seed, --help`);
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new CliError(`${flag} needs a value`);
+    if (flag === "--scenario") out.scenarioFile = value;
+    else if (flag === "--speed") out.speed = numberOption(flag, value, LIMITS.speed.min, LIMITS.speed.max, false);
+    else out.seed = numberOption(flag, value, LIMITS.seed.min, LIMITS.seed.max, true);
+  }
+  return out;
+}
+
+function failedOther(r: Report): { total: number; byError: Record<string, number> } {
+  return { total: Object.values(r.totals.failed).reduce((a, b) => a + b, 0), byError: r.totals.failed };
+}
+
+function machine(): string {
+  const c = cpus();
+  return `${c.length} CPUs (nproc), ${c[0]?.model ?? "unknown CPU"}; ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory; Node ${process.version}; load average at start ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" / ")}`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let scenario: Scenario;
+  try {
+    const args = parseBenchArgs(argv);
+    if (args === "help") {
+      process.stdout.write(BENCH_USAGE + "\n");
+      return 0;
+    }
+    scenario = loadScenarioFile(args.scenarioFile ?? DEFAULT_SCENARIO_FILE);
+    if (args.speed !== null) scenario.speed = args.speed;
+    if (args.seed !== null) scenario.seed = args.seed;
+    checkJava();
+    checkRedisServer();
+  } catch (e) {
+    if (e instanceof CliError || e instanceof ScenarioError || e instanceof MissingProgramError) {
+      process.stderr.write(`error: ${e.message}\n`);
+      return e instanceof MissingProgramError ? 3 : 2;
+    }
+    throw e;
+  }
+  const command = ["npm run bench", ...(argv.length ? ["--", ...argv] : [])].join(" ");
+  const started: (DynamoLocal | RedisServer)[] = [];
+  const stopAll = () => Promise.allSettled(started.map((p) => p.dispose()));
+  const onSignal = () => {
+    process.stderr.write("\ninterrupted: stopping the store processes started for the benchmark\n");
+    void stopAll().finally(() => process.exit(130));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const t0 = Date.now();
+  const machineText = machine();
+  try {
+    process.stderr.write(`benchmark: scenario ${scenario.name}, speed ${scenario.speed}x, seed ${scenario.seed}; starting DynamoDB Local and redis-server...\n`);
+    const [ddb, redis] = await Promise.all([spawnDynamoLocal(), spawnRedis()]);
+    started.push(ddb, redis);
+    const { total } = phaseStarts(scenario);
+    const step = (i: number, what: string) => process.stderr.write(`[${i}/4] ${what}: ${total} design seconds at ${scenario.speed}x (about ${Math.ceil(total / scenario.speed)} s)...\n`);
+    const results: DesignResult[] = [];
+    const ours = async (key: "dynamodb" | "redis", name: string, endpoints: { dynamodbEndpoint?: string; redisUrl?: string }) => {
+      const r = (await runLocal({ ...scenario, store: key }, { endpoints })).report;
+      const f = failedOther(r);
+      results.push({
+        key,
+        name,
+        report: r,
+        outageAttempts: outageAttempts(r),
+        timeToOpenSeconds: r.timeToOpenSeconds,
+        timeToCloseSeconds: r.timeToCloseSeconds,
+        failedOther: f.total,
+        failedByError: f.byError,
+        workflows: ["EXPRESS"],
+        healthyPath: r.awsWork.healthyPath,
+        all: r.awsWork.all,
+      });
+    };
+    step(1, "this breaker + DynamoDB");
+    await ours("dynamodb", "this breaker, DynamoDB", { dynamodbEndpoint: ddb.endpoint });
+    step(2, "this breaker + Redis");
+    await ours("redis", "this breaker, Redis", { redisUrl: redis.url });
+
+    step(3, "recipe baseline (fixed to run)");
+    const recipeStart = new Date();
+    const recipeRecords = await runRecipe(scenario, ddb.endpoint);
+    const rr = buildReport(scenario, recipeRecords, recipeStart);
+    const rf = failedOther(rr);
+    results.push({
+      key: "recipe",
+      name: "recipe baseline",
+      report: rr,
+      outageAttempts: outageAttempts(rr),
+      timeToOpenSeconds: rr.timeToOpenSeconds,
+      timeToCloseSeconds: rr.timeToCloseSeconds,
+      failedOther: rf.total,
+      failedByError: rf.byError,
+      workflows: ["EXPRESS", "STANDARD"],
+      healthyPath: rr.awsWork.healthyPath,
+      all: rr.awsWork.all,
+      note: "transition times observed by polling the item every 100 ms (it stores no history)",
+    });
+
+    step(4, `opossum, ${CONTAINERS} containers`);
+    const opStart = new Date();
+    const op = await runOpossum(scenario);
+    const or = buildReport(scenario, op.records, opStart);
+    const times = fleetTimes(scenario, op.events, (ms) => op.tb.designSeconds(ms));
+    const of = failedOther(or);
+    // The breaker lives inside the caller's Lambda: no state machine, no store; its AWS work is the caller's own.
+    const none = summarizeWork(op.records.executions.map((e) => ({ ...workOf(e), stateTransitions: 0, lambdaInvocations: 0, lambdaMs: 0, durationMs: 0 })), []);
+    results.push({
+      key: "opossum",
+      name: `opossum, ${CONTAINERS} containers`,
+      report: or,
+      outageAttempts: outageAttempts(or),
+      timeToOpenSeconds: times.first,
+      timeToOpenAllSeconds: times.all,
+      timeToCloseSeconds: times.close,
+      failedOther: of.total,
+      failedByError: of.byError,
+      workflows: [],
+      healthyPath: none,
+      all: none,
+      note: `open: first container / all ${CONTAINERS}; closed: all containers`,
+    });
+
+    const checks = checkTargets(scenario, results);
+    const seconds = (Date.now() - t0) / 1000;
+    const md = benchMarkdown({ scenario, results, checks, command, machine: machineText, seconds, date: new Date() });
+    writeFileSync(BENCH_FILE, md);
+    process.stdout.write(md.slice(md.indexOf("## Results")) + "\n");
+    for (const c of checks) process.stdout.write(`${c.pass ? "PASS" : "FAIL"}  ${c.target}: ${c.measured}\n`);
+    process.stdout.write(`\nwrote ${BENCH_FILE} (${seconds.toFixed(0)} s)\n`);
+    return 0;
+  } finally {
+    await stopAll();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+if (require.main === module) runAsCli(main);

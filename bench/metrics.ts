@@ -1,0 +1,181 @@
+// What the benchmark compares, computed from one run of each design, and the targets issue 5 sets.
+
+import { openDurationMs } from "../functions/breaker/breaker";
+import { BreakerSettings } from "../functions/breaker/settings";
+import { Workflow } from "../local/pricing";
+import { Report } from "../local/report/report";
+import { WorkSummary } from "../local/report/work-model";
+import { phaseStarts, Scenario } from "../local/scenario";
+import { CONTAINERS, FleetEvent } from "./opossum-run";
+
+export interface DesignResult {
+  key: "dynamodb" | "redis" | "recipe" | "opossum";
+  name: string;
+  report: Report;
+  /** Target attempts made while a failing phase was in effect. */
+  outageAttempts: number;
+  /** From the start of the first failing phase until the breaker opened (opossum: the first container). */
+  timeToOpenSeconds: number | null;
+  /** opossum: until every container had opened at least once. */
+  timeToOpenAllSeconds?: number | null;
+  /** From the start of the recovering phase until it closed (opossum: every container closed). */
+  timeToCloseSeconds: number | null;
+  /** Executions that failed for reasons other than the breaker (not rejections, not fallbacks). */
+  failedOther: number;
+  failedByError: Record<string, number>;
+  /** The workflow types its cost is modelled for. */
+  workflows: Workflow[];
+  healthyPath: WorkSummary;
+  all: WorkSummary;
+  note?: string;
+}
+
+export interface Ideal {
+  threshold: number;
+  attemptsPerCall: number;
+  /** Calls admitted while the first `threshold` failures were still being retried (rate x failing-call time). */
+  callsInFlight: number;
+  probes: number;
+  total: number;
+  /** What the target allows: ideal + traffic.maxConcurrency. */
+  allowed: number;
+}
+
+/** Expected design seconds of one call that fails every attempt: latencies plus full-jitter retry waits (half of each cap). */
+export function failingCallSeconds(s: BreakerSettings, latencyMs: number): number {
+  let t = ((s.retryAttempts + 1) * latencyMs) / 1000;
+  for (let k = 0; k < s.retryAttempts; k++) t += Math.min(s.retryMaxDelaySeconds, s.retryIntervalSeconds * Math.pow(s.retryBackoffRate, k)) / 2;
+  return t;
+}
+
+/**
+ * The fewest target attempts any shared breaker that counts failures after retries can make during the
+ * outage: the threshold's calls, the calls already admitted while those were being retried (each with all
+ * its attempts), and one probe per open period that ends during the outage (with its attempts).
+ */
+export function idealOutageAttempts(scenario: Scenario): Ideal {
+  const s = scenario.breaker.settings;
+  const failing = scenario.phases.filter((p) => p.role === "failing");
+  const outageSeconds = failing.reduce((a, p) => a + p.durationSeconds, 0);
+  const latency = failing.length ? failing[0].latencyMs : 0;
+  const attemptsPerCall = s.retryAttempts + 1;
+  const callsInFlight = Math.ceil(scenario.traffic.ratePerSecond * failingCallSeconds(s, latency));
+  const probes = s.halfOpenProbes * Math.ceil(outageSeconds / s.openDurationSeconds);
+  const total = (s.failureThreshold + callsInFlight) * attemptsPerCall + probes * attemptsPerCall;
+  return { threshold: s.failureThreshold, attemptsPerCall, callsInFlight, probes, total, allowed: total + scenario.traffic.maxConcurrency };
+}
+
+export function outageAttempts(r: Report): number {
+  return r.phases.filter((p) => p.role === "failing").reduce((a, p) => a + p.targetAttempts, 0);
+}
+
+/**
+ * The longest CLOSED-again time the target allows: the open period in effect when the target recovered
+ * (the backoff after re-opens included), plus one probe: the next request (1/rate), one target attempt,
+ * and half a second for the probe's own steps.
+ */
+export function allowedCloseSeconds(scenario: Scenario, r: Report): number {
+  const s = scenario.breaker.settings;
+  const { starts } = phaseStarts(scenario);
+  const i = scenario.phases.findIndex((p) => p.role === "recovering");
+  const recoveryStart = i < 0 ? Infinity : starts[i];
+  let opens = 0;
+  for (const t of r.transitions) {
+    if (t.at > recoveryStart) break;
+    if (t.to === "CLOSED") opens = 0;
+    if (t.to === "OPEN") opens += 1;
+  }
+  const period = openDurationMs(Math.max(0, opens - 1), s) / 1000;
+  const latency = i < 0 ? 0 : scenario.phases[i].latencyMs / 1000;
+  return period + 1 / scenario.traffic.ratePerSecond + latency + 0.5;
+}
+
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  pass: boolean;
+}
+
+function fmt(n: number | null | undefined, digits = 2): string {
+  return n === null || n === undefined ? "n/a" : Number(n.toFixed(digits)).toString();
+}
+
+export function checkTargets(scenario: Scenario, results: DesignResult[]): TargetCheck[] {
+  const by = (k: DesignResult["key"]) => results.find((r) => r.key === k);
+  const checks: TargetCheck[] = [];
+  const ddb = by("dynamodb");
+  const recipe = by("recipe");
+  const ideal = idealOutageAttempts(scenario);
+  if (ddb) {
+    const m = ddb.healthyPath.max;
+    checks.push({
+      target: "healthy path with DynamoDB: at most 4 state transitions, 1 read unit, 0 writes, 0 Lambda invocations besides the target",
+      measured: `max over ${ddb.healthyPath.executions} executions: ${m.stateTransitions} transitions, ${m.readUnits} read units, ${m.writeUnits} write units, ${m.lambdaInvocations} Lambda invocations`,
+      pass: ddb.healthyPath.executions > 0 && m.stateTransitions <= 4 && m.readUnits <= 1 && m.writeUnits === 0 && m.lambdaInvocations === 0,
+    });
+  }
+  for (const d of [ddb, by("redis")]) {
+    if (!d) continue;
+    checks.push({
+      target: `${d.name}: target attempts during the outage at most ideal + concurrency (${ideal.total} + ${scenario.traffic.maxConcurrency} = ${ideal.allowed})`,
+      measured: `${d.outageAttempts} attempts`,
+      pass: d.outageAttempts <= ideal.allowed,
+    });
+    const allowed = allowedCloseSeconds(scenario, d.report);
+    checks.push({
+      target: `${d.name}: CLOSED again within one open period plus one probe after the target recovers (${fmt(allowed)} s)`,
+      measured: d.timeToCloseSeconds === null ? "did not close" : `${fmt(d.timeToCloseSeconds)} s`,
+      pass: d.timeToCloseSeconds !== null && d.timeToCloseSeconds <= allowed,
+    });
+  }
+  if (ddb && recipe) {
+    const ours = ddb.healthyPath.costPerMillion.EXPRESS.total;
+    const theirsExpress = recipe.healthyPath.costPerMillion.EXPRESS.total;
+    const theirsStandard = recipe.healthyPath.costPerMillion.STANDARD.total;
+    checks.push({
+      target: "modelled healthy-path cost at most 0.6x the recipe on Express",
+      measured: `$${fmt(ours, 3)} vs $${fmt(theirsExpress, 3)} per million = ${fmt(ours / theirsExpress, 3)}x`,
+      pass: ours <= 0.6 * theirsExpress,
+    });
+    checks.push({
+      target: "modelled healthy-path cost at most 1/100 of the recipe on STANDARD (the type it ships with)",
+      measured: `$${fmt(ours, 3)} vs $${fmt(theirsStandard, 2)} per million = 1/${fmt(theirsStandard / ours, 1)}`,
+      pass: ours * 100 <= theirsStandard,
+    });
+  }
+  return checks;
+}
+
+/** opossum: per-container events -> the fleet's time to open (first / all) and to close (all closed). */
+export function fleetTimes(scenario: Scenario, events: FleetEvent[], toDesign: (ms: number) => number): { first: number | null; all: number | null; close: number | null } {
+  const { starts } = phaseStarts(scenario);
+  const fi = scenario.phases.findIndex((p) => p.role === "failing");
+  const ri = scenario.phases.findIndex((p) => p.role === "recovering");
+  const failStart = fi < 0 ? null : starts[fi];
+  const recStart = ri < 0 ? null : starts[ri];
+  let first: number | null = null;
+  let all: number | null = null;
+  let close: number | null = null;
+  const openedOnce = new Set<number>();
+  const state = new Map<number, string>();
+  let openAtRecovery = false;
+  let checkedRecovery = false;
+  for (const e of [...events].sort((a, b) => a.atMs - b.atMs)) {
+    const t = toDesign(e.atMs);
+    if (recStart !== null && !checkedRecovery && t >= recStart) {
+      checkedRecovery = true;
+      openAtRecovery = [...state.values()].some((s) => s !== "CLOSED");
+    }
+    state.set(e.container, e.state);
+    if (failStart !== null && e.state === "OPEN" && t >= failStart) {
+      if (first === null) first = t - failStart;
+      openedOnce.add(e.container);
+      if (all === null && openedOnce.size === CONTAINERS) all = t - failStart;
+    }
+    if (recStart !== null && t >= recStart && (openAtRecovery || !checkedRecovery) && close === null && [...state.values()].every((s) => s === "CLOSED")) {
+      close = t - recStart;
+    }
+  }
+  return { first, all, close };
+}
+

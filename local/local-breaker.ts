@@ -1,0 +1,89 @@
+// This project's breaker, assembled locally exactly as `pulumi up` deploys it: the definition from the
+// component's builder, the handlers from functions/ (in process, with the run's store, settings and clock),
+// executed by the generic local executor. Nothing here routes a call: the definition does.
+
+import { buildDefinition } from "../components/state-machine-definition";
+import { BreakerSettings } from "../functions/breaker/settings";
+import { makeAcquireProbeHandler } from "../functions/handler-factories/acquire-probe";
+import { makeFallbackHandler } from "../functions/handler-factories/fallback";
+import { makeGetStatusHandler } from "../functions/handler-factories/get-status";
+import { makeRecordOutcomeHandler } from "../functions/handler-factories/record-outcome";
+import { makeReportStoreErrorHandler } from "../functions/handler-factories/report-store-error";
+import { Log } from "../functions/shared/logging";
+import { MetricsSink } from "../functions/shared/metrics";
+import { HandlerDeps } from "../functions/shared/runtime";
+import { LocalStore } from "./local-store";
+import { FallbackKind } from "./scenario";
+import { createLocalStateMachine, LocalLambda, LocalStateMachine } from "./sfn-runtime";
+import { scaleSettings } from "./speed";
+import { inLambda } from "./work-meter";
+
+/** The names the local definition gives the breaker's functions (the stack gives ARNs). */
+export const LOCAL_FUNCTIONS = {
+  recordOutcome: "record-outcome",
+  acquireProbe: "acquire-probe",
+  fallback: "fallback",
+  reportStoreError: "report-store-error",
+  getStatus: "get-status",
+} as const;
+
+export const TARGET_FUNCTION = "demo-downstream";
+
+/** Wraps handlers so the work meter counts each invocation and marks the work done inside it. */
+export function meteredLambdas(handlers: Record<string, LocalLambda>, uncounted: string[] = []): Record<string, LocalLambda> {
+  return Object.fromEntries(
+    Object.entries(handlers).map(([name, h]) => [name, (event: unknown) => inLambda(name, !uncounted.includes(name), async () => h(event))]),
+  );
+}
+
+export interface LocalBreakerOptions {
+  breakerName: string;
+  /** Design settings (whole seconds, as deployed). */
+  settings: BreakerSettings;
+  fallback: FallbackKind;
+  store: LocalStore;
+  speed: number;
+  target: LocalLambda;
+  metrics: MetricsSink;
+  log: Log;
+}
+
+export interface LocalBreaker {
+  machine: LocalStateMachine;
+  /** The settings the handlers run with (durations divided by speed). */
+  runSettings: BreakerSettings;
+}
+
+export function localBreaker(o: LocalBreakerOptions): LocalBreaker {
+  const runSettings = scaleSettings(o.settings, o.speed);
+  const deps: HandlerDeps = {
+    settings: runSettings,
+    breakerName: o.breakerName,
+    store: () => Promise.resolve(o.store.store),
+    clock: Date.now,
+    metrics: o.metrics,
+    log: o.log,
+  };
+  const definition = buildDefinition({
+    breakerName: o.breakerName,
+    store: o.store.kind === "dynamodb" ? { kind: "dynamodb", tableName: o.store.tableName! } : { kind: "redis" },
+    functions: { ...LOCAL_FUNCTIONS },
+    targetArn: TARGET_FUNCTION,
+    fallback: o.fallback,
+    // Whole seconds, as deployed: the executor divides Retry and TimeoutSeconds by speed itself.
+    settings: o.settings,
+  });
+  const lambdas = meteredLambdas(
+    {
+      [LOCAL_FUNCTIONS.recordOutcome]: makeRecordOutcomeHandler(deps),
+      [LOCAL_FUNCTIONS.acquireProbe]: makeAcquireProbeHandler(deps),
+      [LOCAL_FUNCTIONS.fallback]: makeFallbackHandler(deps),
+      [LOCAL_FUNCTIONS.reportStoreError]: makeReportStoreErrorHandler(deps),
+      [LOCAL_FUNCTIONS.getStatus]: makeGetStatusHandler(deps),
+      [TARGET_FUNCTION]: o.target,
+    },
+    [TARGET_FUNCTION],
+  );
+  const machine = createLocalStateMachine(definition, { lambdas, dynamodbClient: o.store.dynamodb ?? undefined, speed: o.speed, name: o.breakerName });
+  return { machine, runSettings };
+}

@@ -1,0 +1,101 @@
+// One local run of this project's breaker: open the store, assemble the breaker, drive the scenario,
+// build the report; the store (and any process started for it) is released whatever happens.
+
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { STATE_NAMES } from "../components/state-machine-definition";
+import { Log } from "../functions/shared/logging";
+import { MetricsSink } from "../functions/shared/metrics";
+import { LOCAL_FUNCTIONS, localBreaker } from "./local-breaker";
+import { LocalStore, openLocalStore, StoreEndpoints } from "./local-store";
+import { RunRecords } from "./report/records";
+import { buildReport, Report } from "./report/report";
+import { renderHtml } from "./report/report-html";
+import { runScenario, storeObserver } from "./runner";
+import { Scenario } from "./scenario";
+import { Timebase } from "./speed";
+import { DynamoLocal, RedisServer } from "./store-processes";
+import { localTarget } from "./target";
+
+export interface LocalRunOptions {
+  endpoints?: StoreEndpoints;
+  onLine?: (line: string) => void;
+  /** Called once the store is open (with its description). */
+  onStoreReady?: (description: string) => void;
+  /** Called when a process is started, before it answers (so Ctrl-C can stop it even during start-up). */
+  onProcessStarted?: (p: DynamoLocal | RedisServer) => void;
+  signal?: AbortSignal;
+  /** Handler logs (default: dropped). */
+  log?: Log;
+}
+
+export interface LocalRunResult {
+  report: Report;
+  records: RunRecords;
+  /** The target's seeded outcomes per phase, in draw order. */
+  sequence: string[][];
+  storeDescription: string;
+}
+
+const HEALTHY_ENDS: string[] = [STATE_NAMES.callTarget, STATE_NAMES.callTargetNew];
+
+export const SILENT_LOG: Log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** Counts the CloudWatch metrics the handlers emit, by name (what the dashboard would show). */
+export function countingSink(into: Record<string, number>): MetricsSink {
+  return {
+    publish(_breaker, values) {
+      for (const [name, v] of values) into[name] = (into[name] ?? 0) + v;
+    },
+  };
+}
+
+export async function runLocal(scenario: Scenario, o: LocalRunOptions = {}): Promise<LocalRunResult> {
+  const store: LocalStore = await openLocalStore(scenario.store, scenario.breaker.name, o.endpoints ?? {}, o.onProcessStarted);
+  try {
+    o.onStoreReady?.(store.description);
+    const metrics: Record<string, number> = {};
+    const timing = { tb: new Timebase(scenario.speed, Date.now()) };
+    const target = localTarget(scenario, () => timing.tb);
+    const { machine } = localBreaker({
+      breakerName: scenario.breaker.name,
+      settings: scenario.breaker.settings,
+      fallback: scenario.breaker.fallback,
+      store,
+      speed: scenario.speed,
+      target: target.handler,
+      metrics: countingSink(metrics),
+      log: o.log ?? SILENT_LOG,
+    });
+    const taskStates = new Set(Object.entries(machine.definition.States).filter(([, s]) => s.Type === "Task").map(([n]) => n));
+    const startedAt = new Date();
+    const records = await runScenario({
+      scenario,
+      timing,
+      execute: (input, name) => machine.run(input, { executionName: name }),
+      taskStates,
+      target,
+      observer: storeObserver(store.store, scenario.breaker.name),
+      metrics,
+      isProbe: (_r, work) => (work.lambda[LOCAL_FUNCTIONS.acquireProbe] ?? 0) > 0,
+      // The definition's healthy path ends in CallTarget (CLOSED, nothing to report), or CallTargetNew before the
+      // breaker has a record; its work is measured, not assumed.
+      isHealthyPath: (r) => HEALTHY_ENDS.includes(r.states[r.states.length - 1]),
+      ...(o.onLine ? { onLine: o.onLine } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    return { report: buildReport(scenario, records, startedAt), records, sequence: target.sequence, storeDescription: store.description };
+  } finally {
+    await store.dispose();
+  }
+}
+
+/** Writes report.json and report.html into `dir` (created if needed); returns their paths. */
+export function writeReport(dir: string, report: Report): { json: string; html: string } {
+  mkdirSync(dir, { recursive: true });
+  const json = join(dir, "report.json");
+  const html = join(dir, "report.html");
+  writeFileSync(json, JSON.stringify(report, null, 2) + "\n");
+  writeFileSync(html, renderHtml(report));
+  return { json, html };
+}

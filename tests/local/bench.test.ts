@@ -1,0 +1,134 @@
+// The benchmark's pieces: the recipe baseline really cannot run without each listed fix and trips with
+// them (on the generic executor against DynamoDB Local), and the metrics it reports are computed as documented.
+
+import { strict as assert } from "node:assert";
+import { GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { allowedCloseSeconds, checkTargets, DesignResult, failingCallSeconds, fleetTimes, idealOutageAttempts } from "../../bench/metrics";
+import { createRecipeTable, recipeMachine } from "../../bench/recipe-run";
+import { RecipeFixes } from "../../bench/recipe-definition";
+import { localDynamoClient } from "../../local/local-store";
+import { Report } from "../../local/report/report";
+import { summarizeWork } from "../../local/report/work-model";
+import { DEFAULT_SCENARIO_FILE, loadScenarioFile } from "../../local/scenario";
+import { startDynamoLocal } from "../support/servers";
+
+const ALL: RecipeFixes = { emptyTable: true, successResultPath: true, numericCount: true };
+
+describe("bench: the recipe baseline", () => {
+  let n = 0;
+  /** A fresh recipe table and machine; `fails` decides whether the target throws. */
+  async function recipe(fixes: RecipeFixes, fails: () => boolean) {
+    const client = localDynamoClient((await startDynamoLocal()).endpoint);
+    const table = `recipe-test-${Date.now().toString(36)}-${n++}`;
+    await createRecipeTable(client, table);
+    const target = async () => {
+      if (fails()) {
+        const e = new Error("down");
+        e.name = "ServiceUnavailable";
+        throw e;
+      }
+      return { ok: true };
+    };
+    const m = recipeMachine(client, table, "svc", target, 100, fixes);
+    const state = async () => (await client.send(new GetItemCommand({ TableName: table, Key: { ServiceName: { S: "svc" } }, ConsistentRead: true }))).Item;
+    return { ...m, state, close: () => client.destroy() };
+  }
+
+  it("as published, fails on an empty table (a Choice on a missing item)", async () => {
+    const r = await recipe({ ...ALL, emptyTable: false }, () => false);
+    try {
+      const out = await r.execute({ request: {} });
+      assert.equal(out.status, "FAILED");
+      assert.equal(out.error, "States.Runtime");
+      assert.deepEqual(out.states.slice(0, 2), ["CheckCircuitBreakerState", "EvaluateCircuitState"]);
+    } finally {
+      r.close();
+    }
+  });
+
+  it("without the success ResultPath fix, no success can return", async () => {
+    const r = await recipe({ ...ALL, successResultPath: false }, () => false);
+    try {
+      await r.execute({ request: {} }); // initialises the item (and fails: a defect kept as published)
+      const out = await r.execute({ request: {} });
+      assert.equal(out.status, "FAILED");
+      assert.ok(out.states.includes("RecordSuccess") && out.states[out.states.length - 1] === "ReturnSuccess");
+    } finally {
+      r.close();
+    }
+  });
+
+  // Fix 3 cannot be shown failing here: aws-local-stepfunctions coerces the string "3" for NumericGreaterThanEquals,
+  // where AWS does not match a string Variable against a numeric operator (so the published machine never trips there).
+  it("with every fix it trips at 3 failures and answers OPEN requests from the fallback after a health check", async () => {
+    const r = await recipe(ALL, () => true);
+    try {
+      await r.execute({ request: {} }); // the initialising execution (fails, as published)
+      for (let i = 0; i < 4; i++) await r.execute({ request: {} });
+      const item = await r.state();
+      assert.ok(Number(item?.FailureCount?.N) >= 3, "the failures were counted");
+      assert.equal(item?.State?.S, "OPEN");
+      const open = await r.execute({ request: {} });
+      assert.equal(open.status, "SUCCEEDED");
+      assert.equal((open.output as { fallback: boolean }).fallback, true);
+      assert.ok(open.states.includes("CheckIfHalfOpenTime"), "while OPEN every request runs the health check");
+    } finally {
+      r.close();
+    }
+  });
+
+  it("with every fix, a healthy call succeeds through GetItem, Choice, target, RecordSuccess", async () => {
+    const r = await recipe(ALL, () => false);
+    try {
+      await r.execute({ request: {} });
+      const out = await r.execute({ request: { a: 1 } });
+      assert.equal(out.status, "SUCCEEDED", out.cause);
+      assert.deepEqual(out.states, ["CheckCircuitBreakerState", "EvaluateCircuitState", "CallDownstreamService", "RecordSuccess", "ReturnSuccess"]);
+    } finally {
+      r.close();
+    }
+  });
+});
+
+describe("bench: metrics", () => {
+  const scenario = loadScenarioFile(DEFAULT_SCENARIO_FILE);
+
+  it("computes the ideal outage attempts as documented", () => {
+    const s = scenario.breaker.settings;
+    // 3 attempts of 40 ms, waits of half of min(4, 1 x 2^k) for k = 0, 1.
+    assert.equal(failingCallSeconds(s, 40), 0.12 + 0.5 + 1);
+    const ideal = idealOutageAttempts(scenario);
+    assert.deepEqual(ideal, { threshold: 5, attemptsPerCall: 3, callsInFlight: 17, probes: 1, total: (5 + 17) * 3 + 3, allowed: 69 + 50 });
+  });
+
+  it("allows one open period (with its backoff) plus one probe to close", () => {
+    const report = (transitions: { at: number; to: string }[]) => ({ transitions: transitions.map((t) => ({ ...t, from: "", reason: "" })) }) as unknown as Report;
+    const probe = 1 / scenario.traffic.ratePerSecond + 0.04 + 0.5;
+    assert.equal(allowedCloseSeconds(scenario, report([{ at: 33, to: "OPEN" }])), 30 + probe);
+    // Re-opened once before the target recovered at 60 s: the second period is twice as long.
+    assert.equal(allowedCloseSeconds(scenario, report([{ at: 33, to: "OPEN" }, { at: 45, to: "HALF_OPEN" }, { at: 45.1, to: "OPEN" }])), 60 + probe);
+  });
+
+  it("checks the cost targets against the recipe", () => {
+    const work = (w: Partial<Record<string, number>>) => summarizeWork([{ stateTransitions: 0, lambdaInvocations: 0, lambdaMs: 0, readUnits: 0, writeUnits: 0, redisCommands: 0, durationMs: 70, ...w }]);
+    const design = (key: DesignResult["key"], w: Partial<Record<string, number>>): DesignResult =>
+      ({ key, name: key, healthyPath: work(w), all: work(w), report: { transitions: [] } }) as unknown as DesignResult;
+    const checks = checkTargets(scenario, [design("dynamodb", { stateTransitions: 4, readUnits: 1 }), design("recipe", { stateTransitions: 5, readUnits: 0.5, writeUnits: 1 })]);
+    const by = (text: string) => checks.find((c) => c.target.includes(text))!;
+    assert.equal(by("healthy path with DynamoDB").pass, true);
+    assert.equal(by("0.6x the recipe on Express").pass, false, "1.229 / 1.792 = 0.686");
+    assert.equal(by("1/100 of the recipe on STANDARD").pass, true, "1.229 vs 125.69");
+  });
+
+  it("reads opossum's fleet: first and all containers open, all closed again", () => {
+    const ms = (s: number) => s * 1000;
+    const events = [
+      ...Array.from({ length: 10 }, (_, c) => ({ atMs: ms(31 + c), container: c, state: "OPEN" as const })),
+      ...Array.from({ length: 10 }, (_, c) => ({ atMs: ms(62 + c), container: c, state: "CLOSED" as const })),
+    ];
+    assert.deepEqual(
+      fleetTimes(scenario, events, (t) => t / 1000),
+      { first: 1, all: 10, close: 11 },
+    );
+  });
+});
