@@ -5,7 +5,7 @@ const path = require("node:path");
 const { ensure } = require("./system-deps");
 
 const root = path.resolve(__dirname, "..");
-ensure(["java", "redis-server", "chromium"]);
+ensure(["java", "redis-server", "chromium", "openssl"]);
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { stdio: "inherit", cwd: root, env: { ...process.env, DDB_LOCAL_TELEMETRY: "0" } });
@@ -19,4 +19,8 @@ if (tsc !== 0) {
   console.log("\n0 passed, 1 failed");
   process.exit(tsc);
 }
-process.exit(run(bin("mocha"), process.argv.slice(2)));
+// Every test file unless files are named (`npm test -- tests/x.test.ts`); .mocharc.json names none, so
+// `npx mocha tests/x.test.ts` runs just that file.
+const args = process.argv.slice(2);
+const files = args.filter((a) => !a.startsWith("-"));
+process.exit(run(bin("mocha"), files.length ? args : [...args, "tests/**/*.test.ts"]));
