@@ -64,7 +64,7 @@ function storeArgs() {
 const store = new CircuitStateStore("state-store", storeArgs());
 const alarmTopic = new AlarmTopic("alarms", { email: config.alarmEmail, tags });
 
-const breakers = config.breakers.map(
+const circuitBreakers = config.breakers.map(
   (b) =>
     new CircuitBreaker(b.name, {
       breakerName: b.name,
@@ -83,19 +83,30 @@ const breakers = config.breakers.map(
     }),
 );
 
-const region = aws.getRegionOutput().region;
+/** The region the stack deploys to (the operator CLI talks to the store there). */
+export const region = aws.getRegionOutput().region;
 const dashboard = new BreakerDashboard("dashboard", {
   dashboardName: `${project}-${stack}`.replace(/[^A-Za-z0-9_-]/g, "-"),
-  breakers: breakers.map((b) => ({ name: b.breakerName, stateMachineArn: b.stateMachineArn })),
+  breakers: circuitBreakers.map((b) => ({ name: b.breakerName, stateMachineArn: b.stateMachineArn })),
   region,
 });
 
+/**
+ * Breaker name -> its state machine and deployed settings: what `npm run breaker -- <cmd> <breaker> --stack <stack>`
+ * reads to check the name and to judge counts with the breaker's own trip rule.
+ */
+export const breakers = pulumi.output(
+  Object.fromEntries(circuitBreakers.map((b) => [b.breakerName, { stateMachineArn: b.stateMachineArn, settings: b.settings }])),
+);
 /** Breaker name -> state machine ARN (call it with StartSyncExecution). */
-export const stateMachineArns = pulumi.output(Object.fromEntries(breakers.map((b) => [b.breakerName, b.stateMachineArn])));
+export const stateMachineArns = pulumi.output(Object.fromEntries(circuitBreakers.map((b) => [b.breakerName, b.stateMachineArn])));
 /** Breaker name -> the protected target's ARN. */
-export const targetArns = pulumi.output(Object.fromEntries(breakers.map((b) => [b.breakerName, b.targetArn])));
+export const targetArns = pulumi.output(Object.fromEntries(circuitBreakers.map((b) => [b.breakerName, b.targetArn])));
 export const stateStore = store.kind;
 export const tableName = store.tableName;
 export const redisEndpoint = store.cacheEndpoint;
+export const redisPort = store.cachePort;
+/** The Secrets Manager secret holding the AUTH credentials (read by the Lambdas at cold start, and by the operator CLI). */
+export const redisAuthSecretArn = store.authSecret?.arn;
 export const alarmTopicArn = alarmTopic.topicArn;
 export const dashboardUrl = dashboard.url;

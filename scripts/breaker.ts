@@ -10,6 +10,7 @@ import { METRIC_NAMESPACE, BREAKER_DIMENSION, METRICS } from "../functions/share
 import { DynamoDbStore } from "../functions/store/dynamodb-store";
 import { RedisStore } from "../functions/store/redis-store";
 import { StateStore } from "../functions/store/state-store";
+import { STORE_ENV, storeFromEnv } from "../functions/store/from-env";
 
 export const COMMANDS = ["status", ...OVERRIDE_COMMANDS] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -22,7 +23,8 @@ export const USAGE = `usage: npm run breaker -- <${COMMANDS.join("|")}> <breaker
   --settings <json>   the breaker's settings (JSON object); default: the stack's, else the defaults
   --reason <text>     why (kept with the override)
   --create            allow an override on a breaker the store has never seen
-  --json              machine-readable output`;
+  --json              machine-readable output
+  --help              this text`;
 
 /** A bad argument: one clear line and exit code 2. */
 export class UsageError extends Error {
@@ -84,9 +86,13 @@ export function parseArgs(argv: string[]): CliArgs {
   return { ...(out as unknown as CliArgs), command: command as Command, breaker };
 }
 
+/** The outputs of index.ts that the CLI reads. */
 interface StackOutputs {
+  stateStore?: string;
   tableName?: string;
   redisEndpoint?: string;
+  redisPort?: number;
+  redisAuthSecretArn?: string;
   breakers?: Record<string, { settings?: unknown }>;
   region?: string;
 }
@@ -95,32 +101,65 @@ function stackOutputs(stack: string): StackOutputs {
   const r = spawnSync("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack], { encoding: "utf8" });
   if (r.error) throw new UsageError("--stack needs the Pulumi CLI on PATH (or pass --table / --redis-url)");
   if (r.status !== 0) throw new UsageError(`pulumi stack output failed for stack '${stack}': ${(r.stderr || "").trim().split("\n")[0]}`);
-  return JSON.parse(r.stdout) as StackOutputs;
+  try {
+    return JSON.parse(r.stdout) as StackOutputs;
+  } catch {
+    throw new UsageError(`pulumi stack output for stack '${stack}' is not JSON`);
+  }
 }
 
 export interface Target {
   store: StateStore;
   settings: BreakerSettings;
   where: string;
+  /** Talks to AWS (then the caller identity is asked of STS and the override metric is sent to CloudWatch). */
   onAws: boolean;
   knownBreakers?: string[];
 }
 
-/** Opens the store the arguments name. */
-export function openTarget(a: CliArgs): Target {
-  let settingsRaw: unknown = a.settings !== undefined ? parseJson(a.settings, "--settings") : undefined;
-  if (a.stack) {
-    const out = stackOutputs(a.stack);
-    const known = out.breakers ? Object.keys(out.breakers) : undefined;
-    if (known && !known.includes(a.breaker)) throw new UsageError(`unknown breaker '${a.breaker}' in stack '${a.stack}'; known: ${known.join(", ")}`);
-    settingsRaw ??= out.breakers?.[a.breaker]?.settings;
-    const settings = loadSettings(settingsRaw, "settings");
-    if (out.tableName) return { store: new DynamoDbStore({ tableName: out.tableName, region: a.region ?? out.region }), settings, where: `stack ${a.stack} table ${out.tableName}`, onAws: true, knownBreakers: known };
-    if (out.redisEndpoint) throw new UsageError(`stack '${a.stack}' uses ElastiCache inside its VPC: run from a host in that VPC with --redis-url rediss://${out.redisEndpoint}`);
-    throw new UsageError(`stack '${a.stack}' has no tableName or redisEndpoint output`);
+const LOOPBACK_URL = /^rediss?:\/\/([^@/]*@)?(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/;
+
+/**
+ * A deployed stack's store, opened exactly as its Lambdas open theirs (storeFromEnv, the same environment
+ * variables): the table in the stack's region, or the ElastiCache endpoint over TLS with the AUTH credentials
+ * read from the stack's Secrets Manager secret. --endpoint replaces the DynamoDB endpoint (a VPC endpoint).
+ */
+async function openStack(a: CliArgs, settingsRaw: unknown): Promise<Target> {
+  const stack = a.stack!;
+  const out = stackOutputs(stack);
+  const known = out.breakers ? Object.keys(out.breakers) : undefined;
+  if (!known) throw new UsageError(`stack '${stack}' has no breakers output; deploy this project's index.ts (or pass --table / --redis-url)`);
+  if (!known.includes(a.breaker)) throw new UsageError(`unknown breaker '${a.breaker}' in stack '${stack}'; known: ${known.join(", ") || "none"}`);
+  const settings = loadSettings(settingsRaw ?? out.breakers?.[a.breaker]?.settings, "settings");
+  const region = a.region ?? out.region;
+  const env: Record<string, string | undefined> = { ...process.env, ...(region ? { AWS_REGION: region } : {}) };
+  let where: string;
+  if (out.tableName) {
+    Object.assign(env, { [STORE_ENV.kind]: "dynamodb", [STORE_ENV.tableName]: out.tableName, [STORE_ENV.dynamoEndpoint]: a.endpoint });
+    where = `stack ${stack} table ${out.tableName}`;
+  } else if (out.redisEndpoint) {
+    Object.assign(env, {
+      [STORE_ENV.kind]: "redis",
+      [STORE_ENV.redisHost]: out.redisEndpoint,
+      [STORE_ENV.redisPort]: out.redisPort === undefined ? undefined : String(out.redisPort),
+      [STORE_ENV.redisAuthSecretArn]: out.redisAuthSecretArn,
+    });
+    where = `stack ${stack} redis ${out.redisEndpoint} (reachable only from inside the stack's VPC)`;
+  } else {
+    throw new UsageError(`stack '${stack}' has no tableName or redisEndpoint output`);
   }
+  return { store: await storeFromEnv(env), settings, where, onAws: !a.endpoint, knownBreakers: known };
+}
+
+/** Opens the store the arguments name. */
+export async function openTarget(a: CliArgs): Promise<Target> {
+  const settingsRaw: unknown = a.settings !== undefined ? parseJson(a.settings, "--settings") : undefined;
+  if (a.stack) return openStack(a, settingsRaw);
   const settings = loadSettings(settingsRaw, "settings");
-  if (a.redisUrl) return { store: new RedisStore({ url: a.redisUrl }), settings, where: `redis ${a.redisUrl.replace(/\/\/[^@]*@/, "//***@")}`, onAws: false };
+  if (a.redisUrl) {
+    const where = `redis ${a.redisUrl.replace(/\/\/[^@]*@/, "//***@")}`;
+    return { store: new RedisStore({ url: a.redisUrl }), settings, where, onAws: !LOOPBACK_URL.test(a.redisUrl) };
+  }
   if (a.local) {
     const endpoint = a.endpoint ?? "http://127.0.0.1:8000";
     const tableName = a.table ?? "circuit-breaker-local";
@@ -200,9 +239,13 @@ function printStatus(s: Record<string, unknown>): string {
 
 export async function main(argv: string[], out: (line: string) => void = console.log): Promise<number> {
   let target: Target | undefined;
+  if (argv.includes("--help") || argv.includes("-h")) {
+    out(USAGE);
+    return 0;
+  }
   try {
     const a = parseArgs(argv);
-    target = openTarget(a);
+    target = await openTarget(a);
     const service = new BreakerService(target.store);
     const now = Date.now();
     if (a.command === "status") {
@@ -225,7 +268,7 @@ export async function main(argv: string[], out: (line: string) => void = console
     const err = e as Error;
     const line = err.name === "UsageError" || err.name === "SettingsError" ? err.message : `${err.name}: ${err.message}`;
     console.error(`breaker: ${line}`);
-    if (err.name === "UsageError") console.error(USAGE);
+    if (err.name === "UsageError") console.error("run `npm run breaker -- --help` for the usage");
     return err.name === "UsageError" || err.name === "SettingsError" ? 2 : 1;
   } finally {
     await target?.store.close().catch(() => undefined);

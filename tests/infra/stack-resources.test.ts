@@ -355,6 +355,13 @@ describe("infra: resources under Pulumi mocks", function () {
       assert.equal(o.alarmTopicArn, byName(r, T.topic, "alarms-topic").state.arn);
       assert.equal(o.dashboardUrl, "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/circuit-breaker-dev");
       assert.equal(o.stateStore, "dynamodb");
+      // What `npm run breaker -- ... --stack dev` reads: the breaker names with their deployed settings, and the region.
+      assert.deepEqual(Object.keys(o.breakers), ["demo"]);
+      assert.equal(o.breakers.demo.stateMachineArn, o.stateMachineArns.demo);
+      assert.equal(o.breakers.demo.settings.tripRule, "consecutive");
+      assert.equal(o.breakers.demo.settings.failureThreshold, 5);
+      assert.equal(o.region, "us-east-1");
+      assert.equal(o.redisAuthSecretArn, undefined);
     });
 
     it("prod: Redis endpoint instead of a table name; the target is the configured ARN", () => {
@@ -364,6 +371,9 @@ describe("infra: resources under Pulumi mocks", function () {
       assert.equal(o.tableName, undefined);
       assert.deepEqual(o.targetArns, { payments: "arn:aws:lambda:eu-west-1:123456789012:function:payments-api" });
       assert.deepEqual(Object.keys(o.stateMachineArns), ["payments"]);
+      assert.equal(o.breakers.payments.settings.tripRule, "rate");
+      assert.equal(o.redisPort, byName(r, T.serverlessCache, "state-store-cache").state.endpoints[0].port);
+      assert.match(o.redisAuthSecretArn, /secret/);
     });
 
     it("two breakers: one state machine ARN each", () => {

@@ -2,6 +2,8 @@
 // against real DynamoDB Local and redis-server.
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { main } from "../../scripts/breaker";
 import { ensureTable } from "../../functions/store/table-schema";
@@ -89,6 +91,84 @@ describe("npm run breaker (operator CLI)", () => {
       });
     });
   }
+
+  describe("--stack: the store, the breaker names and their settings from `pulumi stack output --json`", () => {
+    let bin: string;
+    let savedPath: string | undefined;
+    /** A stand-in `pulumi` on PATH that prints `outputs` for stack "dev" and fails like the CLI for any other. */
+    function fakePulumi(outputs: Record<string, unknown>): void {
+      const script = [
+        "#!/bin/sh",
+        `case "$*" in *"--stack dev"*) cat <<'JSON'`,
+        JSON.stringify(outputs),
+        "JSON",
+        ";; *) echo \"error: no stack named '$6' found\" >&2; exit 255;; esac",
+      ].join("\n");
+      writeFileSync(path.join(bin, "pulumi"), script + "\n", { mode: 0o755 });
+    }
+    const outputs = () => ({
+      stateStore: "dynamodb",
+      tableName: TABLE,
+      region: "eu-west-1",
+      breakers: { payments: { stateMachineArn: "arn:aws:states:eu-west-1:123456789012:stateMachine:payments", settings: { tripRule: "window", failureThreshold: 3, windowSeconds: 60 } } },
+    });
+    const endpoint = () => dynamoFlags[dynamoFlags.indexOf("--endpoint") + 1];
+
+    before(() => {
+      bin = mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-"));
+      savedPath = process.env.PATH;
+      process.env.PATH = `${bin}${path.delimiter}${savedPath}`;
+    });
+    after(() => {
+      process.env.PATH = savedPath;
+      rmSync(bin, { recursive: true, force: true });
+    });
+
+    it("refuses a breaker the stack does not deploy, for status too, naming the known ones", async () => {
+      fakePulumi(outputs());
+      for (const command of ["status", "open"]) {
+        const r = await run([command, "nope", "--stack", "dev", "--endpoint", endpoint()]);
+        assert.equal(r.code, 2);
+        assert.equal(r.err[0], "breaker: unknown breaker 'nope' in stack 'dev'; known: payments");
+      }
+    });
+
+    it("judges counts with the breaker's deployed trip rule and overrides a known breaker without --create", async () => {
+      fakePulumi(outputs());
+      const status = await run(["status", "payments", "--stack", "dev", "--endpoint", endpoint(), "--json"]);
+      assert.equal(status.code, 0, status.err.join("\n"));
+      const s = JSON.parse(status.out[0]);
+      assert.equal(s.tripRule, "window");
+      assert.deepEqual(s.counts, { failures: 0, successes: 0 });
+      const opened = await run(["open", "payments", "--stack", "dev", "--endpoint", endpoint(), "--reason", "drill", "--json"]);
+      assert.equal(opened.code, 0, opened.err.join("\n"));
+      assert.equal(JSON.parse(opened.out[0]).to, "FORCED_OPEN");
+      assert.match(JSON.parse(opened.out[0]).store, /stack dev table cli-test-breakers/);
+      // The same record, seen through --local: the stack path opened the same table.
+      const direct = JSON.parse((await run(["status", "payments", ...dynamoFlags, "--json"])).out[0]);
+      assert.equal(direct.state, "FORCED_OPEN");
+      assert.equal((await run(["reset", "payments", "--stack", "dev", "--endpoint", endpoint()])).code, 0);
+    });
+
+    it("a stack that is not there, or not this project's, is one clear line and exit 2", async () => {
+      fakePulumi(outputs());
+      const missing = await run(["status", "payments", "--stack", "prod"]);
+      assert.equal(missing.code, 2);
+      assert.match(missing.err[0], /^breaker: pulumi stack output failed for stack 'prod': error: no stack named/);
+      fakePulumi({ tableName: TABLE });
+      const foreign = await run(["status", "payments", "--stack", "dev"]);
+      assert.equal(foreign.code, 2);
+      assert.match(foreign.err[0], /stack 'dev' has no breakers output/);
+    });
+  });
+
+  it("--help prints the usage and exits 0; a usage error is one line plus where to find the usage", async () => {
+    const help = await run(["--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.out[0], /^usage: npm run breaker -- <status\|open\|close\|reset\|disable\|enable> <breaker>/);
+    const bad = await run(["explode", "x", "--local"]);
+    assert.deepEqual(bad.err, ["breaker: unknown command 'explode'; allowed: status, open, close, reset, disable, enable", "run `npm run breaker -- --help` for the usage"]);
+  });
 
   it("bad arguments give one clear line and exit 2", async () => {
     const cases: [string[], RegExp][] = [
