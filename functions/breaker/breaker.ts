@@ -3,6 +3,7 @@
 // Reference semantics: resilience4j and Polly v8 (see README "Semantics").
 
 import { BreakerSettings } from "./settings";
+import { truncateText } from "./text";
 
 export type BreakerState = "CLOSED" | "OPEN" | "HALF_OPEN" | "FORCED_OPEN" | "DISABLED";
 export const STATES: readonly BreakerState[] = ["CLOSED", "OPEN", "HALF_OPEN", "FORCED_OPEN", "DISABLED"];
@@ -52,6 +53,13 @@ export interface BreakerRecord {
 }
 
 export const HISTORY_LIMIT = 10;
+/**
+ * Bounds on the free text a record keeps, so that the largest record stays one DynamoDB read unit (4 KB) and the
+ * healthy path's one read stays one unit: a transition's reason, and an override's `by` and `reason`. The full
+ * text is in the operator CLI's audit line.
+ */
+export const MAX_TRANSITION_REASON = 160;
+export const MAX_OVERRIDE_TEXT = 200;
 /** A sliding window is kept as this many buckets. */
 export const WINDOW_BUCKETS = 10;
 export const CONSECUTIVE_FAILURES = "cf";
@@ -265,7 +273,7 @@ export function cloneRecord(r: BreakerRecord): BreakerRecord {
 
 /** A record in a new state and generation, with the transition recorded. Counters and leases are cleared. */
 function moveTo(r: BreakerRecord, to: BreakerState, now: number, reason: string): { record: BreakerRecord; transition: Transition } {
-  const transition: Transition = { from: r.state, to, at: now, gen: r.gen + 1, reason };
+  const transition: Transition = { from: r.state, to, at: now, gen: r.gen + 1, reason: truncateText(reason, MAX_TRANSITION_REASON) };
   const record: BreakerRecord = {
     ...cloneRecord(r),
     state: to,
@@ -393,14 +401,16 @@ export function applyOverride(
   who: { by: string; reason: string },
 ): Change<BreakerState> {
   const r = rec ?? newRecord(now);
+  const by = truncateText(who.by, MAX_OVERRIDE_TEXT);
+  const reason = truncateText(who.reason, MAX_OVERRIDE_TEXT);
   const to: BreakerState | null =
     cmd === "open" ? "FORCED_OPEN" : cmd === "disable" ? "DISABLED" : cmd === "enable" ? (r.state === "DISABLED" ? "CLOSED" : null) : "CLOSED";
   if (to === null) return { record: null, transition: null, result: r.state };
   if (to === r.state && cmd !== "reset") return { record: null, transition: null, result: r.state };
-  const { record, transition } = moveTo(r, to, now, `${cmd} by ${who.by}${who.reason ? `: ${who.reason}` : ""}`);
+  const { record, transition } = moveTo(r, to, now, `${cmd} by ${by}${reason ? `: ${reason}` : ""}`);
   // An operator who closes or resets says the target is healthy: the open-duration backoff starts over.
   record.reopens = cmd === "open" || cmd === "disable" ? r.reopens : 0;
-  if (to === "FORCED_OPEN" || to === "DISABLED") record.override = { by: who.by, at: now, reason: who.reason };
+  if (to === "FORCED_OPEN" || to === "DISABLED") record.override = { by, at: now, reason };
   return { record, transition: to === r.state ? null : transition, result: to };
 }
 

@@ -4,6 +4,7 @@
 // report into an ordinary one), except in the demo downstream, whose event is the caller's own request.
 
 import { BreakerState, STATES } from "../breaker/breaker";
+import { truncateText } from "../breaker/text";
 import {
   AcquireProbeEvent,
   AcquireSlotEvent,
@@ -48,13 +49,7 @@ export const MAX_CAUSE_LENGTH = 32768;
  * was. A long cause must never cost an outcome its count, so it is shortened instead of refused.
  */
 export function truncateCause(text: string, max = MAX_CAUSE_LENGTH): string {
-  if (text.length <= max) return text;
-  const note = ` [truncated: ${text.length} characters]`;
-  let keep = Math.max(0, max - note.length);
-  // Do not split a surrogate pair.
-  const code = text.charCodeAt(keep - 1);
-  if (keep > 0 && code >= 0xd800 && code <= 0xdbff) keep -= 1;
-  return text.slice(0, keep) + note;
+  return truncateText(text, max);
 }
 
 export const FALLBACK_REASONS: readonly FallbackReason[] = ["open", "forced open", "probe slots taken", "bulkhead full", "target failed", "store error"];
