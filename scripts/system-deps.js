@@ -7,6 +7,7 @@ const PROGRAMS = {
   java: { pkg: "openjdk-17-jre-headless", check: javaOk, why: "DynamoDB Local (Java 17+)" },
   "redis-server": { pkg: "redis-server", check: () => has("redis-server", ["--version"]), why: "the Redis state store" },
   chromium: { pkg: "chromium", check: () => has("chromium", ["--version"]), why: "the report page test (headless browser)" },
+  openssl: { pkg: "openssl", check: () => has("openssl", ["version"]), why: "the Redis TLS test (a throwaway CA and server certificate)" },
 };
 
 function has(cmd, args) {

@@ -12,7 +12,7 @@
 //                           is the token itself, or JSON {"password"|"token"|"authToken": ..., "username"?: ...}.
 // A token in a plain environment variable is refused: it would be readable by anyone who can read the function.
 
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { GetSecretValueCommand, SecretsManagerClient, SecretsManagerClientConfig } from "@aws-sdk/client-secrets-manager";
 import { DynamoDbStore } from "./dynamodb-store";
 import { checkTtlAttribute } from "./record-codec";
 import { RedisStore, RedisStoreConfig } from "./redis-store";
@@ -57,6 +57,13 @@ export type SecretReader = (arn: string) => Promise<string>;
 export interface StoreFromEnvOptions {
   /** Reads a secret string; default: AWS Secrets Manager GetSecretValue with bounded timeouts. */
   readSecret?: SecretReader;
+  /**
+   * Merged into the default reader's Secrets Manager client configuration (e.g. the endpoint, region and
+   * credentials of a local stand-in in tests). Unset in the Lambdas: the SDK defaults. Ignored with readSecret.
+   */
+  secretsManager?: SecretsManagerClientConfig;
+  /** PEM CA certificate(s) a TLS Redis connection trusts instead of Node's roots (RedisStoreConfig.tlsCa); tests / private CAs. */
+  redisTlsCa?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -89,9 +96,13 @@ function boolean(env: Env, name: string): boolean | undefined {
 }
 
 /** Secrets Manager GetSecretValue (SecretString), with bounded timeouts. */
-export function secretsManagerReader(timeoutMs = 3000): SecretReader {
+export function secretsManagerReader(timeoutMs = 3000, clientConfig: SecretsManagerClientConfig = {}): SecretReader {
   return async (arn) => {
-    const client = new SecretsManagerClient({ maxAttempts: 3, requestHandler: { connectionTimeout: Math.min(timeoutMs, 1000), requestTimeout: timeoutMs, throwOnRequestTimeout: true } });
+    const client = new SecretsManagerClient({
+      maxAttempts: 3,
+      requestHandler: { connectionTimeout: Math.min(timeoutMs, 1000), requestTimeout: timeoutMs, throwOnRequestTimeout: true },
+      ...clientConfig,
+    });
     try {
       const out = await client.send(new GetSecretValueCommand({ SecretId: arn }));
       if (typeof out.SecretString !== "string" || out.SecretString === "") {
@@ -194,6 +205,7 @@ export async function storeFromEnv(env: Env = process.env, options: StoreFromEnv
       ...(endpoint && !env.AWS_ACCESS_KEY_ID ? { credentials: { accessKeyId: "local", secretAccessKey: "local" }, region: env.AWS_REGION ?? "us-east-1" } : {}),
     });
   }
-  const config = await redisConfigFromEnv(env, timeoutMs, options.readSecret ?? secretsManagerReader(Math.max(timeoutMs, 3000)));
+  const config = await redisConfigFromEnv(env, timeoutMs, options.readSecret ?? secretsManagerReader(Math.max(timeoutMs, 3000), options.secretsManager));
+  if (options.redisTlsCa) config.tlsCa = options.redisTlsCa;
   return new RedisStore(config);
 }

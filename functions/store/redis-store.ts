@@ -16,6 +16,11 @@ export interface RedisStoreConfig {
   host?: string;
   port?: number;
   tls?: boolean;
+  /**
+   * PEM CA certificate(s) the TLS connection trusts instead of Node's built-in roots: a private CA, or a
+   * local TLS redis-server in tests. Unset (ElastiCache, whose certificates chain to public roots): the defaults.
+   */
+  tlsCa?: string;
   /** ACL user (with password), or none for AUTH <token>. */
   username?: string;
   /** The AUTH token / password. */
@@ -66,7 +71,7 @@ export function redisOptions(config: RedisStoreConfig): RedisOptions {
   const options: RedisOptions = {
     host: config.host ?? fromUrl.host ?? "127.0.0.1",
     port: config.port ?? fromUrl.port ?? 6379,
-    ...(tls ? { tls: {} } : {}),
+    ...(tls ? { tls: config.tlsCa ? { ca: config.tlsCa } : {} } : {}),
     ...(config.username ?? fromUrl.username ? { username: config.username ?? fromUrl.username } : {}),
     ...(config.password ?? fromUrl.password ? { password: config.password ?? fromUrl.password } : {}),
     lazyConnect: true,

@@ -1,0 +1,344 @@
+// The Redis store over TLS with AUTH, end to end: a TLS-only redis-server (--port 0, --tls-port, --requirepass)
+// with a throwaway CA and server certificate made by `openssl` at test time, opened the way a Lambda opens it:
+// storeFromEnv with the environment the CircuitStateStore component gives the functions for ElastiCache
+// (STORE_KIND, REDIS_HOST, REDIS_PORT, REDIS_TLS=true, REDIS_AUTH_SECRET_ARN, STORE_TIMEOUT_MS), the AUTH token
+// read at cold start by the real Secrets Manager client from a local endpoint speaking its JSON protocol.
+// Only two things differ from a Lambda: that endpoint (storeFromEnv's `secretsManager` option) and the test CA
+// (`redisTlsCa`), since the server's certificate cannot chain to a public root.
+
+import { strict as assert } from "node:assert";
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { ServerResponse } from "node:http";
+import { createConnection } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect as tlsConnect } from "node:tls";
+import Redis from "ioredis";
+import { makeGetStatusHandler } from "../functions/handler-factories/get-status";
+import { makeRecordOutcomeHandler } from "../functions/handler-factories/record-outcome";
+import { depsFromEnv, Env, HandlerDeps } from "../functions/shared/runtime";
+import { storeFromEnv, StoreFromEnvOptions } from "../functions/store/from-env";
+import { redisKey } from "../functions/store/redis-store";
+import { StateStore, StoreError } from "../functions/store/state-store";
+import { CapturedMetrics, fakeAwsEndpoint, FakeAwsEndpoint, FAKE_AWS_CLIENT, RecordingLog, SeenRequest, uniqueBreaker } from "./handlers/support";
+import { freePort } from "./support/servers";
+
+const TOKEN = "tls-auth-token-0123456789abcdef";
+const ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:breaker-redis-auth-AbCdEf";
+const WRONG_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:breaker-redis-wrong-GhIjKl";
+const SM_JSON = "application/x-amz-json-1.1";
+const READY_TIMEOUT_MS = 20_000;
+
+// ---------------------------------------------------------------------------------------------
+// A throwaway CA and a server certificate for 127.0.0.1 / localhost
+
+interface TlsFiles {
+  dir: string;
+  caFile: string;
+  caPem: string;
+  certFile: string;
+  keyFile: string;
+}
+
+function openssl(dir: string, args: string[]): void {
+  const r = spawnSync("openssl", args, { cwd: dir, encoding: "utf8" });
+  if (r.error) throw new Error(`openssl could not be run (${r.error.message}); install it: apt-get install -y openssl (scripts/system-deps.js)`);
+  if (r.status !== 0) throw new Error(`openssl ${args.join(" ")} failed (exit ${r.status}):\n${r.stderr}`);
+}
+
+function makeCertificates(): TlsFiles {
+  const dir = mkdtempSync(join(tmpdir(), "redis-tls-"));
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  try {
+    openssl(dir, ["req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=circuit-breaker test CA"]);
+    openssl(dir, ["req", "-new", ...ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"]);
+    writeFileSync(join(dir, "server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n");
+    openssl(dir, ["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "server.ext"]);
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  const caFile = join(dir, "ca.crt");
+  return { dir, caFile, caPem: readFileSync(caFile, "utf8"), certFile: join(dir, "server.crt"), keyFile: join(dir, "server.key") };
+}
+
+// ---------------------------------------------------------------------------------------------
+// A TLS-only redis-server with AUTH
+
+interface TlsRedis {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Sends PING over TLS (trusting `ca`); resolves with the first reply line. */
+function tlsPing(port: number, ca: string, timeoutMs = 1_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = tlsConnect({ host: "127.0.0.1", port, ca });
+    const fail = (e: Error) => {
+      sock.destroy();
+      reject(e);
+    };
+    sock.setTimeout(timeoutMs, () => fail(new Error("PING timed out")));
+    sock.once("error", fail);
+    sock.once("secureConnect", () => sock.write("PING\r\n"));
+    sock.once("data", (d) => {
+      sock.destroy();
+      resolve(d.toString().trim());
+    });
+  });
+}
+
+async function startTlsRedis(files: TlsFiles, token: string): Promise<TlsRedis> {
+  const port = await freePort();
+  const args = [
+    "--port", "0",
+    "--tls-port", String(port),
+    "--tls-cert-file", files.certFile,
+    "--tls-key-file", files.keyFile,
+    "--tls-ca-cert-file", files.caFile,
+    "--tls-auth-clients", "no",
+    "--requirepass", token,
+    "--bind", "127.0.0.1",
+    "--save", "",
+    "--appendonly", "no",
+  ];
+  const proc: ChildProcess = spawn("redis-server", args, { cwd: files.dir, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const keep = (b: Buffer) => (output = (output + b.toString()).slice(-4000));
+  proc.stdout?.on("data", keep);
+  proc.stderr?.on("data", keep);
+  let spawnError: Error | null = null;
+  proc.once("error", (e) => (spawnError = e));
+  const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+  const stop = async (): Promise<void> => {
+    if (proc.exitCode !== null || proc.signalCode !== null || spawnError) return;
+    proc.kill("SIGTERM");
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (spawnError) throw new Error(`redis-server could not be started: ${(spawnError as Error).message}`);
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      // A redis-server built without TLS says so here ("Bad directive or wrong number of arguments" on tls-port).
+      throw new Error(`redis-server (TLS) exited (${proc.exitCode ?? proc.signalCode}) before answering on port ${port}:\n${output}`);
+    }
+    const reply = await tlsPing(port, files.caPem).catch((e: Error) => `error: ${e.message}`);
+    // --requirepass: an unauthenticated PING is answered NOAUTH, which means the server is up.
+    if (reply.startsWith("-NOAUTH")) return { port, stop };
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`redis-server (TLS) did not answer on port ${port} within ${READY_TIMEOUT_MS} ms (last: ${reply}):\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secrets Manager on loopback
+
+/** GetSecretValue for the secrets in `secrets` (ARN -> SecretString); ResourceNotFoundException otherwise. */
+function secretsManagerAnswers(secrets: Map<string, string>): (res: ServerResponse, req: SeenRequest) => void {
+  const answer = (res: ServerResponse, status: number, body: unknown, errorType?: string) =>
+    res.writeHead(status, { "content-type": SM_JSON, ...(errorType ? { "x-amzn-errortype": errorType } : {}) }).end(JSON.stringify(body));
+  return (res, req) => {
+    const target = req.headers["x-amz-target"];
+    if (target !== "secretsmanager.GetSecretValue") return answer(res, 400, { __type: "InvalidAction", message: `unexpected ${String(target)}` }, "InvalidAction");
+    const { SecretId } = JSON.parse(req.body) as { SecretId: string };
+    const secret = secrets.get(SecretId);
+    if (secret === undefined) return answer(res, 400, { __type: "ResourceNotFoundException", message: "Secrets Manager can't find the specified secret." }, "ResourceNotFoundException");
+    const name = SecretId.split(":secret:")[1];
+    return answer(res, 200, { ARN: SecretId, Name: name, SecretString: secret, VersionId: "v1", VersionStages: ["AWSCURRENT"], CreatedDate: 1_700_000_000 });
+  };
+}
+
+/** The GetSecretValue requests the endpoint saw, as the SecretId each asked for. */
+function secretReads(sm: FakeAwsEndpoint): string[] {
+  return sm.seen.filter((r) => r.headers["x-amz-target"] === "secretsmanager.GetSecretValue").map((r) => (JSON.parse(r.body) as { SecretId: string }).SecretId);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe("Redis store over TLS with AUTH from Secrets Manager (TLS-only redis-server)", function () {
+  let files: TlsFiles;
+  let server: TlsRedis;
+  let sm: FakeAwsEndpoint;
+  const secrets = new Map<string, string>([
+    [ARN, JSON.stringify({ authToken: TOKEN })],
+    [WRONG_ARN, "not-the-token"],
+  ]);
+  const opened: StateStore[] = [];
+
+  /** The environment CircuitStateStore sets on the functions for ElastiCache (components/circuit-state-store.ts). */
+  function lambdaEnv(overrides: Env = {}): Env {
+    return {
+      STORE_KIND: "redis",
+      REDIS_HOST: "127.0.0.1",
+      REDIS_PORT: String(server.port),
+      REDIS_TLS: "true",
+      REDIS_AUTH_SECRET_ARN: ARN,
+      STORE_TIMEOUT_MS: "1000",
+      ...overrides,
+    };
+  }
+
+  /** What stays local-only: the Secrets Manager endpoint and the test CA. */
+  function localOptions(overrides: StoreFromEnvOptions = {}): StoreFromEnvOptions {
+    return { secretsManager: { endpoint: sm.url, ...FAKE_AWS_CLIENT }, redisTlsCa: files.caPem, ...overrides };
+  }
+
+  async function open(env: Env, options: StoreFromEnvOptions = localOptions()): Promise<StateStore> {
+    const store = await storeFromEnv(env, options);
+    opened.push(store);
+    return store;
+  }
+
+  /** A container's cold start, as default-deps.ts does it (store opened on first use, cached), with captured telemetry. */
+  function coldStart(env: Env, options: StoreFromEnvOptions = localOptions()) {
+    const metrics = new CapturedMetrics();
+    const log = new RecordingLog();
+    const deps: HandlerDeps = {
+      ...depsFromEnv(env, () => open(env, options)),
+      metrics: metrics.sink,
+      log,
+    };
+    return { deps, metrics, log, recordOutcome: makeRecordOutcomeHandler(deps), getStatus: makeGetStatusHandler(deps) };
+  }
+
+  before(async function () {
+    files = makeCertificates();
+    server = await startTlsRedis(files, TOKEN);
+    sm = await fakeAwsEndpoint();
+    sm.respond = secretsManagerAnswers(secrets);
+  });
+  beforeEach(() => {
+    sm.seen.length = 0;
+  });
+  afterEach(async () => {
+    while (opened.length) await opened.pop()!.close().catch(() => undefined);
+  });
+  after(async () => {
+    await sm?.close();
+    await server?.stop();
+    if (files) rmSync(files.dir, { recursive: true, force: true });
+  });
+
+  it("a breaker trips to OPEN and is read back over TLS with the AUTH token from the secret", async () => {
+    const breaker = uniqueBreaker("tls");
+    const env = lambdaEnv({ BREAKER_SETTINGS: JSON.stringify({ failureThreshold: 1 }) });
+    const lambda = coldStart(env);
+
+    const tripped = await lambda.recordOutcome({ breaker, gen: 0, outcome: "failure", error: "Boom" });
+    assert.equal(tripped.result, "tripped", JSON.stringify(tripped));
+    assert.equal(tripped.state, "OPEN");
+    assert.deepEqual([tripped.transition?.from, tripped.transition?.to, tripped.transition?.gen], ["CLOSED", "OPEN", 1]);
+
+    const status = await lambda.getStatus({ breaker });
+    assert.equal(status.StoreError, undefined, JSON.stringify(status));
+    assert.equal(status.Item?.state.S, "OPEN");
+    assert.equal(status.Item?.gen.N, "1");
+    assert.ok(status.Item?.openUntilIso?.S, "an OPEN record carries openUntilIso");
+
+    const rec = await (await lambda.deps.store()).get(breaker);
+    assert.equal(rec?.state, "OPEN");
+    assert.equal(rec?.gen, 1);
+    assert.equal(lambda.log.withMessage("state store error").length, 0, JSON.stringify(lambda.log.entries));
+
+    // The record is on the TLS server itself: read it with a separate TLS client that authenticates.
+    const admin = new Redis({ host: "127.0.0.1", port: server.port, tls: { ca: files.caPem }, password: TOKEN, lazyConnect: true, maxRetriesPerRequest: 0 });
+    try {
+      await admin.connect();
+      const hash = await admin.hgetall(redisKey(breaker));
+      assert.deepEqual([hash.state, hash.gen], ["OPEN", "1"]);
+    } finally {
+      admin.disconnect();
+    }
+  });
+
+  it("the secret is read once per cold start, however many store operations follow", async () => {
+    const breaker = uniqueBreaker("cold");
+    const env = lambdaEnv({ BREAKER_SETTINGS: JSON.stringify({ failureThreshold: 3 }) });
+    const first = coldStart(env);
+    for (let i = 0; i < 3; i++) {
+      const status = await first.getStatus({ breaker });
+      assert.equal(status.StoreError, undefined, JSON.stringify(status));
+      const r = await first.recordOutcome({ breaker, gen: 0, outcome: "failure", error: "Boom" });
+      assert.notEqual(r.result, "store-error", JSON.stringify(r));
+    }
+    assert.equal((await first.getStatus({ breaker })).Item?.state.S, "OPEN");
+    assert.deepEqual(secretReads(sm), [ARN], "one GetSecretValue for the first container's 7 invocations");
+    const [req] = sm.seen;
+    assert.equal(req.method, "POST");
+    assert.equal(req.headers["content-type"], SM_JSON);
+    assert.match(String(req.headers.authorization), /^AWS4-HMAC-SHA256 Credential=x\/\d{8}\/us-east-1\/secretsmanager\/aws4_request/);
+
+    // A second container (another cold start) reads it again, once, and sees the same state.
+    const second = coldStart(env);
+    assert.equal((await second.getStatus({ breaker })).Item?.state.S, "OPEN");
+    assert.equal((await second.getStatus({ breaker })).Item?.state.S, "OPEN");
+    assert.deepEqual(secretReads(sm), [ARN, ARN]);
+  });
+
+  it("a wrong token: the store fails with a StoreError naming the auth failure; get-status applies onStoreError", async () => {
+    const env = lambdaEnv({ REDIS_AUTH_SECRET_ARN: WRONG_ARN });
+    const store = await open(env);
+    const breaker = uniqueBreaker("wrong");
+    await assert.rejects(store.get(breaker), (e: Error) => {
+      assert.ok(e instanceof StoreError, `${e.name}: ${e.message}`);
+      assert.match(e.message, new RegExp(`^redis 127\\.0\\.0\\.1:${server.port}: HGETALL for breaker '${breaker}' failed`));
+      assert.match(e.message, /WRONGPASS invalid username-password pair/);
+      return true;
+    });
+    assert.deepEqual(secretReads(sm), [WRONG_ARN]);
+
+    for (const onStoreError of ["allow", "reject"] as const) {
+      const lambda = coldStart(lambdaEnv({ REDIS_AUTH_SECRET_ARN: WRONG_ARN, BREAKER_SETTINGS: JSON.stringify({ onStoreError }) }));
+      const status = await lambda.getStatus({ breaker });
+      assert.deepEqual(status, { StoreError: { allow: onStoreError === "allow" } });
+      const [logged] = lambda.log.withMessage("state store error");
+      assert.ok(logged, JSON.stringify(lambda.log.entries));
+      assert.equal(logged.attributes.onStoreError, onStoreError);
+      assert.equal(logged.attributes.errorName, "StoreError");
+      assert.match(String(logged.attributes.errorMessage), /WRONGPASS/);
+      assert.equal(lambda.metrics.totals(breaker).StoreErrors, 1, JSON.stringify(lambda.metrics.names()));
+    }
+  });
+
+  it("a client without TLS cannot talk to the TLS port", async () => {
+    const store = await open(lambdaEnv({ REDIS_TLS: "false" }));
+    const breaker = uniqueBreaker("plain");
+    await assert.rejects(store.get(breaker), (e: Error) => {
+      assert.ok(e instanceof StoreError, `${e.name}: ${e.message}`);
+      // The server drops the connection at the failed TLS handshake: no ready connection within the timeout.
+      assert.match(e.message, new RegExp(`HGETALL for breaker '${breaker}' failed: RedisUnreachable: not reachable within 1000 ms`));
+      return true;
+    });
+
+    // A raw plain-text PING gets no Redis reply: the server only speaks TLS there.
+    const reply = await new Promise<string>((resolve) => {
+      const sock = createConnection({ host: "127.0.0.1", port: server.port });
+      let got = "";
+      sock.setTimeout(2_000, () => sock.destroy());
+      sock.on("error", () => undefined);
+      sock.on("connect", () => sock.write("PING\r\n"));
+      sock.on("data", (d) => (got += d.toString("latin1")));
+      sock.on("close", () => resolve(got));
+    });
+    assert.ok(!reply.includes("PONG") && !reply.includes("NOAUTH"), `plain PING answered ${JSON.stringify(reply)}`);
+
+    // The TLS server is unaffected: the Lambda configuration still works.
+    const ok = await open(lambdaEnv());
+    assert.equal(await ok.get(breaker), null);
+  });
+
+  it("the server's certificate is verified: without the test CA, the TLS connection is refused", async () => {
+    const store = await open(lambdaEnv(), localOptions({ redisTlsCa: undefined }));
+    await assert.rejects(store.get(uniqueBreaker("untrusted")), (e: Error) => {
+      assert.ok(e instanceof StoreError, `${e.name}: ${e.message}`);
+      assert.match(e.message, /self[- ]signed certificate in certificate chain/);
+      return true;
+    });
+  });
+});
