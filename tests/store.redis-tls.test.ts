@@ -306,6 +306,36 @@ describe("Redis store over TLS with AUTH from Secrets Manager (TLS-only redis-se
     }
   });
 
+  it("a rotated token: the refused call fails per onStoreError at once, the next invocation reads the secret again and works", async () => {
+    const breaker = uniqueBreaker("rotate");
+    const lambda = coldStart(lambdaEnv({ BREAKER_SETTINGS: JSON.stringify({ onStoreError: "allow" }) }));
+    assert.equal((await lambda.getStatus({ breaker })).StoreError, undefined);
+    assert.deepEqual(secretReads(sm), [ARN]);
+    const rotated = "rotated-token-0123456789abcdef";
+    const admin = new Redis({ host: "127.0.0.1", port: server.port, tls: { ca: files.caPem }, password: TOKEN, lazyConnect: true, maxRetriesPerRequest: 0 });
+    await admin.connect();
+    try {
+      // The rotation: the server takes the new token, the secret holds it, and the old connections are dropped
+      // (as a failover or a thaw would), so the warm container reconnects with the token it cached.
+      await admin.config("SET", "requirepass", rotated);
+      secrets.set(ARN, JSON.stringify({ authToken: rotated }));
+      await admin.client("KILL", "TYPE", "normal", "SKIPME", "yes");
+      const refused = await lambda.getStatus({ breaker });
+      assert.deepEqual(refused, { StoreError: { allow: true } });
+      assert.match(String(lambda.log.withMessage("state store error")[0]?.attributes.errorMessage), /refused the AUTH credentials: WRONGPASS/);
+      assert.deepEqual(secretReads(sm), [ARN], "the refused call did not read the secret yet");
+      const next = await lambda.getStatus({ breaker });
+      assert.equal(next.StoreError, undefined, JSON.stringify(next));
+      assert.deepEqual(secretReads(sm), [ARN, ARN], "the secret was read again once");
+      await lambda.recordOutcome({ breaker, gen: 0, outcome: "failure", error: "Boom" });
+      assert.equal((await (await lambda.deps.store()).get(breaker))?.counters.cf, 1, "the reopened store counts");
+    } finally {
+      await admin.config("SET", "requirepass", TOKEN);
+      secrets.set(ARN, JSON.stringify({ authToken: TOKEN }));
+      admin.disconnect();
+    }
+  });
+
   it("a client without TLS cannot talk to the TLS port", async () => {
     const store = await open(lambdaEnv({ REDIS_TLS: "false" }));
     const breaker = uniqueBreaker("plain");

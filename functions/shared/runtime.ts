@@ -67,15 +67,26 @@ export function breakerNameFromEnv(env: Env = process.env): string | null {
 /**
  * Opens the store once per container. A failed open is not cached (the next invocation tries again)
  * and surfaces as a StoreError, so handlers apply onStoreError to it like to any store failure.
+ * A store whose credentials the server refused (a rotated Redis AUTH token) is closed and opened again on the
+ * next invocation, which reads the secret again: a warm container follows a rotation without a redeploy.
  */
 export function cachedStore(open: () => Promise<StateStore>): () => Promise<StateStore> {
   let opening: Promise<StateStore> | null = null;
+  let current: StateStore | null = null;
   return () => {
+    if (current?.credentialsRejected?.()) {
+      void current.close().catch(() => undefined);
+      current = null;
+      opening = null;
+    }
     if (!opening) {
-      opening = open().catch((e: unknown) => {
-        opening = null;
-        throw e instanceof StoreError ? e : new StoreError(`cannot open the state store: ${(e as Error)?.message ?? String(e)}`, e);
-      });
+      opening = open().then(
+        (store) => (current = store),
+        (e: unknown) => {
+          opening = null;
+          throw e instanceof StoreError ? e : new StoreError(`cannot open the state store: ${(e as Error)?.message ?? String(e)}`, e);
+        },
+      );
     }
     return opening;
   };

@@ -138,6 +138,9 @@ redis.call('PEXPIREAT', k, tonumber(top[2]) + tonumber(ARGV[5]))
 return 1
 `;
 
+/** Replies of a server that refuses the credentials (wrong or rotated token, or none given). */
+const AUTH_REFUSED = /\b(WRONGPASS|NOAUTH)\b/;
+
 type Scripted = Redis & {
   cbCas(key: string, ...args: string[]): Promise<number>;
   cbCount(key: string, ...args: string[]): Promise<string[] | null>;
@@ -172,7 +175,10 @@ export class RedisStore implements StateStore {
     redis.defineCommand("cbSlot", { numberOfKeys: 1, lua: SLOT });
     // Connection errors surface through the calls (as StoreError); keep the last one for their messages.
     redis.on("error", (e: Error) => (this.lastError = e));
-    redis.on("ready", () => (this.downSince = null));
+    redis.on("ready", () => {
+      this.downSince = null;
+      this.lastError = null;
+    });
     redis.on("close", () => (this.downSince ??= Date.now()));
     this.redis = redis as Scripted;
   }
@@ -193,19 +199,32 @@ export class RedisStore implements StateStore {
       const why = this.lastError ? `: ${this.lastError.message}` : "";
       return Object.assign(new Error(`${how} (${r.status})${why}`), { name: "RedisUnreachable", cause: this.lastError ?? undefined });
     };
+    // A refused AUTH will not heal by waiting: fail at once, and let the owner reopen with fresh credentials.
+    const authRejected = () =>
+      Object.assign(new Error(`the server refused the AUTH credentials: ${this.lastError?.message}`), { name: "RedisAuthRejected", cause: this.lastError ?? undefined });
+    if (this.credentialsRejected()) throw authRejected();
     if (down >= this.connectTimeoutMs) throw unreachable(`not connected for ${down} ms`);
     await new Promise<void>((resolve, reject) => {
       const done = (err?: Error) => {
         clearTimeout(timer);
         r.off("ready", onReady);
+        r.off("error", onError);
         if (err) reject(err);
         else resolve();
       };
       const onReady = () => done();
+      const onError = () => {
+        if (this.credentialsRejected()) done(authRejected());
+      };
       const timer = setTimeout(() => done(unreachable(`not reachable within ${this.connectTimeoutMs} ms`)), this.connectTimeoutMs - down);
       r.on("ready", onReady);
+      r.on("error", onError);
       if (r.status === "ready") done();
     });
+  }
+
+  credentialsRejected(): boolean {
+    return this.redis.status !== "ready" && this.lastError !== null && AUTH_REFUSED.test(this.lastError.message);
   }
 
   private async run<T>(op: string, breaker: string, call: () => Promise<T>): Promise<T> {

@@ -24,6 +24,11 @@ export interface StateStore {
   /** Bulkhead: frees a slot (no-op when it is gone). */
   releaseSlot(breaker: string, slotId: string): Promise<void>;
   close(): Promise<void>;
+  /**
+   * True once the server refused this store's credentials (a rotated AUTH token): the caller should close it and
+   * open a new one, which reads the credentials again. Stores without credentials of their own omit it.
+   */
+  credentialsRejected?(): boolean;
 }
 
 /**
