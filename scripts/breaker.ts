@@ -16,12 +16,13 @@ export const COMMANDS = ["status", ...OVERRIDE_COMMANDS] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export const USAGE = `usage: npm run breaker -- <${COMMANDS.join("|")}> <breaker> [--stack <name> | --table <name> | --redis-url <url> | --local] [options]
-  --stack <name>      find the store from \`pulumi stack output --json\` of that stack (needs the Pulumi CLI)
+  --stack <name>      the store, the breaker names and their deployed settings from \`pulumi stack output --json\`
+                      of that stack (needs the Pulumi CLI; --region, --endpoint replace the stack's)
   --table <name>      a DynamoDB table (AWS credential chain; --region, --endpoint)
   --redis-url <url>   a Redis/Valkey store (redis:// or rediss://)
   --local             DynamoDB Local at --endpoint (default http://127.0.0.1:8000), table --table (default circuit-breaker-local)
   --settings <json>   the breaker's settings (JSON object); default: the stack's, else the defaults
-  --reason <text>     why (kept with the override)
+  --reason <text>     why (kept with the override, up to 200 characters; the audit line has all of it)
   --create            allow an override on a breaker the store has never seen
   --json              machine-readable output
   --help              this text`;
