@@ -32,12 +32,14 @@ const LEVELS = ["ALL", "ERROR", "FATAL", "OFF"];
 
 const loggingKnobs = {
   ...breakerKnobs,
-  allowedLevels: knob(["ALL", "ERROR", "FATAL"], "Accepted loggingConfiguration levels.", LEVELS),
+  // "ERROR or above" in what is recorded: ERROR logs every failed execution, ALL logs everything; FATAL logs only
+  // executions that fail outright in Step Functions itself and misses the failures on-call engineers need.
+  allowedLevels: knob(["ALL", "ERROR"], "Accepted loggingConfiguration levels (FATAL records too little to debug a failed call).", LEVELS),
 };
 
 export const sfnBreakerLogging: ResourceValidationPolicy = {
   name: "sfn-breaker-logging",
-  description: "Checks whether each breaker state machine logs to CloudWatch Logs at an accepted level (not OFF).",
+  description: "Checks whether each breaker state machine logs to CloudWatch Logs at level ERROR or above (ERROR or ALL by default).",
   enforcementLevel: "mandatory",
   severity: "medium",
   remediationSteps: 'Set loggingConfiguration: { level: "ERROR", includeExecutionData: false, logDestination: `${logGroup.arn}:*` }.',

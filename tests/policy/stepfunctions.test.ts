@@ -39,15 +39,15 @@ describe("policy sfn-breaker-express", () => {
 describe("policy sfn-breaker-logging", () => {
   const p = sfnBreakerLogging;
 
-  it("passes ERROR, ALL and FATAL with a destination", async () => {
-    for (const level of ["ERROR", "ALL", "FATAL"]) {
+  it("passes ERROR and ALL with a destination", async () => {
+    for (const level of ["ERROR", "ALL"]) {
       const props = machine({ loggingConfiguration: { level, includeExecutionData: false, logDestination: LOGS } });
       assert.deepEqual((await checkResource(p, T.stateMachine, props)).violations, [], level);
     }
   });
 
   it("reports logging OFF or missing", async () => {
-    const msg = ['Breaker "payments" logs at level OFF; the level must be one of ALL, ERROR, FATAL.'];
+    const msg = ['Breaker "payments" logs at level OFF; the level must be one of ALL, ERROR.'];
     assert.deepEqual((await checkResource(p, T.stateMachine, machine({ loggingConfiguration: { level: "OFF" } }))).violations, msg);
     assert.deepEqual((await checkResource(p, T.stateMachine, machine({ loggingConfiguration: undefined }))).violations, msg);
   });
@@ -57,9 +57,16 @@ describe("policy sfn-breaker-logging", () => {
     assert.deepEqual(out.violations, ['Breaker "payments" logs at level ERROR but has no logDestination (a CloudWatch log group ARN ending in ":*").']);
   });
 
-  it("takes the accepted levels from config", async () => {
-    const out = await checkResource(p, T.stateMachine, machine({ loggingConfiguration: { level: "FATAL", logDestination: LOGS } }), { config: { allowedLevels: ["ALL", "ERROR"] } });
+  it("reports FATAL by default: it does not record failed calls", async () => {
+    const out = await checkResource(p, T.stateMachine, machine({ loggingConfiguration: { level: "FATAL", logDestination: LOGS } }));
     assert.deepEqual(out.violations, ['Breaker "payments" logs at level FATAL; the level must be one of ALL, ERROR.']);
+  });
+
+  it("takes the accepted levels from config", async () => {
+    const fatal = machine({ loggingConfiguration: { level: "FATAL", logDestination: LOGS } });
+    assert.deepEqual((await checkResource(p, T.stateMachine, fatal, { config: { allowedLevels: ["ALL", "ERROR", "FATAL"] } })).violations, []);
+    const out = await checkResource(p, T.stateMachine, machine({ loggingConfiguration: { level: "ALL", logDestination: LOGS } }), { config: { allowedLevels: ["ERROR"] } });
+    assert.deepEqual(out.violations, ['Breaker "payments" logs at level ALL; the level must be one of ERROR.']);
   });
 
   it("skips a destination unknown at preview", async () => {
