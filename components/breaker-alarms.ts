@@ -28,8 +28,8 @@ export const ALARM_INFO: Readonly<Record<AlarmKey, { suffix: string; description
   bulkheadRejected: { suffix: "bulkhead-rejected", description: "Calls rejected because maxConcurrentCalls target calls were already in flight (BulkheadFull): the target is slow or traffic exceeds the bulkhead." },
   storeErrors: { suffix: "store-errors", description: "The breaker's state store failed (unreachable, throttled, timed out); callers are served per onStoreError." },
   manualStateActive: { suffix: "manual-state", description: "A manual override (FORCED_OPEN or DISABLED) has been active longer than allowed; release it with `npm run breaker -- close|enable`." },
-  executionsFailed: { suffix: "executions-failed", description: "State machine executions failed (CircuitOpen without fallback, InvalidInput, or an unexpected error)." },
-  executionsTimedOut: { suffix: "executions-timed-out", description: "State machine executions timed out." },
+  executionsFailed: { suffix: "executions-failed", description: "State machine executions failed: InvalidInput (a caller bug), CircuitOpen / BulkheadFull / TargetFailed (fallback none, or the fallback failed), a target error listed in ignoredErrors (e.g. ClientError) passed through to the caller, or an unexpected error. The error names are in the state machine's log group." },
+  executionsTimedOut: { suffix: "executions-timed-out", description: "State machine executions hit the EXPRESS 5-minute limit: the target call's worst case ((retryAttempts + 1) x timeoutSeconds plus retry waits) is too long." },
 });
 
 export interface BreakerAlarmsArgs {
