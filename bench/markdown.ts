@@ -101,10 +101,13 @@ against the same DynamoDB Local; design 2 against a local redis-server.
 |---|---|---|---|---|---|---|---|---|---|
 ${behaviour.join("\n")}
 
-Ideal target attempts during the outage = (failureThreshold ${ideal.threshold} + calls in flight ${ideal.callsInFlight}) x attempts per call ${ideal.attemptsPerCall}
-+ probes ${ideal.probes} x ${ideal.attemptsPerCall} = ${ideal.total}. Calls in flight = rate x the expected time of a call whose every
-attempt fails (latencies plus half of each full-jitter retry cap): the calls any breaker that counts failures after
-retries must admit before the threshold's failures are known. Probes = halfOpenProbes x open periods that fit in the outage.
+Ideal target attempts during the outage = failureThreshold ${ideal.threshold} x attempts per call ${ideal.attemptsPerCall}
++ calls in flight ${ideal.callsInFlight} + probes ${ideal.probes} = ${ideal.total}; the target allows ideal + traffic.maxConcurrency
+${s.traffic.maxConcurrency} = ${ideal.allowed}. Calls in flight = rate x the expected time of a call whose every attempt fails
+(latencies plus half of each full-jitter retry cap): the calls any breaker that counts failures after retries must
+admit before the threshold's failures are known. Probes = halfOpenProbes x open periods that fit in the outage.
+Counting every retry of those in-flight calls and probes too (the state machine does not cut a call's retries short
+when the circuit opens) gives ${ideal.withRetries}.
 
 ### AWS work per execution (healthy path / all executions)
 

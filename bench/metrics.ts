@@ -36,7 +36,10 @@ export interface Ideal {
   /** Calls admitted while the first `threshold` failures were still being retried (rate x failing-call time). */
   callsInFlight: number;
   probes: number;
+  /** threshold x attemptsPerCall + callsInFlight + probes. */
   total: number;
+  /** (threshold + callsInFlight + probes) x attemptsPerCall: every in-flight call and probe with all its retries. */
+  withRetries: number;
   /** What the target allows: ideal + traffic.maxConcurrency. */
   allowed: number;
 }
@@ -49,9 +52,11 @@ export function failingCallSeconds(s: BreakerSettings, latencyMs: number): numbe
 }
 
 /**
- * The fewest target attempts any shared breaker that counts failures after retries can make during the
- * outage: the threshold's calls, the calls already admitted while those were being retried (each with all
- * its attempts), and one probe per open period that ends during the outage (with its attempts).
+ * The ideal target attempts during the outage, as the issue defines it: the threshold's calls with all their
+ * attempts, plus one attempt for each call already admitted while those were being retried, plus the probes
+ * of the open periods that end during the outage. `withRetries` counts every attempt of the in-flight calls and
+ * of the probes too (the state machine does not stop a call's retries when the circuit opens): context for
+ * the table, not the target.
  */
 export function idealOutageAttempts(scenario: Scenario): Ideal {
   const s = scenario.breaker.settings;
@@ -61,8 +66,9 @@ export function idealOutageAttempts(scenario: Scenario): Ideal {
   const attemptsPerCall = s.retryAttempts + 1;
   const callsInFlight = Math.ceil(scenario.traffic.ratePerSecond * failingCallSeconds(s, latency));
   const probes = s.halfOpenProbes * Math.ceil(outageSeconds / s.openDurationSeconds);
-  const total = (s.failureThreshold + callsInFlight) * attemptsPerCall + probes * attemptsPerCall;
-  return { threshold: s.failureThreshold, attemptsPerCall, callsInFlight, probes, total, allowed: total + scenario.traffic.maxConcurrency };
+  const total = s.failureThreshold * attemptsPerCall + callsInFlight + probes;
+  const withRetries = (s.failureThreshold + callsInFlight + probes) * attemptsPerCall;
+  return { threshold: s.failureThreshold, attemptsPerCall, callsInFlight, probes, total, withRetries, allowed: total + scenario.traffic.maxConcurrency };
 }
 
 export function outageAttempts(r: Report): number {
