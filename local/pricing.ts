@@ -1,5 +1,5 @@
 // The one price table the runtime and the benchmark model AWS cost from (us-east-1), and the model.
-// Prices: /work/shared/reference/circuit-breaker-anchors.md §6, which cites the AWS pricing pages below.
+// Prices: the AWS pricing pages named in each entry (us-east-1), as read on the date in `asOf`.
 // The durations further down are modelling assumptions (not prices): they are listed here so that every
 // number a cost figure depends on is in one file.
 
