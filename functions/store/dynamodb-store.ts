@@ -36,7 +36,10 @@ export const BULKHEAD_SUFFIX = "#bulkhead";
 const SLOTS = "slots";
 /** An idle bulkhead item is removed by TTL this long after its last lease expired. */
 const BULKHEAD_IDLE_SECONDS = 86_400;
-const BULKHEAD_ATTEMPTS = 32;
+/** Rounds of "full: reclaim expired leases, try again" before giving up (each round frees at least one lease or sees none). */
+const BULKHEAD_ATTEMPTS = 8;
+/** Expired leases removed per reclaim write (bounds the expression's size). */
+const BULKHEAD_RECLAIM_BATCH = 25;
 
 type ClientConfig = Omit<DynamoDbStoreConfig, "tableName" | "ttlAttribute" | "client">;
 
@@ -209,37 +212,88 @@ export class DynamoDbStore implements StateStore {
     }
   }
 
+  /**
+   * Takes (or renews) a slot with one atomic conditional UpdateItem: SET slots.<id> while the map holds fewer than
+   * `limit` entries (or already holds this id). Concurrent callers never conflict, they are serialised by DynamoDB.
+   * Only when the map is full does it read the item: leases that expired (holders that crashed) are removed, each
+   * on condition that it still holds the expired value, and the update is tried again. Missing item: created first.
+   */
   async acquireSlot(breaker: string, slotId: string, limit: number, leaseMs: number, now: number): Promise<boolean> {
     const key = breaker + BULKHEAD_SUFFIX;
+    const expiry = now + leaseMs;
     for (let attempt = 0; attempt < BULKHEAD_ATTEMPTS; attempt++) {
+      try {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { [BREAKER_TABLE_KEY]: key },
+            UpdateExpression: "SET #slots.#id = :exp, #ttl = :ttl",
+            ConditionExpression: "attribute_exists(#slots.#id) OR size(#slots) < :limit",
+            ExpressionAttributeNames: { "#slots": SLOTS, "#id": slotId, "#ttl": this.ttlAttribute },
+            ExpressionAttributeValues: { ":exp": expiry, ":ttl": Math.ceil(expiry / 1000) + BULKHEAD_IDLE_SECONDS, ":limit": limit },
+          }),
+        );
+        return true;
+      } catch (e) {
+        if (!isConditionFailure(e)) throw this.fail("UpdateItem (bulkhead)", breaker, e);
+      }
       let item: Record<string, unknown> | undefined;
       try {
         item = (await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { [BREAKER_TABLE_KEY]: key }, ConsistentRead: true }))).Item;
       } catch (e) {
         throw this.fail("GetItem (bulkhead)", breaker, e);
       }
-      const { slots, ver } = this.readSlots(item, breaker);
-      const live = Object.fromEntries(Object.entries(slots).filter(([, exp]) => exp > now));
-      if (!(slotId in live) && Object.keys(live).length >= limit) return false;
-      live[slotId] = now + leaseMs;
-      const ttl = Math.ceil(Math.max(...Object.values(live)) / 1000) + BULKHEAD_IDLE_SECONDS;
-      try {
-        await this.doc.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: { [BREAKER_TABLE_KEY]: key, [SLOTS]: live, [FIELD.ver]: (ver ?? 0) + 1, [this.ttlAttribute]: ttl },
-            ConditionExpression: ver === null ? "attribute_not_exists(#k)" : "#ver = :v",
-            ExpressionAttributeNames: ver === null ? { "#k": BREAKER_TABLE_KEY } : { "#ver": FIELD.ver },
-            ...(ver === null ? {} : { ExpressionAttributeValues: { ":v": ver } }),
-          }),
-        );
-        return true;
-      } catch (e) {
-        if (!isConditionFailure(e)) throw this.fail("PutItem (bulkhead)", breaker, e);
+      if (item === undefined || item[SLOTS] === undefined) {
+        await this.createBulkhead(key, breaker, now);
+        continue;
       }
-      await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
+      const expired = Object.entries(this.readSlots(item, breaker))
+        .filter(([, exp]) => exp <= now)
+        .slice(0, BULKHEAD_RECLAIM_BATCH);
+      if (expired.length === 0) return false; // full of live leases
+      await this.reclaimSlots(key, breaker, expired);
     }
-    throw new StoreError(`${this.where(key)}: ${BULKHEAD_ATTEMPTS} conflicting bulkhead writes in a row; giving up`);
+    throw new StoreError(`${this.where(key)}: the bulkhead stayed full of leases being reclaimed for ${BULKHEAD_ATTEMPTS} attempts; giving up`);
+  }
+
+  /** The bulkhead item with an empty slot map (a concurrent creation wins just as well). */
+  private async createBulkhead(key: string, breaker: string, now: number): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { [BREAKER_TABLE_KEY]: key, [SLOTS]: {}, [this.ttlAttribute]: Math.ceil(now / 1000) + BULKHEAD_IDLE_SECONDS },
+          ConditionExpression: "attribute_not_exists(#k) OR attribute_not_exists(#slots)",
+          ExpressionAttributeNames: { "#k": BREAKER_TABLE_KEY, "#slots": SLOTS },
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailure(e)) throw this.fail("PutItem (bulkhead)", breaker, e);
+    }
+  }
+
+  /** Removes expired leases, each only while it still holds the expired value (its holder did not renew it). */
+  private async reclaimSlots(key: string, breaker: string, expired: [string, number][]): Promise<void> {
+    const names: Record<string, string> = { "#slots": SLOTS };
+    const values: Record<string, number> = {};
+    expired.forEach(([id, exp], i) => {
+      names[`#e${i}`] = id;
+      values[`:e${i}`] = exp;
+    });
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [BREAKER_TABLE_KEY]: key },
+          UpdateExpression: `REMOVE ${expired.map((_, i) => `#slots.#e${i}`).join(", ")}`,
+          ConditionExpression: expired.map((_, i) => `#slots.#e${i} = :e${i}`).join(" AND "),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailure(e)) throw this.fail("UpdateItem (bulkhead reclaim)", breaker, e);
+    }
   }
 
   async releaseSlot(breaker: string, slotId: string): Promise<void> {
@@ -248,11 +302,9 @@ export class DynamoDbStore implements StateStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { [BREAKER_TABLE_KEY]: breaker + BULKHEAD_SUFFIX },
-          // Bumping ver makes a concurrent acquire that read the slot retry instead of writing it back.
-          UpdateExpression: "REMOVE #slots.#id SET #ver = #ver + :one",
+          UpdateExpression: "REMOVE #slots.#id",
           ConditionExpression: "attribute_exists(#slots.#id)",
-          ExpressionAttributeNames: { "#slots": SLOTS, "#id": slotId, "#ver": FIELD.ver },
-          ExpressionAttributeValues: { ":one": 1 },
+          ExpressionAttributeNames: { "#slots": SLOTS, "#id": slotId },
         }),
       );
     } catch (e) {
@@ -261,16 +313,12 @@ export class DynamoDbStore implements StateStore {
     }
   }
 
-  private readSlots(item: Record<string, unknown> | undefined, breaker: string): { slots: Record<string, number>; ver: number | null } {
-    if (!item) return { slots: {}, ver: null };
-    const where = this.where(breaker + BULKHEAD_SUFFIX);
-    const ver = item[FIELD.ver];
-    if (typeof ver !== "number" || !Number.isInteger(ver)) throw new StoreError(`${where}: stored attribute '${FIELD.ver}' is ${JSON.stringify(ver)}; expected an integer`);
+  private readSlots(item: Record<string, unknown>, breaker: string): Record<string, number> {
     const slots = item[SLOTS];
     if (typeof slots !== "object" || slots === null || Array.isArray(slots) || Object.values(slots).some((v) => typeof v !== "number")) {
-      throw new StoreError(`${where}: stored attribute '${SLOTS}' is ${JSON.stringify(slots)}; expected a map of slot id -> lease expiry (epoch ms)`);
+      throw new StoreError(`${this.where(breaker + BULKHEAD_SUFFIX)}: stored attribute '${SLOTS}' is ${JSON.stringify(slots)}; expected a map of slot id -> lease expiry (epoch ms)`);
     }
-    return { slots: slots as Record<string, number>, ver };
+    return slots as Record<string, number>;
   }
 
   async close(): Promise<void> {

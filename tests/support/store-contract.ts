@@ -408,6 +408,32 @@ export function describeStoreContract(storeName: string, harness: StoreHarness):
         const got = await Promise.all(Array.from({ length: 20 }, (_, i) => store.acquireSlot(name, `s${i}`, 5, 10_000, now)));
         assert.equal(count(got, (x) => x), 5);
       });
+
+      it("bulkhead under churn: 200 callers acquiring, holding and releasing; never more than the limit, never a store error", async () => {
+        const name = uniqueBreaker("bulkhead-churn");
+        const limit = 5;
+        let held = 0;
+        let most = 0;
+        let admitted = 0;
+        // Open the client's connections first, so what is measured is contention on the item, not how fast a
+        // loaded machine accepts new sockets.
+        await Promise.all(Array.from({ length: 40 }, () => store.get(name)));
+        const caller = async (i: number) => {
+          // Arrivals spread over about 1.2 s, each holding its slot about 5 ms: the item is written constantly
+          // (the spread keeps the requests in flight within one client's sockets; contention is on the item).
+          await new Promise((r) => setTimeout(r, 6 * i));
+          if (!(await store.acquireSlot(name, `c${i}`, limit, 10_000, Date.now()))) return;
+          admitted += 1;
+          most = Math.max(most, ++held);
+          await new Promise((r) => setTimeout(r, 5));
+          held -= 1;
+          await store.releaseSlot(name, `c${i}`);
+        };
+        await Promise.all(Array.from({ length: 200 }, (_, i) => caller(i)));
+        assert.ok(most <= limit, `at most ${limit} held at once (saw ${most})`);
+        assert.ok(admitted >= limit, `slots were taken and given back (${admitted} admitted)`);
+        assert.equal(await store.acquireSlot(name, "after", 1, 10_000, Date.now()), true, "every slot was released");
+      });
     });
 
     describe("store outage", () => {
