@@ -5,6 +5,7 @@
 import { buildDefinition } from "../components/state-machine-definition";
 import { BreakerSettings } from "../functions/breaker/settings";
 import { makeAcquireProbeHandler } from "../functions/handler-factories/acquire-probe";
+import { makeAcquireSlotHandler, makeReleaseSlotHandler } from "../functions/handler-factories/bulkhead";
 import { makeFallbackHandler } from "../functions/handler-factories/fallback";
 import { makeGetStatusHandler } from "../functions/handler-factories/get-status";
 import { makeRecordOutcomeHandler } from "../functions/handler-factories/record-outcome";
@@ -25,6 +26,8 @@ export const LOCAL_FUNCTIONS = {
   fallback: "fallback",
   reportStoreError: "report-store-error",
   getStatus: "get-status",
+  acquireSlot: "acquire-slot",
+  releaseSlot: "release-slot",
 } as const;
 
 export const TARGET_FUNCTION = "demo-downstream";
@@ -80,6 +83,8 @@ export function localBreaker(o: LocalBreakerOptions): LocalBreaker {
       [LOCAL_FUNCTIONS.fallback]: makeFallbackHandler(deps),
       [LOCAL_FUNCTIONS.reportStoreError]: makeReportStoreErrorHandler(deps),
       [LOCAL_FUNCTIONS.getStatus]: makeGetStatusHandler(deps),
+      [LOCAL_FUNCTIONS.acquireSlot]: makeAcquireSlotHandler(deps),
+      [LOCAL_FUNCTIONS.releaseSlot]: makeReleaseSlotHandler(deps),
       [TARGET_FUNCTION]: o.target,
     },
     [TARGET_FUNCTION],
