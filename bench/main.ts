@@ -3,7 +3,7 @@
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { CliError, numberOption, runAsCli } from "../local/cli-args";
@@ -47,6 +47,14 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
 
 function failedOther(r: Report): { total: number; byError: Record<string, number> } {
   return { total: Object.values(r.totals.failed).reduce((a, b) => a + b, 0), byError: r.totals.failed };
+}
+
+/** Sections of BENCHMARKS.md that other commands write (the "## Soak" of `npm run soak`): kept when the bench rewrites the file. */
+function keptSections(): string {
+  if (!existsSync(BENCH_FILE)) return "";
+  const text = readFileSync(BENCH_FILE, "utf8");
+  const at = text.indexOf("\n## Soak\n");
+  return at < 0 ? "" : `\n${text.slice(at + 1)}`;
 }
 
 function machine(): string {
@@ -163,7 +171,7 @@ async function main(argv: string[]): Promise<number> {
     const checks = checkTargets(scenario, results);
     const seconds = (Date.now() - t0) / 1000;
     const md = benchMarkdown({ scenario, results, checks, command, machine: machineText, seconds, date: new Date() });
-    writeFileSync(BENCH_FILE, md);
+    writeFileSync(BENCH_FILE, md + keptSections());
     process.stdout.write(md.slice(md.indexOf("## Results")) + "\n");
     for (const c of checks) process.stdout.write(`${c.pass ? "PASS" : "FAIL"}  ${c.target}: ${c.measured}\n`);
     process.stdout.write(`\nwrote ${BENCH_FILE} (${seconds.toFixed(0)} s)\n`);

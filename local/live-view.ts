@@ -1,10 +1,13 @@
-// The live line: once per real second while a scenario runs, the breaker's state and the running counts.
+// The live line: once per real second while a scenario runs, the breaker's state and the running counts;
+// during a store fault phase, what is done to the store, and the store errors the handlers counted.
 
 export interface LiveCounts {
   /** Design seconds since the start. */
   at: number;
   total: number;
   phase: string;
+  /** The current phase's storeFault (none, down, slow). */
+  storeFault?: string;
   state: string;
   started: number;
   finished: number;
@@ -14,6 +17,8 @@ export interface LiveCounts {
   rejected: number;
   fallbacks: number;
   failed: number;
+  /** StoreErrors the handlers emitted so far. */
+  storeErrors?: number;
 }
 
 function delta(now: number, before: number | undefined): string {
@@ -32,7 +37,9 @@ export class LiveView {
       `executions ${c.started}${delta(c.started, p?.started)} in flight ${c.inFlight}  ` +
       `target calls ${c.targetCalls}${delta(c.targetCalls, p?.targetCalls)} failures ${c.targetFailures}  ` +
       `rejected ${c.rejected}${delta(c.rejected, p?.rejected)}  fallbacks ${c.fallbacks}${delta(c.fallbacks, p?.fallbacks)}` +
-      (c.failed ? `  failed ${c.failed}` : "")
+      (c.failed ? `  failed ${c.failed}` : "") +
+      (c.storeFault && c.storeFault !== "none" ? `  store ${c.storeFault}` : "") +
+      (c.storeErrors ? `  store errors ${c.storeErrors}${delta(c.storeErrors, p?.storeErrors ?? 0)}` : "")
     );
   }
 }

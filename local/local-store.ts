@@ -1,14 +1,19 @@
 // The state store of a local run: DynamoDB Local (started here, table created with TTL as the stack
 // creates it) or redis-server (started here, or an existing one from --redis-url). Only processes
 // started here are stopped by dispose(); an existing Redis is only disconnected from.
+// Store faults (local/store-faults.ts) need a process started here: `persist` keeps its data across a
+// kill and restart, `delayProxy` puts a loopback proxy (local/delay-proxy.ts) between every client and it.
+// Every client runs with the bounded timeouts the deployed handlers use by default (LOCAL_STORE_TIMEOUTS).
 
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import Redis from "ioredis";
-import { DynamoDbStore } from "../functions/store/dynamodb-store";
-import { bulkheadKey, RedisStore, redisKey } from "../functions/store/redis-store";
+import { DYNAMODB_DEFAULTS, dynamoDbBaseClient, DynamoDbStore } from "../functions/store/dynamodb-store";
+import { STORE_TIMEOUT_DEFAULT_MS } from "../functions/store/from-env";
+import { bulkheadKey, REDIS_DEFAULTS, RedisStore, redisKey } from "../functions/store/redis-store";
 import { StateStore } from "../functions/store/state-store";
 import { ensureTable, TTL_ATTRIBUTE } from "../functions/store/table-schema";
+import { DelayProxy, startDelayProxy } from "./delay-proxy";
 import { StoreKind } from "./scenario";
 import { checkJava, checkRedisServer, DynamoLocal, RedisServer, spawnDynamoLocal, spawnRedis } from "./store-processes";
 import { meterDynamoDb, meterRedis } from "./work-meter";
@@ -23,8 +28,31 @@ export interface LocalStore {
   description: string;
   /** The process started for this run, if any. */
   process: DynamoLocal | RedisServer | null;
+  /** The delaying proxy every client goes through (only when asked for). */
+  proxy: DelayProxy | null;
   dispose(): Promise<void>;
 }
+
+export interface LocalStoreOptions {
+  /** Start the process with persistence (data kept across kill()/restart()). */
+  persist?: boolean;
+  /** Route every client through a delaying loopback proxy. */
+  delayProxy?: boolean;
+}
+
+/**
+ * The bounds of every local store client: what a deployed handler gets without STORE_TIMEOUT_MS
+ * (functions/store/from-env.ts), applied the way functions/store/dynamodb-store.ts and redis-store.ts apply
+ * them. DynamoDB: each attempt gives up after requestTimeoutMs (throwOnRequestTimeout), at most
+ * dynamodbMaxAttempts attempts. Redis: each command after requestTimeoutMs; a lost connection fails calls
+ * after connectTimeoutMs. A store that answers later than that is a store error, as in AWS.
+ */
+export const LOCAL_STORE_TIMEOUTS = {
+  requestTimeoutMs: STORE_TIMEOUT_DEFAULT_MS,
+  connectTimeoutMs: STORE_TIMEOUT_DEFAULT_MS,
+  dynamodbMaxAttempts: DYNAMODB_DEFAULTS.maxAttempts,
+  redisMaxRetriesPerRequest: REDIS_DEFAULTS.maxRetriesPerRequest,
+} as const;
 
 export interface StoreEndpoints {
   /** Use this DynamoDB endpoint instead of starting DynamoDB Local (tests share one). */
@@ -35,15 +63,18 @@ export interface StoreEndpoints {
   tableName?: string;
 }
 
-/** A DynamoDB client for a local endpoint with the work meter attached. */
+const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+
+/** A DynamoDB client for a local endpoint, bounded by LOCAL_STORE_TIMEOUTS, with the work meter attached. */
 export function localDynamoClient(endpoint: string): DynamoDBClient {
   return meterDynamoDb(
-    new DynamoDBClient({
+    dynamoDbBaseClient({
       endpoint,
       region: "us-east-1",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-      maxAttempts: 2,
-      requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
+      credentials: LOCAL_CREDENTIALS,
+      requestTimeoutMs: LOCAL_STORE_TIMEOUTS.requestTimeoutMs,
+      connectionTimeoutMs: LOCAL_STORE_TIMEOUTS.connectTimeoutMs,
+      maxAttempts: LOCAL_STORE_TIMEOUTS.dynamodbMaxAttempts,
     }),
   );
 }
@@ -59,38 +90,68 @@ export function checkPrerequisites(kind: StoreKind, endpoints: StoreEndpoints): 
 }
 
 /** Opens (and, where needed, starts) the store, and clears any earlier state of `breaker` in it. */
-export async function openLocalStore(kind: StoreKind, breaker: string, endpoints: StoreEndpoints = {}, onStarted?: (p: DynamoLocal | RedisServer) => void): Promise<LocalStore> {
+export async function openLocalStore(
+  kind: StoreKind,
+  breaker: string,
+  endpoints: StoreEndpoints = {},
+  onStarted?: (p: DynamoLocal | RedisServer) => void,
+  options: LocalStoreOptions = {},
+): Promise<LocalStore> {
+  const external = kind === "dynamodb" ? endpoints.dynamodbEndpoint : endpoints.redisUrl;
+  if (external && (options.persist || options.delayProxy)) {
+    throw new Error(`openLocalStore: store faults need a store process started here, not ${external}`);
+  }
+  const spawnOptions = { persist: options.persist === true };
   if (kind === "dynamodb") {
-    const proc = endpoints.dynamodbEndpoint ? null : await spawnDynamoLocal();
+    const proc = endpoints.dynamodbEndpoint ? null : await spawnDynamoLocal(spawnOptions);
     if (proc) onStarted?.(proc);
-    const endpoint = endpoints.dynamodbEndpoint ?? proc!.endpoint;
-    const client = localDynamoClient(endpoint);
+    let proxy: DelayProxy | null = null;
+    let client: DynamoDBClient | null = null;
     const tableName = endpoints.tableName ?? runTableName();
+    let endpoint = endpoints.dynamodbEndpoint ?? proc!.endpoint;
     try {
-      await ensureTable(client, tableName, TTL_ATTRIBUTE);
+      if (options.delayProxy) {
+        proxy = await startDelayProxy(proc!.port);
+        endpoint = `http://127.0.0.1:${proxy.port}`;
+      }
+      client = localDynamoClient(endpoint);
+      // Creating the table is set-up (the stack does it), not a breaker request: its own client, generous
+      // bounds (a cold DynamoDB Local can take seconds), straight to the store.
+      const setup = dynamoDbBaseClient({ endpoint: endpoints.dynamodbEndpoint ?? proc!.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS, requestTimeoutMs: 10_000, maxAttempts: 3 });
+      try {
+        await ensureTable(setup, tableName, TTL_ATTRIBUTE);
+      } finally {
+        setup.destroy();
+      }
     } catch (e) {
-      client.destroy();
+      client?.destroy();
+      await proxy?.close();
       await proc?.dispose();
       throw e;
     }
-    const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    const ddb = client!;
+    const doc = DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } });
     const store = new DynamoDbStore({ tableName, client: doc });
     return {
       kind,
       store,
-      dynamodb: client,
+      dynamodb: ddb,
       tableName,
-      description: `DynamoDB Local at ${endpoint}${proc ? ` (started for this run, pid ${proc.pid()})` : ""}, table ${tableName} (TTL on ${TTL_ATTRIBUTE})`,
+      description:
+        `DynamoDB Local at ${proc?.endpoint ?? endpoint}${proc ? ` (started for this run, pid ${proc.pid()}${spawnOptions.persist ? ", persistent" : ""})` : ""}` +
+        `${proxy ? `, reached through a delaying proxy at ${endpoint}` : ""}, table ${tableName} (TTL on ${TTL_ATTRIBUTE})`,
       process: proc,
+      proxy,
       async dispose() {
         await store.close().catch(() => undefined);
-        client.destroy();
+        ddb.destroy();
+        await proxy?.close();
         await proc?.dispose();
       },
     };
   }
   meterRedis();
-  const proc = endpoints.redisUrl ? null : await spawnRedis();
+  const proc = endpoints.redisUrl ? null : await spawnRedis(spawnOptions);
   if (proc) onStarted?.(proc);
   const url = endpoints.redisUrl ?? proc!.url;
   // A fresh start for this breaker: an earlier run's state (an existing Redis) must not leak into this one.
@@ -104,16 +165,33 @@ export async function openLocalStore(kind: StoreKind, breaker: string, endpoints
     throw new Error(`cannot use Redis at ${url}: ${(e as Error).message}`);
   }
   admin.disconnect();
-  const store = new RedisStore({ url });
+  let proxy: DelayProxy | null = null;
+  try {
+    if (options.delayProxy) proxy = await startDelayProxy(proc!.port);
+  } catch (e) {
+    await proc?.dispose();
+    throw e;
+  }
+  const storeUrl = proxy ? `redis://127.0.0.1:${proxy.port}` : url;
+  const store = new RedisStore({
+    url: storeUrl,
+    commandTimeoutMs: LOCAL_STORE_TIMEOUTS.requestTimeoutMs,
+    connectTimeoutMs: LOCAL_STORE_TIMEOUTS.connectTimeoutMs,
+    maxRetriesPerRequest: LOCAL_STORE_TIMEOUTS.redisMaxRetriesPerRequest,
+  });
   return {
     kind,
     store,
     dynamodb: null,
     tableName: null,
-    description: proc ? `redis-server at ${url} (started for this run, pid ${proc.pid()})` : `Redis at ${url} (not started here; breaker '${breaker}' was reset in it)`,
+    description:
+      (proc ? `redis-server at ${url} (started for this run, pid ${proc.pid()}${spawnOptions.persist ? ", persistent" : ""})` : `Redis at ${url} (not started here; breaker '${breaker}' was reset in it)`) +
+      (proxy ? `, reached through a delaying proxy at ${storeUrl}` : ""),
     process: proc,
+    proxy,
     async dispose() {
       await store.close().catch(() => undefined);
+      await proxy?.close();
       await proc?.dispose();
     },
   };

@@ -1,4 +1,4 @@
-// `npm start`: runs the breaker on this machine (see local/cli-args.ts USAGE and README-local.md).
+// `npm start`: runs the breaker on this machine (see local/cli-args.ts USAGE and README.md "Run it locally").
 // Exit codes: 0 done, 1 the run failed, 2 bad command line or scenario, 3 a program is missing, 130 interrupted.
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"; // local tooling runs on Node 20 by design
@@ -11,6 +11,7 @@ import { checkPrerequisites } from "./local-store";
 import { summaryText } from "./report/summary-table";
 import { runLocal, writeReport } from "./run-local";
 import { DEFAULT_SCENARIO_FILE, loadScenarioFile, phaseStarts, Scenario, ScenarioError } from "./scenario";
+import { checkStoreFaults } from "./store-faults";
 import { DynamoLocal, MissingProgramError, RedisServer } from "./store-processes";
 
 function fileLog(stream: WriteStream): Log {
@@ -22,7 +23,8 @@ function fileLog(stream: WriteStream): Log {
 
 function describeRun(s: Scenario): string {
   const { total } = phaseStarts(s);
-  const phases = s.phases.map((p) => `${p.name} ${p.durationSeconds}s @ ${Math.round(p.failureRate * 100)}% failures`).join(", ");
+  const fault = (p: Scenario["phases"][number]) => (p.storeFault === "down" ? ", store down" : p.storeFault === "slow" ? `, store slow ${p.storeDelayMs} ms` : "");
+  const phases = s.phases.map((p) => `${p.name} ${p.durationSeconds}s @ ${Math.round(p.failureRate * 100)}% failures${fault(p)}`).join(", ");
   return (
     `scenario ${s.name}: breaker '${s.breaker.name}' (${s.breaker.settings.tripRule}, threshold ${s.breaker.settings.failureThreshold}, open ${s.breaker.settings.openDurationSeconds}s), ` +
     `${s.traffic.ratePerSecond}/s; ${phases}\n` +
@@ -49,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
     outDir = resolve(args.outDir);
     quiet = args.quiet;
     redisUrl = args.redisUrl;
+    checkStoreFaults(scenario, redisUrl ? { redisUrl } : {});
     checkPrerequisites(scenario.store, redisUrl ? { redisUrl } : {});
     try {
       mkdirSync(outDir, { recursive: true });
@@ -57,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     if (e instanceof CliError || e instanceof ScenarioError) {
-      process.stderr.write(`error: ${e.message}\n(npm start -- --help for the options; README-local.md for the scenario format)\n`);
+      process.stderr.write(`error: ${e.message}\n(npm start -- --help for the options; README.md, section "Scenario files", for the scenario format)\n`);
       return 2;
     }
     if (e instanceof MissingProgramError) {

@@ -13,9 +13,11 @@ import { buildReport, Report } from "./report/report";
 import { renderHtml } from "./report/report-html";
 import { runScenario, storeObserver } from "./runner";
 import { Scenario } from "./scenario";
+import { checkStoreFaults, driveStoreFaults, storeFaultNeeds, StoreFaultHook } from "./store-faults";
 import { Timebase } from "./speed";
 import { DynamoLocal, RedisServer } from "./store-processes";
 import { localTarget } from "./target";
+import { countMetrics } from "./work-meter";
 
 export interface LocalRunOptions {
   endpoints?: StoreEndpoints;
@@ -27,6 +29,8 @@ export interface LocalRunOptions {
   signal?: AbortSignal;
   /** Handler logs (default: dropped). */
   log?: Log;
+  /** Called after each store fault action (kill, restart, delay) with the store. */
+  onStoreFault?: StoreFaultHook;
 }
 
 export interface LocalRunResult {
@@ -41,17 +45,23 @@ const HEALTHY_ENDS: string[] = [STATE_NAMES.callTarget, STATE_NAMES.callTargetNe
 
 export const SILENT_LOG: Log = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-/** Counts the CloudWatch metrics the handlers emit, by name (what the dashboard would show). */
+/**
+ * Counts the CloudWatch metrics the handlers emit, by name (what the dashboard would show): in total, and
+ * per execution (the handler publishes inside the execution's work meter, local/work-meter.ts).
+ */
 export function countingSink(into: Record<string, number>): MetricsSink {
   return {
     publish(_breaker, values) {
       for (const [name, v] of values) into[name] = (into[name] ?? 0) + v;
+      countMetrics(values);
     },
   };
 }
 
 export async function runLocal(scenario: Scenario, o: LocalRunOptions = {}): Promise<LocalRunResult> {
-  const store: LocalStore = await openLocalStore(scenario.store, scenario.breaker.name, o.endpoints ?? {}, o.onProcessStarted);
+  // A store fault phase against an external store cannot be honoured: a ScenarioError before anything starts.
+  checkStoreFaults(scenario, o.endpoints ?? {});
+  const store: LocalStore = await openLocalStore(scenario.store, scenario.breaker.name, o.endpoints ?? {}, o.onProcessStarted, storeFaultNeeds(scenario));
   try {
     o.onStoreReady?.(store.description);
     const metrics: Record<string, number> = {};
@@ -81,6 +91,7 @@ export async function runLocal(scenario: Scenario, o: LocalRunOptions = {}): Pro
       // The definition's healthy path ends in CallTarget (CLOSED, nothing to report), or CallTargetNew before the
       // breaker has a record; its work is measured, not assumed.
       isHealthyPath: (r) => HEALTHY_ENDS.includes(r.states[r.states.length - 1]),
+      ...(scenario.phases.some((p) => p.storeFault !== "none") ? { storeFaults: (tb: Timebase) => driveStoreFaults(scenario, tb, store, o.onStoreFault) } : {}),
       ...(o.onLine ? { onLine: o.onLine } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
     });

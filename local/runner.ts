@@ -10,6 +10,8 @@ import { LocalTarget } from "./target";
 import { Arrival, driveTraffic, phaseAt } from "./traffic";
 import { ExecutionWork, metered } from "./work-meter";
 import { StateStore } from "../functions/store/state-store";
+import { METRICS } from "../functions/shared/metric-names";
+import { StoreFaultControl } from "./store-faults";
 
 /** One transition as an observer saw it (epoch ms). */
 export interface ObservedTransition {
@@ -59,6 +61,8 @@ export interface RunSetup {
   isProbe?: (r: LocalExecutionResult, work: ExecutionWork) => boolean;
   /** How often the observer is polled, real ms (default 100). */
   pollMs?: number;
+  /** Starts the scenario's store faults on the run's design clock (local/store-faults.ts); stopped when the traffic is done. */
+  storeFaults?: (tb: Timebase) => StoreFaultControl;
 }
 
 /** How an execution ended, from the executor's result and the target attempts it made. */
@@ -111,7 +115,7 @@ export async function runScenario(setup: RunSetup): Promise<RunRecords> {
 
   const tb = new Timebase(scenario.speed, Date.now());
   timing.tb = tb;
-  const counts = { finished: 0, rejected: 0, fallbacks: 0, failed: 0 };
+  const counts = { finished: 0, rejected: 0, fallbacks: 0, failed: 0, storeErrors: 0 };
 
   const runOne = async (a: Arrival): Promise<void> => {
     const startReal = Date.now();
@@ -126,6 +130,10 @@ export async function runScenario(setup: RunSetup): Promise<RunRecords> {
     }
     const kind = resultOf(r, work.targetAttempts);
     const phase = a.phase;
+    // What the handlers counted (one StoreErrors per failed store operation, whichever handler met it), not
+    // the states entered: the report-store-error state sees only failed DynamoDB reads, not a failed Redis
+    // read (get-status answers it), a failed probe lease or a failed outcome report.
+    const storeErrors = work.metricsEmitted[METRICS.storeErrors] ?? 0;
     executions.push({
       index: a.index,
       phase,
@@ -137,15 +145,18 @@ export async function runScenario(setup: RunSetup): Promise<RunRecords> {
       probe: setup.isProbe ? setup.isProbe(r, work) : false,
       healthyPath: kind.result === "succeeded" && work.targetAttempts === 1 && (setup.isHealthyPath ? setup.isHealthyPath(r) : true),
       stateTransitions: stateTransitions(r, setup.taskStates),
+      storeErrors,
       work,
     });
     counts.finished += 1;
+    counts.storeErrors += storeErrors;
     if (kind.result === "rejected") counts.rejected += 1;
     if (kind.fallbackServed) counts.fallbacks += 1;
     if (kind.result === "failed") counts.failed += 1;
   };
 
   const traffic = driveTraffic(scenario, tb, runOne);
+  const faults = setup.storeFaults?.(tb) ?? null;
   const onAbort = () => traffic.stop();
   setup.signal?.addEventListener("abort", onAbort);
   if (setup.signal?.aborted) traffic.stop();
@@ -155,11 +166,13 @@ export async function runScenario(setup: RunSetup): Promise<RunRecords> {
     if (!setup.onLine) return;
     const at = tb.designSeconds(Date.now());
     const calls = setup.target.calls;
+    const current = at < total ? scenario.phases[phaseAt(scenario, at)] : null;
     setup.onLine(
       live.line({
         at,
         total,
-        phase: at < total ? scenario.phases[phaseAt(scenario, at)].name : "draining",
+        phase: current ? current.name : "draining",
+        storeFault: current?.storeFault ?? "none",
         state,
         started: traffic.started(),
         finished: counts.finished,
@@ -169,12 +182,16 @@ export async function runScenario(setup: RunSetup): Promise<RunRecords> {
         rejected: counts.rejected,
         fallbacks: counts.fallbacks,
         failed: counts.failed,
+        storeErrors: counts.storeErrors,
       }),
     );
   }, 1000);
   let delayedStarts = 0;
+  let storeFaults: RunRecords["storeFaults"] = [];
   try {
     delayedStarts = (await traffic.done).delayedStarts;
+    // The store is back to normal (restarted, undelayed) before the last poll.
+    if (faults) storeFaults = await faults.stop();
   } finally {
     clearInterval(poller);
     clearInterval(ticker);
@@ -197,5 +214,6 @@ export async function runScenario(setup: RunSetup): Promise<RunRecords> {
     endedAt: Math.max(tb.designSeconds(endReal), total),
     realSeconds: (endReal - tb.startMs) / 1000,
     delayedStarts,
+    storeFaults,
   };
 }

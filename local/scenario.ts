@@ -1,6 +1,6 @@
 // Scenario files for `npm start` and `npm run bench`: their schema and a hand-written validator.
 // Every error names the field (`scenario.phases[2].failureRate`), the value, and what is allowed.
-// The schema is documented in README-local.md; keep the two in step.
+// The schema is documented in README.md, section "Scenario files"; keep the two in step.
 
 import { readFileSync } from "node:fs";
 import { BreakerSettings, loadSettings, SettingsError } from "../functions/breaker/settings";
@@ -16,6 +16,14 @@ export const FALLBACK_KINDS: readonly FallbackKind[] = ["builtin", "none"];
 export type PhaseRole = "healthy" | "failing" | "recovering";
 export const PHASE_ROLES: readonly PhaseRole[] = ["healthy", "failing", "recovering"];
 
+/**
+ * What the runtime does to the store process it started, for the length of a phase (local/store-faults.ts):
+ * none; down = killed (SIGKILL) at the phase start and restarted on the same port, data kept, at its end;
+ * slow = every store request delayed by storeDelayMs through a loopback proxy the runtime owns.
+ */
+export type StoreFault = "none" | "down" | "slow";
+export const STORE_FAULTS: readonly StoreFault[] = ["none", "down", "slow"];
+
 export interface Phase {
   name: string;
   /** Design time. */
@@ -27,6 +35,10 @@ export interface Phase {
   /** The error name a failing attempt throws (a name in ignoredErrors does not count). */
   errorType: string;
   role: PhaseRole;
+  /** What happens to the store during this phase (default none). */
+  storeFault: StoreFault;
+  /** Real ms each store request is delayed by; only with storeFault "slow". */
+  storeDelayMs?: number;
 }
 
 export interface Scenario {
@@ -61,6 +73,7 @@ export const LIMITS = {
   durationSeconds: { min: 0.1, max: 86400 },
   latencyMs: { min: 0, max: 900000 },
   phases: { min: 1, max: 100 },
+  storeDelayMs: { min: 1, max: 60000 },
 } as const;
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -69,7 +82,7 @@ const ERROR_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
 const TOP_KEYS = ["name", "description", "breaker", "store", "traffic", "phases", "speed", "seed"];
 const BREAKER_KEYS = ["name", "settings", "fallback"];
 const TRAFFIC_KEYS = ["ratePerSecond", "maxConcurrency"];
-const PHASE_KEYS = ["name", "durationSeconds", "failureRate", "latencyMs", "errorType", "role"];
+const PHASE_KEYS = ["name", "durationSeconds", "failureRate", "latencyMs", "errorType", "role", "storeFault", "storeDelayMs"];
 
 export const PHASE_DEFAULTS = { latencyMs: 20, errorType: "ServiceUnavailable" } as const;
 
@@ -146,6 +159,14 @@ export function validateScenario(raw: unknown, where = "scenario"): Scenario {
     if (typeof errorType !== "string" || !ERROR_NAME.test(errorType)) fail(`${f}.errorType`, o.errorType, "an error name (letters, digits, _ . : -)");
     const role = o.role === undefined ? inferRole(failureRate, seenFailing) : oneOf(o.role, `${f}.role`, PHASE_ROLES);
     if (role === "failing") seenFailing = true;
+    const storeFault = o.storeFault === undefined ? "none" : oneOf(o.storeFault, `${f}.storeFault`, STORE_FAULTS);
+    const { min, max } = LIMITS.storeDelayMs;
+    if (storeFault === "slow") {
+      if (o.storeDelayMs === undefined) fail(`${f}.storeDelayMs`, undefined, `an integer from ${min} to ${max} (required when storeFault is "slow")`);
+      number(o.storeDelayMs, `${f}.storeDelayMs`, min, max, true);
+    } else if (o.storeDelayMs !== undefined) {
+      fail(`${f}.storeDelayMs`, o.storeDelayMs, `nothing unless storeFault is "slow" (here storeFault is "${storeFault}")`);
+    }
     return {
       name: phaseName,
       durationSeconds: number(o.durationSeconds, `${f}.durationSeconds`, LIMITS.durationSeconds.min, LIMITS.durationSeconds.max),
@@ -153,6 +174,8 @@ export function validateScenario(raw: unknown, where = "scenario"): Scenario {
       latencyMs: o.latencyMs === undefined ? PHASE_DEFAULTS.latencyMs : number(o.latencyMs, `${f}.latencyMs`, LIMITS.latencyMs.min, LIMITS.latencyMs.max),
       errorType,
       role,
+      storeFault,
+      ...(storeFault === "slow" ? { storeDelayMs: o.storeDelayMs as number } : {}),
     };
   });
   if (top.description !== undefined && typeof top.description !== "string") fail(`${where}.description`, top.description, "a string");

@@ -25,6 +25,8 @@ export interface ExecutionWork {
   retryWaitMs: number;
   /** Real epoch ms when the last target attempt ended (for measuring the next wait). */
   lastAttemptEnd: number | null;
+  /** CloudWatch metrics the handlers emitted during this execution, by name (see countMetrics). */
+  metricsEmitted: Record<string, number>;
 }
 
 export function emptyWork(): ExecutionWork {
@@ -39,6 +41,7 @@ export function emptyWork(): ExecutionWork {
     targetOutcomes: [],
     retryWaitMs: 0,
     lastAttemptEnd: null,
+    metricsEmitted: {},
   };
 }
 
@@ -84,6 +87,13 @@ export function recordTargetAttempt(startReal: number, endReal: number, outcome:
   w.targetAttempts += 1;
   w.targetOutcomes.push(outcome);
   w.lastAttemptEnd = endReal;
+}
+
+/** Adds metric values a handler published to the current execution's meter (nothing outside an execution). */
+export function countMetrics(values: Iterable<[string, number]>): void {
+  const w = currentWork();
+  if (!w) return;
+  for (const [name, v] of values) w.metricsEmitted[name] = (w.metricsEmitted[name] ?? 0) + v;
 }
 
 interface Capacity {

@@ -1,6 +1,7 @@
 // What a run records: one entry per execution, one per target attempt, and the breaker's transitions.
 // Times are design seconds from the start of the run (real time x speed).
 
+import { StoreFaultEvent } from "../store-faults";
 import { ExecutionWork } from "../work-meter";
 
 /**
@@ -38,6 +39,12 @@ export interface ExecutionRecord {
   healthyPath: boolean;
   /** State-machine state transitions (states entered, plus retries). */
   stateTransitions: number;
+  /**
+   * Store failures the handlers counted during this execution: the StoreErrors metric they emitted (one per
+   * failed store operation: the state read, via report-store-error on DynamoDB or get-status on Redis; a
+   * probe lease; an outcome report). 0 when the store answered every time.
+   */
+  storeErrors: number;
   work: ExecutionWork;
 }
 
@@ -74,4 +81,6 @@ export interface RunRecords {
   realSeconds: number;
   /** Executions whose start had to wait for a free slot (traffic.maxConcurrency). */
   delayedStarts: number;
+  /** What the runtime did to the store (store fault phases), in order. */
+  storeFaults: StoreFaultEvent[];
 }

@@ -83,7 +83,7 @@ function stateChart(r: Report, end: number): string {
       const fill = p.role === "failing" ? "#fbe3e3" : p.role === "recovering" ? "#e3f1fb" : "#eef6ee";
       return (
         `<rect class="phase-band" data-phase="${esc(p.name)}" x="${n(x0)}" y="${phaseY}" width="${n(Math.max(0.5, x1 - x0))}" height="30" fill="${fill}" stroke="#fff">` +
-        `<title>${esc(p.name)} (${p.role}): ${p.startSeconds}-${p.startSeconds + p.durationSeconds} s, failure rate ${p.failureRate}</title></rect>` +
+        `<title>${esc(p.name)} (${p.role}): ${p.startSeconds}-${p.startSeconds + p.durationSeconds} s, failure rate ${p.failureRate}${storeFaultText(r, i)}</title></rect>` +
         `<text x="${n((x0 + x1) / 2)}" y="${phaseY + 19}" text-anchor="middle" class="label">${i + 1}. ${esc(p.name)} (${Math.round(p.failureRate * 100)}% fail)</text>`
       );
     })
@@ -144,16 +144,23 @@ function seriesChart(r: Report, end: number): string {
   );
 }
 
+/** ", store down" / ", store slow (N ms)" for a phase with a store fault. */
+function storeFaultText(r: Report, i: number): string {
+  const p = r.scenario.phases[i];
+  if (!p || !p.storeFault || p.storeFault === "none") return "";
+  return p.storeFault === "slow" ? `, store slow (${p.storeDelayMs} ms per request)` : `, store ${p.storeFault}`;
+}
+
 function phaseTable(r: Report): string {
   const failed = (f: Record<string, number>) => Object.entries(f).map(([k, v]) => `${v} ${esc(k)}`).join(", ") || "0";
   const row = (cells: (string | number)[], cls = "") => `<tr${cls ? ` class="${cls}"` : ""}>${cells.map((c) => `<td>${typeof c === "number" ? c : c}</td>`).join("")}</tr>`;
   const rows = r.phases.map((p) =>
-    row([esc(p.name), p.role, `${p.startSeconds}-${p.startSeconds + p.durationSeconds}`, p.executions, p.succeeded, p.fallback, p.rejected, failed(p.failed), p.targetAttempts, p.targetFailures]),
+    row([esc(p.name), p.role, `${p.startSeconds}-${p.startSeconds + p.durationSeconds}`, p.executions, p.succeeded, p.fallback, p.rejected, failed(p.failed), p.targetAttempts, p.targetFailures, p.storeErrors]),
   );
   const t = r.totals;
-  rows.push(row(["total", "", `0-${n(r.durationSeconds)}`, t.executions, t.succeeded, t.fallback, t.rejected, failed(t.failed), t.targetAttempts, t.targetFailures], "total"));
+  rows.push(row(["total", "", `0-${n(r.durationSeconds)}`, t.executions, t.succeeded, t.fallback, t.rejected, failed(t.failed), t.targetAttempts, t.targetFailures, t.storeErrors], "total"));
   return (
-    `<table id="phases"><thead><tr><th>phase</th><th>role</th><th>seconds</th><th>executions</th><th>succeeded</th><th>fallback</th><th>rejected</th><th>failed</th><th>target attempts</th><th>target failures</th></tr></thead>` +
+    `<table id="phases"><thead><tr><th>phase</th><th>role</th><th>seconds</th><th>executions</th><th>succeeded</th><th>fallback</th><th>rejected</th><th>failed</th><th>target attempts</th><th>target failures</th><th>store errors</th></tr></thead>` +
     `<tbody>${rows.join("")}</tbody></table>`
   );
 }

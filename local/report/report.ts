@@ -4,6 +4,7 @@
 
 import { BreakerSettings } from "../../functions/breaker/settings";
 import { Phase, phaseStarts, Scenario } from "../scenario";
+import { StoreFaultEvent } from "../store-faults";
 import { ExecutionRecord, ResultKind, RunRecords, TransitionRecord } from "./records";
 import { summarizeWork, workOf, WorkSummary } from "./work-model";
 
@@ -30,6 +31,11 @@ export interface PhaseStats {
   /** Target attempts made during this phase (by the time of the attempt). */
   targetAttempts: number;
   targetFailures: number;
+  /**
+   * Store failures the handlers counted (their StoreErrors metric) in the executions that started in this
+   * phase; see ExecutionRecord.storeErrors. Each one was answered per the breaker's onStoreError.
+   */
+  storeErrors: number;
 }
 
 export interface Percentiles {
@@ -92,6 +98,8 @@ export interface Report {
   /** CloudWatch metrics the handlers emitted, by name. */
   metrics: Record<string, number>;
   delayedStarts: number;
+  /** What the runtime did to the store in store fault phases (kill, restart, delay), in order; design seconds. */
+  storeFaults: StoreFaultEvent[];
   series: Series;
 }
 
@@ -119,11 +127,13 @@ function emptyStats(p: Phase, start: number): PhaseStats {
     fallbackReasons: {},
     targetAttempts: 0,
     targetFailures: 0,
+    storeErrors: 0,
   };
 }
 
-function addExecution(s: Pick<PhaseStats, "executions" | "succeeded" | "fallback" | "rejected" | "failed" | "fallbackServed" | "fallbackReasons">, e: ExecutionRecord): void {
+function addExecution(s: Pick<PhaseStats, "executions" | "succeeded" | "fallback" | "rejected" | "failed" | "fallbackServed" | "fallbackReasons" | "storeErrors">, e: ExecutionRecord): void {
   s.executions += 1;
+  s.storeErrors += e.storeErrors;
   if (e.result === "failed") s.failed[e.error ?? "Unknown"] = (s.failed[e.error ?? "Unknown"] ?? 0) + 1;
   else s[e.result] += 1;
   if (e.fallbackServed) {
@@ -148,7 +158,7 @@ export function isClosedSuccess(e: ExecutionRecord): boolean {
 export function buildReport(scenario: Scenario, run: RunRecords, startedAt: Date): Report {
   const { starts } = phaseStarts(scenario);
   const phases = scenario.phases.map((p, i) => emptyStats(p, starts[i]));
-  const totals: Report["totals"] = { executions: 0, succeeded: 0, fallback: 0, rejected: 0, failed: {}, fallbackServed: 0, fallbackReasons: {}, targetAttempts: 0, targetFailures: 0 };
+  const totals: Report["totals"] = { executions: 0, succeeded: 0, fallback: 0, rejected: 0, failed: {}, fallbackServed: 0, fallbackReasons: {}, targetAttempts: 0, targetFailures: 0, storeErrors: 0 };
   for (const e of run.executions) {
     addExecution(phases[e.phase], e);
     addExecution(totals, e);
@@ -204,6 +214,7 @@ export function buildReport(scenario: Scenario, run: RunRecords, startedAt: Date
     awsWork,
     metrics: run.metrics,
     delayedStarts: run.delayedStarts,
+    storeFaults: (run.storeFaults ?? []).map((f) => ({ ...f, at: Math.round(f.at * 1000) / 1000 })),
     series: buildSeries(run),
   };
 }

@@ -1,0 +1,136 @@
+// Store faults as scenario phases (a phase's storeFault, local/scenario.ts), applied to the store process the
+// runtime started, at the phase boundaries on the run's design clock:
+//   down: at the phase start the process is killed (SIGKILL, as in a crash); at the phase end it is restarted
+//         on the same port. It runs with persistence (local/store-processes.ts: DynamoDB Local -dbPath, redis
+//         appendonly + appendfsync always), so what it acknowledged before the kill is there after the restart.
+//   slow: every store request during the phase is delayed by storeDelayMs in the loopback proxy the runtime
+//         put between the clients and the store (local/delay-proxy.ts); the clients' bounded timeouts
+//         (LOCAL_STORE_TIMEOUTS in local/local-store.ts) decide what a late answer becomes.
+// Consecutive phases with the same fault keep it (no restart in between). When the last phase ends, or the
+// run stops, the store is brought back to normal. A failed kill or restart is recorded, never thrown: the
+// breaker answers per onStoreError meanwhile and the report shows what happened.
+
+import { LocalStore, LocalStoreOptions, StoreEndpoints } from "./local-store";
+import { phaseStarts, Scenario, ScenarioError, StoreFault } from "./scenario";
+import { Timebase } from "./speed";
+
+export interface StoreFaultEvent {
+  /** Design seconds from the start of the run when the action began. */
+  at: number;
+  /** The phase that asked for it ("end" once the last phase is over or the run stops). */
+  phase: string;
+  action: "kill" | "restart" | "delay";
+  /** delay: the delay applied from now on, real ms (0 = none). */
+  delayMs?: number;
+  /** Real ms the action took (a restart includes waiting until the store answers). */
+  tookMs: number;
+  /** The action failed: why. */
+  error?: string;
+}
+
+/** Called after each action with the store (tests read the restarted store directly here). */
+export type StoreFaultHook = (event: StoreFaultEvent, store: LocalStore) => void | Promise<void>;
+
+export interface StoreFaultControl {
+  /** Cancels what is not yet due, brings the store back to normal, and returns every action taken. */
+  stop(): Promise<StoreFaultEvent[]>;
+}
+
+/** What the store must be opened with for the scenario's faults. */
+export function storeFaultNeeds(s: Scenario): Required<LocalStoreOptions> {
+  return { persist: s.phases.some((p) => p.storeFault === "down"), delayProxy: s.phases.some((p) => p.storeFault === "slow") };
+}
+
+/**
+ * A fault phase needs a store process the runtime started (it kills, restarts and slows down only its own):
+ * with an external store (--redis-url, or endpoints given) it cannot be honoured. Throws a ScenarioError
+ * naming the phase, before anything is started.
+ */
+export function checkStoreFaults(s: Scenario, endpoints: StoreEndpoints, where = "scenario"): void {
+  const external = s.store === "dynamodb" ? endpoints.dynamodbEndpoint && `a DynamoDB endpoint given (${endpoints.dynamodbEndpoint})` : endpoints.redisUrl && `--redis-url ${endpoints.redisUrl}`;
+  if (!external) return;
+  const i = s.phases.findIndex((p) => p.storeFault !== "none");
+  if (i < 0) return;
+  const field = `${where}.phases[${i}].storeFault`;
+  throw new ScenarioError(
+    field,
+    `${field} is ${JSON.stringify(s.phases[i].storeFault)}; allowed: "none" with an external store (${external}): ` +
+      "the runtime kills, restarts or slows down only a store process it started itself (leave out --redis-url / the endpoint)",
+  );
+}
+
+/** Applies the scenario's store faults to `store` on the design clock `tb` (design time 0 = now or earlier). */
+export function driveStoreFaults(scenario: Scenario, tb: Timebase, store: LocalStore, onEvent?: StoreFaultHook): StoreFaultControl {
+  const { starts, total } = phaseStarts(scenario);
+  const events: StoreFaultEvent[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  let current: StoreFault = "none";
+  let delay = 0;
+  let hookError: unknown = null;
+  let chain: Promise<void> = Promise.resolve();
+
+  const notify = async (event: StoreFaultEvent) => {
+    try {
+      await onEvent?.(event, store);
+    } catch (e) {
+      hookError ??= e;
+    }
+  };
+
+  /** Kills or restarts the process; true when it worked. */
+  const act = async (phase: string, action: "kill" | "restart", run: () => Promise<void>): Promise<boolean> => {
+    const startReal = Date.now();
+    const event: StoreFaultEvent = { at: tb.designSeconds(startReal), phase, action, tookMs: 0 };
+    try {
+      await run();
+    } catch (e) {
+      event.error = (e as Error)?.message ?? String(e);
+    }
+    event.tookMs = Date.now() - startReal;
+    events.push(event);
+    await notify(event);
+    return event.error === undefined;
+  };
+
+  /**
+   * A delay applies at once; a kill or restart is queued behind the previous one, so a restart that takes
+   * seconds delays the next kill or restart but never overlaps it (nor holds up a delay change).
+   */
+  const change = (phase: string, fault: StoreFault, delayMs: number) => {
+    const wantDelay = fault === "slow" ? delayMs : 0;
+    if (wantDelay !== delay) {
+      delay = wantDelay;
+      const event: StoreFaultEvent = { at: tb.designSeconds(Date.now()), phase, action: "delay", delayMs: wantDelay, tookMs: 0 };
+      if (store.proxy) store.proxy.setDelay(wantDelay);
+      else event.error = "a slow store phase needs the delaying proxy (openLocalStore delayProxy)";
+      events.push(event);
+      chain = chain.then(() => notify(event));
+    }
+    chain = chain.then(async () => {
+      const proc = store.process;
+      if (fault === "down" && current !== "down") {
+        if (!proc) throw new Error("a down store phase needs a store process started by this run");
+        if (await act(phase, "kill", () => proc.kill())) current = "down";
+      } else if (fault !== "down" && current === "down") {
+        // A failed restart leaves it down: stop() tries once more.
+        if (await act(phase, "restart", () => proc!.restart())) current = fault;
+      }
+    });
+  };
+
+  const at = (designSeconds: number, fn: () => void) => timers.push(setTimeout(fn, Math.max(0, tb.realAt(designSeconds) - Date.now())));
+  scenario.phases.forEach((p, i) => {
+    if (p.storeFault !== "none" || (i > 0 && scenario.phases[i - 1].storeFault !== "none")) at(starts[i], () => change(p.name, p.storeFault, p.storeDelayMs ?? 0));
+  });
+  at(total, () => change("end", "none", 0));
+
+  return {
+    async stop() {
+      for (const t of timers) clearTimeout(t);
+      change("end", "none", 0);
+      await chain;
+      if (hookError) throw hookError;
+      return events.sort((a, b) => a.at - b.at);
+    },
+  };
+}
