@@ -165,6 +165,8 @@ export class RedisStore implements StateStore {
   /** When the connection was last lost (or first attempted); null while it is up. */
   private downSince: number | null = null;
   private closed = false;
+  /** The wait for the connection that calls made while it is down share. */
+  private waiting: Promise<void> | null = null;
 
   constructor(config: RedisStoreConfig) {
     const options = redisOptions(config);
@@ -204,11 +206,13 @@ export class RedisStore implements StateStore {
       Object.assign(new Error(`the server refused the AUTH credentials: ${this.lastError?.message}`), { name: "RedisAuthRejected", cause: this.lastError ?? undefined });
     if (this.credentialsRejected()) throw authRejected();
     if (down >= this.connectTimeoutMs) throw unreachable(`not connected for ${down} ms`);
-    await new Promise<void>((resolve, reject) => {
+    // Every call waiting for this connection shares one wait (one pair of listeners, however many calls).
+    this.waiting ??= new Promise<void>((resolve, reject) => {
       const done = (err?: Error) => {
         clearTimeout(timer);
         r.off("ready", onReady);
         r.off("error", onError);
+        this.waiting = null;
         if (err) reject(err);
         else resolve();
       };
@@ -221,6 +225,7 @@ export class RedisStore implements StateStore {
       r.on("error", onError);
       if (r.status === "ready") done();
     });
+    return this.waiting;
   }
 
   credentialsRejected(): boolean {
