@@ -75,6 +75,12 @@ async function main(argv: string[]): Promise<number> {
     scenario = loadScenarioFile(args.scenarioFile ?? DEFAULT_SCENARIO_FILE);
     if (args.speed !== null) scenario.speed = args.speed;
     if (args.seed !== null) scenario.seed = args.seed;
+    const faulty = scenario.phases.findIndex((p) => p.storeFault !== "none");
+    if (faulty >= 0) {
+      throw new CliError(
+        `scenario.phases[${faulty}].storeFault is ${JSON.stringify(scenario.phases[faulty].storeFault)}; allowed here: "none" (the recipe baseline and opossum have no store to break: use npm start or npm run soak for store faults)`,
+      );
+    }
     checkJava();
     checkRedisServer();
   } catch (e) {

@@ -2,6 +2,10 @@
 // them (on the generic executor against DynamoDB Local), and the metrics it reports are computed as documented.
 
 import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { allowedCloseSeconds, checkTargets, DesignResult, failingCallSeconds, fleetTimes, idealOutageAttempts } from "../../bench/metrics";
 import { createRecipeTable, recipeMachine } from "../../bench/recipe-run";
@@ -131,5 +135,23 @@ describe("bench: metrics", () => {
       fleetTimes(scenario, events, (t) => t / 1000),
       { first: 1, all: 10, close: 11 },
     );
+  });
+});
+
+describe("bench: command line", () => {
+  it("refuses a scenario with a store fault before starting anything (the baselines have no store to break)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "bench-fault-"));
+    try {
+      const raw = JSON.parse(readFileSync(DEFAULT_SCENARIO_FILE, "utf8"));
+      raw.phases[1].storeFault = "down";
+      const file = join(dir, "fault.json");
+      writeFileSync(file, JSON.stringify(raw));
+      const r = spawnSync("npm", ["run", "--silent", "bench", "--", "--scenario", file], { cwd: resolve(__dirname, "../.."), encoding: "utf8" });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /^error: scenario\.phases\[1\]\.storeFault is "down"; allowed here: "none" \(the recipe baseline and opossum have no store to break/m);
+      assert.doesNotMatch(r.stderr + r.stdout, /starting|DynamoDB Local at/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
