@@ -17,19 +17,13 @@ import { HandlerDeps } from "../functions/shared/runtime";
 import { DynamoDbStore } from "../functions/store/dynamodb-store";
 import { StateStore } from "../functions/store/state-store";
 import { buildDefinition, STATE_NAMES as S } from "../components/state-machine-definition";
+import { LOCAL_FUNCTIONS } from "../local/local-breaker";
 import { createLocalStateMachine, LocalExecutionResult, LocalStateMachine } from "../local/sfn-runtime";
 import { CapturedMetrics, closeStores, openStore, RecordingLog, STORE_KINDS, StoreKind, TestClock, uniqueBreaker } from "./handlers/support";
 import { startDynamoLocal } from "./support/servers";
 
-const FN = {
-  recordOutcome: "record-outcome",
-  acquireProbe: "acquire-probe",
-  fallback: "fallback",
-  reportStoreError: "report-store-error",
-  getStatus: "get-status",
-  acquireSlot: "acquire-slot",
-  releaseSlot: "release-slot",
-};
+/** The local names of the breaker's functions, as the local runtime gives them. */
+const FN = LOCAL_FUNCTIONS;
 const TARGET = "target";
 
 /** Resolves waiters once a count reaches their number. */
