@@ -616,7 +616,16 @@ function allStates(o: DefinitionOptions): Record<string, State> {
       Choices: [
         { ...not(present(PATHS.request)), Next: S.invalidInputMissing },
         { Variable: PATHS.request, IsNull: true, Next: S.invalidInputNull },
-        { Or: [{ Variable: PATHS.request, IsString: true }, { Variable: PATHS.request, IsNumeric: true }, { Variable: PATHS.request, IsBoolean: true }], Next: S.invalidInputNotObject },
+        // An array with elements has a first element; JSONPath cannot tell an empty array from an empty object.
+        {
+          Or: [
+            { Variable: PATHS.request, IsString: true },
+            { Variable: PATHS.request, IsNumeric: true },
+            { Variable: PATHS.request, IsBoolean: true },
+            present(`${PATHS.request}[0]`),
+          ],
+          Next: S.invalidInputNotObject,
+        },
       ],
       Default: S.readState,
     },
@@ -633,7 +642,7 @@ function allStates(o: DefinitionOptions): Record<string, State> {
     [S.invalidInputNotObject]: {
       Type: "Fail",
       Error: ERRORS.invalidInput,
-      Cause: 'The execution input\'s "request" is a string, number or boolean; allowed: a JSON object, passed to the target as its event',
+      Cause: 'The execution input\'s "request" is a string, number, boolean or array; allowed: a JSON object, passed to the target as its event',
     },
     [S.readState]: readState(o),
     [S.reportStoreError]: invoke(

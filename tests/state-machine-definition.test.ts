@@ -306,9 +306,10 @@ describe("state machine definition: input validation", function () {
     ["an empty input", {}, /no "request" field/],
     ["input that is not an object", "hello", /no "request" field/],
     ["a null request", { request: null }, /"request" is null/],
-    ["a string request", { request: "GET /" }, /string, number or boolean; allowed: a JSON object/],
-    ["a number request", { request: 12 }, /string, number or boolean/],
-    ["a boolean request", { request: false }, /string, number or boolean/],
+    ["a string request", { request: "GET /" }, /string, number, boolean or array; allowed: a JSON object/],
+    ["a number request", { request: 12 }, /string, number, boolean or array/],
+    ["a boolean request", { request: false }, /string, number, boolean or array/],
+    ["an array request", { request: [{ path: "/pay" }] }, /string, number, boolean or array/],
   ];
   for (const [what, input, cause] of cases) {
     it(`fails ${what} with InvalidInput, a cause naming what is allowed, and no Task run`, async function () {
