@@ -105,7 +105,7 @@ export function checkBreaker<Arn = string>(check: Checker, path: string, raw: un
   }
 
   const hp = check.object(`${path}.healthProbe`, o.healthProbe, ["enabled", "schedule", "request"]) ?? {};
-  const enabled = check.bool(`${path}.healthProbe.enabled`, hp.enabled, false);
+  const enabled = check.bool(`${path}.healthProbe.enabled`, hp.enabled, true);
   let schedule = DEFAULT_HEALTH_PROBE_SCHEDULE;
   let intervalMinutes = scheduleIntervalMinutes(schedule) as number;
   if (hp.schedule !== undefined) {

@@ -111,7 +111,7 @@ describe("infra: alarms and dashboard under Pulumi mocks", function () {
       assert.equal(a.inputs.evaluationPeriods, periods, s);
       assert.equal(a.inputs.datapointsToAlarm, periods, s);
     }
-    assert.equal(ofType(runs.replicationGroup, T.alarm).some((a) => a.name.endsWith("-manual-state")), false, "no health probe, no ManualStateActive alarm");
+    assert.equal(ofType(runs.replicationGroup, T.alarm).some((a) => a.name.endsWith("-manual-state")), false, "health probe turned off, no ManualStateActive alarm");
   });
 
   it("every metric an alarm reads is emitted by functions/ (through the METRICS constants)", () => {

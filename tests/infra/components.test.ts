@@ -36,7 +36,7 @@ describe("infra: component arguments", () => {
       assert.equal(o.breakerName, "orders");
       assert.equal(o.fallback, "builtin");
       assert.deepEqual(o.logging, { level: "ERROR", includeExecutionData: false, retentionDays: 30 });
-      assert.deepEqual(o.healthProbe, { enabled: false, schedule: "rate(1 minute)", intervalMinutes: null, request: {} });
+      assert.deepEqual(o.healthProbe, { enabled: true, schedule: "rate(1 minute)", intervalMinutes: 1, request: {} });
       assert.equal(o.tracing, false);
       assert.equal(o.settings.failureThreshold, 5);
     });

@@ -127,13 +127,15 @@ describe("infra: stack configuration", function () {
     assert.equal(c.breakers[0].settings.tripRule, "rate");
   });
 
-  it("defaults: stateStore dynamodb, builtin fallback, ERROR logging without execution data, 30-day retention, no probe", () => {
+  it("defaults: stateStore dynamodb, builtin fallback, ERROR logging without execution data, 30-day retention, a health probe every minute", () => {
     const c = loadStackConfig({ [`${NS}:breakers`]: JSON.stringify([{ name: "a", demoDownstream: true }]) });
     assert.equal(c.stateStore, "dynamodb");
     const b = c.breakers[0];
     assert.equal(b.fallback, "builtin");
     assert.deepEqual(b.logging, { level: "ERROR", includeExecutionData: false, retentionDays: 30 });
-    assert.equal(b.healthProbe.enabled, false);
+    // On by default: it finds recovery without traffic (it calls the target only when an OPEN circuit is due) and
+    // reports ManualStateActive, so a forced state that outlives manualStateMaxMinutes alarms on every stack.
+    assert.deepEqual(b.healthProbe, { enabled: true, schedule: "rate(1 minute)", intervalMinutes: 1, request: {} });
     assert.equal(b.tracing, false);
     assert.equal(b.settingsParameter.enabled, false);
     assert.equal(c.storeTimeoutMs, 1000);

@@ -25,7 +25,7 @@ export const SCENARIOS: Readonly<Record<ScenarioName, MockRunOptions>> = {
       stateStore: "elasticache",
       elasticache: { engine: "redis", mode: "replication-group", networkStack: "acme/network/staging", nodeType: "cache.t4g.small", numCacheClusters: 2 },
       redisAuthToken: AUTH_TOKEN,
-      breakers: [{ name: "orders", targetArn: USER_TARGET_ARN, fallback: "user", userFallbackArn: USER_FALLBACK_ARN, tracing: true, logging: { level: "ALL" } }],
+      breakers: [{ name: "orders", targetArn: USER_TARGET_ARN, fallback: "user", userFallbackArn: USER_FALLBACK_ARN, tracing: true, logging: { level: "ALL" }, healthProbe: { enabled: false } }],
     },
     secretKeys: ["redisAuthToken"],
     stackReferences: { "acme/network/staging": NETWORK_OUTPUTS },
@@ -43,7 +43,7 @@ export const SCENARIOS: Readonly<Record<ScenarioName, MockRunOptions>> = {
       tags: { team: "payments", project: "user-cannot-override" },
       breakers: [
         { name: "orders", targetArn: USER_TARGET_ARN, tracing: true, healthProbe: { enabled: true, schedule: "rate(5 minutes)" }, settings: { tripRule: "rate", minimumCalls: 10 }, settingsParameter: { enabled: true, refreshSeconds: 30 } },
-        { name: "inventory", demoDownstream: { failureRate: 0.2, latencyMs: 100 }, fallback: "none", logging: { level: "OFF", retentionDays: 7 } },
+        { name: "inventory", demoDownstream: { failureRate: 0.2, latencyMs: 100 }, fallback: "none", logging: { level: "OFF", retentionDays: 7 }, healthProbe: { enabled: false } },
       ],
     },
   },
