@@ -47,6 +47,16 @@ describe("storeFromEnv", function () {
     await roundTrip(store);
   });
 
+  it("STORE_KIND=dynamodb addresses the table in the environment's AWS_REGION (the operator CLI passes the stack's)", async () => {
+    const store = (await storeFromEnv({ STORE_KIND: "dynamodb", TABLE_NAME: "breakers-env", AWS_REGION: "ap-southeast-2" })) as DynamoDbStore;
+    try {
+      const client = store as unknown as { doc: { config: { region: () => Promise<string> } } };
+      assert.equal(await client.doc.config.region(), "ap-southeast-2");
+    } finally {
+      await store.close();
+    }
+  });
+
   it("STORE_KIND=redis with REDIS_URL opens the server", async () => {
     const { url } = await startRedis();
     const store = await storeFromEnv({ STORE_KIND: "redis", REDIS_URL: url }, { readSecret: noSecret });

@@ -95,12 +95,22 @@ function boolean(env: Env, name: string): boolean | undefined {
   throw new StoreConfigError(name, `${name} is ${JSON.stringify(v)}; allowed: true, false`);
 }
 
-/** Secrets Manager GetSecretValue (SecretString), with bounded timeouts. */
+/** The region named in an ARN (arn:<partition>:<service>:<region>:...), or undefined. */
+export function arnRegion(arn: string): string | undefined {
+  return arn.split(":")[3] || undefined;
+}
+
+/**
+ * Secrets Manager GetSecretValue (SecretString), with bounded timeouts, in the secret's own region (from its ARN),
+ * so an operator whose default region differs from the stack's reads the right secret.
+ */
 export function secretsManagerReader(timeoutMs = 3000, clientConfig: SecretsManagerClientConfig = {}): SecretReader {
   return async (arn) => {
+    const region = arnRegion(arn);
     const client = new SecretsManagerClient({
       maxAttempts: 3,
       requestHandler: { connectionTimeout: Math.min(timeoutMs, 1000), requestTimeout: timeoutMs, throwOnRequestTimeout: true },
+      ...(region ? { region } : {}),
       ...clientConfig,
     });
     try {
@@ -201,6 +211,8 @@ export async function storeFromEnv(env: Env = process.env, options: StoreFromEnv
       ttlAttribute,
       requestTimeoutMs: timeoutMs,
       ...(endpoint ? { endpoint } : {}),
+      // The table's region: AWS_REGION of this environment (a Lambda's own; the operator CLI sets the stack's).
+      ...(value(env, "AWS_REGION") ? { region: value(env, "AWS_REGION") } : {}),
       // DynamoDB Local accepts any credentials; give dummy ones when none are configured.
       ...(endpoint && !env.AWS_ACCESS_KEY_ID ? { credentials: { accessKeyId: "local", secretAccessKey: "local" }, region: env.AWS_REGION ?? "us-east-1" } : {}),
     });
