@@ -12,6 +12,7 @@ import { createConnection } from "node:net";
 import Redis from "ioredis";
 import { makeGetStatusHandler } from "../functions/handler-factories/get-status";
 import { makeRecordOutcomeHandler } from "../functions/handler-factories/record-outcome";
+import { defaultDeps } from "../functions/shared/default-deps";
 import { depsFromEnv, Env, HandlerDeps } from "../functions/shared/runtime";
 import { storeFromEnv, StoreFromEnvOptions } from "../functions/store/from-env";
 import { redisKey } from "../functions/store/redis-store";
@@ -197,6 +198,27 @@ describe("Redis store over TLS with AUTH from Secrets Manager (TLS-only redis-se
       await admin.config("SET", "requirepass", TOKEN);
       secrets.set(ARN, JSON.stringify({ authToken: TOKEN }));
       admin.disconnect();
+    }
+  });
+
+  it("in Lambda the secret is read during init, before any invocation; outside Lambda only on first use", async () => {
+    // defaultDeps, exactly as the entry files call it; the SDK finds the local endpoint through its own variable.
+    const saved = { ...process.env };
+    Object.assign(process.env, { AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.url, AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x" });
+    try {
+      const outside = defaultDeps(lambdaEnv());
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(secretReads(sm), [], "not in Lambda: nothing is read before the first invocation");
+      const inLambda = defaultDeps(lambdaEnv({ AWS_LAMBDA_FUNCTION_NAME: "orders-get-status" }));
+      for (let i = 0; i < 50 && secretReads(sm).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(secretReads(sm), [ARN], "read during init");
+      opened.push(await inLambda.store(), await outside.store());
+      assert.deepEqual(secretReads(sm), [ARN, ARN], "the init-time open is the one the first invocation uses; the other container reads on first use");
+    } finally {
+      for (const k of ["AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+      }
     }
   });
 
