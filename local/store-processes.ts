@@ -130,7 +130,7 @@ function tail(p: ChildProcess): () => string {
  * Returns a ServerControl whose restart() relaunches on the same port. If it never comes up, the
  * process is stopped, `cleanup` runs, and the error says why.
  */
-async function managed(name: string, port: number, launch: () => ChildProcess, ready: () => Promise<void>, cleanup: () => void): Promise<ServerControl> {
+export async function managedProcess(name: string, port: number, launch: () => ChildProcess, ready: () => Promise<void>, cleanup: () => void): Promise<ServerControl> {
   let proc: ChildProcess | null = null;
   const up = async (): Promise<void> => {
     const p = launch();
@@ -204,7 +204,7 @@ export async function spawnDynamoLocal(options: SpawnOptions = {}): Promise<Dyna
     maxAttempts: 1,
     requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
   });
-  const control = await managed(
+  const control = await managedProcess(
     "DynamoDB Local",
     port,
     () => spawnDynamoDbLocal({ port, sharedDb: true, path: dir, stdio: "pipe" }),
@@ -247,7 +247,7 @@ export async function spawnRedis(options: SpawnOptions & { args?: string[] } = {
   const dir = options.persist ? mkdtempSync(join(tmpdir(), "redis-")) : null;
   const persistence = dir ? ["--dir", dir, "--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"];
   const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...persistence, ...(options.args ?? [])];
-  const control = await managed(
+  const control = await managedProcess(
     "redis-server",
     port,
     () => spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] }),

@@ -2,17 +2,17 @@
 // GetSecretValue on a loopback endpoint: what tests need to open the Redis store the way a Lambda in an
 // ElastiCache stack does (tests/store.redis-tls.test.ts, tests/ops/breaker-cli-elasticache.test.ts).
 
-import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
 import { FakeAwsEndpoint, SeenRequest } from "../handlers/support";
+import { managedProcess, ServerControl } from "../../local/store-processes";
 import { freePort } from "./servers";
 
 export const SM_JSON = "application/x-amz-json-1.1";
-const READY_TIMEOUT_MS = 20_000;
 
 // ---------------------------------------------------------------------------------------------
 // A throwaway CA and a server certificate for 127.0.0.1 / localhost
@@ -50,10 +50,8 @@ export function makeCertificates(): TlsFiles {
 // ---------------------------------------------------------------------------------------------
 // A TLS-only redis-server with AUTH
 
-export interface TlsRedis {
-  port: number;
-  stop(): Promise<void>;
-}
+/** A TLS-only redis-server under the test's control (stop, kill, restart on the same port). */
+export type TlsRedis = ServerControl;
 
 /** Sends PING over TLS (trusting `ca`); resolves with the first reply line. */
 export function tlsPing(port: number, ca: string, timeoutMs = 1_000): Promise<string> {
@@ -73,6 +71,11 @@ export function tlsPing(port: number, ca: string, timeoutMs = 1_000): Promise<st
   });
 }
 
+/**
+ * A redis-server that speaks only TLS (--port 0, --tls-port) and requires `token`, started and waited for by the
+ * same process control as every other store process (local/store-processes.ts). A redis-server built without
+ * TLS exits at once ("Bad directive" on tls-port), and the error shows its output.
+ */
 export async function startTlsRedis(files: TlsFiles, token: string): Promise<TlsRedis> {
   const port = await freePort();
   const args = [
@@ -87,37 +90,17 @@ export async function startTlsRedis(files: TlsFiles, token: string): Promise<Tls
     "--save", "",
     "--appendonly", "no",
   ];
-  const proc: ChildProcess = spawn("redis-server", args, { cwd: files.dir, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  const keep = (b: Buffer) => (output = (output + b.toString()).slice(-4000));
-  proc.stdout?.on("data", keep);
-  proc.stderr?.on("data", keep);
-  let spawnError: Error | null = null;
-  proc.once("error", (e) => (spawnError = e));
-  const exited = new Promise<void>((r) => proc.once("exit", () => r()));
-  const stop = async (): Promise<void> => {
-    if (proc.exitCode !== null || proc.signalCode !== null || spawnError) return;
-    proc.kill("SIGTERM");
-    const timer = setTimeout(() => proc.kill("SIGKILL"), 5_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    if (spawnError) throw new Error(`redis-server could not be started: ${(spawnError as Error).message}`);
-    if (proc.exitCode !== null || proc.signalCode !== null) {
-      // A redis-server built without TLS says so here ("Bad directive or wrong number of arguments" on tls-port).
-      throw new Error(`redis-server (TLS) exited (${proc.exitCode ?? proc.signalCode}) before answering on port ${port}:\n${output}`);
-    }
-    const reply = await tlsPing(port, files.caPem).catch((e: Error) => `error: ${e.message}`);
-    // --requirepass: an unauthenticated PING is answered NOAUTH, which means the server is up.
-    if (reply.startsWith("-NOAUTH")) return { port, stop };
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`redis-server (TLS) did not answer on port ${port} within ${READY_TIMEOUT_MS} ms (last: ${reply}):\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return managedProcess(
+    "redis-server (TLS)",
+    port,
+    () => spawn("redis-server", args, { cwd: files.dir, stdio: ["ignore", "pipe", "pipe"] }),
+    async () => {
+      // --requirepass: an unauthenticated PING is answered NOAUTH, which means the server is up.
+      const reply = await tlsPing(port, files.caPem);
+      if (!reply.startsWith("-NOAUTH")) throw new Error(`PING over TLS answered ${JSON.stringify(reply)}`);
+    },
+    () => undefined,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
