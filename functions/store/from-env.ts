@@ -206,15 +206,17 @@ export async function storeFromEnv(env: Env = process.env, options: StoreFromEnv
     } catch (e) {
       throw new StoreConfigError(STORE_ENV.ttlAttribute, (e as Error).message);
     }
+    // The table's region: AWS_REGION of this environment (a Lambda's own; the operator CLI sets the stack's);
+    // DynamoDB Local takes any, so it gets one when none is set.
+    const region = value(env, "AWS_REGION") ?? (endpoint ? "us-east-1" : undefined);
     return new DynamoDbStore({
       tableName,
       ttlAttribute,
       requestTimeoutMs: timeoutMs,
       ...(endpoint ? { endpoint } : {}),
-      // The table's region: AWS_REGION of this environment (a Lambda's own; the operator CLI sets the stack's).
-      ...(value(env, "AWS_REGION") ? { region: value(env, "AWS_REGION") } : {}),
+      ...(region ? { region } : {}),
       // DynamoDB Local accepts any credentials; give dummy ones when none are configured.
-      ...(endpoint && !env.AWS_ACCESS_KEY_ID ? { credentials: { accessKeyId: "local", secretAccessKey: "local" }, region: env.AWS_REGION ?? "us-east-1" } : {}),
+      ...(endpoint && !env.AWS_ACCESS_KEY_ID ? { credentials: { accessKeyId: "local", secretAccessKey: "local" } } : {}),
     });
   }
   const config = await redisConfigFromEnv(env, timeoutMs, options.readSecret ?? secretsManagerReader(Math.max(timeoutMs, 3000), options.secretsManager));
