@@ -155,8 +155,12 @@ export async function runScenario(setup: RunSetup): Promise<RunRecords> {
     if (kind.result === "failed") counts.failed += 1;
   };
 
-  const traffic = driveTraffic(scenario, tb, runOne);
+  // The faults first: the traffic may start executions at once, and each first brings the store to its phase.
   const faults = setup.storeFaults?.(tb) ?? null;
+  const traffic = driveTraffic(scenario, tb, (a) => {
+    faults?.reach(a.phase);
+    return runOne(a);
+  });
   const onAbort = () => traffic.stop();
   setup.signal?.addEventListener("abort", onAbort);
   if (setup.signal?.aborted) traffic.stop();

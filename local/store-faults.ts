@@ -32,6 +32,12 @@ export interface StoreFaultEvent {
 export type StoreFaultHook = (event: StoreFaultEvent, store: LocalStore) => void | Promise<void>;
 
 export interface StoreFaultControl {
+  /**
+   * Applies at once every phase change due at or before the start of phase `phase` that its timer has not
+   * applied yet. The traffic calls it before starting an execution, so the first execution of a phase meets
+   * the phase's store (delayed, or killed) even when its timer and the phase's timer fire in the same tick.
+   */
+  reach(phase: number): void;
   /** Cancels what is not yet due, brings the store back to normal, and returns every action taken. */
   stop(): Promise<StoreFaultEvent[]>;
 }
@@ -63,7 +69,6 @@ export function checkStoreFaults(s: Scenario, endpoints: StoreEndpoints, where =
 export function driveStoreFaults(scenario: Scenario, tb: Timebase, store: LocalStore, onEvent?: StoreFaultHook): StoreFaultControl {
   const { starts, total } = phaseStarts(scenario);
   const events: StoreFaultEvent[] = [];
-  const timers: NodeJS.Timeout[] = [];
   let current: StoreFault = "none";
   let delay = 0;
   let hookError: unknown = null;
@@ -118,15 +123,32 @@ export function driveStoreFaults(scenario: Scenario, tb: Timebase, store: LocalS
     });
   };
 
-  const at = (designSeconds: number, fn: () => void) => timers.push(setTimeout(fn, Math.max(0, tb.realAt(designSeconds) - Date.now())));
+  /** Phase changes in order; each is applied once, by its timer or by reach(), whichever comes first. */
+  const pending: { phase: number; apply: () => void; timer: NodeJS.Timeout }[] = [];
+  const at = (phase: number, designSeconds: number, fn: () => void) => {
+    const entry = { phase, apply: fn, timer: setTimeout(() => fire(entry), Math.max(0, tb.realAt(designSeconds) - Date.now())) };
+    pending.push(entry);
+  };
+  const fire = (entry: (typeof pending)[number]) => {
+    // Earlier changes first: a timer never applies a phase before the one it follows.
+    while (pending.length > 0 && pending[0].phase <= entry.phase) {
+      const e = pending.shift()!;
+      clearTimeout(e.timer);
+      e.apply();
+    }
+  };
   scenario.phases.forEach((p, i) => {
-    if (p.storeFault !== "none" || (i > 0 && scenario.phases[i - 1].storeFault !== "none")) at(starts[i], () => change(p.name, p.storeFault, p.storeDelayMs ?? 0));
+    if (p.storeFault !== "none" || (i > 0 && scenario.phases[i - 1].storeFault !== "none")) at(i, starts[i], () => change(p.name, p.storeFault, p.storeDelayMs ?? 0));
   });
-  at(total, () => change("end", "none", 0));
+  at(scenario.phases.length, total, () => change("end", "none", 0));
 
   return {
+    reach(phase) {
+      const due = pending.filter((e) => e.phase <= phase);
+      if (due.length > 0) fire(due[due.length - 1]);
+    },
     async stop() {
-      for (const t of timers) clearTimeout(t);
+      for (const e of pending.splice(0)) clearTimeout(e.timer);
       change("end", "none", 0);
       await chain;
       if (hookError) throw hookError;
