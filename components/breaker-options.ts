@@ -1,6 +1,7 @@
 // The CircuitBreaker's non-settings options: allowed values and defaults, defined once for the component
 // and for the stack config (components/config.ts).
 
+import type { DemoConfig } from "../functions/handler-factories/demo-downstream";
 import { SETTINGS_REFRESH_SECONDS } from "../functions/shared/settings-overrides";
 import { NumberRule } from "./number-rules";
 
@@ -45,13 +46,9 @@ export const DEMO_RULES: Readonly<Record<"failureRate" | "latencyMs", NumberRule
   failureRate: { min: 0, max: 1, integer: false },
   latencyMs: { min: 0, max: 900_000, integer: true },
 });
-export const ERROR_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 
-export interface DemoDownstreamOptions {
-  failureRate?: number;
-  latencyMs?: number;
-  errorName?: string;
-}
+/** The demo downstream's configuration (FAILURE_RATE, LATENCY_MS, ERROR_NAME), each optional. */
+export type DemoDownstreamOptions = Partial<DemoConfig>;
 
 /** How often the Lambdas re-read the settings parameter (functions/shared/settings-overrides.ts). */
 export const SETTINGS_REFRESH_RULE: NumberRule = { min: SETTINGS_REFRESH_SECONDS.min, max: SETTINGS_REFRESH_SECONDS.max, integer: true };

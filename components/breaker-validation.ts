@@ -3,6 +3,8 @@
 // with this one function, so both accept and reject the same values with the same words.
 
 import { BreakerSettings, loadSettings, SettingsError } from "../functions/breaker/settings";
+import { DEFAULT_DEMO_CONFIG } from "../functions/handler-factories/demo-downstream";
+import { ERROR_NAME_PATTERN } from "../functions/shared/event-validation";
 import {
   BREAKER_NAME_DOC,
   BREAKER_NAME_PATTERN,
@@ -11,7 +13,6 @@ import {
   DEFAULT_SETTINGS_REFRESH_SECONDS,
   DEMO_RULES,
   DemoDownstreamOptions,
-  ERROR_NAME_PATTERN,
   FALLBACK_MODES,
   FallbackMode,
   LAMBDA_ARN_DOC,
@@ -80,9 +81,9 @@ export function checkBreaker<Arn = string>(check: Checker, path: string, raw: un
     const d = o.demoDownstream === true ? {} : check.object(`${path}.demoDownstream`, o.demoDownstream, ["failureRate", "latencyMs", "errorName"]);
     if (d) {
       demoDownstream = {
-        failureRate: check.number(`${path}.demoDownstream.failureRate`, d.failureRate, DEMO_RULES.failureRate, 0),
-        latencyMs: check.number(`${path}.demoDownstream.latencyMs`, d.latencyMs, DEMO_RULES.latencyMs, 0),
-        errorName: check.string(`${path}.demoDownstream.errorName`, d.errorName, ERROR_NAME_PATTERN, "an error name: 1 to 128 letters, digits, _ . : -") ?? "ServiceUnavailable",
+        failureRate: check.number(`${path}.demoDownstream.failureRate`, d.failureRate, DEMO_RULES.failureRate, DEFAULT_DEMO_CONFIG.failureRate),
+        latencyMs: check.number(`${path}.demoDownstream.latencyMs`, d.latencyMs, DEMO_RULES.latencyMs, DEFAULT_DEMO_CONFIG.latencyMs),
+        errorName: check.string(`${path}.demoDownstream.errorName`, d.errorName, ERROR_NAME_PATTERN, "an error name: 1 to 128 letters, digits, _ . : -") ?? DEFAULT_DEMO_CONFIG.errorName,
       };
     }
   }
