@@ -9,11 +9,14 @@
 
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+// Type only: the program checks its variable names against from-env.ts without loading it (and the AWS SDK clients it imports).
+import type { STORE_ENV } from "../functions/store/from-env";
 import { redisKey } from "../functions/store/redis-store";
 import { BREAKER_TABLE_KEY, TTL_ATTRIBUTE } from "../functions/store/table-schema";
 import { STORE_ACTIONS, StoreKind } from "./function-permissions";
 import { scopedStatement, Statement, wildcardStatement } from "./iam";
 import { wildcardActionsFor } from "./iam-wildcard-actions";
+import { allowedNumbers, NumberRule } from "./number-rules";
 import { ROLES, roleTags, Tags } from "./tags";
 
 export const STORE_KINDS: readonly StoreKind[] = ["dynamodb", "elasticache"];
@@ -30,6 +33,10 @@ export const CACHE_PORTS = { from: 6379, to: 6380 } as const;
 /** The prefix of every key the Redis store writes (functions/store/redis-store.ts). */
 export const BREAKER_KEY_PREFIX = redisKey("").split("{")[0];
 export const DEFAULT_STORE_TIMEOUT_MS = 1000;
+/** STORE_TIMEOUT_MS as functions/store/from-env.ts accepts it. */
+export const STORE_TIMEOUT_RULE: NumberRule = { min: 50, max: 30000, integer: true };
+/** replication-group: primary + replicas. */
+export const NUM_CACHE_CLUSTERS_RULE: NumberRule = { min: 1, max: 6, integer: true };
 /** An ElastiCache AUTH token: 16-128 printable ASCII characters other than space, " / @. */
 export const AUTH_TOKEN_PATTERN = /^[!#-.0-?A-~]{16,128}$/;
 export const AWS_REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
@@ -75,6 +82,9 @@ export interface CircuitStateStoreArgs {
   tags?: Tags;
 }
 
+/** A Lambda's store variables: only names functions/store/from-env.ts reads. */
+type StoreEnv = Partial<Record<(typeof STORE_ENV)[keyof typeof STORE_ENV], string>>;
+
 /** What a Lambda that reads/writes breaker state needs. */
 export interface StoreLambdaAccess {
   /** STORE_KIND and the store's variables, as functions/store/from-env.ts reads them. */
@@ -86,6 +96,9 @@ export interface StoreLambdaAccess {
   /** VPC network-interface actions (wildcard-only); empty for DynamoDB. */
   networkStatements: Statement[];
 }
+
+/** Not an integer within `rule` (a component argument must be a number: no numeric strings, unlike the stack config). */
+const outsideIntegerRule = (v: number, rule: NumberRule): boolean => !Number.isInteger(v) || v < rule.min || v > rule.max;
 
 /** Throws the awsx-style error for invalid or mutually exclusive arguments. */
 export function validateStoreArgs(args: CircuitStateStoreArgs): StoreKind {
@@ -99,8 +112,8 @@ export function validateStoreArgs(args: CircuitStateStoreArgs): StoreKind {
   if (kind === "elasticache" && args.dynamodb !== undefined) {
     throw new Error("CircuitStateStore: `dynamodb` options were given with kind \"elasticache\"; give only `elasticache` options, or set kind \"dynamodb\".");
   }
-  if (args.storeTimeoutMs !== undefined && (!Number.isInteger(args.storeTimeoutMs) || args.storeTimeoutMs < 50 || args.storeTimeoutMs > 30000)) {
-    throw new Error(`CircuitStateStore: storeTimeoutMs is ${args.storeTimeoutMs}; allowed: an integer from 50 to 30000`);
+  if (args.storeTimeoutMs !== undefined && outsideIntegerRule(args.storeTimeoutMs, STORE_TIMEOUT_RULE)) {
+    throw new Error(`CircuitStateStore: storeTimeoutMs is ${args.storeTimeoutMs}; allowed: ${allowedNumbers(STORE_TIMEOUT_RULE)}`);
   }
   if (kind === "dynamodb") {
     const regions = args.dynamodb?.replicaRegions ?? [];
@@ -126,8 +139,8 @@ export function validateStoreArgs(args: CircuitStateStoreArgs): StoreKind {
   if ((ec.mode ?? "serverless") === "serverless" && (ec.nodeType !== undefined || ec.numCacheClusters !== undefined)) {
     throw new Error("CircuitStateStore: elasticache.nodeType and numCacheClusters apply only to mode \"replication-group\".");
   }
-  if (ec.numCacheClusters !== undefined && (!Number.isInteger(ec.numCacheClusters) || ec.numCacheClusters < 1 || ec.numCacheClusters > 6)) {
-    throw new Error(`CircuitStateStore: elasticache.numCacheClusters is ${ec.numCacheClusters}; allowed: an integer from 1 to 6`);
+  if (ec.numCacheClusters !== undefined && outsideIntegerRule(ec.numCacheClusters, NUM_CACHE_CLUSTERS_RULE)) {
+    throw new Error(`CircuitStateStore: elasticache.numCacheClusters is ${ec.numCacheClusters}; allowed: ${allowedNumbers(NUM_CACHE_CLUSTERS_RULE)}`);
   }
   if (typeof ec.authToken === "string" && !AUTH_TOKEN_PATTERN.test(ec.authToken)) {
     throw new Error("CircuitStateStore: elasticache.authToken is not a valid AUTH token; allowed: 16 to 128 printable ASCII characters without spaces, \", / or @");
@@ -224,7 +237,7 @@ export class CircuitStateStore extends pulumi.ComponentResource {
           TABLE_NAME: tableName,
           TTL_ATTRIBUTE,
           STORE_TIMEOUT_MS: timeoutMs,
-        })),
+        }) satisfies StoreEnv),
         statements: this.table.arn.apply((arn) => [scopedStatement("BreakerTable", [...STORE_ACTIONS.dynamodb], [arn])]),
         networkStatements: [],
       };
@@ -396,7 +409,7 @@ export class CircuitStateStore extends pulumi.ComponentResource {
           REDIS_TLS: "true",
           REDIS_AUTH_SECRET_ARN: arn,
           STORE_TIMEOUT_MS: timeoutMs,
-        })),
+        }) satisfies StoreEnv),
         vpcConfig: { subnetIds, securityGroupIds: [lambdaSg] },
         statements: secretArn.apply((arn) => [scopedStatement("CacheAuthToken", [...STORE_ACTIONS.elasticache], [arn])]),
         networkStatements: [wildcardStatement("VpcNetworkInterfaces", wildcardActionsFor("lambda-vpc"))],

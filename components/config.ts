@@ -20,9 +20,8 @@ import { EMAIL_PATTERN } from "./alarm-topic";
 import { DEFAULT_LOGGING, RETENTION_RULE } from "./breaker-options";
 import { CheckedBreaker, checkBreaker } from "./breaker-validation";
 import { Checker, Obj } from "./checker";
-import { AUTH_TOKEN_PATTERN, AWS_REGION_PATTERN, CACHE_ENGINES, CACHE_MODES, CacheEngine, CacheMode, STORE_KINDS } from "./circuit-state-store";
+import { AUTH_TOKEN_PATTERN, AWS_REGION_PATTERN, CACHE_ENGINES, CACHE_MODES, CacheEngine, CacheMode, DEFAULT_STORE_TIMEOUT_MS, NUM_CACHE_CLUSTERS_RULE, STORE_KINDS, STORE_TIMEOUT_RULE } from "./circuit-state-store";
 import { StoreKind } from "./function-permissions";
-import { NumberRule } from "./number-rules";
 
 export const CONFIG_NAMESPACE = "circuit-breaker";
 
@@ -82,7 +81,6 @@ export const STACK_NAME_PATTERN = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+){0,2}$/;
 export const NODE_TYPE_PATTERN = /^cache\.[a-z0-9]+\.[a-z0-9]+$/;
 export const TAG_KEY_PATTERN = /^(?!aws:)[\p{L}\p{N}\s_.:/=+@-]{1,128}$/u;
 export const TAG_VALUE_PATTERN = /^[\p{L}\p{N}\s_.:/=+@-]{0,256}$/u;
-export const STORE_TIMEOUT_RULE: NumberRule = { min: 50, max: 30000, integer: true };
 
 /** A config value: JSON for objects and lists (as the Pulumi engine passes them), else the string itself. */
 function parseValue(check: Checker, key: string, text: string | undefined, structured: boolean): unknown {
@@ -138,7 +136,7 @@ function loadElastiCache(check: Checker, path: string, raw: unknown): ElastiCach
     }
   }
   const nodeType = check.string(`${path}.nodeType`, o.nodeType, NODE_TYPE_PATTERN, "an ElastiCache node type such as cache.t4g.small");
-  const numCacheClusters = o.numCacheClusters === undefined ? undefined : check.number(`${path}.numCacheClusters`, o.numCacheClusters, { min: 1, max: 6, integer: true }, 2);
+  const numCacheClusters = o.numCacheClusters === undefined ? undefined : check.number(`${path}.numCacheClusters`, o.numCacheClusters, NUM_CACHE_CLUSTERS_RULE, 2);
   const kmsKeyArn = check.string(`${path}.kmsKeyArn`, o.kmsKeyArn, KMS_KEY_ARN_PATTERN, KMS_KEY_ARN_DOC);
   return {
     engine: check.oneOf(`${path}.engine`, o.engine, CACHE_ENGINES, "valkey"),
@@ -206,7 +204,7 @@ export function loadStackConfig(all: Record<string, string>, options: LoadConfig
   const { thresholds: alarms, problems: alarmProblems } = checkAlarmThresholds(raw("alarms"), key("alarms"));
   check.problems.push(...alarmProblems);
   const logRetentionDays = check.number(key("logRetentionDays"), raw("logRetentionDays"), RETENTION_RULE, DEFAULT_LOGGING.retentionDays);
-  const storeTimeoutMs = check.number(key("storeTimeoutMs"), raw("storeTimeoutMs"), STORE_TIMEOUT_RULE, 1000);
+  const storeTimeoutMs = check.number(key("storeTimeoutMs"), raw("storeTimeoutMs"), STORE_TIMEOUT_RULE, DEFAULT_STORE_TIMEOUT_MS);
   const alarmEmail = check.string(key("alarmEmail"), raw("alarmEmail"), EMAIL_PATTERN, "an email address");
 
   const tagsRaw = raw("tags");
