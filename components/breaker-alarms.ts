@@ -14,7 +14,6 @@ export const STATES_METRICS = {
   executionsStarted: "ExecutionsStarted",
   executionsFailed: "ExecutionsFailed",
   executionsTimedOut: "ExecutionsTimedOut",
-  executionTime: "ExecutionTime",
 } as const;
 
 export const ALARM_KEYS = ["circuitOpened", "failureRate", "rejectedCalls", "bulkheadRejected", "storeErrors", "manualStateActive", "executionsFailed", "executionsTimedOut"] as const;

@@ -89,7 +89,6 @@ export function parseArgs(argv: string[]): CliArgs {
 
 /** The outputs of index.ts that the CLI reads. */
 interface StackOutputs {
-  stateStore?: string;
   tableName?: string;
   redisEndpoint?: string;
   redisPort?: number;
