@@ -76,42 +76,17 @@ export function parseArgs(argv: string[], cwd = process.cwd()): CheckArgs {
   return { entry, stack, configFile, programConfig, secretKeys };
 }
 
-// The signatures the Pulumi runtime writes into serialized values (sdk/nodejs/runtime/rpc.ts).
-const SIG = "4dabf18193072939515e22adb298388d";
-const SECRET = "1b47061264138c4ac30d75fd1eb44270";
-const RESOURCE_REF = "5cf8f73096256a8f31e491e813e4eb8e";
-const OUTPUT_VALUE = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-/** A recorded value as the policy server hands it to policies: secrets unwrapped, references as ids, unknowns as sentinels. */
-export function toPolicyValue(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(toPolicyValue);
-  if (v === null || typeof v !== "object") return v;
-  const o = v as Record<string, unknown>;
-  switch (o[SIG]) {
-    case SECRET:
-      return toPolicyValue(o.value);
-    case RESOURCE_REF:
-      return o.id !== undefined && o.id !== "" ? o.id : o.urn;
-    case OUTPUT_VALUE:
-      return "value" in o ? toPolicyValue(o.value) : UNKNOWN;
-  }
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(o)) if (x !== undefined) out[k] = toPolicyValue(x);
-  return out;
-}
-
+/** A recorded resource as the engine describes it to the policy server (the recording already holds plain values). */
 function describe(r: RecordedResource, props: Record<string, unknown>): ResourceDescription {
-  const extra = r as RecordedResource & { propertyDependencies?: Record<string, string[]> };
   return {
     type: r.type,
     name: r.name,
     urn: r.urn,
-    props: toPolicyValue(props) as Record<string, unknown>,
+    props,
     opts: { protect: r.protect },
     parent: r.parent,
     dependencies: r.dependencies,
-    propertyDependencies: extra.propertyDependencies,
+    propertyDependencies: r.propertyDependencies,
   };
 }
 

@@ -8,7 +8,6 @@ import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
 import { policies } from "../../policy/policies";
 import { T } from "../../policy/util/types";
-import { toPolicyValue } from "../../scripts/policy-check";
 import { Diagnostic, PolicyEngine, ResourceDescription } from "../../scripts/policy-engine";
 import { runScenario } from "../infra/scenarios";
 import { UNKNOWN, urnOf } from "./harness";
@@ -150,7 +149,7 @@ describe("engine mirror parity with the @pulumi/policy server", function () {
   it("agrees on every resource of the project's dev stack", async () => {
     const run = await runScenario("dev");
     const engine = new PolicyEngine(policies, { applySchemaDefaults: false });
-    const rs: ResourceDescription[] = run.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, parent: r.parent, props: toPolicyValue(r.inputs) as Record<string, unknown> }));
+    const rs: ResourceDescription[] = run.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, parent: r.parent, props: r.inputs }));
     for (const r of rs) assert.deepEqual(await serverAnalyze(r), asServerReports((await engine.analyze(r)).diagnostics), r.urn);
   });
 });
