@@ -148,7 +148,7 @@ const managedPolicyKnobs = {
 };
 
 /** `arn:<partition>:iam::aws:policy/<path>/<Name>` -> Name; undefined for customer-managed policies. */
-function awsManagedPolicyName(arn: string): string | undefined {
+export function awsManagedPolicyName(arn: string): string | undefined {
   const m = /^arn:[^:]+:iam::aws:policy\/(?:.*\/)?([^/]+)$/.exec(arn);
   return m ? m[1] : undefined;
 }

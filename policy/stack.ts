@@ -2,7 +2,7 @@
 // only the breaker's own functions (target, fallback, handlers).
 
 import { PolicyResource, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
-import { permissionDocuments, statementsOf } from "./iam";
+import { awsManagedPolicyName, permissionDocuments, statementsOf } from "./iam";
 import { configSchema, knob, readConfig } from "./util/config";
 import { globMatch, grants, Statement } from "./util/policy-document";
 import { BREAKER_DIMENSION, CIRCUIT_OPENED_METRIC, METRIC_NAMESPACE } from "./util/project-defaults";
@@ -186,8 +186,8 @@ export const breakerRoleInvokeScope: StackValidationPolicy = {
       const isOwn = (resource: string) => !/[*?]/.test(functionBase(resource)) && own.has(functionBase(resource));
       for (const role of roleRef.resources) {
         const onManaged = (arn: string) => {
-          const policyName = arn.split("/").pop() ?? arn;
-          if (/^arn:[^:]+:iam::aws:policy\//.test(arn) && cfg.invokeGrantingManagedPolicies.some((p) => globMatch(p, policyName))) {
+          const policyName = awsManagedPolicyName(arn);
+          if (policyName && cfg.invokeGrantingManagedPolicies.some((p) => globMatch(p, policyName))) {
             report(`The role of breaker "${name}" attaches ${policyName}, which may invoke every function.`, role.urn);
           }
         };
