@@ -18,6 +18,7 @@ import {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import { PACK_NAME } from "../policy/policies";
 import { isUnknownValueError, unknownCheckingProxy } from "../policy/util/unknowns";
 
 export interface Diagnostic {
@@ -120,26 +121,17 @@ export interface EngineOptions {
   config?: PackConfig;
   /** Fill config keys from the schema defaults, as the CLI does (default true). */
   applySchemaDefaults?: boolean;
-  packName?: string;
-  packVersion?: string;
-  packEnforcementLevel?: EnforcementLevel;
-  stackTags?: ReadonlyMap<string, string>;
 }
 
 export class PolicyEngine {
   private readonly levels = new Map<string, EnforcementLevel>();
   private readonly configs = new Map<string, Record<string, unknown>>();
-  private readonly packName: string;
-  private readonly packVersion: string;
-  private readonly stackTags: ReadonlyMap<string, string>;
+  private readonly packVersion = packVersion();
 
   constructor(
     readonly policies: Policies,
     opts: EngineOptions = {},
   ) {
-    this.packName = opts.packName ?? "circuit-breaker-guard";
-    this.packVersion = opts.packVersion ?? packVersion();
-    this.stackTags = opts.stackTags ?? new Map();
     const config = opts.config ?? {};
     const byName = new Map(policies.map((p) => [p.name, p]));
     for (const key of Object.keys(config)) {
@@ -166,7 +158,7 @@ export class PolicyEngine {
         for (const [k, s] of Object.entries(schema)) if (typeof s === "object" && s.default !== undefined) defaults[k] = s.default;
       }
       this.configs.set(p.name, { ...defaults, ...props });
-      this.levels.set(p.name, (enforcementLevel as EnforcementLevel | undefined) ?? (all as EnforcementLevel | undefined) ?? p.enforcementLevel ?? opts.packEnforcementLevel ?? "advisory");
+      this.levels.set(p.name, (enforcementLevel as EnforcementLevel | undefined) ?? (all as EnforcementLevel | undefined) ?? p.enforcementLevel ?? "advisory"); // the pack's own level (policy/index.ts)
     }
   }
 
@@ -181,7 +173,7 @@ export class PolicyEngine {
   }
 
   private unknownDiagnostic(name: string, urn: string, e: Error): Diagnostic {
-    const message = `can't run policy '${name}' from policy pack '${this.packName}@v${this.packVersion}' during preview: ${e.message}`;
+    const message = `can't run policy '${name}' from policy pack '${PACK_NAME}@v${this.packVersion}' during preview: ${e.message}`;
     return { policyName: name, enforcementLevel: "advisory", urn, message };
   }
 
@@ -203,7 +195,7 @@ export class PolicyEngine {
       for (const validate of validations) {
         const args: ResourceValidationArgs = {
           ...describedResource(resource),
-          stackTags: this.stackTags,
+          stackTags: new Map(),
           getConfig: this.getConfigFor(p.name),
           notApplicable: throwNotApplicable,
         };
@@ -235,7 +227,7 @@ export class PolicyEngine {
       try {
         const args: StackValidationArgs = {
           resources: policyResources(resources),
-          stackTags: this.stackTags,
+          stackTags: new Map(),
           getConfig: this.getConfigFor(p.name),
           notApplicable: throwNotApplicable,
         };
