@@ -158,7 +158,11 @@ export function plainProperties(value: unknown, secrets: string[] = [], at = "")
         : { __asset: { ...(v.path ? { path: v.path } : {}), ...(v.uri ? { uri: v.uri } : {}) } };
     case SIG.archive: {
       const assets = (v.assets ?? {}) as Record<string, unknown>;
-      return { __archive: Object.fromEntries(Object.entries(assets).map(([k, a]) => [k, plainProperties(a, secrets, `${at}.${k}`).__asset ?? plainProperties(a, secrets, `${at}.${k}`)])) };
+      const entries = Object.entries(assets).map(([k, a]) => {
+        const plain = plainProperties(a, secrets, `${at}.${k}`);
+        return [k, plain.__asset ?? plain];
+      });
+      return { __archive: Object.fromEntries(entries) };
     }
     case SIG.resource:
       return v.urn;
