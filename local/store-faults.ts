@@ -35,7 +35,7 @@ export interface StoreFaultControl {
   /**
    * Applies at once every phase change due at or before the start of phase `phase` that its timer has not
    * applied yet. The traffic calls it before starting an execution, so the first execution of a phase meets
-   * the phase's store (delayed, or killed) even when its timer and the phase's timer fire in the same tick.
+   * the phase's store (the delay set, or the kill started) even when its timer and the phase's timer fire in the same tick.
    */
   reach(phase: number): void;
   /** Cancels what is not yet due, brings the store back to normal, and returns every action taken. */
@@ -123,19 +123,18 @@ export function driveStoreFaults(scenario: Scenario, tb: Timebase, store: LocalS
     });
   };
 
-  /** Phase changes in order; each is applied once, by its timer or by reach(), whichever comes first. */
+  /** Phase changes in phase order; each is applied once, by its timer or by reach(), whichever comes first. */
   const pending: { phase: number; apply: () => void; timer: NodeJS.Timeout }[] = [];
-  const at = (phase: number, designSeconds: number, fn: () => void) => {
-    const entry = { phase, apply: fn, timer: setTimeout(() => fire(entry), Math.max(0, tb.realAt(designSeconds) - Date.now())) };
-    pending.push(entry);
-  };
-  const fire = (entry: (typeof pending)[number]) => {
-    // Earlier changes first: a timer never applies a phase before the one it follows.
-    while (pending.length > 0 && pending[0].phase <= entry.phase) {
+  /** Applies every pending change up to phase `phase`, earlier ones first: a phase is never applied before the one it follows. */
+  const applyThrough = (phase: number) => {
+    while (pending.length > 0 && pending[0].phase <= phase) {
       const e = pending.shift()!;
       clearTimeout(e.timer);
       e.apply();
     }
+  };
+  const at = (phase: number, designSeconds: number, apply: () => void) => {
+    pending.push({ phase, apply, timer: setTimeout(() => applyThrough(phase), Math.max(0, tb.realAt(designSeconds) - Date.now())) });
   };
   scenario.phases.forEach((p, i) => {
     if (p.storeFault !== "none" || (i > 0 && scenario.phases[i - 1].storeFault !== "none")) at(i, starts[i], () => change(p.name, p.storeFault, p.storeDelayMs ?? 0));
@@ -143,10 +142,7 @@ export function driveStoreFaults(scenario: Scenario, tb: Timebase, store: LocalS
   at(scenario.phases.length, total, () => change("end", "none", 0));
 
   return {
-    reach(phase) {
-      const due = pending.filter((e) => e.phase <= phase);
-      if (due.length > 0) fire(due[due.length - 1]);
-    },
+    reach: applyThrough,
     async stop() {
       for (const e of pending.splice(0)) clearTimeout(e.timer);
       change("end", "none", 0);
