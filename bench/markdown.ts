@@ -2,7 +2,7 @@
 
 import { ASSUMPTIONS, expressDurationUsd, priceTableMarkdown } from "../local/pricing";
 import { Scenario } from "../local/scenario";
-import { DesignResult, idealOutageAttempts, TargetCheck } from "./metrics";
+import { DesignResult, fmt, idealOutageAttempts, TargetCheck } from "./metrics";
 import { CONTAINERS, ERROR_THRESHOLD_PERCENTAGE, ROLLING_WINDOW_SECONDS } from "./opossum-run";
 import { RECIPE_ADAPTATIONS, RECIPE_DEFECTS_KEPT, RECIPE_FIXES } from "./recipe-definition";
 
@@ -14,10 +14,6 @@ export interface BenchDoc {
   machine: string;
   seconds: number;
   date: Date;
-}
-
-function n(v: number | null | undefined, digits = 2): string {
-  return v === null || v === undefined ? "n/a" : Number(v.toFixed(digits)).toString();
 }
 
 function usd(v: number | undefined): string {
@@ -54,14 +50,14 @@ export function benchMarkdown(doc: BenchDoc): string {
   const phases = s.phases.map((p) => `${p.name} (${p.role}) ${p.durationSeconds} s at ${Math.round(p.failureRate * 100)} % failures, ${p.latencyMs} ms`).join("; ");
   const behaviour = results.map((d) => {
     const t = d.report.totals;
-    const open = d.timeToOpenAllSeconds !== undefined ? `${n(d.timeToOpenSeconds)} / ${n(d.timeToOpenAllSeconds)}` : n(d.timeToOpenSeconds);
-    return `| ${d.name} | ${t.executions} | ${d.outageAttempts} | ${n(d.outageAttempts / ideal.total)}x | ${open} | ${n(d.timeToCloseSeconds)} | ${failed(d)} | ${t.rejected} | ${t.fallback} | ${t.succeeded} |`;
+    const open = d.timeToOpenAllSeconds !== undefined ? `${fmt(d.timeToOpenSeconds)} / ${fmt(d.timeToOpenAllSeconds)}` : fmt(d.timeToOpenSeconds);
+    return `| ${d.name} | ${t.executions} | ${d.outageAttempts} | ${fmt(d.outageAttempts / ideal.total)}x | ${open} | ${fmt(d.timeToCloseSeconds)} | ${failed(d)} | ${t.rejected} | ${t.fallback} | ${t.succeeded} |`;
   });
   const work = results.map((d) => {
     const h = d.healthyPath.mean;
     const a = d.all.mean;
     if (d.key === "opossum") return `| ${d.name} | in-process | 0 / 0 | 0 / 0 | 0 / 0 | 0 / 0 | 0 / 0 |`;
-    return `| ${d.name} | ${d.healthyPath.executions} | ${n(h.stateTransitions)} / ${n(a.stateTransitions)} | ${n(h.lambdaInvocations)} / ${n(a.lambdaInvocations)} | ${n(h.readUnits)} / ${n(a.readUnits)} | ${n(h.writeUnits)} / ${n(a.writeUnits)} | ${n(h.redisCommands)} / ${n(a.redisCommands)} |`;
+    return `| ${d.name} | ${d.healthyPath.executions} | ${fmt(h.stateTransitions)} / ${fmt(a.stateTransitions)} | ${fmt(h.lambdaInvocations)} / ${fmt(a.lambdaInvocations)} | ${fmt(h.readUnits)} / ${fmt(a.readUnits)} | ${fmt(h.writeUnits)} / ${fmt(a.writeUnits)} | ${fmt(h.redisCommands)} / ${fmt(a.redisCommands)} |`;
   });
   const cost = results.map((d) => {
     if (d.workflows.length === 0) return `| ${d.name} | – | – | – | no state machine, no store: nothing beyond the caller's own Lambda time |`;
@@ -69,7 +65,7 @@ export function benchMarkdown(doc: BenchDoc): string {
     const hs = d.workflows.includes("STANDARD") ? d.healthyPath.costPerMillion.STANDARD.total : undefined;
     const ax = d.workflows.includes("EXPRESS") ? d.all.costPerMillion.EXPRESS.total : undefined;
     const b = d.healthyPath.costPerMillion.EXPRESS;
-    const parts = `requests ${usd(b.requests)}, duration ${usd(b.duration)} (${n(d.healthyPath.mean.durationMs, 0)} ms modelled), Lambda ${usd(b.lambda)}, DynamoDB ${usd(b.dynamodb)}, Redis ${usd(b.redis)}`;
+    const parts = `requests ${usd(b.requests)}, duration ${usd(b.duration)} (${fmt(d.healthyPath.mean.durationMs, 0)} ms modelled), Lambda ${usd(b.lambda)}, DynamoDB ${usd(b.dynamodb)}, Redis ${usd(b.redis)}`;
     return `| ${d.name} | ${usd(hx)} | ${usd(hs)} | ${usd(ax)} | ${parts} |`;
   });
   const checks = doc.checks.map((c) => `| ${c.pass ? "**PASS**" : "**FAIL**"} | ${c.target} | ${c.measured} |`);

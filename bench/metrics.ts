@@ -102,7 +102,8 @@ export interface TargetCheck {
   pass: boolean;
 }
 
-function fmt(n: number | null | undefined, digits = 2): string {
+/** A figure for BENCHMARKS.md and the target checks: at most `digits` decimals, "n/a" when there is none. */
+export function fmt(n: number | null | undefined, digits = 2): string {
   return n === null || n === undefined ? "n/a" : Number(n.toFixed(digits)).toString();
 }
 
