@@ -45,8 +45,22 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
   return out;
 }
 
-function failedOther(r: Report): { total: number; byError: Record<string, number> } {
-  return { total: Object.values(r.totals.failed).reduce((a, b) => a + b, 0), byError: r.totals.failed };
+/** One design's result as its report gives it; `extra` replaces what the report cannot tell (opossum's fleet times and work). */
+function designResult(key: DesignResult["key"], name: string, report: Report, workflows: DesignResult["workflows"], extra: Partial<DesignResult> = {}): DesignResult {
+  return {
+    key,
+    name,
+    report,
+    outageAttempts: outageAttempts(report),
+    timeToOpenSeconds: report.timeToOpenSeconds,
+    timeToCloseSeconds: report.timeToCloseSeconds,
+    failedOther: Object.values(report.totals.failed).reduce((a, b) => a + b, 0),
+    failedByError: report.totals.failed,
+    workflows,
+    healthyPath: report.awsWork.healthyPath,
+    all: report.awsWork.all,
+    ...extra,
+  };
 }
 
 /** Sections of BENCHMARKS.md that other commands write (the "## Soak" of `npm run soak`): kept when the bench rewrites the file. */
@@ -109,21 +123,8 @@ async function main(argv: string[]): Promise<number> {
     const step = (i: number, what: string) => process.stderr.write(`[${i}/4] ${what}: ${total} design seconds at ${scenario.speed}x (about ${Math.ceil(total / scenario.speed)} s)...\n`);
     const results: DesignResult[] = [];
     const ours = async (key: "dynamodb" | "redis", name: string, endpoints: { dynamodbEndpoint?: string; redisUrl?: string }) => {
-      const r = (await runLocal({ ...scenario, store: key }, { endpoints })).report;
-      const f = failedOther(r);
-      results.push({
-        key,
-        name,
-        report: r,
-        outageAttempts: outageAttempts(r),
-        timeToOpenSeconds: r.timeToOpenSeconds,
-        timeToCloseSeconds: r.timeToCloseSeconds,
-        failedOther: f.total,
-        failedByError: f.byError,
-        workflows: ["EXPRESS"],
-        healthyPath: r.awsWork.healthyPath,
-        all: r.awsWork.all,
-      });
+      const { report } = await runLocal({ ...scenario, store: key }, { endpoints });
+      results.push(designResult(key, name, report, ["EXPRESS"]));
     };
     step(1, "this breaker + DynamoDB");
     await ours("dynamodb", "this breaker, DynamoDB", { dynamodbEndpoint: ddb.endpoint });
@@ -133,46 +134,29 @@ async function main(argv: string[]): Promise<number> {
     step(3, "recipe baseline (fixed to run)");
     const recipeStart = new Date();
     const recipeRecords = await runRecipe(scenario, ddb.endpoint);
-    const rr = buildReport(scenario, recipeRecords, recipeStart);
-    const rf = failedOther(rr);
-    results.push({
-      key: "recipe",
-      name: "recipe baseline",
-      report: rr,
-      outageAttempts: outageAttempts(rr),
-      timeToOpenSeconds: rr.timeToOpenSeconds,
-      timeToCloseSeconds: rr.timeToCloseSeconds,
-      failedOther: rf.total,
-      failedByError: rf.byError,
-      workflows: ["EXPRESS", "STANDARD"],
-      healthyPath: rr.awsWork.healthyPath,
-      all: rr.awsWork.all,
-      note: "transition times observed by polling the item every 100 ms (it stores no history)",
-    });
+    results.push(
+      designResult("recipe", "recipe baseline", buildReport(scenario, recipeRecords, recipeStart), ["EXPRESS", "STANDARD"], {
+        note: "transition times observed by polling the item every 100 ms (it stores no history)",
+      }),
+    );
 
     step(4, `opossum, ${CONTAINERS} containers`);
     const opStart = new Date();
     const op = await runOpossum(scenario);
     const or = buildReport(scenario, op.records, opStart);
     const times = fleetTimes(scenario, op.events, (ms) => op.tb.designSeconds(ms));
-    const of = failedOther(or);
     // The breaker lives inside the caller's Lambda: no state machine, no store; its AWS work is the caller's own.
     const none = summarizeWork(op.records.executions.map((e) => ({ ...workOf(e), stateTransitions: 0, lambdaInvocations: 0, lambdaMs: 0, durationMs: 0 })), []);
-    results.push({
-      key: "opossum",
-      name: `opossum, ${CONTAINERS} containers`,
-      report: or,
-      outageAttempts: outageAttempts(or),
-      timeToOpenSeconds: times.first,
-      timeToOpenAllSeconds: times.all,
-      timeToCloseSeconds: times.close,
-      failedOther: of.total,
-      failedByError: of.byError,
-      workflows: [],
-      healthyPath: none,
-      all: none,
-      note: `open: first container / all ${CONTAINERS}; closed: all containers`,
-    });
+    results.push(
+      designResult("opossum", `opossum, ${CONTAINERS} containers`, or, [], {
+        timeToOpenSeconds: times.first,
+        timeToOpenAllSeconds: times.all,
+        timeToCloseSeconds: times.close,
+        healthyPath: none,
+        all: none,
+        note: `open: first container / all ${CONTAINERS}; closed: all containers`,
+      }),
+    );
 
     const checks = checkTargets(scenario, results);
     const seconds = (Date.now() - t0) / 1000;
