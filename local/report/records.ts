@@ -66,7 +66,7 @@ export interface TransitionRecord {
   gen: number;
 }
 
-/** One breaker state sample per live tick (for the chart where no transition is known). */
+/** Everything one run recorded: what buildReport (report.ts) turns into report.json. */
 export interface RunRecords {
   executions: ExecutionRecord[];
   targetCalls: TargetCall[];

@@ -5,7 +5,7 @@
 import { BreakerSettings } from "../../functions/breaker/settings";
 import { Phase, phaseStarts, Scenario } from "../scenario";
 import { StoreFaultEvent } from "../store-faults";
-import { ExecutionRecord, ResultKind, RunRecords, TransitionRecord } from "./records";
+import { ExecutionRecord, RESULT_KINDS, ResultKind, RunRecords, TransitionRecord } from "./records";
 import { summarizeWork, workOf, WorkSummary } from "./work-model";
 
 export interface PhaseStats {
@@ -182,7 +182,7 @@ export function buildReport(scenario: Scenario, run: RunRecords, startedAt: Date
     healthyPath: summarizeWork(run.executions.filter((e) => e.healthyPath).map(workOf)),
     closedSuccess: summarizeWork(run.executions.filter(isClosedSuccess).map(workOf)),
   };
-  for (const kind of ["succeeded", "rejected", "fallback", "failed"] as const) {
+  for (const kind of RESULT_KINDS) {
     const group = byResult(kind);
     if (group.length === 0) continue;
     latency[kind] = percentiles(group.map((e) => e.durationMs));
