@@ -7,7 +7,7 @@ import { localDynamoClient } from "../local/local-store";
 import { RunRecords } from "../local/report/records";
 import { ObservedTransition, runScenario, StateObserver } from "../local/runner";
 import { Scenario } from "../local/scenario";
-import { createLocalStateMachine, LocalExecutionResult, LocalLambda, LocalStateMachine } from "../local/sfn-runtime";
+import { createLocalStateMachine, LocalExecutionResult, LocalLambda, LocalStateMachine, taskStateNames } from "../local/sfn-runtime";
 import { AslDefinition } from "../components/state-machine-definition";
 import { Timebase } from "../local/speed";
 import { localTarget } from "../local/target";
@@ -101,12 +101,11 @@ export async function runRecipe(scenario: Scenario, dynamodbEndpoint: string): P
     const target = localTarget(scenario, () => timing.tb);
     const service = scenario.breaker.name;
     const { definition, execute } = recipeMachine(client, tableName, service, target.handler, scenario.speed);
-    const taskStates = new Set(Object.entries(definition.States).filter(([, s]) => s.Type === "Task").map(([n]) => n));
     return await runScenario({
       scenario,
       timing,
       execute,
-      taskStates,
+      taskStates: taskStateNames(definition),
       target,
       observer: recipeObserver(client, tableName, service),
       metrics: {},

@@ -13,6 +13,7 @@ import { buildReport, Report } from "./report/report";
 import { renderHtml } from "./report/report-html";
 import { runScenario, storeObserver } from "./runner";
 import { Scenario } from "./scenario";
+import { taskStateNames } from "./sfn-runtime";
 import { checkStoreFaults, driveStoreFaults, storeFaultNeeds, StoreFaultHook } from "./store-faults";
 import { Timebase } from "./speed";
 import { DynamoLocal, RedisServer } from "./store-processes";
@@ -77,13 +78,12 @@ export async function runLocal(scenario: Scenario, o: LocalRunOptions = {}): Pro
       metrics: countingSink(metrics),
       log: o.log ?? SILENT_LOG,
     });
-    const taskStates = new Set(Object.entries(machine.definition.States).filter(([, s]) => s.Type === "Task").map(([n]) => n));
     const startedAt = new Date();
     const records = await runScenario({
       scenario,
       timing,
       execute: (input, name) => machine.run(input, { executionName: name }),
-      taskStates,
+      taskStates: taskStateNames(machine.definition),
       target,
       observer: storeObserver(store.store, scenario.breaker.name),
       metrics,

@@ -268,6 +268,11 @@ function taskStates(states: Record<string, AnyState>, out: Record<string, string
   return out;
 }
 
+/** The names of a definition's Task states (a retry of one is a billed transition too: local/runner.ts). */
+export function taskStateNames(def: AslDefinition): Set<string> {
+  return new Set(Object.keys(taskStates(def.States)));
+}
+
 // ---------------------------------------------------------------------------------------------
 
 export function createLocalStateMachine(def: AslDefinition, options: LocalStateMachineOptions): LocalStateMachine {
