@@ -47,7 +47,8 @@ export function driveTraffic(scenario: Scenario, tb: Timebase, run: (a: Arrival)
   let delayed = 0;
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
-  const blocked = new Set<number>();
+  /** The arrival last found due without a free slot (arrivals start in order, so one index is enough). */
+  let blocked = -1;
   let resolveDone!: (v: { started: number; delayedStarts: number }) => void;
   const done = new Promise<{ started: number; delayedStarts: number }>((r) => (resolveDone = r));
 
@@ -73,8 +74,8 @@ export function driveTraffic(scenario: Scenario, tb: Timebase, run: (a: Arrival)
     }
     if (next < arrivals.length && running >= limit && tb.realAt(arrivals[next].due) <= now) {
       // Due but no slot: counted once, started when a running execution finishes.
-      if (!blocked.has(next)) {
-        blocked.add(next);
+      if (blocked !== next) {
+        blocked = next;
         delayed += 1;
       }
       return;
