@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { BrowserContext, chromium } from "playwright-core";
 import { LocalRunResult, runLocal } from "../../local/run-local";
-import { Scenario, StoreKind, validateScenario } from "../../local/scenario";
+import { Scenario, ScenarioError, StoreKind, validateScenario } from "../../local/scenario";
 import { startDynamoLocal, startRedis } from "../support/servers";
 
 export const ROOT = resolve(__dirname, "..", "..");
@@ -58,6 +58,11 @@ export function fastScenario(overrides: Parameters<typeof fastScenarioJson>[0] =
 export async function runOnSharedStore(scenario: Scenario): Promise<LocalRunResult> {
   const endpoints = scenario.store === "dynamodb" ? { dynamodbEndpoint: (await startDynamoLocal()).endpoint } : { redisUrl: (await startRedis()).url };
   return runLocal(scenario, { endpoints });
+}
+
+/** For assert.throws / assert.rejects: a ScenarioError naming `field`, with a message matching `message`. */
+export function scenarioError(field: string, message: RegExp): (e: unknown) => boolean {
+  return (e) => e instanceof ScenarioError && e.field === field && message.test(e.message);
 }
 
 export function tempDir(prefix: string): string {
