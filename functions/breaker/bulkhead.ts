@@ -1,8 +1,8 @@
-// Bulkhead rules, pure (no I/O): how long a slot's lease lasts, and how a probe turned away by a full
-// bulkhead is reported. The stores hold the slots (StateStore.acquireSlot / releaseSlot); the acquire-slot and
-// release-slot handlers and the state machine builder use these.
+// Bulkhead rules, pure (no I/O): how long a slot's lease lasts, and the error of a call the bulkhead rejects.
+// The stores hold the slots (StateStore.acquireSlot / releaseSlot); the acquire-slot and release-slot handlers
+// and the state machine builder use these. A HALF_OPEN probe turned away frees its lease through
+// BreakerService.releaseProbe.
 
-import { Outcome } from "./breaker";
 import { BreakerSettings } from "./settings";
 
 /** The Fail error of a call the bulkhead rejects (fallback "none"). */
@@ -33,14 +33,4 @@ export function targetCallWorstCaseSeconds(s: BreakerSettings): number {
  */
 export function bulkheadLeaseMs(s: BreakerSettings): number {
   return Math.ceil(Math.min(targetCallWorstCaseSeconds(s) + BULKHEAD_LEASE_MARGIN_SECONDS, EXPRESS_MAX_SECONDS) * 1000);
-}
-
-/**
- * A HALF_OPEN probe the bulkhead turns away never reached the target: its report frees the probe's lease
- * without counting (the same rule as a client error: reportProbe with an ignored outcome), so the next
- * caller can probe at once instead of after probeLeaseSeconds.
- */
-export function bulkheadRejectedProbe(s: BreakerSettings): { settings: BreakerSettings; outcome: Outcome } {
-  const ignoredErrors = s.ignoredErrors.includes(BULKHEAD_FULL_ERROR) ? s.ignoredErrors : [...s.ignoredErrors, BULKHEAD_FULL_ERROR];
-  return { settings: { ...s, ignoredErrors }, outcome: { kind: "failure", error: BULKHEAD_FULL_ERROR } };
 }

@@ -97,6 +97,15 @@ export class BreakerService {
     return { result: "counted", classified: c, state: counted.state, transition: null };
   }
 
+  /**
+   * Frees a HALF_OPEN probe's lease without counting, by the rule for an ignored outcome (reportProbe "ignored"):
+   * for a probe that never reached the target. "stale" when the lease is gone or from another generation.
+   */
+  async releaseProbe(breaker: string, settings: BreakerSettings, gen: number, leaseId: string): Promise<"released" | "stale"> {
+    const change = await this.mutate(breaker, settings, (rec, now) => reportProbe(rec, gen, leaseId, "ignored", now, settings));
+    return change.result === "released" ? "released" : "stale";
+  }
+
   /** Asks for a HALF_OPEN probe lease (OPEN and due -> HALF_OPEN). */
   async acquireProbe(breaker: string, settings: BreakerSettings, leaseId: string): Promise<{ grant: ProbeGrant; transition: Transition | null }> {
     const change = await this.mutate(breaker, settings, (rec, now) => planProbe(rec, now, settings, leaseId));

@@ -13,13 +13,13 @@
 // Only freeing a probe lease writes the breaker record, with the settings in force (settingsNow), as record-outcome does.
 
 import { BreakerSettings } from "../breaker/settings";
-import { bulkheadLeaseMs, bulkheadRejectedProbe } from "../breaker/bulkhead";
+import { bulkheadLeaseMs } from "../breaker/bulkhead";
 import { AcquireSlotResult, ReleaseSlotResult } from "../shared/contracts";
 import { validateAcquireSlotEvent, validateReleaseSlotEvent } from "../shared/event-validation";
 import { checkServed, HandlerDeps, serviceOf, settingsNow, withTelemetry } from "../shared/runtime";
 import { Telemetry } from "../shared/telemetry";
 
-/** Frees the lease of a probe the bulkhead turned away (reported as an ignored outcome: it never reached the target). */
+/** Frees the lease of a probe the bulkhead turned away, without counting: it never reached the target. */
 async function freeProbeLease(
   deps: HandlerDeps,
   tel: Telemetry,
@@ -29,10 +29,7 @@ async function freeProbeLease(
 ): Promise<NonNullable<AcquireSlotResult["probeLease"]>> {
   try {
     const service = await serviceOf(deps);
-    const rejected = bulkheadRejectedProbe(await settingsNow(deps));
-    const report = await service.recordOutcome(breaker, rejected.settings, probe.gen, rejected.outcome, probe.leaseId);
-    tel.transition(report.transition);
-    return report.result === "released" ? "released" : "stale";
+    return await service.releaseProbe(breaker, await settingsNow(deps), probe.gen, probe.leaseId);
   } catch (err) {
     tel.storeError("acquire-slot (free probe lease)", err, settings.onStoreError);
     return "store-error";
