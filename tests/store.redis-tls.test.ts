@@ -17,8 +17,8 @@ import { depsFromEnv, Env, HandlerDeps } from "../functions/shared/runtime";
 import { storeFromEnv, StoreFromEnvOptions } from "../functions/store/from-env";
 import { redisKey } from "../functions/store/redis-store";
 import { StateStore, StoreError } from "../functions/store/state-store";
-import { CapturedMetrics, fakeAwsEndpoint, FakeAwsEndpoint, FAKE_AWS_CLIENT, RecordingLog, uniqueBreaker } from "./handlers/support";
-import { makeCertificates, secretReads, secretsManagerAnswers, SM_JSON, startTlsRedis, TlsFiles, TlsRedis } from "./support/tls-redis";
+import { AWS_JSON, CapturedMetrics, fakeAwsEndpoint, FakeAwsEndpoint, FAKE_AWS_CLIENT, RecordingLog, uniqueBreaker } from "./handlers/support";
+import { makeCertificates, secretReads, secretsManagerAnswers, startTlsRedis, TlsFiles, TlsRedis } from "./support/tls-redis";
 
 const TOKEN = "tls-auth-token-0123456789abcdef";
 const ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:breaker-redis-auth-AbCdEf";
@@ -136,7 +136,7 @@ describe("Redis store over TLS with AUTH from Secrets Manager (TLS-only redis-se
     assert.deepEqual(secretReads(sm), [ARN], "one GetSecretValue for the first container's 7 invocations");
     const [req] = sm.seen;
     assert.equal(req.method, "POST");
-    assert.equal(req.headers["content-type"], SM_JSON);
+    assert.equal(req.headers["content-type"], AWS_JSON);
     assert.match(String(req.headers.authorization), /^AWS4-HMAC-SHA256 Credential=x\/\d{8}\/us-east-1\/secretsmanager\/aws4_request/);
 
     // A second container (another cold start) reads it again, once, and sees the same state.

@@ -15,7 +15,7 @@ import { boundedSsmClient, ssmParameterFetcher } from "../../functions/shared/ss
 import { ensureTable } from "../../functions/store/table-schema";
 import { dynamoClient, startDynamoLocal } from "../support/servers";
 import { StateStore } from "../../functions/store/state-store";
-import { CapturedMetrics, closeStores, FAKE_AWS_CLIENT, FakeAwsEndpoint, fakeAwsEndpoint, harness, openStore, RecordingLog, SeenRequest, settingsOf, TestClock, uniqueBreaker } from "./support";
+import { answerAwsJson, AWS_JSON, CapturedMetrics, closeStores, FAKE_AWS_CLIENT, FakeAwsEndpoint, fakeAwsEndpoint, harness, openStore, RecordingLog, SeenRequest, settingsOf, TestClock, uniqueBreaker } from "./support";
 
 const PARAM = "/circuit-breaker/test/orders/settings";
 const DEPLOYED = settingsOf({ failureThreshold: 5, openDurationSeconds: 30 });
@@ -274,8 +274,6 @@ describe("every store-using handler runs each invocation with currentSettings", 
 // ---------------------------------------------------------------------------------------------
 // The real SSM client against a local endpoint speaking the SSM JSON protocol
 
-const SSM_JSON = "application/x-amz-json-1.1";
-
 interface StoredParameter {
   type: "String" | "SecureString" | "StringList";
   value: string;
@@ -283,16 +281,14 @@ interface StoredParameter {
 
 /** A tiny SSM: GetParameter on `params`; ParameterNotFound otherwise. */
 function ssmAnswers(params: Map<string, StoredParameter>): (res: ServerResponse, req: SeenRequest) => void {
-  const answer = (res: ServerResponse, status: number, body: unknown, errorType?: string) =>
-    res.writeHead(status, { "content-type": SSM_JSON, ...(errorType ? { "x-amzn-errortype": errorType } : {}) }).end(JSON.stringify(body));
   return (res, req) => {
     const target = req.headers["x-amz-target"];
-    if (target !== "AmazonSSM.GetParameter") return answer(res, 400, { __type: "InvalidAction", message: `unexpected ${String(target)}` }, "InvalidAction");
+    if (target !== "AmazonSSM.GetParameter") return answerAwsJson(res, 400, { __type: "InvalidAction", message: `unexpected ${String(target)}` }, "InvalidAction");
     const { Name } = JSON.parse(req.body) as { Name: string };
     const p = params.get(Name);
-    if (!p) return answer(res, 400, { __type: "ParameterNotFound", message: "" }, "ParameterNotFound");
+    if (!p) return answerAwsJson(res, 400, { __type: "ParameterNotFound", message: "" }, "ParameterNotFound");
     const ARN = `arn:aws:ssm:us-east-1:123456789012:parameter${Name}`;
-    return answer(res, 200, { Parameter: { Name, Type: p.type, Value: p.value, Version: 1, DataType: "text", ARN } });
+    return answerAwsJson(res, 200, { Parameter: { Name, Type: p.type, Value: p.value, Version: 1, DataType: "text", ARN } });
   };
 }
 
@@ -322,7 +318,7 @@ describe("ssmParameterFetcher against a local endpoint speaking the SSM JSON pro
     const [req] = endpoint.seen;
     assert.equal(req.method, "POST");
     assert.equal(req.headers["x-amz-target"], "AmazonSSM.GetParameter");
-    assert.equal(req.headers["content-type"], SSM_JSON);
+    assert.equal(req.headers["content-type"], AWS_JSON);
     assert.deepEqual(JSON.parse(req.body), { Name: PARAM, WithDecryption: false });
   });
 
@@ -333,7 +329,7 @@ describe("ssmParameterFetcher against a local endpoint speaking the SSM JSON pro
     await assert.rejects(fetch(PARAM), /SSM parameter \/circuit-breaker\/test\/orders\/settings is of type SecureString; allowed: type String/);
 
     endpoint.seen.length = 0;
-    endpoint.respond = (res) => res.writeHead(500, { "content-type": SSM_JSON, "x-amzn-errortype": "InternalServerError" }).end('{"__type":"InternalServerError","message":"boom"}');
+    endpoint.respond = (res) => answerAwsJson(res, 500, { __type: "InternalServerError", message: "boom" }, "InternalServerError");
     await assert.rejects(fetch(PARAM), (e: Error) => e.name === "InternalServerError");
     assert.equal(endpoint.seen.length, 2, "maxAttempts 2: one retry");
 

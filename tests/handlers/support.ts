@@ -232,6 +232,14 @@ export interface FakeAwsEndpoint {
   close(): Promise<void>;
 }
 
+/** The content type of the AWS JSON protocol (SSM, Secrets Manager): requests and answers. */
+export const AWS_JSON = "application/x-amz-json-1.1";
+
+/** Answers a request of the AWS JSON protocol with `body`; an error also names its type (x-amzn-errortype), as the SDK reads it. */
+export function answerAwsJson(res: ServerResponse, status: number, body: unknown, errorType?: string): void {
+  res.writeHead(status, { "content-type": AWS_JSON, ...(errorType ? { "x-amzn-errortype": errorType } : {}) }).end(JSON.stringify(body));
+}
+
 /** Dummy region and credentials for an SDK client pointed at a FakeAwsEndpoint. */
 export const FAKE_AWS_CLIENT = { region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } } as const;
 

@@ -8,11 +8,9 @@ import { ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
-import { FakeAwsEndpoint, SeenRequest } from "../handlers/support";
+import { answerAwsJson, FakeAwsEndpoint, SeenRequest } from "../handlers/support";
 import { managedProcess, ServerControl } from "../../local/store-processes";
 import { freePort } from "./servers";
-
-export const SM_JSON = "application/x-amz-json-1.1";
 
 // ---------------------------------------------------------------------------------------------
 // A throwaway CA and a server certificate for 127.0.0.1 / localhost
@@ -108,16 +106,14 @@ export async function startTlsRedis(files: TlsFiles, token: string): Promise<Tls
 
 /** GetSecretValue for the secrets in `secrets` (ARN -> SecretString); ResourceNotFoundException otherwise. */
 export function secretsManagerAnswers(secrets: Map<string, string>): (res: ServerResponse, req: SeenRequest) => void {
-  const answer = (res: ServerResponse, status: number, body: unknown, errorType?: string) =>
-    res.writeHead(status, { "content-type": SM_JSON, ...(errorType ? { "x-amzn-errortype": errorType } : {}) }).end(JSON.stringify(body));
   return (res, req) => {
     const target = req.headers["x-amz-target"];
-    if (target !== "secretsmanager.GetSecretValue") return answer(res, 400, { __type: "InvalidAction", message: `unexpected ${String(target)}` }, "InvalidAction");
+    if (target !== "secretsmanager.GetSecretValue") return answerAwsJson(res, 400, { __type: "InvalidAction", message: `unexpected ${String(target)}` }, "InvalidAction");
     const { SecretId } = JSON.parse(req.body) as { SecretId: string };
     const secret = secrets.get(SecretId);
-    if (secret === undefined) return answer(res, 400, { __type: "ResourceNotFoundException", message: "Secrets Manager can't find the specified secret." }, "ResourceNotFoundException");
+    if (secret === undefined) return answerAwsJson(res, 400, { __type: "ResourceNotFoundException", message: "Secrets Manager can't find the specified secret." }, "ResourceNotFoundException");
     const name = SecretId.split(":secret:")[1];
-    return answer(res, 200, { ARN: SecretId, Name: name, SecretString: secret, VersionId: "v1", VersionStages: ["AWSCURRENT"], CreatedDate: 1_700_000_000 });
+    return answerAwsJson(res, 200, { ARN: SecretId, Name: name, SecretString: secret, VersionId: "v1", VersionStages: ["AWSCURRENT"], CreatedDate: 1_700_000_000 });
   };
 }
 
