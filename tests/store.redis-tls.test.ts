@@ -177,6 +177,11 @@ describe("Redis store over TLS with AUTH from Secrets Manager (TLS-only redis-se
     assert.equal((await lambda.getStatus({ breaker })).StoreError, undefined);
     assert.deepEqual(secretReads(sm), [ARN]);
     const rotated = "rotated-token-0123456789abcdef";
+    // The warm container's connection (a test-only look inside the store). The call is made the moment that
+    // connection drops, while it reconnects with the token it cached: a call made before the client noticed
+    // the drop fails per onStoreError too, but as a timeout or an unwritable stream, and one made after the
+    // refusal already reopens the store. Either would make this test depend on timing.
+    const warmClient = ((await lambda.deps.store()) as unknown as { redis: Redis }).redis;
     const admin = new Redis({ host: "127.0.0.1", port: server.port, tls: { ca: files.caPem }, password: TOKEN, lazyConnect: true, maxRetriesPerRequest: 0 });
     await admin.connect();
     try {
@@ -184,8 +189,11 @@ describe("Redis store over TLS with AUTH from Secrets Manager (TLS-only redis-se
       // (as a failover or a thaw would), so the warm container reconnects with the token it cached.
       await admin.config("SET", "requirepass", rotated);
       secrets.set(ARN, JSON.stringify({ authToken: rotated }));
+      const duringReconnect = new Promise<Awaited<ReturnType<typeof lambda.getStatus>>>((resolve, reject) =>
+        warmClient.once("close", () => lambda.getStatus({ breaker }).then(resolve, reject)),
+      );
       await admin.client("KILL", "TYPE", "normal", "SKIPME", "yes");
-      const refused = await lambda.getStatus({ breaker });
+      const refused = await duringReconnect;
       assert.deepEqual(refused, { StoreError: { allow: true } });
       assert.match(String(lambda.log.withMessage("state store error")[0]?.attributes.errorMessage), /refused the AUTH credentials: WRONGPASS/);
       assert.deepEqual(secretReads(sm), [ARN], "the refused call did not read the secret yet");
