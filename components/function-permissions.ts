@@ -29,13 +29,13 @@ export interface HandlerNeeds {
 export const HANDLER_NEEDS: Readonly<Record<HandlerName, HandlerNeeds>> = Object.freeze({
   "record-outcome": { store: true, invokeTarget: false, settingsParameter: true },
   "acquire-probe": { store: true, invokeTarget: false, settingsParameter: true },
-  "get-status": { store: true, invokeTarget: false, settingsParameter: true },
+  "get-status": { store: true, invokeTarget: false, settingsParameter: false },
   "report-store-error": { store: false, invokeTarget: false, settingsParameter: false },
   fallback: { store: false, invokeTarget: false, settingsParameter: false },
   "health-probe": { store: true, invokeTarget: true, settingsParameter: true },
   "demo-downstream": { store: false, invokeTarget: false, settingsParameter: false },
   "acquire-slot": { store: true, invokeTarget: false, settingsParameter: true },
-  "release-slot": { store: true, invokeTarget: false, settingsParameter: true },
+  "release-slot": { store: true, invokeTarget: false, settingsParameter: false },
 });
 
 /**

@@ -1,15 +1,12 @@
-// HandlerDeps for the handlers that use the state store: runtime.ts's cold start, the store that
-// storeFromEnv (functions/store/from-env.ts) opens from the environment on first use, cached per container,
-// and, when SETTINGS_PARAMETER is set, settings that follow that SSM parameter without a redeploy
-// (./settings-source.ts; read at most every SETTINGS_REFRESH_SECONDS).
-// In Lambda (AWS_LAMBDA_FUNCTION_NAME set) the store starts opening during the init phase, so the Redis AUTH
-// secret is read at cold start, before the first invocation waits for it. A failed open is not cached: the
-// first invocation tries again and applies onStoreError.
+// HandlerDeps for the store handlers whose rules take the settings in force (record-outcome, acquire-probe,
+// health-probe, acquire-slot): the store deps (./store-deps.ts) and, when SETTINGS_PARAMETER is set, settings
+// that follow that SSM parameter without a redeploy (./settings-source.ts; read at most every
+// SETTINGS_REFRESH_SECONDS).
 
-import { storeFromEnv } from "../store/from-env";
-import { depsFromEnv, Env, HandlerDeps } from "./runtime";
+import { Env, HandlerDeps } from "./runtime";
 import { ParameterFetcher, SettingsSource, settingsSourceConfigFromEnv } from "./settings-source";
 import { ssmParameterFetcher } from "./ssm-parameter";
+import { storeDeps } from "./store-deps";
 
 export interface DefaultDepsOptions {
   /** Reads the settings parameter; default: SSM GetParameter with bounded timeouts (./ssm-parameter.ts). */
@@ -19,8 +16,7 @@ export interface DefaultDepsOptions {
 }
 
 export function defaultDeps(env: Env = process.env, options: DefaultDepsOptions = {}): HandlerDeps {
-  const deps = depsFromEnv(env, () => storeFromEnv(env));
-  if (env.AWS_LAMBDA_FUNCTION_NAME) void deps.store().catch(() => undefined);
+  const deps = storeDeps(env);
   const config = settingsSourceConfigFromEnv(env);
   if (!config) return deps;
   const source = new SettingsSource({

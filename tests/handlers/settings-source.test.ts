@@ -242,7 +242,7 @@ describe("every store-using handler runs each invocation with currentSettings", 
   });
   after(closeStores);
 
-  it("record-outcome, acquire-probe, health-probe and get-status take the settings in force at each call", async () => {
+  it("record-outcome, acquire-probe and health-probe take the settings in force at each call; get-status reads none (onStoreError is deploy-time)", async () => {
     const h = harness(store, settingsOf({ failureThreshold: 5, halfOpenProbes: 1, openDurationSeconds: 10 }));
     let live = settingsOf({ failureThreshold: 1, halfOpenProbes: 2, openDurationSeconds: 10 });
     let reads = 0;
@@ -266,8 +266,9 @@ describe("every store-using handler runs each invocation with currentSettings", 
     const probe = makeHealthProbeHandler({ ...deps, invoke: async () => ({ ok: true }), probeRequest: {}, newLeaseId: () => "c" });
     const probed = await probe({ breaker });
     assert.equal(probed.action, "probed", "a third slot in force");
+    assert.equal(reads, 4, "one read per invocation of those");
     assert.equal((await makeGetStatusHandler(deps)({ breaker })).Item?.state.S, "HALF_OPEN", "1 of 3 probe successes in force");
-    assert.equal(reads, 5, "one read per invocation");
+    assert.equal(reads, 4, "get-status, the Redis path's read of every execution, does not read the settings");
   });
 });
 
