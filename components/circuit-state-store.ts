@@ -9,8 +9,7 @@
 
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-// Type only: the program checks its variable names against from-env.ts without loading it (and the AWS SDK clients it imports).
-import type { STORE_ENV } from "../functions/store/from-env";
+import { STORE_ENV, STORE_TIMEOUT_DEFAULT_MS, STORE_TIMEOUT_RANGE } from "../functions/store/store-env";
 import { redisKey } from "../functions/store/redis-store";
 import { BREAKER_TABLE_KEY, TTL_ATTRIBUTE } from "../functions/store/table-schema";
 import { STORE_ACTIONS, StoreKind } from "./function-permissions";
@@ -32,9 +31,9 @@ export type InterfaceEndpointService = (typeof INTERFACE_ENDPOINT_SERVICES)[numb
 export const CACHE_PORTS = { from: 6379, to: 6380 } as const;
 /** The prefix of every key the Redis store writes (functions/store/redis-store.ts). */
 export const BREAKER_KEY_PREFIX = redisKey("").split("{")[0];
-export const DEFAULT_STORE_TIMEOUT_MS = 1000;
+export const DEFAULT_STORE_TIMEOUT_MS = STORE_TIMEOUT_DEFAULT_MS;
 /** STORE_TIMEOUT_MS as functions/store/from-env.ts accepts it. */
-export const STORE_TIMEOUT_RULE: NumberRule = { min: 50, max: 30000, integer: true };
+export const STORE_TIMEOUT_RULE: NumberRule = { ...STORE_TIMEOUT_RANGE, integer: true };
 /** replication-group: primary + replicas. */
 export const NUM_CACHE_CLUSTERS_RULE: NumberRule = { min: 1, max: 6, integer: true };
 /** An ElastiCache AUTH token: 16-128 printable ASCII characters other than space, " / @. */

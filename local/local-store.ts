@@ -9,7 +9,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import Redis from "ioredis";
 import { DYNAMODB_DEFAULTS, dynamoDbBaseClient, DynamoDbStore } from "../functions/store/dynamodb-store";
-import { STORE_TIMEOUT_DEFAULT_MS } from "../functions/store/from-env";
+import { STORE_TIMEOUT_DEFAULT_MS } from "../functions/store/store-env";
 import { bulkheadKey, REDIS_DEFAULTS, RedisStore, redisKey } from "../functions/store/redis-store";
 import { StateStore } from "../functions/store/state-store";
 import { ensureTable, TTL_ATTRIBUTE } from "../functions/store/table-schema";

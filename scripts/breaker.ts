@@ -10,7 +10,8 @@ import { METRIC_NAMESPACE, BREAKER_DIMENSION, METRICS } from "../functions/share
 import { DynamoDbStore } from "../functions/store/dynamodb-store";
 import { RedisStore } from "../functions/store/redis-store";
 import { StateStore } from "../functions/store/state-store";
-import { STORE_ENV, storeFromEnv } from "../functions/store/from-env";
+import { storeFromEnv } from "../functions/store/from-env";
+import { STORE_ENV } from "../functions/store/store-env";
 
 export const COMMANDS = ["status", ...OVERRIDE_COMMANDS] as const;
 export type Command = (typeof COMMANDS)[number];

@@ -17,29 +17,11 @@ import { DynamoDbStore } from "./dynamodb-store";
 import { checkTtlAttribute } from "./record-codec";
 import { RedisStore, RedisStoreConfig } from "./redis-store";
 import { StateStore } from "./state-store";
+import { STORE_ENV, STORE_KINDS, STORE_TIMEOUT_DEFAULT_MS, STORE_TIMEOUT_RANGE, StoreKind } from "./store-env";
 import { TTL_ATTRIBUTE } from "./table-schema";
-
-export const STORE_KINDS = ["dynamodb", "redis"] as const;
-export type StoreKind = (typeof STORE_KINDS)[number];
-
-export const STORE_ENV = {
-  kind: "STORE_KIND",
-  timeoutMs: "STORE_TIMEOUT_MS",
-  tableName: "TABLE_NAME",
-  ttlAttribute: "TTL_ATTRIBUTE",
-  dynamoEndpoint: "DYNAMODB_ENDPOINT",
-  redisHost: "REDIS_HOST",
-  redisPort: "REDIS_PORT",
-  redisTls: "REDIS_TLS",
-  redisUrl: "REDIS_URL",
-  redisAuthSecretArn: "REDIS_AUTH_SECRET_ARN",
-} as const;
 
 /** Variables that would carry a credential in plain text; refused. */
 const PLAIN_SECRETS = ["REDIS_AUTH_TOKEN", "REDIS_PASSWORD", "REDIS_TOKEN"];
-
-export const STORE_TIMEOUT_DEFAULT_MS = 1000;
-const TIMEOUT_RANGE = { min: 50, max: 30000 };
 
 /** The store's environment is missing a variable or has an invalid value. */
 export class StoreConfigError extends Error {
@@ -190,7 +172,7 @@ export async function storeFromEnv(env: Env = process.env, options: StoreFromEnv
   if (!STORE_KINDS.includes(kind as StoreKind)) {
     throw new StoreConfigError(STORE_ENV.kind, `${STORE_ENV.kind} is ${JSON.stringify(kind)}; allowed: ${STORE_KINDS.join(", ")}`);
   }
-  const timeoutMs = integer(env, STORE_ENV.timeoutMs, TIMEOUT_RANGE.min, TIMEOUT_RANGE.max, STORE_TIMEOUT_DEFAULT_MS);
+  const timeoutMs = integer(env, STORE_ENV.timeoutMs, STORE_TIMEOUT_RANGE.min, STORE_TIMEOUT_RANGE.max, STORE_TIMEOUT_DEFAULT_MS);
   if (kind === "dynamodb") {
     const tableName = required(env, STORE_ENV.tableName, "the DynamoDB table name (3-255 of a-z A-Z 0-9 _ - .)");
     if (!/^[A-Za-z0-9_.-]{3,255}$/.test(tableName)) {
