@@ -29,6 +29,7 @@ function parseArgs(argv: string[]): Args | "help" {
     if (flag !== "--report" && flag !== "--png") throw new Error(`unknown option ${JSON.stringify(flag)}; allowed: --report, --png, --help`);
     const value = argv[++i];
     if (value === undefined) throw new Error(`${flag} needs a value`);
+    if (flag === "--report" && !existsSync(value)) throw new Error(`--report ${value}: no such file; allowed: a report.html that npm start wrote`);
     if (flag === "--report") out.report = resolve(value);
     else out.png = resolve(value);
   }
