@@ -136,6 +136,15 @@ describe("docs: links in README.md and docs/", function () {
       const markdown = readFileSync(file, "utf8");
       assert.deepEqual(brokenLinks(file, markdown), []);
     });
+
+    it(`${relative(ROOT, file)} has one title: a single level-1 heading, first`, () => {
+      const titles = proseLines(readFileSync(file, "utf8")).filter((l) => /^#\s/.test(l.text));
+      assert.deepEqual(
+        titles.map((l) => l.line),
+        [1],
+        `level-1 headings at lines ${titles.map((l) => l.line).join(", ")}`,
+      );
+    });
   }
 
   it("README.md's links are found (the parser does not miss them)", () => {
