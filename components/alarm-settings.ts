@@ -1,5 +1,5 @@
 // Alarm thresholds: names, defaults and allowed ranges in one place (stack config `alarms`, the
-// CircuitBreaker's `alarms.thresholds`, the README).
+// CircuitBreaker's `alarms.thresholds`, docs/deploy.md).
 
 import { checkNumber, describeValue, NumberRule } from "./number-rules";
 

@@ -1,4 +1,4 @@
-// `npm start`: runs the breaker on this machine (see local/cli-args.ts USAGE and README.md "Run it locally").
+// `npm start`: runs the breaker on this machine (see local/cli-args.ts USAGE and docs/local-runtime.md).
 // Exit codes: 0 done, 1 the run failed, 2 bad command line or scenario, 3 a program is missing, 130 interrupted.
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"; // local tooling runs on Node 20 by design
@@ -60,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     if (e instanceof CliError || e instanceof ScenarioError) {
-      process.stderr.write(`error: ${e.message}\n(npm start -- --help for the options; README.md, section "Scenario files", for the scenario format)\n`);
+      process.stderr.write(`error: ${e.message}\n(npm start -- --help for the options; docs/local-runtime.md, section "Scenario files", for the scenario format)\n`);
       return 2;
     }
     if (e instanceof MissingProgramError) {

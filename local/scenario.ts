@@ -1,6 +1,6 @@
 // Scenario files for `npm start` and `npm run bench`: their schema and a hand-written validator.
 // Every error names the field (`scenario.phases[2].failureRate`), the value, and what is allowed.
-// The schema is documented in README.md, section "Scenario files"; keep the two in step.
+// The schema is documented in docs/local-runtime.md, section "Scenario files"; keep the two in step.
 
 import { readFileSync } from "node:fs";
 import { BreakerSettings, loadSettings, SettingsError } from "../functions/breaker/settings";

@@ -9,7 +9,7 @@
 // Exit 0: no mandatory violation. Exit 1: at least one. Exit 2: bad arguments, an unreadable or invalid policy
 // config, or a program that fails under mocks. Default program: the project's index.ts; default stack: dev;
 // default policy config: policy/config.<stack>.json when it exists.
-// This complements `pulumi preview --policy-pack ./policy`; it does not replace it (see the README).
+// This complements `pulumi preview --policy-pack ./policy`; it does not replace it (see docs/deploy.md).
 
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -1,6 +1,6 @@
 // Property tests: random sequences of outcomes, probes, overrides and time steps, run through the pure
 // module (composed as the service composes it, one caller at a time) and through a small reference model
-// written here from the README's semantics. After every step: same state, generation, open period,
+// written here from docs/semantics.md. After every step: same state, generation, open period,
 // backoff, leases, routing decision, and exactly one transition event per real state change.
 
 import { strict as assert } from "node:assert";

@@ -1,6 +1,6 @@
 // The breaker's rules: one pure module, no I/O, the clock passed in as `now` (epoch milliseconds).
 // Every handler, both state stores, the local runtime and the state-machine conformance tests use it.
-// Reference semantics: resilience4j and Polly v8 (see README "Semantics").
+// Reference semantics: resilience4j and Polly v8 (see docs/semantics.md).
 
 import { BreakerSettings } from "./settings";
 import { truncateText } from "./text";
