@@ -46,7 +46,8 @@ export function driveTraffic(scenario: Scenario, tb: Timebase, run: (a: Arrival)
   let started = 0;
   let delayed = 0;
   let stopped = false;
-  let timer: NodeJS.Timeout | null = null;
+  /** Cancels the pending wake-up for the next arrival (null when none is armed). */
+  let timer: (() => void) | null = null;
   /** The arrival last found due without a free slot (arrivals start in order, so one index is enough). */
   let blocked = -1;
   let resolveDone!: (v: { started: number; delayedStarts: number }) => void;
@@ -60,7 +61,7 @@ export function driveTraffic(scenario: Scenario, tb: Timebase, run: (a: Arrival)
     timer = null;
     if (stopped) return finishIfIdle();
     const now = Date.now();
-    while (next < arrivals.length && running < limit && tb.realAt(arrivals[next].due) <= now) {
+    while (next < arrivals.length && running < limit && tb.reached(arrivals[next].due, now)) {
       const a = arrivals[next++];
       running += 1;
       started += 1;
@@ -72,7 +73,7 @@ export function driveTraffic(scenario: Scenario, tb: Timebase, run: (a: Arrival)
           finishIfIdle();
         });
     }
-    if (next < arrivals.length && running >= limit && tb.realAt(arrivals[next].due) <= now) {
+    if (next < arrivals.length && running >= limit && tb.reached(arrivals[next].due, now)) {
       // Due but no slot: counted once, started when a running execution finishes.
       if (blocked !== next) {
         blocked = next;
@@ -81,13 +82,13 @@ export function driveTraffic(scenario: Scenario, tb: Timebase, run: (a: Arrival)
       return;
     }
     if (next >= arrivals.length) return finishIfIdle();
-    timer = setTimeout(pump, Math.max(0, tb.realAt(arrivals[next].due) - Date.now()));
+    timer = tb.runAt(arrivals[next].due, pump);
   };
   pump();
   return {
     stop() {
       stopped = true;
-      if (timer) clearTimeout(timer);
+      timer?.();
       timer = null;
       finishIfIdle();
     },
