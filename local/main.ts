@@ -5,6 +5,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"; // loca
 
 import { createWriteStream, mkdirSync, WriteStream } from "node:fs";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { Log, LogAttributes } from "../functions/shared/logging";
 import { CliError, parseArgs, runAsCli, USAGE } from "./cli-args";
 import { checkPrerequisites } from "./local-store";
@@ -102,6 +103,8 @@ async function main(argv: string[]): Promise<number> {
     const files = writeReport(outDir, result.report);
     process.stdout.write("\n" + summaryText(result.report) + "\n\n");
     process.stdout.write(`report: ${files.json}\n        ${files.html}\nhandler logs: ${logFile}\n`);
+    // The page is self-contained: any browser opens it from the file (most terminals make the URL clickable).
+    process.stdout.write(`open the report in a browser: ${pathToFileURL(files.html).href}\n`);
     if (interrupted) process.stdout.write("(interrupted: the report covers the executions started before the interrupt)\n");
     return interrupted ? 130 : 0;
   } finally {

@@ -170,7 +170,7 @@ async function main(argv: string[]): Promise<number> {
       if (!STORE_KINDS.includes(value as StoreKind)) throw new CliError(`--store is ${JSON.stringify(value)}; allowed: ${STORE_KINDS.join(", ")}`);
       store = value as StoreKind;
     }
-    checkPrerequisites(store, {});
+    checkPrerequisites(store, {}, "npm run soak");
   } catch (e) {
     if (e instanceof CliError || e instanceof MissingProgramError) {
       process.stderr.write(`error: ${e.message}\n`);
