@@ -3,7 +3,7 @@
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"; // local tooling runs on Node 20 by design
 
-import { createWriteStream, mkdirSync, WriteStream } from "node:fs";
+import { createWriteStream, WriteStream } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Log, LogAttributes } from "../functions/shared/logging";
@@ -12,6 +12,7 @@ import { checkPrerequisites } from "./local-store";
 import { summaryText } from "./report/summary-table";
 import { runLocal, writeReport } from "./run-local";
 import { DEFAULT_SCENARIO_FILE, loadScenarioFile, phaseStarts, Scenario, ScenarioError } from "./scenario";
+import { makeOutDir } from "./out-dir";
 import { checkStoreFaults } from "./store-faults";
 import { DynamoLocal, MissingProgramError, RedisServer } from "./store-processes";
 
@@ -54,11 +55,8 @@ async function main(argv: string[]): Promise<number> {
     redisUrl = args.redisUrl;
     checkStoreFaults(scenario, redisUrl ? { redisUrl } : {});
     checkPrerequisites(scenario.store, redisUrl ? { redisUrl } : {});
-    try {
-      mkdirSync(outDir, { recursive: true });
-    } catch (e) {
-      throw new CliError(`--out ${args.outDir}: cannot create the directory (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); allowed: a writable directory path`);
-    }
+    const why = makeOutDir(outDir);
+    if (why) throw new CliError(`--out ${args.outDir}: cannot create the directory: ${why}; allowed: a directory path this user can write to`);
   } catch (e) {
     if (e instanceof CliError || e instanceof ScenarioError) {
       process.stderr.write(`error: ${e.message}\n(npm start -- --help for the options; README.md, section "Scenario files", for the scenario format)\n`);
