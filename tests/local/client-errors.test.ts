@@ -55,6 +55,17 @@ for (const kind of ["dynamodb", "redis"] as const) {
       assert.equal(metrics.CallsFailed ?? 0, 0, "no failure was reported");
     });
 
+    it("a request nested 5,000 deep ends the execution FAILED (States.Runtime) instead of throwing; the store is unchanged", async () => {
+      let request: unknown = { id: 1 };
+      for (let i = 0; i < 5000; i++) request = { a: request };
+      const before = await store.store.get(breakerName);
+      const r = await machine().run({ request });
+      assert.equal(r.status, "FAILED");
+      assert.equal(r.error, "States.Runtime");
+      assert.match(String(r.cause), /nested too deeply for the local executor/);
+      assert.deepEqual(await store.store.get(breakerName), before);
+    });
+
     it("the control: the target failing on its own (failureRate 1) trips it at the threshold", async () => {
       const m = machine();
       for (let i = 0; i < 3; i++) await m.run({ request: { failureRate: 1 } });
