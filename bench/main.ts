@@ -11,7 +11,7 @@ import { buildReport, Report } from "../local/report/report";
 import { summarizeWork, workOf } from "../local/report/work-model";
 import { runLocal } from "../local/run-local";
 import { DEFAULT_SCENARIO_FILE, LIMITS, loadScenarioFile, phaseStarts, Scenario, ScenarioError } from "../local/scenario";
-import { checkJava, checkRedisServer, DynamoLocal, MissingProgramError, RedisServer, spawnDynamoLocal, spawnRedis } from "../local/store-processes";
+import { DynamoLocal, MissingProgramError, RedisServer, requirePrograms, spawnDynamoLocal, spawnRedis } from "../local/store-processes";
 import { benchMarkdown } from "./markdown";
 import { checkTargets, DesignResult, fleetTimes, outageAttempts } from "./metrics";
 import { CONTAINERS, runOpossum } from "./opossum-run";
@@ -95,8 +95,7 @@ async function main(argv: string[]): Promise<number> {
         `scenario.phases[${faulty}].storeFault is ${JSON.stringify(scenario.phases[faulty].storeFault)}; allowed here: "none" (the recipe baseline and opossum have no store to break: use npm start or npm run soak for store faults)`,
       );
     }
-    checkJava();
-    checkRedisServer();
+    requirePrograms(["java", "redis-server"], "npm run bench (it runs DynamoDB Local and redis-server)");
   } catch (e) {
     if (e instanceof CliError || e instanceof ScenarioError || e instanceof MissingProgramError) {
       process.stderr.write(`error: ${e.message}\n`);

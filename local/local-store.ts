@@ -15,7 +15,7 @@ import { StateStore } from "../functions/store/state-store";
 import { ensureTable, TTL_ATTRIBUTE } from "../functions/store/table-schema";
 import { DelayProxy, startDelayProxy } from "./delay-proxy";
 import { StoreKind } from "./scenario";
-import { checkJava, checkRedisServer, DynamoLocal, RedisServer, spawnDynamoLocal, spawnRedis } from "./store-processes";
+import { DynamoLocal, RedisServer, requirePrograms, spawnDynamoLocal, spawnRedis } from "./store-processes";
 import { meterDynamoDb, meterRedis } from "./work-meter";
 
 export interface LocalStore {
@@ -83,10 +83,18 @@ function runTableName(): string {
   return `circuit-breaker-local-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
 }
 
-/** Checks that what `kind` needs is installed (before anything is started). */
-export function checkPrerequisites(kind: StoreKind, endpoints: StoreEndpoints): void {
-  if (kind === "dynamodb" && !endpoints.dynamodbEndpoint) checkJava();
-  if (kind === "redis" && !endpoints.redisUrl) checkRedisServer();
+/**
+ * Makes sure what the store of `kind` needs on this machine is installed (before anything is started):
+ * Java for DynamoDB Local, redis-server for --store redis; nothing for an external store. As root it installs
+ * what is missing (scripts/system-deps.js); otherwise a MissingProgramError with the command. `command` is
+ * the command that needs it ("npm start").
+ */
+export function checkPrerequisites(kind: StoreKind, endpoints: StoreEndpoints, command = "npm start"): void {
+  if (kind === "dynamodb" && !endpoints.dynamodbEndpoint) requirePrograms(["java"], `${command} (its store, DynamoDB Local)`, "run with --store redis");
+  if (kind === "redis" && !endpoints.redisUrl) {
+    const around = command === "npm start" ? "point at a running Redis with --redis-url redis://host:port" : "run with --store dynamodb";
+    requirePrograms(["redis-server"], `${command} with --store redis (it starts redis-server)`, around);
+  }
 }
 
 /** Opens (and, where needed, starts) the store, and clears any earlier state of `breaker` in it. */

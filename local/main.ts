@@ -3,14 +3,16 @@
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"; // local tooling runs on Node 20 by design
 
-import { createWriteStream, mkdirSync, WriteStream } from "node:fs";
+import { createWriteStream, WriteStream } from "node:fs";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { Log, LogAttributes } from "../functions/shared/logging";
 import { CliError, parseArgs, runAsCli, USAGE } from "./cli-args";
 import { checkPrerequisites } from "./local-store";
 import { summaryText } from "./report/summary-table";
 import { runLocal, writeReport } from "./run-local";
 import { DEFAULT_SCENARIO_FILE, loadScenarioFile, phaseStarts, Scenario, ScenarioError } from "./scenario";
+import { makeOutDir } from "./out-dir";
 import { checkStoreFaults } from "./store-faults";
 import { DynamoLocal, MissingProgramError, RedisServer } from "./store-processes";
 
@@ -53,11 +55,8 @@ async function main(argv: string[]): Promise<number> {
     redisUrl = args.redisUrl;
     checkStoreFaults(scenario, redisUrl ? { redisUrl } : {});
     checkPrerequisites(scenario.store, redisUrl ? { redisUrl } : {});
-    try {
-      mkdirSync(outDir, { recursive: true });
-    } catch (e) {
-      throw new CliError(`--out ${args.outDir}: cannot create the directory (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); allowed: a writable directory path`);
-    }
+    const why = makeOutDir(outDir);
+    if (why) throw new CliError(`--out ${args.outDir}: cannot create the directory: ${why}; allowed: a directory path this user can write to`);
   } catch (e) {
     if (e instanceof CliError || e instanceof ScenarioError) {
       process.stderr.write(`error: ${e.message}\n(npm start -- --help for the options; docs/local-runtime.md, section "Scenario files", for the scenario format)\n`);
@@ -102,6 +101,8 @@ async function main(argv: string[]): Promise<number> {
     const files = writeReport(outDir, result.report);
     process.stdout.write("\n" + summaryText(result.report) + "\n\n");
     process.stdout.write(`report: ${files.json}\n        ${files.html}\nhandler logs: ${logFile}\n`);
+    // The page is self-contained: any browser opens it from the file (most terminals make the URL clickable).
+    process.stdout.write(`open the report in a browser: ${pathToFileURL(files.html).href}\n`);
     if (interrupted) process.stdout.write("(interrupted: the report covers the executions started before the interrupt)\n");
     return interrupted ? 130 : 0;
   } finally {

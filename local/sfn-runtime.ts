@@ -305,7 +305,21 @@ export function createLocalStateMachine(def: AslDefinition, options: LocalStateM
       const serve = (taskInput: AnyState) => s.serve(taskInput, (c) => calls.push({ state: s.name, resource: s.resource, ...c }));
       handlers[s.name] = serve as unknown as TaskHandler;
     }
-    const execution = machine.run(json(input) as never, {
+    // A request nested thousands deep overflows the stack of JSON and of the executor's recursive path and
+    // payload code: the execution ends FAILED (States.Runtime, as AWS names a runtime failure), never a throw.
+    const overflow = (e: unknown): LocalExecutionResult => {
+      const now = Date.now();
+      const cause = `the input could not be processed: it is nested too deeply for the local executor (${(e as Error).message}); keep requests to a few hundred levels`;
+      return { executionName, status: "FAILED", error: "States.Runtime", cause, startDate: now, stopDate: now, states: [], calls };
+    };
+    let payload: unknown;
+    try {
+      payload = json(input);
+    } catch (e) {
+      if (e instanceof RangeError) return overflow(e);
+      throw e;
+    }
+    const execution = machine.run(payload as never, {
       overrides: { taskResourceLocalHandlers: handlers },
       context: {
         Execution: { Id: `arn:aws:states:us-east-1:000000000000:express:${machineName}:${executionName}:${randomUUID()}`, Name: executionName },
@@ -329,6 +343,8 @@ export function createLocalStateMachine(def: AslDefinition, options: LocalStateM
       } else if (e instanceof ExecutionError) {
         const inner = (e as Error & { cause?: Error }).cause;
         Object.assign(result, { status: "FAILED", error: inner?.name ?? "States.Runtime", cause: inner?.message ?? e.message });
+      } else if (e instanceof RangeError) {
+        Object.assign(result, { status: "FAILED", error: "States.Runtime", cause: overflow(e).cause });
       } else {
         throw e;
       }

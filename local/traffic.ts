@@ -20,12 +20,25 @@ export function phaseAt(scenario: Scenario, t: number): number {
   return 0;
 }
 
-export function schedule(scenario: Scenario): Arrival[] {
+/** How many executions the scenario starts: one every 1 / ratePerSecond design seconds, for all phases. */
+export function arrivalCount(scenario: Scenario): number {
   const { total } = phaseStarts(scenario);
-  const out: Arrival[] = [];
   const rate = scenario.traffic.ratePerSecond;
-  for (let i = 0; i / rate < total - 1e-9; i++) out.push({ index: i, due: i / rate, phase: phaseAt(scenario, i / rate) });
-  return out;
+  let n = Math.ceil(total * rate - 1e-9);
+  while (n > 0 && (n - 1) / rate >= total - 1e-9) n -= 1;
+  while (n / rate < total - 1e-9) n += 1;
+  return n;
+}
+
+/** Arrival `index` of the schedule (computed when it falls due: a day at 10,000/s is 8.6e8 of them). */
+export function arrivalAt(scenario: Scenario, index: number): Arrival {
+  const due = index / scenario.traffic.ratePerSecond;
+  return { index, due, phase: phaseAt(scenario, due) };
+}
+
+/** The whole schedule (for tests and small scenarios; the traffic itself never builds it). */
+export function schedule(scenario: Scenario): Arrival[] {
+  return Array.from({ length: arrivalCount(scenario) }, (_, i) => arrivalAt(scenario, i));
 }
 
 export interface TrafficControl {
@@ -39,29 +52,32 @@ export interface TrafficControl {
 
 /** Starts `run(arrival)` for every arrival on time (real time = design time / speed), within the concurrency limit. */
 export function driveTraffic(scenario: Scenario, tb: Timebase, run: (a: Arrival) => Promise<void>): TrafficControl {
-  const arrivals = schedule(scenario);
+  // Arrivals are made as they fall due, never all up front: memory stays flat whatever rate x duration is.
+  const count = arrivalCount(scenario);
+  const dueAt = (i: number) => i / scenario.traffic.ratePerSecond;
   const limit = scenario.traffic.maxConcurrency;
   let next = 0;
   let running = 0;
   let started = 0;
   let delayed = 0;
   let stopped = false;
-  let timer: NodeJS.Timeout | null = null;
+  /** Cancels the pending wake-up for the next arrival (null when none is armed). */
+  let timer: (() => void) | null = null;
   /** The arrival last found due without a free slot (arrivals start in order, so one index is enough). */
   let blocked = -1;
   let resolveDone!: (v: { started: number; delayedStarts: number }) => void;
   const done = new Promise<{ started: number; delayedStarts: number }>((r) => (resolveDone = r));
 
   const finishIfIdle = () => {
-    if (running === 0 && (stopped || next >= arrivals.length)) resolveDone({ started, delayedStarts: delayed });
+    if (running === 0 && (stopped || next >= count)) resolveDone({ started, delayedStarts: delayed });
   };
 
   const pump = () => {
     timer = null;
     if (stopped) return finishIfIdle();
     const now = Date.now();
-    while (next < arrivals.length && running < limit && tb.realAt(arrivals[next].due) <= now) {
-      const a = arrivals[next++];
+    while (next < count && running < limit && tb.reached(dueAt(next), now)) {
+      const a = arrivalAt(scenario, next++);
       running += 1;
       started += 1;
       run(a)
@@ -72,7 +88,7 @@ export function driveTraffic(scenario: Scenario, tb: Timebase, run: (a: Arrival)
           finishIfIdle();
         });
     }
-    if (next < arrivals.length && running >= limit && tb.realAt(arrivals[next].due) <= now) {
+    if (next < count && running >= limit && tb.reached(dueAt(next), now)) {
       // Due but no slot: counted once, started when a running execution finishes.
       if (blocked !== next) {
         blocked = next;
@@ -80,14 +96,14 @@ export function driveTraffic(scenario: Scenario, tb: Timebase, run: (a: Arrival)
       }
       return;
     }
-    if (next >= arrivals.length) return finishIfIdle();
-    timer = setTimeout(pump, Math.max(0, tb.realAt(arrivals[next].due) - Date.now()));
+    if (next >= count) return finishIfIdle();
+    timer = tb.runAt(dueAt(next), pump);
   };
   pump();
   return {
     stop() {
       stopped = true;
-      if (timer) clearTimeout(timer);
+      timer?.();
       timer = null;
       finishIfIdle();
     },

@@ -1,6 +1,9 @@
 // `npm run breaker -- <command> <breaker> [options]`: status and manual override for the people on call.
 // The same BreakerService and StateStore code as the Lambdas; every override is audited (who/what/when).
 
+// Before the AWS SDK loads: its Node 20 support notice (7 lines) would come before every answer and error.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"; // operator tooling runs on Node 20 by design
+
 import { spawnSync } from "node:child_process";
 import * as os from "node:os";
 import { BreakerRecord, decide, OVERRIDE_COMMANDS, OverrideCommand, windowCounts } from "../functions/breaker/breaker";

@@ -5,7 +5,7 @@ const path = require("node:path");
 const { ensure } = require("./system-deps");
 
 const root = path.resolve(__dirname, "..");
-ensure(["java", "redis-server", "chromium", "openssl"]);
+ensure(["java", "redis-server", "chromium", "openssl"], 1, { needs: "npm test" });
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { stdio: "inherit", cwd: root, env: { ...process.env, DDB_LOCAL_TELEMETRY: "0" } });

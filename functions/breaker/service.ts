@@ -70,8 +70,14 @@ export class BreakerService {
   async recordOutcome(breaker: string, settings: BreakerSettings, gen: number, outcome: Outcome, leaseId?: string | null): Promise<OutcomeReport> {
     const c = classify(outcome, settings);
     if (leaseId) {
-      const change = await this.mutate(breaker, settings, (rec, now) => reportProbe(rec, gen, leaseId, c, now, settings));
-      return { result: change.result === "stale" ? "stale" : change.result, classified: c, state: change.record?.state ?? "HALF_OPEN", transition: change.transition };
+      let read: BreakerRecord | null = null;
+      const change = await this.mutate(breaker, settings, (rec, now) => {
+        read = rec;
+        return reportProbe(rec, gen, leaseId, c, now, settings);
+      });
+      // A stale report writes nothing: answer the state of the record it was judged against (no record: CLOSED).
+      const state = change.record?.state ?? (read as BreakerRecord | null)?.state ?? "CLOSED";
+      return { result: change.result === "stale" ? "stale" : change.result, classified: c, state, transition: change.transition };
     }
     if (c === "ignored") {
       const rec = await this.store.get(breaker);

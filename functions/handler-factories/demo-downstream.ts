@@ -5,6 +5,12 @@
 // Environment: FAILURE_RATE (0..1, default 0), LATENCY_MS (integer ms, default 0), ERROR_NAME (default
 // ServiceUnavailable). Each is overridable per request by the event fields failureRate, latencyMs, errorName
 // (the local runner drives scenario phases that way); the rest of the event is the caller's request.
+//
+// A malformed request is the caller's fault, not the target's: it fails with an Error named "ClientError",
+// which the default settings' ignoredErrors lists, so it never counts towards tripping the breaker. Your
+// own target marks its client errors the same way: give the error it throws for a bad request a `name`
+// (Lambda's errorType, the error name Step Functions sees) that is in the breaker's ignoredErrors, such as
+// "ClientError", or add the name your code already uses (e.g. "ValidationException") to ignoredErrors.
 
 import { SettingsError } from "../breaker/settings";
 import { DemoOverrides, ERROR_NAME_PATTERN, validateDemoOverrides } from "../shared/event-validation";
@@ -65,9 +71,24 @@ export function demoError(errorName: string, failureRate: number): Error {
   return err;
 }
 
+/** The error name of a malformed request: listed in the default ignoredErrors, so it never trips the breaker. */
+export const DEMO_CLIENT_ERROR = "ClientError";
+
+/** The caller's request was malformed: a client error (its message names the field and what is allowed). */
+export function demoClientError(cause: unknown): Error {
+  const err = new Error(`malformed request: ${(cause as Error)?.message ?? String(cause)}`);
+  err.name = DEMO_CLIENT_ERROR;
+  return err;
+}
+
 export function makeDemoDownstreamHandler(deps: DemoDeps): (event: unknown) => Promise<DemoResponse> {
   return async (raw) => {
-    const overrides: DemoOverrides = validateDemoOverrides(raw);
+    let overrides: DemoOverrides;
+    try {
+      overrides = validateDemoOverrides(raw);
+    } catch (e) {
+      throw demoClientError(e);
+    }
     const { failureRate, latencyMs, errorName } = { ...deps.config, ...overrides };
     await deps.sleep(latencyMs);
     // failureRate 1 always fails and 0 never does: random() is in [0, 1).

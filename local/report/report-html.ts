@@ -119,7 +119,8 @@ function seriesChart(r: Report, end: number): string {
   const top = 12;
   const bottom = H - 46;
   const x = (t: number) => PAD_L + (t / end) * PLOT_W;
-  const peak = Math.max(1, ...SERIES.flatMap((d) => s[d.key]));
+  // A reduce, not Math.max(...values): a day-long run has 86,400 points per series, past the argument limit.
+  const peak = SERIES.reduce((m, d) => s[d.key].reduce((a, v) => Math.max(a, v), m), 1);
   const y = (v: number) => bottom - (v / peak) * (bottom - top);
   const shading = stateSegments(r)
     .filter((g) => g.state !== "CLOSED")

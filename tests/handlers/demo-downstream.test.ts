@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { DemoDeps, demoConfigFromEnv, makeDemoDownstreamHandler } from "../../functions/handler-factories/demo-downstream";
+import { DEFAULT_SETTINGS } from "../../functions/breaker/settings";
+import { DEMO_CLIENT_ERROR, DemoDeps, demoConfigFromEnv, makeDemoDownstreamHandler } from "../../functions/handler-factories/demo-downstream";
 import { mulberry32 } from "../../local/rng";
 import { rejectsWith } from "./support";
 
@@ -63,12 +64,13 @@ describe("demo-downstream handler", () => {
     assert.deepEqual(await handle({ latencyMs: 0 }), { ok: true, message: "demo downstream answered", latencyMs: 0 });
   });
 
-  it("bad overrides are an InvalidEventError naming the field; bad environment fails the cold start naming the variable", async () => {
+  it("bad overrides are a client error (ClientError, ignored by default) naming the field; bad environment fails the cold start naming the variable", async () => {
     const { handle } = demo();
-    await rejectsWith(() => handle({ failureRate: 2 }), "InvalidEventError", '"failureRate" is 2', "a number from 0 to 1");
-    await rejectsWith(() => handle({ latencyMs: 1.5 }), "InvalidEventError", '"latencyMs" is 1.5', "an integer");
-    await rejectsWith(() => handle({ errorName: "no spaces" }), "InvalidEventError", '"errorName"');
-    await rejectsWith(() => handle("go"), "InvalidEventError", "demo-downstream event must be a JSON object");
+    assert.ok(DEFAULT_SETTINGS.ignoredErrors.includes(DEMO_CLIENT_ERROR), "the default settings ignore the demo's client error");
+    await rejectsWith(() => handle({ failureRate: 2 }), "ClientError", "malformed request", '"failureRate" is 2', "a number from 0 to 1");
+    await rejectsWith(() => handle({ latencyMs: 1.5 }), "ClientError", '"latencyMs" is 1.5', "an integer");
+    await rejectsWith(() => handle({ errorName: "no spaces" }), "ClientError", '"errorName"');
+    await rejectsWith(() => handle("go"), "ClientError", "demo-downstream event must be a JSON object");
     assert.deepEqual(demoConfigFromEnv({ FAILURE_RATE: "0.9", LATENCY_MS: "120", ERROR_NAME: "ClientError" }), { failureRate: 0.9, latencyMs: 120, errorName: "ClientError" });
     assert.throws(() => demoConfigFromEnv({ FAILURE_RATE: "90%" }), (e: Error) => e.name === "SettingsError" && /FAILURE_RATE is "90%"; allowed: a number from 0 to 1/.test(e.message));
     assert.throws(() => demoConfigFromEnv({ LATENCY_MS: "-1" }), /LATENCY_MS is "-1"; allowed: an integer from 0 to 900000/);

@@ -108,6 +108,30 @@ describeEachStore("record-outcome handler", (s) => {
     );
   });
 
+  it("a probe outcome whose lease is gone answers the record's real state (stale), never one it is not in", async () => {
+    const settings = settingsOf({ tripRule: "consecutive", failureThreshold: 1, openDurationSeconds: 10 });
+    const h = harness(s.store, settings);
+    const record = makeRecordOutcomeHandler(h.deps);
+    const breaker = uniqueBreaker();
+    // No record at all: the breaker is CLOSED.
+    const none = await record({ breaker, gen: 0, leaseId: "exec-0", outcome: "success" });
+    assert.deepEqual({ result: none.result, state: none.state }, { result: "stale", state: "CLOSED" });
+    assert.equal(await s.store.get(breaker), null, "nothing was written");
+    // A CLOSED record (counted once, then cleared by a success).
+    await record({ breaker, gen: 0, outcome: "success" });
+    const closedBefore = await s.store.get(breaker);
+    const closed = await record({ breaker, gen: 0, leaseId: "exec-1", outcome: "success" });
+    assert.deepEqual({ result: closed.result, state: closed.state, transition: closed.transition }, { result: "stale", state: "CLOSED", transition: null });
+    assert.deepEqual(await s.store.get(breaker), closedBefore, "the record is unchanged and CLOSED");
+    // An OPEN record: a lease the breaker never granted.
+    await record({ breaker, gen: 0, outcome: "failure", error: "Boom" });
+    const openBefore = await s.store.get(breaker);
+    assert.equal(openBefore?.state, "OPEN");
+    const open = await record({ breaker, gen: openBefore!.gen, leaseId: "exec-2", outcome: "failure", error: "Boom" });
+    assert.deepEqual({ result: open.result, state: open.state }, { result: "stale", state: "OPEN" });
+    assert.deepEqual(await s.store.get(breaker), openBefore);
+  });
+
   it("rejects malformed events with InvalidEventError naming the field, and changes no stored state", async () => {
     const h = harness(s.store, settingsOf({ tripRule: "consecutive", failureThreshold: 1 }));
     const handle = makeRecordOutcomeHandler(h.deps);

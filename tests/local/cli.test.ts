@@ -62,6 +62,31 @@ describe("npm start (spawned)", function () {
       assert.equal(existsSync(outDir), false);
     });
 
+    describe("--out that cannot be created: exit 2 naming the folder and why, nothing started", () => {
+      const isRoot = process.getuid?.() === 0;
+      it("under a read-only folder: says it is not writable (not ENOENT)", async () => {
+        const ro = tempDir("read-only-");
+        chmodSync(ro, 0o555);
+        // Root writes anywhere: the case is run as nobody then.
+        const r = await runCli(["--out", join(ro, "a", "b")], isRoot ? { user: { uid: 65534, gid: 65534 } } : {});
+        assert.equal(r.code, 2, r.stderr);
+        assert.ok(r.stderr.includes(`cannot create the directory: the folder ${ro} is not writable, so ${join(ro, "a")} cannot be created (EACCES)`), r.stderr);
+        assert.doesNotMatch(r.stderr, /ENOENT|starting|store:/);
+      });
+      it("under a file: says it is a file", async () => {
+        const dir = tempDir("file-parent-");
+        const file = writeJson(dir, "plain.txt", "x");
+        const r = await runCli(["--out", join(file, "out")]);
+        assert.equal(r.code, 2, r.stderr);
+        assert.ok(r.stderr.includes(`cannot create the directory: ${file} is a file, not a folder`), r.stderr);
+      });
+      it("under /proc (where Node's recursive mkdir loops forever): a clear error at once", async () => {
+        const r = await runCli(["--out", "/proc/circuit-breaker-test/out"], { timeoutMs: 60_000 });
+        assert.equal(r.code, 2, r.stderr);
+        assert.match(r.stderr, /cannot create the directory: .*\/proc.* \/proc\/circuit-breaker-test/);
+      });
+    });
+
     it("--help prints the usage and starts nothing", async () => {
       const r = await runCli(["--help"], { env: { PATH: fake.path } });
       assert.equal(r.code, 0);

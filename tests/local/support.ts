@@ -83,12 +83,16 @@ export interface CliRun {
 }
 
 /**
- * Runs `npm start`'s entry point as a user's shell would (node + ts-node, the repository as cwd).
- * `onStderr` sees stderr as it arrives (to send a signal at the right moment).
+ * Runs `npm start`'s entry point (or `main`: bench/main.ts, local/soak.ts) as a user's shell would (node +
+ * ts-node, the repository as cwd), as `user` when given. `onStderr` sees stderr as it arrives (to send a
+ * signal at the right moment).
  */
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; onStderr?: (text: string, child: ReturnType<typeof spawn>) => void; timeoutMs?: number } = {}): Promise<CliRun> {
-  const spawnOptions: SpawnOptions = { cwd: ROOT, env: { ...process.env, ...(options.env ?? {}) }, stdio: ["ignore", "pipe", "pipe"] };
-  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", MAIN, ...args], spawnOptions);
+export function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; onStderr?: (text: string, child: ReturnType<typeof spawn>) => void; timeoutMs?: number; main?: string; user?: { uid: number; gid: number } } = {},
+): Promise<CliRun> {
+  const spawnOptions: SpawnOptions = { cwd: ROOT, env: { ...process.env, ...(options.env ?? {}) }, stdio: ["ignore", "pipe", "pipe"], ...(options.user ?? {}) };
+  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", options.main ?? MAIN, ...args], spawnOptions);
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -99,7 +103,7 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; onStd
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`npm start ${args.join(" ")} did not finish within ${options.timeoutMs ?? 90_000} ms\nstderr:\n${stderr}`));
+      reject(new Error(`${options.main ?? "npm start"} ${args.join(" ")} did not finish within ${options.timeoutMs ?? 90_000} ms\nstderr:\n${stderr}`));
     }, options.timeoutMs ?? 90_000);
     child.once("error", reject);
     child.once("exit", (code, signal) => {

@@ -196,6 +196,17 @@ describe("npm run breaker (operator CLI)", () => {
     assert.match(r.err[0], /^breaker: StoreError: /);
   });
 
+  it("from a shell, an error is its one line: no AWS SDK Node-version notice before it", async () => {
+    const root = path.resolve(__dirname, "../..");
+    const env = { ...process.env };
+    delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
+    const port = await freePort();
+    const r = spawnSync("npm", ["run", "--silent", "breaker", "--", "status", "x", "--local", "--endpoint", `http://127.0.0.1:${port}`], { cwd: root, encoding: "utf8", env });
+    assert.equal(r.status, 1, r.stderr);
+    assert.doesNotMatch(r.stderr, /NodeVersionSupportWarning|will require node/);
+    assert.match(r.stderr, /^breaker: StoreError: .*ECONNREFUSED/);
+  });
+
   it("runs as `npm run breaker` from a shell", () => {
     const root = path.resolve(__dirname, "../..");
     const r = spawnSync("npm", ["run", "--silent", "breaker", "--", "explode", "x", "--local"], { cwd: root, encoding: "utf8" });
