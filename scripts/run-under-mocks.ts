@@ -17,7 +17,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { awsMocks, RecordedInvoke } from "./aws-mocks";
+import { awsMocks, computedOutputs, RecordedInvoke } from "./aws-mocks";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
 export const DEFAULT_ENTRY = path.join(REPO_ROOT, "index.ts");
@@ -45,6 +45,11 @@ export interface MockRunOptions {
   region?: string;
   /** Child process only (default 120 s). */
   timeoutMs?: number;
+  /**
+   * Run as a first `pulumi preview` of a new stack does: outputs the provider computes (ARNs, ids, endpoints)
+   * are unknown, and inputs built from them are unknown where they depend on them.
+   */
+  preview?: boolean;
 }
 
 export interface RecordedResource {
@@ -81,7 +86,14 @@ export interface MockRunResult {
   /** Set when the program threw (or an apply callback failed): the first error's message. */
   error?: string;
   errors: string[];
+  /** Provider functions the program called that no mock answers (the program saw them fail). */
+  unmockedInvokes?: string[];
+  /** Resources the program constructed that never reached the engine (an input failed to resolve): "type name". */
+  unregistered?: string[];
 }
+
+/** The engine's marker for a value not known yet (the same string @pulumi/policy's proxy checks). */
+export const UNKNOWN = pulumi.runtime.unknownValue;
 
 type Yaml = { load(text: string): unknown };
 // js-yaml is a dependency of @pulumi/pulumi.
@@ -213,12 +225,20 @@ export async function runProgramInThisProcess(options: MockRunOptions = {}): Pro
   inProcessState = { resources, invokes, errors };
 
   pulumi.runtime.setAllConfig(config, secretKeys);
-  await pulumi.runtime.setMocks(
-    awsMocks({ accountId: options.accountId ?? MOCK_ACCOUNT_ID, region, stackReferences: options.stackReferences ?? {} }, invokes),
-    project,
-    stack,
-    false,
-  );
+  const mockOptions = { accountId: options.accountId ?? MOCK_ACCOUNT_ID, region, stackReferences: options.stackReferences ?? {}, preview: options.preview === true };
+  await pulumi.runtime.setMocks(awsMocks(mockOptions, invokes), project, stack, options.preview === true);
+
+  // Every resource the program constructs, so that one whose inputs never resolved (and so never reached the
+  // monitor) is reported instead of silently missing from the check.
+  const constructed: { type: string; name: string }[] = [];
+  const runtimeResource = require("@pulumi/pulumi/runtime/resource") as Record<string, (...a: any[]) => unknown>;
+  for (const fn of ["registerResource", "readResource"] as const) {
+    const original = runtimeResource[fn];
+    runtimeResource[fn] = (res: unknown, parent: unknown, t: string, name: string, ...rest: unknown[]) => {
+      constructed.push({ type: t, name });
+      return original(res, parent, t, name, ...rest);
+    };
+  }
 
   // Record what the engine receives: the mock monitor's register/read calls carry parent, protect and dependencies.
   const monitor = pulumi.runtime.getMonitor() as unknown as {
@@ -256,6 +276,10 @@ export async function runProgramInThisProcess(options: MockRunOptions = {}): Pro
           const state = read ? resp.getProperties?.() : resp.getObject?.();
           entry.state = plainProperties(state?.toJavaScript?.() ?? {});
           entry.id = (read ? req.getId?.() : resp.getId?.()) || undefined;
+          // At preview the engine shows what the provider will compute as unknown, not as absent.
+          if (options.preview && !read && entry.custom && entry.id === undefined) {
+            for (const k of computedOutputs(type, name, entry.inputs, mockOptions)) if (!(k in entry.state)) entry.state[k] = UNKNOWN;
+          }
         }
         cb(err, resp);
       });
@@ -285,6 +309,10 @@ export async function runProgramInThisProcess(options: MockRunOptions = {}): Pro
   }
   process.off("unhandledRejection", onRejection);
 
+  const registered = new Set(resources.map((r) => `${r.type} ${r.name}`));
+  const unregistered = constructed.map((c) => `${c.type} ${c.name}`).filter((c) => !registered.has(c));
+  const unmockedInvokes = [...new Set(invokes.filter((i) => i.unmocked).map((i) => i.token))];
+
   const shown: Record<string, string> = {};
   for (const [k, v] of Object.entries(config)) shown[k] = secretKeys.includes(k) ? "[secret]" : v;
   return {
@@ -294,6 +322,8 @@ export async function runProgramInThisProcess(options: MockRunOptions = {}): Pro
     config: shown,
     ...(errors.length > 0 ? { error: errors[0] } : {}),
     errors,
+    unmockedInvokes,
+    unregistered: [...new Set(unregistered)],
   };
 }
 
