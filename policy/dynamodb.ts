@@ -69,6 +69,10 @@ export const dynamodbBreakerReplicaPitr: StackValidationPolicy = {
     const stack = new StackIndex(args.resources);
     const unknowns = new UnknownValues();
     const stateTables = stack.ofType(T.table).filter((t) => unknowns.attempt(() => isStateStore(t.props, cfg)) === true);
+    if (stack.ofType(T.tableReplica).length === 0) {
+      unknowns.finish();
+      return args.notApplicable("The stack has no DynamoDB table replica");
+    }
     for (const replica of stack.ofType(T.tableReplica)) {
       const arn = unknowns.attempt(() => replica.props.globalTableArn);
       const ofState = stateTables.some((t) => (replica.propertyDependencies?.globalTableArn ?? []).includes(t) || (typeof arn === "string" && unknowns.attempt(() => t.props.arn) === arn));

@@ -4,7 +4,7 @@ import { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValida
 import { configSchema, knob, readConfig } from "./util/config";
 import { permissionDocuments, statementsOf } from "./util/documents";
 import { broadManagedPolicy } from "./util/managed-policies";
-import { actionBreadth, globMatch, isWildcardResource, PolicyDocumentError, readStatements, Statement } from "./util/policy-document";
+import { actionBreadth, dependsOn, globMatch, isWildcardResource, PolicyDocumentError, readStatements, Statement } from "./util/policy-document";
 import { WILDCARD_ONLY_ACTION_PURPOSES, WILDCARD_ONLY_ACTIONS, WildcardPurpose } from "./util/project-defaults";
 import { roleUsers, statementsOfRole } from "./util/role-permissions";
 import { refsTo, StackIndex } from "./util/stack-index";
@@ -24,12 +24,17 @@ export function unknownNote(st: Statement): string {
  * Runs `check` on every statement of every permission document of the resource and reports what it returns.
  * Unknown documents or statements are skipped, then rethrown for the engine's advisory note.
  */
-function checkStatements(args: ResourceValidationArgs, report: ReportViolation, check: (st: Statement, where: string) => string[], reportMalformed: boolean): void {
+function checkStatements(
+  args: ResourceValidationArgs,
+  report: ReportViolation,
+  check: (st: Statement, where: string, unknowns: UnknownValues) => string[],
+  reportMalformed: boolean,
+): void {
   requireType(args, DOCUMENT_TYPES);
   const unknowns = new UnknownValues();
   const sources = permissionDocuments(args.type, args.props, unknowns);
   for (const { where, st } of statementsOf(sources, unknowns, reportMalformed ? report : () => undefined)) {
-    for (const message of check(st, where)) report(message);
+    for (const message of check(st, where, unknowns)) report(message);
   }
   unknowns.finish();
 }
@@ -50,8 +55,9 @@ export const iamNoWildcardActions: ResourceValidationPolicy = {
     checkStatements(
       args,
       report,
-      (st, where) => {
+      (st, where, unknowns) => {
         if (st.effect !== "Allow") return [];
+        dependsOn(st, ["Action", "NotAction"], unknowns);
         const out: string[] = [];
         if (st.notActions.length > 0) out.push(`${where} allows every action except ${st.notActions.join(", ")} (NotAction).`);
         for (const action of st.actions) {
@@ -87,9 +93,12 @@ export const iamNoWildcardResources: ResourceValidationPolicy = {
     checkStatements(
       args,
       report,
-      (st, where) => {
+      (st, where, unknowns) => {
         if (st.effect !== "Allow") return [];
+        // An unknown Resource matters only for actions that must be scoped; an unknown Action only on a wide resource.
+        if (st.notActions.length > 0 || st.actions.some((a) => !onlyOnStar(a))) dependsOn(st, ["Resource", "NotResource"], unknowns);
         const wide = st.resources.filter(isWildcardResource);
+        if (wide.length > 0 || st.notResources.length > 0) dependsOn(st, ["Action", "NotAction"], unknowns);
         if (st.notResources.length > 0) wide.push(`NotResource ${st.notResources.join(", ")}`);
         if (wide.length === 0) return [];
         const scoped = st.notActions.length > 0 ? ["every action but " + st.notActions.join(", ")] : st.actions.filter((a) => !onlyOnStar(a));
@@ -230,7 +239,11 @@ export const iamTrustPolicyScoped: ResourceValidationPolicy = {
       const services = p !== undefined && p !== "*" ? (p.Service ?? []) : [];
       const badActions = [...st.actions.filter((a) => !cfg.allowedActions.some((ok) => ok.toLowerCase() === a.toLowerCase())), ...st.notActions.map((a) => `NotAction ${a}`)];
       if (badActions.length > 0) report(`${where} allows ${badActions.join(", ")}; a service trust may allow only ${cfg.allowedActions.join(", ")}.`);
-      if (st.unknown.includes("Principal")) continue;
+      dependsOn(st, ["Action", "NotAction"], unknowns);
+      if (st.unknown.includes("Principal")) {
+        dependsOn(st, ["Principal"], unknowns);
+        continue;
+      }
       if (kinds.length !== 1 || kinds[0] !== "Service" || services.length !== 1) {
         const named = p === undefined ? "no principal" : p === "*" ? '"*"' : kinds.map((k) => `${k}: ${(p as Record<string, string[]>)[k].join(", ")}`).join("; ");
         report(`${where} must name exactly one service principal; it names ${named}.`);
@@ -238,7 +251,10 @@ export const iamTrustPolicyScoped: ResourceValidationPolicy = {
       }
       const service = services[0];
       if (cfg.exemptServicePrincipals.includes(service)) continue;
-      if (st.unknown.some((u) => u.startsWith("Condition"))) continue; // the condition's value is decided later
+      if (st.unknown.some((u) => u.startsWith("Condition"))) {
+        dependsOn(st, ["Condition"], unknowns); // the condition's value is decided later: the engine's note names it
+        continue;
+      }
       const needArn = cfg.sourceArnRequiredFor.includes(service);
       const keys = needArn ? ["aws:sourcearn"] : wanted;
       const found = keys.map((k) => ({ key: k, c: concreteConditionValues(st, k) }));
@@ -315,6 +331,8 @@ function purposesOf(stack: StackIndex, role: PolicyResource, unknowns: UnknownVa
   return out;
 }
 
+const LOWER_PURPOSES: Record<string, WildcardPurpose> = Object.fromEntries(Object.entries(WILDCARD_ONLY_ACTION_PURPOSES).map(([a, p]) => [a.toLowerCase(), p]));
+
 const PURPOSE_LABEL: Record<WildcardPurpose, string> = {
   "state-machine-logging": "a state machine that logs",
   tracing: "a function or state machine with tracing on",
@@ -341,9 +359,11 @@ export const iamWildcardActionsMatchPurpose: StackValidationPolicy = {
       const purposes = purposesOf(stack, role, unknowns);
       const wrong = new Map<string, WildcardPurpose>();
       for (const { st } of statementsOfRole(stack, role, unknowns, () => undefined)) {
-        if (st.effect !== "Allow" || !st.resources.some(isWildcardResource)) continue;
+        if (st.effect !== "Allow") continue;
+        if (st.actions.some((a) => a.toLowerCase() in LOWER_PURPOSES)) dependsOn(st, ["Resource"], unknowns);
+        if (!st.resources.some(isWildcardResource)) continue;
         for (const action of st.actions) {
-          const purpose = Object.entries(WILDCARD_ONLY_ACTION_PURPOSES).find(([a]) => a.toLowerCase() === action.toLowerCase())?.[1];
+          const purpose = LOWER_PURPOSES[action.toLowerCase()];
           if (purpose && !purposes.has(purpose)) wrong.set(action, purpose);
         }
       }

@@ -1,7 +1,7 @@
 // Lambda: supported runtimes; functions that reach ElastiCache run inside the VPC.
 
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { StackIndex } from "./util/stack-index";
+import { knownEnv, StackIndex } from "./util/stack-index";
 import { UnknownValues } from "./util/unknowns";
 import { configSchema, knob, readConfig } from "./util/config";
 import { requireType, T } from "./util/types";
@@ -107,8 +107,9 @@ export const lambdaCacheClientsInVpcByUse: StackValidationPolicy = {
     if (caches.length === 0) return args.notApplicable("The stack has no ElastiCache cache");
     for (const fn of stack.ofType(T.lambdaFunction).filter((f) => !cfg.exemptFunctionNames.includes(f.name))) {
       const deps = fn.propertyDependencies?.environment ?? [];
-      const env = unknowns.attempt(() => Object.values((fn.props.environment?.variables ?? {}) as Record<string, unknown>).map(String)) ?? [];
-      const used = caches.find((c) => deps.includes(c) || cacheEndpoints(c, unknowns).some((e) => env.some((v) => v.includes(e))));
+      const env = knownEnv(fn);
+      // Values are a fallback to propertyDependencies: unknown endpoints need no note.
+      const used = caches.find((c) => deps.includes(c) || cacheEndpoints(c, new UnknownValues()).some((e) => env.some((v) => v.includes(e))));
       if (!used) continue;
       const vpc = new UnknownValues().attempt(() => ({
         subnets: Array.isArray(fn.props.vpcConfig?.subnetIds) ? fn.props.vpcConfig.subnetIds.length : 0,

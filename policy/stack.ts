@@ -4,11 +4,11 @@
 import { PolicyResource, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { awsManagedPolicyName } from "./iam";
 import { configSchema, knob, readConfig } from "./util/config";
-import { globMatch, grants, isWildcardResource } from "./util/policy-document";
+import { dependsOn, globMatch, grants, isWildcardResource } from "./util/policy-document";
 import { BREAKER_DIMENSION, CIRCUIT_OPENED_METRIC, METRIC_NAMESPACE } from "./util/project-defaults";
 import { breakerKnobs, breakerName, isStateStore, stateStoreKnobs } from "./util/scope";
 import { statementsOfRole } from "./util/role-permissions";
-import { refsTo, StackIndex } from "./util/stack-index";
+import { knownEnv, refsTo, StackIndex } from "./util/stack-index";
 import { T } from "./util/types";
 import { UnknownValues } from "./util/unknowns";
 
@@ -172,6 +172,7 @@ export const breakerRoleInvokeScope: StackValidationPolicy = {
         };
         for (const { where, st } of statementsOfRole(stack, role, unknowns, onManaged)) {
           if (!grants(st, "lambda:InvokeFunction")) continue;
+          dependsOn(st, ["Resource", "NotResource"], unknowns);
           if (st.notResources.length > 0) report(`The role of breaker "${name}" may invoke every function except ${st.notResources.join(", ")} (${where}).`, role.urn);
           const foreign = st.resources.filter((r) => !isOwn(r));
           if (foreign.length > 0) {
@@ -203,6 +204,7 @@ export function definitionTables(definition: string): string[] {
 
 const CACHE_TYPES = [T.replicationGroup, T.serverlessCache, T.cacheCluster];
 
+
 const taggingKnobs = { ...breakerKnobs, ...stateStoreKnobs };
 
 export const breakerResourcesTagged: StackValidationPolicy = {
@@ -224,9 +226,10 @@ export const breakerResourcesTagged: StackValidationPolicy = {
       unknowns.finish();
       return args.notApplicable("The stack has no breaker resources");
     }
-    const fnKey = (f: PolicyResource, k: string) => unknowns.attempt(() => f.props[k]);
+    // Matching by value is a fallback to propertyDependencies: an unknown value there is no reason for a note.
+    const fnKey = (f: PolicyResource, k: string) => new UnknownValues().attempt(() => f.props[k]);
     const definitionOf = (m: PolicyResource) => {
-      const d = unknowns.attempt(() => m.props.definition);
+      const d = new UnknownValues().attempt(() => m.props.definition);
       return typeof d === "string" ? d : undefined;
     };
     const invokes = (m: PolicyResource, f: PolicyResource) => {
@@ -263,11 +266,11 @@ export const breakerResourcesTagged: StackValidationPolicy = {
       }
     }
     for (const f of breakerFunctions) {
-      const env = unknowns.attempt(() => Object.values((f.props.environment?.variables ?? {}) as Record<string, unknown>).map(String)) ?? [];
+      const env = knownEnv(f);
       const deps = f.propertyDependencies?.environment ?? [];
       for (const store of [...stack.ofType(T.table), ...CACHE_TYPES.flatMap((t) => stack.ofType(t))]) {
         const keys = ["name", "arn", "primaryEndpointAddress", "replicationGroupId", "clusterId"].map((k) => fnKey(store, k)).filter((v): v is string => typeof v === "string" && v !== "");
-        const endpoints = (unknowns.attempt(() => (Array.isArray(store.props.endpoints) ? store.props.endpoints.map((e: { address?: string }) => String(e.address)) : [])) ?? []) as string[];
+        const endpoints = (new UnknownValues().attempt(() => (Array.isArray(store.props.endpoints) ? store.props.endpoints.map((e: { address?: string }) => String(e.address)) : [])) ?? []) as string[];
         if (deps.includes(store) || env.some((v) => [...keys, ...endpoints].some((k) => v === k || v.includes(k)))) usedStores.set(store, `function ${f.name}`);
       }
     }

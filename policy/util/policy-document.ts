@@ -3,7 +3,7 @@
 // arrive inside the engine's unknown-checking proxy: each value still unknown at preview is left out of its
 // field and named in the statement's `unknown`, so the known parts of a statement are still judged.
 
-import { UnknownValues } from "./unknowns";
+import { isUnknownValueError, UnknownValues } from "./unknowns";
 
 export type Principal = "*" | Record<string, string[]>;
 
@@ -21,26 +21,42 @@ export interface Statement {
   condition: Record<string, Record<string, string[]>>;
   /** Where a value was unknown at preview ("Resource[1]", "Condition"); those values are missing above. */
   unknown: string[];
+  /** The engine's error for each unknown field, for a policy whose decision depends on it (see dependsOn). */
+  unknownErrors: Map<string, Error>;
+}
+
+/**
+ * Records, in `unknowns`, the unknown values of the fields a decision depends on ("Action", "Resource"...), so the
+ * engine adds its advisory note naming them. Unknown values in other fields are no reason for a note.
+ */
+export function dependsOn(st: Statement, fields: string[], unknowns: UnknownValues): void {
+  for (const [field, e] of st.unknownErrors) {
+    if (fields.some((f) => field === f || field.startsWith(`${f}[`))) {
+      unknowns.attempt(() => {
+        throw e;
+      });
+    }
+  }
 }
 
 export class PolicyDocumentError extends Error {}
 
+/** The errors of unknown fields, by statement field (filled by `known`). */
+type UnknownErrors = Map<string, Error>;
+
 /** Reads `read()` through the proxy; an unknown value is recorded under `field` and read as undefined. */
-function known<T>(read: () => T, field: string, unknown: string[], unknowns: UnknownValues): T | undefined {
-  let missed = false;
-  const v = unknowns.attempt(() => {
-    try {
-      return read();
-    } catch (e) {
-      missed = true;
-      throw e;
-    }
-  });
-  if (missed) unknown.push(field);
-  return v;
+function known<T>(read: () => T, field: string, unknown: string[], errors: UnknownErrors): T | undefined {
+  try {
+    return read();
+  } catch (e) {
+    if (!isUnknownValueError(e)) throw e;
+    unknown.push(field);
+    if (!errors.has(field)) errors.set(field, e);
+    return undefined;
+  }
 }
 
-function strings(v: unknown, field: string, unknown: string[] = [], unknowns = new UnknownValues()): string[] {
+function strings(v: unknown, field: string, unknown: string[] = [], unknowns: UnknownErrors = new Map()): string[] {
   if (v === undefined || v === null) return [];
   const isList = known(() => Array.isArray(v), field, unknown, unknowns);
   if (isList === undefined) return [];
@@ -83,18 +99,19 @@ function conditionOf(v: unknown): Statement["condition"] {
   return out;
 }
 
-function statementOf(raw: unknown, index: number, unknowns: UnknownValues): Statement | undefined {
+function statementOf(raw: unknown, index: number, outer: UnknownValues): Statement | undefined {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new PolicyDocumentError(`statement ${index} must be an object`);
   const s = raw as Record<string, unknown>;
   const unknown: string[] = [];
+  const unknowns: UnknownErrors = new Map();
   const field = <T>(name: string, read: (v: unknown) => T, empty: T): T => {
     const v = known(() => s[name], name, unknown, unknowns);
     return v === undefined ? empty : (known(() => read(v), name, unknown, unknowns) ?? empty);
   };
   // Without a known Effect nothing in the statement can be judged.
-  const effect = known(() => String(s.Effect ?? ""), "Effect", unknown, unknowns);
+  const effect = outer.attempt(() => String(s.Effect ?? ""));
   if (effect === undefined) return undefined;
-  const sid = known(() => (typeof s.Sid === "string" ? String(s.Sid) : undefined), "Sid", [], unknowns);
+  const sid = known(() => (typeof s.Sid === "string" ? String(s.Sid) : undefined), "Sid", [], new Map());
   return {
     index,
     sid,
@@ -106,6 +123,7 @@ function statementOf(raw: unknown, index: number, unknowns: UnknownValues): Stat
     principal: field("Principal", (v) => principalOf(v), undefined),
     condition: field("Condition", (v) => conditionOf(v), {}),
     unknown,
+    unknownErrors: unknowns,
   };
 }
 

@@ -37,7 +37,7 @@ describe("npm run policy:check", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(violationLines(r), []);
     assert.match(r.stderr, /index\.ts \(stack dev\) under mocks; policy config: policy\/config\.dev\.json/);
-    assert.match(r.stderr, /\d+ resources, 18 policies: 0 mandatory, 0 advisory violation\(s\)/);
+    assert.match(r.stderr, /\d+ resources, 22 policies: 0 mandatory, 0 advisory violation\(s\)/);
   });
 
   it("fails the weakened copy: exit 1, one line per violation naming level, policy, URN and message", async () => {
@@ -50,6 +50,7 @@ describe("npm run policy:check", () => {
       "breaker-role-invoke-scope",
       "dynamodb-breaker-table-ttl",
       "iam-no-wildcard-actions",
+      "iam-wildcard-actions-match-purpose",
       "sfn-breaker-logging",
     ]);
     assert.ok(
