@@ -128,6 +128,15 @@ export function incompleteRun(run: MockRunResult): string[] {
   return out;
 }
 
+/** What `policy:check` prints for a finished run, and its exit code (0 clean, 1 a mandatory violation, 2 an untrustworthy run). */
+export async function verdict(run: MockRunResult, config: PackConfig): Promise<{ code: 0 | 1 | 2; lines: string[]; problems: string[] }> {
+  const problems = incompleteRun(run);
+  if (problems.length > 0) return { code: 2, lines: [], problems };
+  const { diagnostics } = await checkResources(run, config);
+  const code = diagnostics.some((d) => d.enforcementLevel === "mandatory") ? 1 : 0;
+  return { code, lines: diagnostics.map(formatDiagnostic), problems };
+}
+
 export function formatDiagnostic(d: Diagnostic): string {
   return `${d.enforcementLevel} ${d.policyName} ${d.urn}: ${d.message}`;
 }

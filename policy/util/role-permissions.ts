@@ -33,7 +33,13 @@ export function statementsOfRole(stack: StackIndex, role: PolicyResource, unknow
     if (viaDeps || (typeof roleName === "string" && names.includes(roleName))) attach(unknowns.attempt(() => att.props.policyArn), att, "policyArn");
   }
   for (const ex of stack.ofType(T.rolePolicyAttachmentsExclusive).filter((r) => points(r, "roleName"))) {
-    for (const arn of unknowns.attempt(() => list(ex.props.policyArns).map(String)) ?? []) attach(arn, ex, "policyArns");
+    // The engine's dependencies name the stack's policies even when their ARNs are unknown at preview.
+    attach(undefined, ex, "policyArns");
+    const n = unknowns.attempt(() => (Array.isArray(ex.props.policyArns) ? (ex.props.policyArns as unknown[]).length : 0)) ?? 0;
+    for (let i = 0; i < n; i++) {
+      const arn = new UnknownValues().attempt(() => (ex.props.policyArns as unknown[])[i]);
+      if (typeof arn === "string") attach(arn, ex, "policyArns");
+    }
   }
   for (const arn of unknowns.attempt(() => list(role.props.managedPolicyArns).map(String)) ?? []) attach(arn, role, "managedPolicyArns");
   for (const p of attached) sources.push({ label: `policy ${p.name}`, read: () => p.props.policy });
