@@ -15,7 +15,7 @@ import { CheckedBreaker, checkBreaker } from "./breaker-validation";
 import { Checker } from "./checker";
 import { CircuitStateStore } from "./circuit-state-store";
 import { deployedHandlers, HANDLER_NEEDS, HandlerName, INVOKE_TARGET_ACTIONS, SETTINGS_PARAMETER_ACTIONS } from "./function-permissions";
-import { Permission, scopedRole, scopedStatement, Statement, statementsFromPermissions, wildcardStatement } from "./iam";
+import { boundedName, Permission, scopedRole, scopedStatement, sourceArnOf, Statement, statementsFromPermissions, wildcardStatement } from "./iam";
 import { wildcardActionsFor } from "./iam-wildcard-actions";
 import { AslDefinition, buildDefinition, DefinitionOptions, requiredPermissions } from "./state-machine-definition";
 import { ROLES, roleTags, TAG_KEYS, Tags } from "./tags";
@@ -257,9 +257,13 @@ export class CircuitBreaker extends pulumi.ComponentResource {
       ...(o.logging.level !== "OFF" ? [wildcardStatement("LogDelivery", wildcardActionsFor("state-machine-logging"))] : []),
       ...(o.tracing ? [wildcardStatement("XRayTracing", wildcardActionsFor("tracing"))] : []),
     ]);
+    // Named up front so that the role's trust can name this one machine (aws:SourceArn) before it exists.
+    const region = aws.getRegionOutput({}, { parent: this }).region;
+    const stateMachineName = boundedName(`${pulumi.getProject()}-${pulumi.getStack()}`, o.breakerName, 80);
     const sfnRole = scopedRole(this, `${name}-state-machine`, {
       service: "states.amazonaws.com",
       accountId,
+      sourceArn: sourceArnOf("stateMachine", region, accountId, stateMachineName),
       statements: sfnStatements,
       description: `Circuit breaker ${o.breakerName}: state machine`,
       tags: roleTags(tags, ROLES.stateMachine),
@@ -269,6 +273,7 @@ export class CircuitBreaker extends pulumi.ComponentResource {
     this.stateMachine = new aws.sfn.StateMachine(
       `${name}-state-machine`,
       {
+        name: stateMachineName,
         type: "EXPRESS",
         roleArn: sfnRole.role.arn,
         definition: this.definition.apply((d) => JSON.stringify(d)),
@@ -288,9 +293,11 @@ export class CircuitBreaker extends pulumi.ComponentResource {
     // Health probe: EventBridge Scheduler, with its own role that may invoke only the health-probe function.
     const probe = this.functions["health-probe"]?.function;
     if (probe) {
+      const scheduleName = boundedName(`${pulumi.getProject()}-${pulumi.getStack()}`, `${o.breakerName}-health-probe`, 64);
       const scheduleRole = scopedRole(this, `${name}-health-probe-schedule`, {
         service: "scheduler.amazonaws.com",
         accountId,
+        sourceArn: sourceArnOf("schedule", region, accountId, scheduleName),
         statements: probe.arn.apply((arn) => [scopedStatement("InvokeHealthProbe", ["lambda:InvokeFunction"], [arn])]),
         description: `Circuit breaker ${o.breakerName}: health probe schedule`,
         tags,
@@ -300,6 +307,7 @@ export class CircuitBreaker extends pulumi.ComponentResource {
       this.healthProbeSchedule = new aws.scheduler.Schedule(
         `${name}-health-probe-schedule`,
         {
+          name: scheduleName,
           description: `Circuit breaker ${o.breakerName}: health probe`,
           scheduleExpression: o.healthProbe.schedule,
           flexibleTimeWindow: { mode: "OFF" },

@@ -2,6 +2,7 @@
 // Every document is checked as it is built: no "*" or "svc:*" action, and "Resource": "*" only for the
 // actions in iam-wildcard-actions.ts.
 
+import * as crypto from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { isWildcardOnlyAction } from "./iam-wildcard-actions";
@@ -98,9 +99,15 @@ export function policyJson(statements: readonly Statement[]): string {
   return JSON.stringify(doc);
 }
 
-/** Trust policy for exactly one service principal, limited to this account (confused-deputy protection). */
-export function trustPolicyJson(service: ServicePrincipal, accountId: string): string {
+/**
+ * Trust policy for exactly one service principal, limited to this account and, where given, to the one state
+ * machine or schedule that assumes the role (confused-deputy protection).
+ */
+export function trustPolicyJson(service: ServicePrincipal, accountId: string, sourceArn?: string): string {
   if (!/^\d{12}$/.test(accountId)) throw new Error(`account id ${JSON.stringify(accountId)} is not a 12-digit AWS account id`);
+  if (sourceArn !== undefined && !/^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]+:\d{12}:[^*?]+$/.test(sourceArn)) {
+    throw new Error(`source ARN ${JSON.stringify(sourceArn)} is not one concrete ARN in an account`);
+  }
   return JSON.stringify({
     Version: "2012-10-17",
     Statement: [
@@ -108,15 +115,33 @@ export function trustPolicyJson(service: ServicePrincipal, accountId: string): s
         Effect: "Allow",
         Principal: { Service: service },
         Action: "sts:AssumeRole",
-        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+        Condition: { StringEquals: { "aws:SourceAccount": accountId }, ...(sourceArn ? { ArnEquals: { "aws:SourceArn": sourceArn } } : {}) },
       },
     ],
   });
 }
 
+/** `${scope}-${name}`, or, when that exceeds AWS's `max`, the scope replaced by a short hash of it (still unique per stack). */
+export function boundedName(scope: string, name: string, max: number): string {
+  const full = `${scope}-${name}`;
+  if (full.length <= max) return full;
+  const short = `cb${crypto.createHash("sha1").update(scope).digest("hex").slice(0, 8)}-${name}`;
+  if (short.length > max) throw new Error(`name ${JSON.stringify(name)} is too long: ${short.length} characters with its stack prefix, AWS allows ${max}`);
+  return short;
+}
+
+/** The ARN a Step Functions state machine or EventBridge schedule will have, known before it exists (for its role's trust). */
+export function sourceArnOf(kind: "stateMachine" | "schedule", region: pulumi.Input<string>, accountId: pulumi.Input<string>, name: string): pulumi.Output<string> {
+  return pulumi
+    .all([region, accountId])
+    .apply(([r, a]) => (kind === "stateMachine" ? `arn:aws:states:${r}:${a}:stateMachine:${name}` : `arn:aws:scheduler:${r}:${a}:schedule/default/${name}`));
+}
+
 export interface ScopedRoleArgs {
   service: ServicePrincipal;
   accountId: pulumi.Input<string>;
+  /** The one state machine or schedule allowed to assume the role (aws:SourceArn). */
+  sourceArn?: pulumi.Input<string>;
   statements: pulumi.Input<Statement[]>;
   description: string;
   tags: Tags;
@@ -133,7 +158,7 @@ export function scopedRole(parent: pulumi.Resource, name: string, args: ScopedRo
     `${name}-role`,
     {
       description: args.description,
-      assumeRolePolicy: pulumi.output(args.accountId).apply((account) => trustPolicyJson(args.service, account)),
+      assumeRolePolicy: pulumi.all([args.accountId, args.sourceArn]).apply(([account, source]) => trustPolicyJson(args.service, account, source)),
       maxSessionDuration: 3600,
       tags: args.tags,
     },

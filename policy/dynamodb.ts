@@ -1,6 +1,8 @@
 // DynamoDB tables that hold breaker state (recognised by tag): TTL, point-in-time recovery, encryption.
 
-import { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { StackIndex } from "./util/stack-index";
+import { UnknownValues } from "./util/unknowns";
 import { configSchema, knob, readConfig } from "./util/config";
 import { TTL_ATTRIBUTE } from "./util/project-defaults";
 import { isStateStore, stateStoreKnobs } from "./util/scope";
@@ -49,6 +51,37 @@ export const dynamodbBreakerTablePitr: ResourceValidationPolicy = {
     const cfg = readConfig(args, stateStoreKnobs);
     requireStateTable(args, cfg);
     if (args.props.pointInTimeRecovery?.enabled !== true) report("Point-in-time recovery is disabled; it must be enabled.");
+    // Each replica of a global table has its own PITR setting; a region restored from a replica needs it too.
+    const replicas = Array.isArray(args.props.replicas) ? Array.from(args.props.replicas as { regionName?: string; pointInTimeRecovery?: boolean }[]) : [];
+    for (const r of replicas) if (r.pointInTimeRecovery !== true) report(`Point-in-time recovery is disabled on the replica in ${r.regionName ?? "another region"}; it must be enabled.`);
+  },
+};
+
+export const dynamodbBreakerReplicaPitr: StackValidationPolicy = {
+  name: "dynamodb-breaker-replica-pitr",
+  description: "Checks whether every aws.dynamodb.TableReplica of the breaker state table has point-in-time recovery enabled.",
+  enforcementLevel: "mandatory",
+  severity: "medium",
+  remediationSteps: "Set pointInTimeRecovery: true on the TableReplica.",
+  configSchema: configSchema(stateStoreKnobs),
+  validateStack: (args, report) => {
+    const cfg = readConfig(args, stateStoreKnobs);
+    const stack = new StackIndex(args.resources);
+    const unknowns = new UnknownValues();
+    const stateTables = stack.ofType(T.table).filter((t) => unknowns.attempt(() => isStateStore(t.props, cfg)) === true);
+    if (stack.ofType(T.tableReplica).length === 0) {
+      unknowns.finish();
+      return args.notApplicable("The stack has no DynamoDB table replica");
+    }
+    for (const replica of stack.ofType(T.tableReplica)) {
+      const arn = unknowns.attempt(() => replica.props.globalTableArn);
+      const ofState = stateTables.some((t) => (replica.propertyDependencies?.globalTableArn ?? []).includes(t) || (typeof arn === "string" && unknowns.attempt(() => t.props.arn) === arn));
+      const tagged = unknowns.attempt(() => isStateStore(replica.props, cfg)) === true;
+      if ((ofState || tagged) && unknowns.attempt(() => replica.props.pointInTimeRecovery) !== true) {
+        report(`Table replica ${replica.name} of the breaker state table has point-in-time recovery disabled; it must be enabled.`, replica.urn);
+      }
+    }
+    unknowns.finish();
   },
 };
 
@@ -97,4 +130,4 @@ export const dynamodbBreakerTableEncryption: ResourceValidationPolicy = {
   },
 };
 
-export const dynamodbPolicies = [dynamodbBreakerTableTtl, dynamodbBreakerTablePitr, dynamodbBreakerTableEncryption];
+export const dynamodbPolicies = [dynamodbBreakerTableTtl, dynamodbBreakerTablePitr, dynamodbBreakerTableEncryption, dynamodbBreakerReplicaPitr];

@@ -1,9 +1,15 @@
-// ElastiCache (replication groups and serverless caches): encryption, authentication, private network.
+// ElastiCache (replication groups, serverless caches, single-node clusters): encryption, authentication,
+// private network. A cluster that is a member of a replication group is judged through its group.
 
 import { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { ConfigOf, configSchema, knob, readConfig } from "./util/config";
 import { isStateStore, stateStoreKnobs } from "./util/scope";
 import { requireType, T } from "./util/types";
+
+const nonEmpty = (v: unknown): boolean => (Array.isArray(v) ? v.length > 0 : typeof v === "string" && v !== "");
+
+/** A standalone cluster of Redis or Valkey: AWS offers it neither TLS nor AUTH (those need a replication group). */
+const isRedisCluster = (p: Record<string, any>): boolean => p.engine !== "memcached";
 
 const scopeKnobs = {
   ...stateStoreKnobs,
@@ -12,13 +18,13 @@ const scopeKnobs = {
 
 /** Not applicable unless the resource is a cache this rule covers. */
 function requireCache(args: ResourceValidationArgs, cfg: ConfigOf<typeof scopeKnobs>): void {
-  requireType(args, [T.replicationGroup, T.serverlessCache]);
+  requireType(args, [T.replicationGroup, T.serverlessCache, T.cacheCluster]);
+  if (args.type === T.cacheCluster && nonEmpty(args.props.replicationGroupId)) args.notApplicable("The cluster is a member of a replication group");
   if (cfg.scope === "state-store" && !isStateStore(args.props, cfg)) {
     args.notApplicable(`Cache is not tagged ${cfg.stateStoreTagKey}=${cfg.stateStoreTagValue}`);
   }
 }
 
-const nonEmpty = (v: unknown): boolean => (Array.isArray(v) ? v.length > 0 : typeof v === "string" && v !== "");
 
 const encryptionKnobs = {
   ...scopeKnobs,
@@ -43,6 +49,10 @@ export const elasticacheEncryption: ResourceValidationPolicy = {
       const atRest = p.atRestEncryptionEnabled ?? (p.engine === "valkey" ? true : false);
       if (atRest !== true) report("Encryption at rest is disabled; it must be enabled.");
     }
+    if (args.type === T.cacheCluster) {
+      if (isRedisCluster(p)) report(`A single-node ${p.engine ?? "redis"} cluster cannot encrypt in transit or at rest; use a replication group (or a serverless cache).`);
+      else if (p.transitEncryptionEnabled !== true) report("Encryption in transit is disabled; it must be enabled.");
+    }
     // A serverless cache always encrypts in transit and at rest; only the key is a choice.
     if (cfg.requireCustomerManagedKey && !nonEmpty(p.kmsKeyId)) report("Encryption at rest uses an AWS-owned key; a customer-managed KMS key (kmsKeyId) is required.");
   },
@@ -59,7 +69,9 @@ export const elasticacheAuth: ResourceValidationPolicy = {
     const cfg = readConfig(args, scopeKnobs);
     requireCache(args, cfg);
     const p = args.props;
-    if (args.type === T.replicationGroup) {
+    if (args.type === T.cacheCluster) {
+      report(`A single-node ${p.engine ?? "redis"} cluster admits any client that reaches it (no AUTH token, no user group); use a replication group with authToken or userGroupIds.`);
+    } else if (args.type === T.replicationGroup) {
       const token = nonEmpty(p.authToken) || nonEmpty(p.authTokenWo) || typeof p.authTokenWoVersion === "number";
       if (!token && !nonEmpty(p.userGroupIds)) report("No AUTH token and no user group; any client that reaches the cache can use it.");
     } else if (!nonEmpty(p.userGroupId)) {
@@ -84,7 +96,7 @@ export const elasticachePrivateNetwork: ResourceValidationPolicy = {
     const cfg = readConfig(args, networkKnobs);
     requireCache(args, cfg);
     const p = args.props;
-    if (args.type === T.replicationGroup) {
+    if (args.type !== T.serverlessCache) {
       if (!nonEmpty(p.subnetGroupName)) report("No subnet group; the cache lands in the default VPC's subnets.");
     } else if (!nonEmpty(p.subnetIds)) {
       report("No subnet ids; the serverless cache lands in the default VPC's subnets.");

@@ -1,6 +1,8 @@
 // Lambda: supported runtimes; functions that reach ElastiCache run inside the VPC.
 
-import { ResourceValidationPolicy } from "@pulumi/policy";
+import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { knownEnv, StackIndex } from "./util/stack-index";
+import { UnknownValues } from "./util/unknowns";
 import { configSchema, knob, readConfig } from "./util/config";
 import { requireType, T } from "./util/types";
 
@@ -69,4 +71,56 @@ export const lambdaCacheClientsInVpc: ResourceValidationPolicy = {
   },
 };
 
-export const lambdaPolicies = [lambdaRuntimeSupported, lambdaCacheClientsInVpc];
+const CACHE_TYPES = [T.replicationGroup, T.serverlessCache, T.cacheCluster];
+
+/** The cache endpoints a resource reports (host names a client would connect to). */
+function cacheEndpoints(cache: PolicyResource, unknowns: UnknownValues): string[] {
+  const out: string[] = [];
+  for (const k of ["primaryEndpointAddress", "readerEndpointAddress", "configurationEndpointAddress", "clusterAddress"]) {
+    const v = unknowns.attempt(() => cache.props[k]);
+    if (typeof v === "string" && v !== "") out.push(v);
+  }
+  for (const k of ["endpoints", "readerEndpoints", "cacheNodes"]) {
+    const list = unknowns.attempt(() => (Array.isArray(cache.props[k]) ? cache.props[k].map((e: { address?: string }) => e.address) : [])) ?? [];
+    for (const a of list) if (typeof a === "string" && a !== "") out.push(a);
+  }
+  return out;
+}
+
+const byUseKnobs = {
+  exemptFunctionNames: knob([], "Logical names of functions exempt from this rule (e.g. one that only reports the endpoint)."),
+};
+
+export const lambdaCacheClientsInVpcByUse: StackValidationPolicy = {
+  name: "lambda-cache-clients-in-vpc-by-use",
+  description:
+    "Checks whether Lambda functions whose environment carries a cache of this stack (its endpoint or a value derived from it, whatever the variable is called) run in the VPC.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  remediationSteps: "Set vpcConfig: { subnetIds: <private subnets>, securityGroupIds: [<the group the cache admits>] }.",
+  configSchema: configSchema(byUseKnobs),
+  validateStack: (args, report) => {
+    const cfg = readConfig(args, byUseKnobs);
+    const stack = new StackIndex(args.resources);
+    const unknowns = new UnknownValues();
+    const caches = CACHE_TYPES.flatMap((t) => stack.ofType(t));
+    if (caches.length === 0) return args.notApplicable("The stack has no ElastiCache cache");
+    for (const fn of stack.ofType(T.lambdaFunction).filter((f) => !cfg.exemptFunctionNames.includes(f.name))) {
+      const deps = fn.propertyDependencies?.environment ?? [];
+      const env = knownEnv(fn);
+      // Values are a fallback to propertyDependencies: unknown endpoints need no note.
+      const used = caches.find((c) => deps.includes(c) || cacheEndpoints(c, new UnknownValues()).some((e) => env.some((v) => v.includes(e))));
+      if (!used) continue;
+      const vpc = new UnknownValues().attempt(() => ({
+        subnets: Array.isArray(fn.props.vpcConfig?.subnetIds) ? fn.props.vpcConfig.subnetIds.length : 0,
+        groups: Array.isArray(fn.props.vpcConfig?.securityGroupIds) ? fn.props.vpcConfig.securityGroupIds.length : 0,
+      }));
+      if (vpc !== undefined && (vpc.subnets === 0 || vpc.groups === 0)) {
+        report(`Function ${fn.name} reaches the cache ${used.name} through its environment but runs outside the VPC (vpcConfig needs subnetIds and securityGroupIds).`, fn.urn);
+      }
+    }
+    unknowns.finish();
+  },
+};
+
+export const lambdaPolicies = [lambdaRuntimeSupported, lambdaCacheClientsInVpc, lambdaCacheClientsInVpcByUse];

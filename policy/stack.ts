@@ -2,12 +2,13 @@
 // only the breaker's own functions (target, fallback, handlers).
 
 import { PolicyResource, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
-import { awsManagedPolicyName, permissionDocuments, statementsOf } from "./iam";
+import { awsManagedPolicyName } from "./iam";
 import { configSchema, knob, readConfig } from "./util/config";
-import { globMatch, grants, Statement } from "./util/policy-document";
+import { dependsOn, globMatch, grants, isWildcardResource } from "./util/policy-document";
 import { BREAKER_DIMENSION, CIRCUIT_OPENED_METRIC, METRIC_NAMESPACE } from "./util/project-defaults";
-import { breakerKnobs, breakerName } from "./util/scope";
-import { refsTo, StackIndex } from "./util/stack-index";
+import { breakerKnobs, breakerName, isStateStore, stateStoreKnobs } from "./util/scope";
+import { statementsOfRole } from "./util/role-permissions";
+import { knownEnv, refsTo, StackIndex } from "./util/stack-index";
 import { T } from "./util/types";
 import { UnknownValues } from "./util/unknowns";
 
@@ -121,32 +122,10 @@ export function invokedFunctions(definition: string): string[] {
 const invokeKnobs = {
   ...breakerKnobs,
   invokeGrantingManagedPolicies: knob(
-    ["AWSLambdaRole", "AWSLambda_FullAccess", "AWSLambdaFullAccess", "AdministratorAccess", "PowerUserAccess"],
+    ["AWSLambdaRole", "AWSLambda_FullAccess", "AWSLambdaFullAccess", "AdministratorAccess", "PowerUserAccess", "AWSStepFunctionsFullAccess"],
     "AWS-managed policies that let a role invoke every function.",
   ),
 };
-
-/** Every permission statement that applies to `role`: inline, RolePolicy resources, attached stack policies. */
-function statementsOfRole(stack: StackIndex, role: PolicyResource, unknowns: UnknownValues, onManaged: (arn: string) => void): { where: string; st: Statement }[] {
-  const sources = permissionDocuments(T.role, role.props, unknowns).map((s) => ({ ...s, label: `inline policy ${s.label.replace(/^Inline policy /, "")}` }));
-  const points = (r: PolicyResource, prop: string) => refsTo(stack, r, prop, T.role, ["name", "id", "arn"], unknowns).resources.includes(role);
-  for (const rp of stack.ofType(T.rolePolicy).filter((r) => points(r, "role"))) sources.push({ label: `role policy ${rp.name}`, read: () => rp.props.policy });
-  const attachedArns: PolicyResource[] = [];
-  for (const att of stack.ofType(T.rolePolicyAttachment).filter((r) => points(r, "role"))) {
-    const policies = refsTo(stack, att, "policyArn", T.policy, ["arn"], unknowns);
-    attachedArns.push(...policies.resources);
-    if (policies.resources.length === 0 && policies.value) onManaged(policies.value);
-  }
-  const listed = unknowns.attempt(() => (Array.isArray(role.props.managedPolicyArns) ? Array.from(role.props.managedPolicyArns as string[]) : [])) ?? [];
-  for (const arn of listed) {
-    const policy = stack.ofType(T.policy).find((p) => unknowns.attempt(() => p.props.arn) === arn);
-    if (policy) attachedArns.push(policy);
-    else onManaged(arn);
-  }
-  for (const p of new Set(attachedArns)) sources.push({ label: `policy ${p.name}`, read: () => p.props.policy });
-  // iam-no-wildcard-actions reports malformed documents.
-  return statementsOf(sources, unknowns, () => undefined);
-}
 
 export const breakerRoleInvokeScope: StackValidationPolicy = {
   name: "breaker-role-invoke-scope",
@@ -183,7 +162,7 @@ export const breakerRoleInvokeScope: StackValidationPolicy = {
         const arn = unknowns.attempt(() => fn.props.arn);
         if (typeof arn === "string") own.add(functionBase(arn));
       }
-      const isOwn = (resource: string) => !/[*?]/.test(functionBase(resource)) && own.has(functionBase(resource));
+      const isOwn = (resource: string) => !isWildcardResource(resource) && own.has(functionBase(resource));
       for (const role of roleRef.resources) {
         const onManaged = (arn: string) => {
           const policyName = awsManagedPolicyName(arn);
@@ -193,6 +172,7 @@ export const breakerRoleInvokeScope: StackValidationPolicy = {
         };
         for (const { where, st } of statementsOfRole(stack, role, unknowns, onManaged)) {
           if (!grants(st, "lambda:InvokeFunction")) continue;
+          dependsOn(st, ["Resource", "NotResource"], unknowns);
           if (st.notResources.length > 0) report(`The role of breaker "${name}" may invoke every function except ${st.notResources.join(", ")} (${where}).`, role.urn);
           const foreign = st.resources.filter((r) => !isOwn(r));
           if (foreign.length > 0) {
@@ -205,4 +185,101 @@ export const breakerRoleInvokeScope: StackValidationPolicy = {
   },
 };
 
-export const stackPolicies = [breakerCircuitOpenedAlarm, breakerRoleInvokeScope];
+/** The DynamoDB tables a state machine definition names in its dynamodb:* tasks (TableName, as written). */
+export function definitionTables(definition: string): string[] {
+  const out: string[] = [];
+  const walk = (states: Record<string, any> | undefined): void => {
+    for (const state of Object.values(states ?? {})) {
+      if (state?.Type === "Task" && typeof state.Resource === "string" && /^arn:[^:]+:states:::(aws-sdk:)?dynamodb:/.test(state.Resource)) {
+        const params = state.Parameters ?? state.Arguments ?? {};
+        if (typeof params.TableName === "string") out.push(params.TableName);
+      }
+      for (const branch of state?.Branches ?? []) walk(branch.States);
+      walk((state?.ItemProcessor ?? state?.Iterator)?.States);
+    }
+  };
+  walk(JSON.parse(definition).States);
+  return out;
+}
+
+const CACHE_TYPES = [T.replicationGroup, T.serverlessCache, T.cacheCluster];
+
+
+const taggingKnobs = { ...breakerKnobs, ...stateStoreKnobs };
+
+export const breakerResourcesTagged: StackValidationPolicy = {
+  name: "breaker-resources-tagged",
+  description:
+    "Checks whether every state machine that calls a breaker's functions carries the breaker tag, and every table or cache the breaker uses (its dynamodb tasks, its functions' environment) carries the state-store tag, so that the breaker rules apply to them.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  remediationSteps: "Tag the state machine breaker=<name> and the table or cache circuitbreaker:role=state-store (components/tags.ts does this for the project's own components).",
+  configSchema: configSchema(taggingKnobs),
+  validateStack: (args, report) => {
+    const cfg = readConfig(args, taggingKnobs);
+    const unknowns = new UnknownValues();
+    const stack = new StackIndex(args.resources);
+    const tagOf = (r: PolicyResource) => unknowns.attempt(() => breakerName(r.props, cfg));
+    const breakerFunctions = new Set(stack.ofType(T.lambdaFunction).filter((f) => tagOf(f) !== undefined));
+    const taggedMachines = stack.ofType(T.stateMachine).filter((m) => tagOf(m) !== undefined);
+    if (breakerFunctions.size === 0 && taggedMachines.length === 0) {
+      unknowns.finish();
+      return args.notApplicable("The stack has no breaker resources");
+    }
+    // Matching by value is a fallback to propertyDependencies: an unknown value there is no reason for a note.
+    const fnKey = (f: PolicyResource, k: string) => new UnknownValues().attempt(() => f.props[k]);
+    const definitionOf = (m: PolicyResource) => {
+      const d = new UnknownValues().attempt(() => m.props.definition);
+      return typeof d === "string" ? d : undefined;
+    };
+    const invokes = (m: PolicyResource, f: PolicyResource) => {
+      if ((m.propertyDependencies?.definition ?? []).includes(f)) return true;
+      const d = definitionOf(m);
+      if (d === undefined) return false;
+      try {
+        const refs = invokedFunctions(d);
+        return refs.some((ref) => ref === fnKey(f, "name") || functionBase(ref) === fnKey(f, "arn"));
+      } catch {
+        return false;
+      }
+    };
+    const breakerMachines = new Set(taggedMachines);
+    for (const m of stack.ofType(T.stateMachine)) {
+      if (breakerMachines.has(m) || !stack.ofType(T.lambdaFunction).some((f) => breakerFunctions.has(f) && invokes(m, f))) continue;
+      breakerMachines.add(m);
+      report(`State machine ${m.name} calls the breaker's functions but has no ${cfg.breakerTagKey} tag, so the breaker rules (EXPRESS, logging, invoke scope) skip it.`, m.urn);
+    }
+    for (const m of breakerMachines) for (const f of stack.ofType(T.lambdaFunction)) if (invokes(m, f)) breakerFunctions.add(f);
+
+    const usedStores = new Map<PolicyResource, string>();
+    for (const m of breakerMachines) {
+      const d = definitionOf(m);
+      let names: string[] = [];
+      try {
+        names = d ? definitionTables(d) : [];
+      } catch {
+        /* breaker-role-invoke-scope reports a definition that is not JSON */
+      }
+      for (const t of stack.ofType(T.table)) {
+        const viaDeps = (m.propertyDependencies?.definition ?? []).includes(t);
+        if (viaDeps || names.some((n) => n === fnKey(t, "name") || n === fnKey(t, "arn"))) usedStores.set(t, `state machine ${m.name}`);
+      }
+    }
+    for (const f of breakerFunctions) {
+      const env = knownEnv(f);
+      const deps = f.propertyDependencies?.environment ?? [];
+      for (const store of [...stack.ofType(T.table), ...CACHE_TYPES.flatMap((t) => stack.ofType(t))]) {
+        const keys = ["name", "arn", "primaryEndpointAddress", "replicationGroupId", "clusterId"].map((k) => fnKey(store, k)).filter((v): v is string => typeof v === "string" && v !== "");
+        const endpoints = (new UnknownValues().attempt(() => (Array.isArray(store.props.endpoints) ? store.props.endpoints.map((e: { address?: string }) => String(e.address)) : [])) ?? []) as string[];
+        if (deps.includes(store) || env.some((v) => [...keys, ...endpoints].some((k) => v === k || v.includes(k)))) usedStores.set(store, `function ${f.name}`);
+      }
+    }
+    for (const [store, user] of usedStores) {
+      if (unknowns.attempt(() => isStateStore(store.props, cfg)) !== false) continue;
+      report(`${store.type.split(":").pop()} ${store.name} holds breaker state (used by ${user}) but is not tagged ${cfg.stateStoreTagKey}=${cfg.stateStoreTagValue}, so the state-store rules (TTL, PITR, encryption, TLS, AUTH) skip it.`, store.urn);
+    }
+    unknowns.finish();
+  },
+};
+
+export const stackPolicies = [breakerCircuitOpenedAlarm, breakerRoleInvokeScope, breakerResourcesTagged];

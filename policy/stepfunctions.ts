@@ -4,6 +4,7 @@ import { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy
 import { configSchema, knob, readConfig } from "./util/config";
 import { breakerKnobs, breakerName } from "./util/scope";
 import { requireType, T } from "./util/types";
+import { UnknownValues } from "./util/unknowns";
 
 /** The breaker's name; not applicable unless the resource is a breaker's state machine. */
 function requireBreakerMachine(args: ResourceValidationArgs, cfg: { breakerTagKey: string }): string {
@@ -51,7 +52,8 @@ export const sfnBreakerLogging: ResourceValidationPolicy = {
     const level = logging?.level ?? "OFF";
     if (!cfg.allowedLevels.includes(level)) {
       report(`Breaker "${name}" logs at level ${level}; the level must be one of ${cfg.allowedLevels.join(", ")}.`);
-    } else if (!logging?.logDestination) {
+    } else if (!logging || !("logDestination" in logging) || new UnknownValues().attempt(() => logging.logDestination === "") === true) {
+      // An unknown destination (a log group created in the same preview) is still a destination.
       report(`Breaker "${name}" logs at level ${level} but has no logDestination (a CloudWatch log group ARN ending in ":*").`);
     }
   },

@@ -10,11 +10,18 @@ export interface AwsMockOptions {
   region: string;
   /** StackReference name -> its outputs. */
   stackReferences: Record<string, Record<string, unknown>>;
+  /**
+   * A first `pulumi preview` of a new stack: the provider reports nothing it computes (ARNs, ids, endpoints), so
+   * those outputs are unknown to the resources that use them; inputs and autonamed names stay known.
+   */
+  preview?: boolean;
 }
 
 export interface RecordedInvoke {
   token: string;
   inputs: Record<string, unknown>;
+  /** True when no mock answers this function: the program saw a failed invoke, so the run proves nothing. */
+  unmocked?: boolean;
 }
 
 const hex = (s: string, n: number) => crypto.createHash("sha1").update(s).digest("hex").slice(0, n);
@@ -101,25 +108,111 @@ function providerState(type: string, name: string, inputs: Record<string, any>, 
   }
 }
 
-/** Mocks answering AWS invokes (caller identity, region, partition) and resources; records invokes. */
+/** One IAM policy-document value: a single string stays a string, as the provider writes it. */
+const oneOrMany = (v: unknown): unknown => (Array.isArray(v) && v.length === 1 ? v[0] : v);
+
+/** aws.iam.getPolicyDocument: the JSON the provider builds from `statements` (sources and overrides merged by Sid). */
+export function policyDocumentJson(inputs: Record<string, any>): string {
+  const statements: Record<string, unknown>[] = [];
+  const add = (list: unknown, override: boolean) => {
+    for (const st of Array.isArray(list) ? list : []) {
+      const at = st.Sid ? statements.findIndex((x) => x.Sid === st.Sid) : -1;
+      if (at >= 0 && override) statements[at] = st;
+      else if (at < 0) statements.push(st);
+    }
+  };
+  for (const src of inputs.sourcePolicyDocuments ?? []) add(JSON.parse(src).Statement, false);
+  const principals = (list: any[] | undefined) => {
+    if (!Array.isArray(list) || list.length === 0) return undefined;
+    if (list.length === 1 && list[0].type === "*") return "*";
+    const out: Record<string, unknown> = {};
+    for (const p of list) out[p.type] = oneOrMany([...((out[p.type] as string[] | undefined) ?? []), ...(p.identifiers ?? [])].flat());
+    return out;
+  };
+  add(
+    (inputs.statements ?? []).map((st: any) => {
+      const condition: Record<string, Record<string, unknown>> = {};
+      for (const c of st.conditions ?? []) (condition[c.test] ??= {})[c.variable] = oneOrMany(c.values ?? []);
+      const entries: [string, unknown][] = [
+        ["Sid", st.sid || undefined],
+        ["Effect", st.effect ?? "Allow"],
+        ["Action", st.actions?.length ? oneOrMany(st.actions) : undefined],
+        ["NotAction", st.notActions?.length ? oneOrMany(st.notActions) : undefined],
+        ["Resource", st.resources?.length ? oneOrMany(st.resources) : undefined],
+        ["NotResource", st.notResources?.length ? oneOrMany(st.notResources) : undefined],
+        ["Principal", principals(st.principals)],
+        ["NotPrincipal", principals(st.notPrincipals)],
+        ["Condition", Object.keys(condition).length ? condition : undefined],
+      ];
+      return Object.fromEntries(entries.filter(([, v]) => v !== undefined));
+    }),
+    true,
+  );
+  for (const ov of inputs.overridePolicyDocuments ?? []) add(JSON.parse(ov).Statement, true);
+  return JSON.stringify({ Version: inputs.version ?? "2012-10-17", ...(inputs.policyId ? { Id: inputs.policyId } : {}), Statement: statements });
+}
+
+/** The provider functions a program may call, answered as AWS would for this account and region. */
+function invokeResult(token: string, inputs: Record<string, any>, o: AwsMockOptions): Record<string, any> | undefined {
+  const region = typeof inputs.region === "string" ? inputs.region : o.region;
+  switch (token) {
+    case "aws:index/getCallerIdentity:getCallerIdentity":
+      return { accountId: o.accountId, arn: `arn:aws:iam::${o.accountId}:user/mock`, userId: "AIDAMOCK", id: o.accountId };
+    case "aws:index/getRegion:getRegion":
+      return { region, name: region, id: region, endpoint: `ec2.${region}.amazonaws.com`, description: region };
+    case "aws:index/getPartition:getPartition":
+      return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" };
+    case "aws:index/getAvailabilityZones:getAvailabilityZones": {
+      const names = ["a", "b", "c"].map((z) => `${region}${z}`);
+      return { names, zoneIds: names.map((_, i) => `use1-az${i + 1}`), groupNames: [region], id: region };
+    }
+    case "aws:index/getDefaultTags:getDefaultTags":
+      return { tags: {}, id: "aws" };
+    case "aws:iam/getPolicyDocument:getPolicyDocument": {
+      const json = policyDocumentJson(inputs);
+      return { json, minifiedJson: json, id: hex(json, 10) };
+    }
+    case "aws:iam/getPolicy:getPolicy": {
+      const name = inputs.name ?? String(inputs.arn ?? "").split("/").pop();
+      const arn = inputs.arn ?? `arn:aws:iam::aws:policy/${name}`;
+      return { arn, name, path: "/", policy: JSON.stringify({ Version: "2012-10-17", Statement: [] }), id: arn };
+    }
+    case "aws:ec2/getVpc:getVpc":
+      return { id: "vpc-0mock0000000000001", arn: `arn:aws:ec2:${region}:${o.accountId}:vpc/vpc-0mock0000000000001`, cidrBlock: "10.0.0.0/16", default: Boolean(inputs.default), ownerId: o.accountId };
+    case "aws:ec2/getSubnets:getSubnets":
+      return { id: region, ids: ["subnet-0mock00000000000a", "subnet-0mock00000000000b"] };
+    case "aws:ec2/getSecurityGroup:getSecurityGroup":
+      return { id: inputs.id ?? "sg-0mock0000000000001", arn: `arn:aws:ec2:${region}:${o.accountId}:security-group/${inputs.id ?? "sg-0mock0000000000001"}`, name: inputs.name ?? "default", vpcId: "vpc-0mock0000000000001" };
+    case "aws:kms/getAlias:getAlias":
+      return { id: inputs.name, name: inputs.name, arn: `arn:aws:kms:${region}:${o.accountId}:${inputs.name}`, targetKeyId: "mock-key", targetKeyArn: `arn:aws:kms:${region}:${o.accountId}:key/mock-key` };
+    default:
+      return undefined;
+  }
+}
+
+/** Mocks answering AWS invokes and resources; records invokes (an unmocked one is recorded, then fails). */
 export function awsMocks(o: AwsMockOptions, invokes: RecordedInvoke[]): pulumi.runtime.Mocks {
   return {
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
       const { id, state } = providerState(args.type, args.name, args.inputs, o);
+      // A read (args.id) or a stack reference reports everything even at preview.
+      if (o.preview && !args.id && args.type !== "pulumi:pulumi:StackReference") {
+        const named = typeof state.name === "string" ? { name: state.name } : {};
+        return { id: "", state: { ...args.inputs, ...named } };
+      }
       return { id: args.id || id, state: { ...args.inputs, ...state } };
     },
     call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
-      invokes.push({ token: args.token, inputs: args.inputs });
-      switch (args.token) {
-        case "aws:index/getCallerIdentity:getCallerIdentity":
-          return { accountId: o.accountId, arn: `arn:aws:iam::${o.accountId}:user/mock`, userId: "AIDAMOCK", id: o.accountId };
-        case "aws:index/getRegion:getRegion":
-          return { region: o.region, name: o.region, id: o.region, endpoint: `ec2.${o.region}.amazonaws.com`, description: o.region };
-        case "aws:index/getPartition:getPartition":
-          return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" };
-        default:
-          throw new Error(`aws-mocks: no mock for invoke ${args.token}; add it to scripts/aws-mocks.ts`);
-      }
+      const result = invokeResult(args.token, args.inputs, o);
+      invokes.push({ token: args.token, inputs: args.inputs, ...(result === undefined ? { unmocked: true } : {}) });
+      if (result === undefined) throw new Error(`aws-mocks: no mock for invoke ${args.token}; add it to scripts/aws-mocks.ts`);
+      return result;
     },
   };
+}
+
+/** The outputs the provider computes for a resource (unknown at a first preview). */
+export function computedOutputs(type: string, name: string, inputs: Record<string, any>, o: AwsMockOptions): string[] {
+  const { state } = providerState(type, name, inputs, o);
+  return ["id", ...Object.keys(state).filter((k) => k !== "name" && !(k in inputs))];
 }

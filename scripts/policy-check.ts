@@ -1,4 +1,4 @@
-// `npm run policy:check -- [<program entry .ts>] [--stack dev] [--config <policy config json>] [--set k=v] [--secret k=v]`
+// `npm run policy:check -- [<program entry .ts>] [--stack dev] [--preview] [--config <policy config json>] [--set k=v] [--secret k=v]`
 //
 // Runs a Pulumi TypeScript program under Pulumi mocks (scripts/run-under-mocks.ts, no CLI, no cloud), feeds every
 // resource it registered to the circuit-breaker-guard policies (resource policies on the inputs, stack policies on
@@ -7,7 +7,9 @@
 //   <enforcement> <policy-name> <urn>: <message>
 //
 // Exit 0: no mandatory violation. Exit 1: at least one. Exit 2: bad arguments, an unreadable or invalid policy
-// config, or a program that fails under mocks. Default program: the project's index.ts; default stack: dev;
+// config, a program that fails under mocks, calls a provider function no mock answers, or constructs a resource
+// that never reaches the engine (a check that saw less than the program builds proves nothing).
+// --preview runs the program as a first `pulumi preview` of a new stack: what providers compute is unknown. Default program: the project's index.ts; default stack: dev;
 // default policy config: policy/config.<stack>.json when it exists.
 // This complements `pulumi preview --policy-pack ./policy`; it does not replace it (see docs/deploy.md).
 
@@ -17,13 +19,15 @@ import { policies } from "../policy/policies";
 import { Diagnostic, NotApplicable, PackConfig, PolicyConfigError, PolicyEngine, readPackConfig, ResourceDescription } from "./policy-engine";
 import { DEFAULT_ENTRY, MockRunResult, RecordedResource, REPO_ROOT, runProgramUnderMocks } from "./run-under-mocks";
 
-export const USAGE = "usage: npm run policy:check -- [<program entry .ts>] [--stack <name>] [--config <policy config .json>] [--set <key>=<value>]... [--secret <key>=<value>]...";
+export const USAGE = "usage: npm run policy:check -- [<program entry .ts>] [--stack <name>] [--preview] [--config <policy config .json>] [--set <key>=<value>]... [--secret <key>=<value>]...";
 
 export class UsageError extends Error {}
 
 export interface CheckArgs {
   entry: string;
   stack: string;
+  /** Run as a first preview of a new stack (computed outputs unknown). */
+  preview: boolean;
   /** The policy config file, if any. */
   configFile?: string;
   /** Program config (on top of the stack file), and which of those keys are secrets. */
@@ -34,6 +38,7 @@ export interface CheckArgs {
 export function parseArgs(argv: string[], cwd = process.cwd()): CheckArgs {
   let entry: string | undefined;
   let stack = "dev";
+  let preview = false;
   let configFile: string | undefined;
   const programConfig: Record<string, string> = {};
   const secretKeys: string[] = [];
@@ -53,7 +58,8 @@ export function parseArgs(argv: string[], cwd = process.cwd()): CheckArgs {
     if (a === "--stack") {
       stack = value();
       if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`--stack ${JSON.stringify(stack)} is not a stack name (letters, digits, "-", "_", ".")`);
-    } else if (a === "--config") configFile = path.resolve(cwd, value());
+    } else if (a === "--preview") preview = true;
+    else if (a === "--config") configFile = path.resolve(cwd, value());
     else if (a === "--set") {
       const [k, v] = pair(a);
       programConfig[k] = v;
@@ -73,7 +79,7 @@ export function parseArgs(argv: string[], cwd = process.cwd()): CheckArgs {
     const perStack = path.join(REPO_ROOT, "policy", `config.${stack}.json`);
     if (fs.existsSync(perStack)) configFile = perStack;
   }
-  return { entry, stack, configFile, programConfig, secretKeys };
+  return { entry, stack, preview, configFile, programConfig, secretKeys };
 }
 
 /** A recorded resource as the engine describes it to the policy server (the recording already holds plain values). */
@@ -113,6 +119,24 @@ export async function checkResources(run: MockRunResult, config: PackConfig, opt
   return { diagnostics, notApplicable, resources: run.resources.length };
 }
 
+/** Why a mock run cannot be trusted (empty when it can): a failure, an unmocked invoke, a resource never registered. */
+export function incompleteRun(run: MockRunResult): string[] {
+  const out: string[] = [];
+  for (const token of run.unmockedInvokes ?? []) out.push(`the program calls ${token}, which no mock answers (add it to scripts/aws-mocks.ts)`);
+  for (const r of run.unregistered ?? []) out.push(`the resource ${r} was constructed but never registered (one of its inputs failed), so it was not checked`);
+  if (run.error !== undefined && out.length === 0) out.push(`the program failed under mocks: ${run.error}`);
+  return out;
+}
+
+/** What `policy:check` prints for a finished run, and its exit code (0 clean, 1 a mandatory violation, 2 an untrustworthy run). */
+export async function verdict(run: MockRunResult, config: PackConfig): Promise<{ code: 0 | 1 | 2; lines: string[]; problems: string[] }> {
+  const problems = incompleteRun(run);
+  if (problems.length > 0) return { code: 2, lines: [], problems };
+  const { diagnostics } = await checkResources(run, config);
+  const code = diagnostics.some((d) => d.enforcementLevel === "mandatory") ? 1 : 0;
+  return { code, lines: diagnostics.map(formatDiagnostic), problems };
+}
+
 export function formatDiagnostic(d: Diagnostic): string {
   return `${d.enforcementLevel} ${d.policyName} ${d.urn}: ${d.message}`;
 }
@@ -136,16 +160,17 @@ export async function main(argv: string[]): Promise<number> {
     const r = path.relative(process.cwd(), p);
     return r && !r.startsWith("..") ? r : p;
   };
-  console.error(`policy:check: ${rel(args.entry)} (stack ${args.stack}) under mocks; policy config: ${args.configFile ? rel(args.configFile) : "pack defaults"}`);
+  console.error(`policy:check: ${rel(args.entry)} (stack ${args.stack}${args.preview ? ", first preview" : ""}) under mocks; policy config: ${args.configFile ? rel(args.configFile) : "pack defaults"}`);
   let run: MockRunResult;
   try {
-    run = await runProgramUnderMocks({ entry: args.entry, stack: args.stack, config: args.programConfig, secretKeys: args.secretKeys });
+    run = await runProgramUnderMocks({ entry: args.entry, stack: args.stack, preview: args.preview, config: args.programConfig, secretKeys: args.secretKeys });
   } catch (e) {
     console.error(`policy:check: the program could not be run under mocks: ${(e as Error).message}`);
     return 2;
   }
-  if (run.error !== undefined) {
-    console.error(`policy:check: the program failed under mocks: ${run.error}`);
+  const incomplete = incompleteRun(run);
+  if (incomplete.length > 0) {
+    for (const line of incomplete) console.error(`policy:check: ${line}`);
     return 2;
   }
   const { diagnostics, resources } = await checkResources(run, config);

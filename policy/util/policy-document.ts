@@ -1,9 +1,9 @@
 // IAM policy documents as they reach a policy: a JSON string (pulumi.jsonStringify, getPolicyDocument, a
 // literal) or an object (aws.iam.PolicyDocument). Both are read into one normalized shape. Object documents
-// arrive inside the engine's unknown-checking proxy, so a statement that holds a value still unknown at
-// preview is skipped through `UnknownValues` while the other statements are still checked.
+// arrive inside the engine's unknown-checking proxy: each value still unknown at preview is left out of its
+// field and named in the statement's `unknown`, so the known parts of a statement are still judged.
 
-import { UnknownValues } from "./unknowns";
+import { isUnknownValueError, UnknownValues } from "./unknowns";
 
 export type Principal = "*" | Record<string, string[]>;
 
@@ -19,17 +19,59 @@ export interface Statement {
   principal?: Principal;
   /** operator -> condition key -> values */
   condition: Record<string, Record<string, string[]>>;
+  /** Where a value was unknown at preview ("Resource[1]", "Condition"); those values are missing above. */
+  unknown: string[];
+  /** The engine's error for each unknown field, for a policy whose decision depends on it (see dependsOn). */
+  unknownErrors: Map<string, Error>;
+}
+
+/**
+ * Records, in `unknowns`, the unknown values of the fields a decision depends on ("Action", "Resource"...), so the
+ * engine adds its advisory note naming them. Unknown values in other fields are no reason for a note.
+ */
+export function dependsOn(st: Statement, fields: string[], unknowns: UnknownValues): void {
+  for (const [field, e] of st.unknownErrors) {
+    if (fields.some((f) => field === f || field.startsWith(`${f}[`))) {
+      unknowns.attempt(() => {
+        throw e;
+      });
+    }
+  }
 }
 
 export class PolicyDocumentError extends Error {}
 
-function strings(v: unknown, field: string): string[] {
+/** The errors of unknown fields, by statement field (filled by `known`). */
+type UnknownErrors = Map<string, Error>;
+
+/** Reads `read()` through the proxy; an unknown value is recorded under `field` and read as undefined. */
+function known<T>(read: () => T, field: string, unknown: string[], errors: UnknownErrors): T | undefined {
+  try {
+    return read();
+  } catch (e) {
+    if (!isUnknownValueError(e)) throw e;
+    unknown.push(field);
+    if (!errors.has(field)) errors.set(field, e);
+    return undefined;
+  }
+}
+
+function strings(v: unknown, field: string, unknown: string[] = [], unknowns: UnknownErrors = new Map()): string[] {
   if (v === undefined || v === null) return [];
-  const list = Array.isArray(v) ? Array.from(v as unknown[]) : [v];
-  return list.map((x) => {
+  const isList = known(() => Array.isArray(v), field, unknown, unknowns);
+  if (isList === undefined) return [];
+  const length = isList ? (known(() => (v as unknown[]).length, field, unknown, unknowns) ?? 0) : 1;
+  const out: string[] = [];
+  for (let i = 0; i < length; i++) {
+    const x = known(() => {
+      const item = isList ? (v as unknown[])[i] : v;
+      return typeof item === "string" ? String(item) : item;
+    }, isList ? `${field}[${i}]` : field, unknown, unknowns);
+    if (x === undefined) continue;
     if (typeof x !== "string") throw new PolicyDocumentError(`${field} must be a string or a list of strings`);
-    return x;
-  });
+    out.push(x);
+  }
+  return out;
 }
 
 function principalOf(v: unknown): Principal | undefined {
@@ -57,25 +99,38 @@ function conditionOf(v: unknown): Statement["condition"] {
   return out;
 }
 
-function statementOf(raw: unknown, index: number): Statement {
+function statementOf(raw: unknown, index: number, outer: UnknownValues): Statement | undefined {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new PolicyDocumentError(`statement ${index} must be an object`);
   const s = raw as Record<string, unknown>;
+  const unknown: string[] = [];
+  const unknowns: UnknownErrors = new Map();
+  const field = <T>(name: string, read: (v: unknown) => T, empty: T): T => {
+    const v = known(() => s[name], name, unknown, unknowns);
+    return v === undefined ? empty : (known(() => read(v), name, unknown, unknowns) ?? empty);
+  };
+  // Without a known Effect nothing in the statement can be judged.
+  const effect = outer.attempt(() => String(s.Effect ?? ""));
+  if (effect === undefined) return undefined;
+  const sid = known(() => (typeof s.Sid === "string" ? String(s.Sid) : undefined), "Sid", [], new Map());
   return {
     index,
-    sid: typeof s.Sid === "string" ? s.Sid : undefined,
-    effect: String(s.Effect ?? ""),
-    actions: strings(s.Action, "Action"),
-    notActions: strings(s.NotAction, "NotAction"),
-    resources: strings(s.Resource, "Resource"),
-    notResources: strings(s.NotResource, "NotResource"),
-    principal: principalOf(s.Principal),
-    condition: conditionOf(s.Condition),
+    sid,
+    effect,
+    actions: field("Action", (v) => strings(v, "Action", unknown, unknowns), []),
+    notActions: field("NotAction", (v) => strings(v, "NotAction", unknown, unknowns), []),
+    resources: field("Resource", (v) => strings(v, "Resource", unknown, unknowns), []),
+    notResources: field("NotResource", (v) => strings(v, "NotResource", unknown, unknowns), []),
+    principal: field("Principal", (v) => principalOf(v), undefined),
+    condition: field("Condition", (v) => conditionOf(v), {}),
+    unknown,
+    unknownErrors: unknowns,
   };
 }
 
 /**
- * Reads the statements of a policy document given as a JSON string or an object. Statements holding an unknown
- * value are left out and recorded in `unknowns`. Throws PolicyDocumentError for a document that is not one.
+ * Reads the statements of a policy document given as a JSON string or an object. Unknown values are left out of
+ * their statement (named in its `unknown`) and recorded in `unknowns`; a statement whose Effect is unknown is left
+ * out. Throws PolicyDocumentError for a document that is not one.
  */
 export function readStatements(doc: unknown, unknowns: UnknownValues): Statement[] {
   let body: unknown = doc;
@@ -95,10 +150,11 @@ export function readStatements(doc: unknown, unknowns: UnknownValues): Statement
   if (!list) return [];
   const out: Statement[] = [];
   for (const i of list) {
-    const st = unknowns.attempt(() => {
-      const raw = (body as Record<string, unknown>).Statement as unknown;
-      return statementOf(i < 0 ? raw : (raw as unknown[])[i], Math.max(i, 0));
+    const raw = unknowns.attempt(() => {
+      const list = (body as Record<string, unknown>).Statement as unknown;
+      return i < 0 ? list : (list as unknown[])[i];
     });
+    const st = raw === undefined ? undefined : statementOf(raw, Math.max(i, 0), unknowns);
     if (st) out.push(st);
   }
   return out;
@@ -112,19 +168,46 @@ export function globMatch(pattern: string, value: string): boolean {
 
 export type ActionBreadth = "all" | "service" | "partial" | "exact";
 
-/** How much an Action entry grants: "*", "svc:*", another wildcard ("s3:Get*"), or one action. */
+const ONLY_WILDCARDS = /^[*?]*\*[*?]*$/;
+
+/** How much an Action entry grants: every action ("*", "**"), a whole service ("svc:*", "svc:**", "svc:?*"), another wildcard ("s3:Get*"), or one action. */
 export function actionBreadth(action: string): ActionBreadth {
-  if (action === "*") return "all";
+  if (!action.includes(":")) return ONLY_WILDCARDS.test(action) ? "all" : action.includes("*") || action.includes("?") ? "partial" : "exact";
   const [service, name] = action.split(":", 2);
-  if (name === "*" && service !== "") return "service";
-  return action.includes("*") || action.includes("?") ? "partial" : "exact";
+  if (ONLY_WILDCARDS.test(service)) return ONLY_WILDCARDS.test(name) ? "all" : "partial";
+  if (ONLY_WILDCARDS.test(name)) return "service";
+  return /[*?]/.test(action) ? "partial" : "exact";
 }
 
-/** "*", or an ARN whose resource part is "*" (`arn:aws:logs:*:*:*`, `arn:aws:s3:::*`): every resource of a service. */
+const WILD = /[*?]/;
+
+/**
+ * Wildcards that stay inside one concrete resource: a qualifier or child after ":" (`function:f:*`,
+ * `log-group:/x:*`), a bucket's objects (`arn:aws:s3:::b/*`), a table's indexes and streams, and the six random
+ * characters Secrets Manager appends (`secret:name-??????`).
+ */
+function isSubResourceWildcard(service: string, resource: string): boolean {
+  const concrete = (prefix: string) => prefix !== "" && !WILD.test(prefix);
+  let m = /^(.*):\*$/.exec(resource);
+  if (m && concrete(m[1]) && /[:/]/.test(m[1])) return true;
+  if (service === "s3" && (m = /^([^/]+)\/.*$/.exec(resource)) && concrete(m[1])) return true;
+  if (service === "dynamodb" && (m = /^(table\/[^/]+)\/(index|stream)\/\*$/.exec(resource)) && concrete(m[1])) return true;
+  if (service === "secretsmanager" && (m = /^(secret:.+)-\?{6}$/.exec(resource)) && concrete(m[1])) return true;
+  return false;
+}
+
+/**
+ * "*", or an ARN with a wildcard in its region, account or resource part (`arn:aws:lambda:*:*:function:*`,
+ * `table/*`, `role/*`, `secret:*`) other than a wildcard inside one concrete resource: more than one resource.
+ */
 export function isWildcardResource(resource: string): boolean {
-  if (resource === "*") return true;
+  if (ONLY_WILDCARDS.test(resource)) return true;
   const parts = resource.split(":");
-  return parts.length >= 6 && parts[0] === "arn" && parts.slice(5).join(":") === "*";
+  if (parts.length < 6 || parts[0] !== "arn") return WILD.test(resource);
+  const [, , service, region, account] = parts;
+  const rest = parts.slice(5).join(":");
+  if (WILD.test(service) || WILD.test(region) || WILD.test(account)) return true;
+  return WILD.test(rest) && !isSubResourceWildcard(service, rest);
 }
 
 /** True when one of the statement's Action entries grants `action` (case-insensitive, wildcards honoured). */

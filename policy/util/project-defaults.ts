@@ -17,26 +17,31 @@ export const METRIC_NAMESPACE = "CircuitBreaker";
 export const BREAKER_DIMENSION = "Breaker";
 export const CIRCUIT_OPENED_METRIC = "CircuitOpened";
 
+/** components/iam-wildcard-actions.ts usedBy: what a role must be for to need an action on "*". */
+export type WildcardPurpose = "state-machine-logging" | "tracing" | "lambda-vpc";
+
 /**
  * Actions AWS accepts only with `Resource: "*"` (no resource-level permissions), so a least-privilege policy may
- * grant them on "*" (components/iam-wildcard-actions.ts keeps the reason for each).
+ * grant them on "*", each with the purpose that needs it (components/iam-wildcard-actions.ts keeps the reasons).
  */
-export const WILDCARD_ONLY_ACTIONS: readonly string[] = [
-  "logs:CreateLogDelivery",
-  "logs:GetLogDelivery",
-  "logs:UpdateLogDelivery",
-  "logs:DeleteLogDelivery",
-  "logs:ListLogDeliveries",
-  "logs:PutResourcePolicy",
-  "logs:DescribeResourcePolicies",
-  "logs:DescribeLogGroups",
-  "xray:PutTraceSegments",
-  "xray:PutTelemetryRecords",
-  "xray:GetSamplingRules",
-  "xray:GetSamplingTargets",
-  "ec2:CreateNetworkInterface",
-  "ec2:DescribeNetworkInterfaces",
-  "ec2:DeleteNetworkInterface",
-  "ec2:AssignPrivateIpAddresses",
-  "ec2:UnassignPrivateIpAddresses",
-];
+export const WILDCARD_ONLY_ACTION_PURPOSES: Readonly<Record<string, WildcardPurpose>> = {
+  "logs:CreateLogDelivery": "state-machine-logging",
+  "logs:GetLogDelivery": "state-machine-logging",
+  "logs:UpdateLogDelivery": "state-machine-logging",
+  "logs:DeleteLogDelivery": "state-machine-logging",
+  "logs:ListLogDeliveries": "state-machine-logging",
+  "logs:PutResourcePolicy": "state-machine-logging",
+  "logs:DescribeResourcePolicies": "state-machine-logging",
+  "logs:DescribeLogGroups": "state-machine-logging",
+  "xray:PutTraceSegments": "tracing",
+  "xray:PutTelemetryRecords": "tracing",
+  "xray:GetSamplingRules": "tracing",
+  "xray:GetSamplingTargets": "tracing",
+  "ec2:CreateNetworkInterface": "lambda-vpc",
+  "ec2:DescribeNetworkInterfaces": "lambda-vpc",
+  "ec2:DeleteNetworkInterface": "lambda-vpc",
+  "ec2:AssignPrivateIpAddresses": "lambda-vpc",
+  "ec2:UnassignPrivateIpAddresses": "lambda-vpc",
+};
+
+export const WILDCARD_ONLY_ACTIONS: readonly string[] = Object.keys(WILDCARD_ONLY_ACTION_PURPOSES);

@@ -2,7 +2,7 @@
 
 import { knob } from "./config";
 import { BREAKER_TAG_KEY, ROLE_TAG_KEY, STATE_STORE_ROLE } from "./project-defaults";
-import { hasTag, tagsOf } from "./tags";
+import { hasTag, tagValue } from "./tags";
 
 /** Knobs shared by the policies on the state store. */
 export const stateStoreKnobs = {
@@ -21,5 +21,5 @@ export const breakerKnobs = {
 
 /** The breaker's name, or undefined when the resource is not a breaker's. */
 export function breakerName(props: Record<string, unknown>, cfg: { breakerTagKey: string }): string | undefined {
-  return tagsOf(props)[cfg.breakerTagKey];
+  return tagValue(props, cfg.breakerTagKey);
 }

@@ -38,3 +38,16 @@ export function refsTo(stack: StackIndex, from: PolicyResource, prop: string, ta
   const found = stack.ofType(targetType).filter((target) => matchProps.some((key) => unknowns.attempt(() => target.props[key]) === value));
   return { value, resources: found };
 }
+
+/** The known values of a function's environment (each unknown one left out). */
+export function knownEnv(f: PolicyResource): string[] {
+  const probe = new UnknownValues();
+  const vars = probe.attempt(() => f.props.environment?.variables) as Record<string, unknown> | undefined;
+  if (!vars || typeof vars !== "object") return [];
+  const out: string[] = [];
+  for (const k of Object.keys(vars)) {
+    const v = probe.attempt(() => vars[k]);
+    if (v !== undefined) out.push(String(v));
+  }
+  return out;
+}

@@ -126,6 +126,12 @@ describe("infra: component arguments", () => {
         { Effect: "Allow", Principal: { Service: "states.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } } },
       ]);
       assert.throws(() => trustPolicyJson("lambda.amazonaws.com", "12"), /not a 12-digit AWS account id/);
+      const machine = "arn:aws:states:us-east-1:123456789012:stateMachine:cb";
+      assert.deepEqual(JSON.parse(trustPolicyJson("states.amazonaws.com", "123456789012", machine)).Statement[0].Condition, {
+        StringEquals: { "aws:SourceAccount": "123456789012" },
+        ArnEquals: { "aws:SourceArn": machine },
+      });
+      assert.throws(() => trustPolicyJson("states.amazonaws.com", "123456789012", "arn:aws:states:us-east-1:123456789012:stateMachine:*"), /not one concrete ARN/);
     });
   });
 });

@@ -92,13 +92,20 @@ describe("infra: least-privilege IAM under Pulumi mocks", function () {
         assert.deepEqual(problems, []);
       });
 
-      it("roles: trust exactly one service principal with aws:SourceAccount; no managed or extra inline policies; none shared", () => {
+      it("roles: trust exactly one service principal with aws:SourceAccount (and aws:SourceArn for states/scheduler); no managed or extra inline policies; none shared", () => {
         const r = runs[s];
         const users = new Map<string, string[]>();
         const use = (roleArn: string, who: string) => users.set(roleArn, [...(users.get(roleArn) ?? []), who]);
         for (const fn of ofType(r, T.fn)) use(fn.inputs.role, `lambda.amazonaws.com ${fn.name}`);
-        for (const sm of ofType(r, T.stateMachine)) use(sm.inputs.roleArn, `states.amazonaws.com ${sm.name}`);
-        for (const sc of ofType(r, T.schedule)) use(sc.inputs.target.roleArn, `scheduler.amazonaws.com ${sc.name}`);
+        const sourceArn = new Map<string, string>();
+        for (const sm of ofType(r, T.stateMachine)) {
+          use(sm.inputs.roleArn, `states.amazonaws.com ${sm.name}`);
+          sourceArn.set(sm.inputs.roleArn, sm.state.arn);
+        }
+        for (const sc of ofType(r, T.schedule)) {
+          use(sc.inputs.target.roleArn, `scheduler.amazonaws.com ${sc.name}`);
+          sourceArn.set(sc.inputs.target.roleArn, sc.state.arn);
+        }
         for (const role of ofType(r, T.role)) {
           const who = users.get(role.state.arn) ?? [];
           assert.equal(who.length, 1, `role ${role.name} is used by ${who.length} principals: ${who.join(", ")}`);
@@ -108,7 +115,9 @@ describe("infra: least-privilege IAM under Pulumi mocks", function () {
           assert.equal(st.Effect, "Allow");
           assert.equal(st.Action, "sts:AssumeRole");
           assert.deepEqual(st.Principal, { Service: who[0].split(" ")[0] });
-          assert.deepEqual(st.Condition, { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID } });
+          // Step Functions and Scheduler roles name the one machine or schedule that assumes them.
+          const source = sourceArn.get(role.state.arn);
+          assert.deepEqual(st.Condition, { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID }, ...(source ? { ArnEquals: { "aws:SourceArn": source } } : {}) });
           assert.equal(role.inputs.managedPolicyArns, undefined);
           assert.equal(role.inputs.inlinePolicies, undefined);
           policyOfRole(r, role);

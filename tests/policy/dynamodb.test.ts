@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
-import { dynamodbBreakerTableEncryption, dynamodbBreakerTablePitr, dynamodbBreakerTableTtl } from "../../policy/dynamodb";
+import { dynamodbBreakerReplicaPitr, dynamodbBreakerTableEncryption, dynamodbBreakerTablePitr, dynamodbBreakerTableTtl } from "../../policy/dynamodb";
 import { T } from "../../policy/util/types";
-import { checkResource, UNKNOWN } from "./harness";
+import { checkResource, checkStack, UNKNOWN, urnOf } from "./harness";
 
 const STORE_TAGS = { "circuitbreaker:role": "state-store", project: "circuit-breaker" };
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
@@ -98,5 +98,24 @@ describe("policy dynamodb-breaker-table-encryption", () => {
   it("reports a key ARN that is ignored because encryption is disabled", async () => {
     const out = await checkResource(p, T.table, table({ serverSideEncryption: { enabled: false, kmsKeyArn: KEY } }));
     assert.deepEqual(out.violations, [`Server-side encryption is disabled, so kmsKeyArn ${KEY} is ignored.`]);
+  });
+});
+
+describe("policy dynamodb-breaker-replica-pitr", () => {
+  const p = dynamodbBreakerReplicaPitr;
+  const ARN = "arn:aws:dynamodb:eu-west-1:123456789012:table/cb-state";
+  const state = { type: T.table, name: "state", props: { ...table(), arn: ARN } };
+
+  it("reports a TableReplica of the state table without PITR, and passes one with it", async () => {
+    const off = await checkStack(p, [state, { type: T.tableReplica, name: "eu-central", props: { globalTableArn: ARN, pointInTimeRecovery: false } }]);
+    assert.deepEqual(off.violations, ["Table replica eu-central of the breaker state table has point-in-time recovery disabled; it must be enabled."]);
+    assert.deepEqual(off.urns, [urnOf(T.tableReplica, "eu-central")]);
+    const on = await checkStack(p, [state, { type: T.tableReplica, name: "eu-central", props: { globalTableArn: ARN, pointInTimeRecovery: true } }]);
+    assert.deepEqual(on.violations, []);
+  });
+
+  it("also checks replicas[] of the table itself (dynamodb-breaker-table-pitr)", async () => {
+    const out = await checkResource(dynamodbBreakerTablePitr, T.table, table({ replicas: [{ regionName: "eu-central-1", pointInTimeRecovery: false }] }));
+    assert.deepEqual(out.violations, ["Point-in-time recovery is disabled on the replica in eu-central-1; it must be enabled."]);
   });
 });

@@ -105,3 +105,19 @@ describe("policy elasticache-private-network", () => {
     assert.deepEqual(out.violations, []);
   });
 });
+
+describe("ElastiCache single-node clusters (aws.elasticache.Cluster)", () => {
+  const redis = { engine: "redis", nodeType: "cache.t4g.micro", numCacheNodes: 1, subnetGroupName: "cb-subnets", securityGroupIds: ["sg-1"] };
+
+  it("reports a standalone Redis cluster: no TLS, no AUTH possible", async () => {
+    assert.equal((await checkResource(elasticacheEncryption, T.cacheCluster, redis)).violations.length, 1);
+    assert.equal((await checkResource(elasticacheAuth, T.cacheCluster, redis)).violations.length, 1);
+    assert.deepEqual((await checkResource(elasticachePrivateNetwork, T.cacheCluster, redis)).violations, []);
+  });
+
+  it("leaves a member of a replication group to its group", async () => {
+    const member = await checkResource(elasticacheAuth, T.cacheCluster, { replicationGroupId: "cb" });
+    assert.deepEqual(member.violations, []);
+    assert.deepEqual(member.notApplicable, ["The cluster is a member of a replication group"]);
+  });
+});

@@ -5,7 +5,9 @@ import {
   iamNoWildcardResources,
   iamRoleNotShared,
   iamTrustPolicyScoped,
+  iamWildcardActionsMatchPurpose,
 } from "../../policy/iam";
+import { actionBreadth, isWildcardResource } from "../../policy/util/policy-document";
 import { T } from "../../policy/util/types";
 import { checkResource, checkStack, UNKNOWN, urnOf } from "./harness";
 
@@ -65,11 +67,14 @@ describe("policy iam-no-wildcard-actions", () => {
     assert.match(out.skipped[0], /^can't run policy 'iam-no-wildcard-actions' from policy pack 'circuit-breaker-guard@v0\.1\.0' during preview: string value at \.policy can't be known during preview$/);
   });
 
-  it("checks the known statements of an object document and notes the unknown one", async () => {
+  it("checks the known statements of an object document; only an unknown Action earns the advisory note", async () => {
     const policy = doc(allow("lambda:InvokeFunction", UNKNOWN.string), allow("*"));
     const out = await checkResource(p, T.rolePolicy, { role: "r", policy });
     assert.deepEqual(out.violations, ['Policy statement 1 allows every action ("*").']);
-    assert.equal(out.skipped.length, 1);
+    assert.deepEqual(out.skipped, [], "the action check does not depend on the unknown Resource");
+    const unknownAction = await checkResource(p, T.rolePolicy, { role: "r", policy: doc(allow(["dynamodb:GetItem", UNKNOWN.string])) });
+    assert.deepEqual(unknownAction.violations, []);
+    assert.match(unknownAction.skipped[0], /string value at \.policy\.Statement\.0\.Action\.1 can't be known during preview$/);
   });
 
   it("is not applicable to other resource types", async () => {
@@ -116,28 +121,40 @@ describe("policy iam-no-broad-managed-policies", () => {
   const p = iamNoBroadManagedPolicies;
 
   it("passes narrow AWS-managed and customer-managed policies", async () => {
-    const arns = ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole", `arn:aws:iam::${ACCOUNT}:policy/AdministratorAccess`];
+    const arns = ["arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess", `arn:aws:iam::${ACCOUNT}:policy/AdministratorAccess`];
     assert.deepEqual((await checkResource(p, T.role, { assumeRolePolicy: "{}", managedPolicyArns: arns })).violations, []);
   });
 
   it("reports broad AWS-managed policies on roles and attachments", async () => {
     const role = await checkResource(p, T.role, { assumeRolePolicy: "{}", managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess"] });
     assert.deepEqual(role.violations, [
-      "Attaches the AWS-managed policy AmazonDynamoDBFullAccess (arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess); it grants far more than a breaker needs.",
+      'Attaches the AWS-managed policy AmazonDynamoDBFullAccess (arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess); it grants every action of a service ("svc:*") on every resource.',
     ]);
     const att = await checkResource(p, T.rolePolicyAttachment, { role: "r", policyArn: "arn:aws:iam::aws:policy/service-role/AWSLambdaRole" });
     assert.deepEqual(att.violations, [
-      "Attaches the AWS-managed policy AWSLambdaRole (arn:aws:iam::aws:policy/service-role/AWSLambdaRole); it grants far more than a breaker needs.",
+      "Attaches the AWS-managed policy AWSLambdaRole (arn:aws:iam::aws:policy/service-role/AWSLambdaRole); it grants lambda:InvokeFunction on every function.",
     ]);
     const admin = await checkResource(p, T.policyAttachment, { policyArn: "arn:aws-us-gov:iam::aws:policy/AdministratorAccess" });
     assert.equal(admin.violations.length, 1);
   });
 
-  it("takes the forbidden names from config", async () => {
-    const props = { role: "r", policyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess" };
+  it("judges policies by what they grant, not by a FullAccess pattern alone", async () => {
+    for (const name of ["SecretsManagerReadWrite", "ReadOnlyAccess", "PowerUserAccess", "AmazonS3ReadOnlyAccess", "service-role/AWSLambdaBasicExecutionRole"]) {
+      const out = await checkResource(p, T.rolePolicyAttachment, { role: "r", policyArn: `arn:aws:iam::aws:policy/${name}` });
+      assert.equal(out.violations.length, 1, name);
+    }
+    const exclusive = await checkResource(p, T.rolePolicyAttachmentsExclusive, { roleName: "r", policyArns: ["arn:aws:iam::aws:policy/AWSLambdaRole", UNKNOWN.string] });
+    assert.equal(exclusive.violations.length, 1);
+    assert.equal(exclusive.skipped.length, 1);
+  });
+
+  it("takes more forbidden names, and reviewed exceptions, from config", async () => {
+    const props = { role: "r", policyArn: "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess" };
     assert.deepEqual((await checkResource(p, T.rolePolicyAttachment, props)).violations, []);
-    const out = await checkResource(p, T.rolePolicyAttachment, props, { config: { forbiddenPolicyNames: ["ReadOnly*"] } });
+    const out = await checkResource(p, T.rolePolicyAttachment, props, { config: { forbiddenPolicyNames: ["AWSXRay*"] } });
     assert.equal(out.violations.length, 1);
+    const ro = { role: "r", policyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess" };
+    assert.deepEqual((await checkResource(p, T.rolePolicyAttachment, ro, { config: { allowedPolicyNames: ["ReadOnlyAccess"] } })).violations, []);
   });
 });
 
@@ -146,9 +163,25 @@ describe("policy iam-trust-policy-scoped", () => {
 
   it("passes one service principal with aws:SourceAccount (string) or aws:SourceArn (object document)", async () => {
     assert.deepEqual((await checkResource(p, T.role, { assumeRolePolicy: trust({ Service: "lambda.amazonaws.com" }) })).violations, []);
-    const arnCond = { ArnLike: { "aws:SourceArn": `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:*` } };
+    const arnCond = { ArnEquals: { "aws:SourceArn": `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:payments` } };
     const obj = JSON.parse(trust({ Service: "states.amazonaws.com" }, arnCond));
     assert.deepEqual((await checkResource(p, T.role, { assumeRolePolicy: obj })).violations, []);
+  });
+
+  it("reports conditions that match any caller, and a trust Action other than sts:AssumeRole", async () => {
+    const anyAccount = await checkResource(p, T.role, { assumeRolePolicy: trust({ Service: "lambda.amazonaws.com" }, { StringLike: { "aws:SourceAccount": "*" } }) });
+    assert.deepEqual(anyAccount.violations, [
+      `Trust statement 0 for lambda.amazonaws.com has a condition that matches more than one caller (StringLike aws:SourceAccount "*"); it needs this account's id or the one ARN allowed to assume the role.`,
+    ]);
+    const anyMachine = { ArnLike: { "aws:SourceArn": `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:*` } };
+    assert.equal((await checkResource(p, T.role, { assumeRolePolicy: trust({ Service: "states.amazonaws.com" }, anyMachine) })).violations.length, 1);
+    const accountOnly = await checkResource(p, T.role, { assumeRolePolicy: trust({ Service: "scheduler.amazonaws.com" }) });
+    assert.match(accountOnly.violations[0], /for scheduler\.amazonaws\.com has no aws:SourceArn condition/);
+    const doc = JSON.parse(trust({ Service: "lambda.amazonaws.com" }));
+    doc.Statement[0].Action = "sts:*";
+    assert.deepEqual((await checkResource(p, T.role, { assumeRolePolicy: JSON.stringify(doc) })).violations, [
+      "Trust statement 0 allows sts:*; a service trust may allow only sts:AssumeRole, sts:TagSession.",
+    ]);
   });
 
   it("reports a trust statement without the condition", async () => {
@@ -211,5 +244,64 @@ describe("policy iam-role-not-shared-by-functions", () => {
   it("allows more functions per role when configured", async () => {
     const out = await checkStack(p, [role("a"), fn("fa", "a"), fn("fb", "a")], { config: { maxFunctionsPerRole: 2 } });
     assert.deepEqual(out.violations, []);
+  });
+});
+
+describe("IAM matchers", () => {
+  it("treats any wildcard in an ARN's region, account or resource name as a wildcard resource", () => {
+    for (const r of ["*", "arn:aws:lambda:*:*:function:*", `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:*`, `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/*`, `arn:aws:iam::${ACCOUNT}:role/*`, `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:*`, "arn:aws:s3:::*", `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:*`, `arn:aws:dynamodb:*:${ACCOUNT}:table/cb-state`, `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:cb-*`]) {
+      assert.equal(isWildcardResource(r), true, r);
+    }
+    for (const r of [TABLE, `${TABLE}/index/*`, `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:cb:*`, `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/lambda/cb:*`, "arn:aws:s3:::my-bucket/*", `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:cb-token-??????`]) {
+      assert.equal(isWildcardResource(r), false, r);
+    }
+  });
+
+  it("reads svc:** and other wildcard-only names as service-wide", () => {
+    assert.equal(actionBreadth("dynamodb:**"), "service");
+    assert.equal(actionBreadth("dynamodb:?*"), "service");
+    assert.equal(actionBreadth("**"), "all");
+    assert.equal(actionBreadth("*:*"), "all");
+    assert.equal(actionBreadth("dynamodb:Get*"), "partial");
+    assert.equal(actionBreadth("dynamodb:GetItem"), "exact");
+  });
+
+  it("judges the known parts of a statement whose other values are unknown at preview", async () => {
+    const out = await checkResource(iamNoWildcardActions, T.rolePolicy, { role: "r", policy: doc({ Effect: "Allow", Action: ["dynamodb:*"], Resource: [UNKNOWN.string] }) });
+    assert.deepEqual(out.violations, ['Policy statement 0 allows every dynamodb action ("dynamodb:*") (not known yet at preview: Resource[0]).']);
+    const star = await checkResource(iamNoWildcardResources, T.rolePolicy, { role: "r", policy: doc({ Effect: "Allow", Action: ["dynamodb:GetItem", UNKNOWN.string], Resource: "*" }) });
+    assert.deepEqual(star.violations, ['Policy statement 0 grants dynamodb:GetItem on "*" (not known yet at preview: Action[1]).']);
+  });
+});
+
+describe("policy iam-wildcard-actions-match-purpose", () => {
+  const p = iamWildcardActionsMatchPurpose;
+  const roleArn = `arn:aws:iam::${ACCOUNT}:role/fn`;
+  const role = (actions: string[]) => ({ type: T.role, name: "fn", props: { arn: roleArn, name: "fn", inlinePolicies: [{ name: "p", policy: JSON.stringify(doc(allow(actions, "*"))) }] } });
+  const fn = (extra: Record<string, unknown> = {}) => ({ type: T.lambdaFunction, name: "f", props: { role: roleArn, ...extra } });
+
+  it("passes ENI actions for a Lambda in a VPC and X-Ray with tracing on", async () => {
+    const out = await checkStack(p, [role(["ec2:CreateNetworkInterface", "xray:PutTraceSegments"]), fn({ vpcConfig: { subnetIds: ["subnet-1"], securityGroupIds: ["sg-1"] }, tracingConfig: { mode: "Active" } })]);
+    assert.deepEqual(out.violations, []);
+  });
+
+  it("reports log-delivery and ENI actions on a plain Lambda role", async () => {
+    const out = await checkStack(p, [role(["logs:PutResourcePolicy", "ec2:DeleteNetworkInterface"]), fn()]);
+    assert.deepEqual(out.violations, [
+      'Role fn holds logs:PutResourcePolicy (only for a state machine that logs), ec2:DeleteNetworkInterface (only for a Lambda function in a VPC) on "*", but nothing it runs needs them.',
+    ]);
+    assert.deepEqual(out.urns, [urnOf(T.role, "fn")]);
+  });
+});
+
+describe("iam-role-not-shared-by-functions across services", () => {
+  it("reports a role used by a Lambda and a state machine", async () => {
+    const arn = `arn:aws:iam::${ACCOUNT}:role/shared`;
+    const out = await checkStack(iamRoleNotShared, [
+      { type: T.role, name: "shared", props: { arn, name: "shared" } },
+      { type: T.lambdaFunction, name: "f", props: { role: arn } },
+      { type: T.stateMachine, name: "m", props: { roleArn: arn } },
+    ]);
+    assert.deepEqual(out.violations, ["Role shared is used by more than one kind of service (Lambda f; state machine m); each needs its own permissions."]);
   });
 });

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
-import { lambdaCacheClientsInVpc, lambdaRuntimeSupported } from "../../policy/lambda";
+import { lambdaCacheClientsInVpc, lambdaCacheClientsInVpcByUse, lambdaRuntimeSupported } from "../../policy/lambda";
 import { T } from "../../policy/util/types";
-import { checkResource, UNKNOWN } from "./harness";
+import { checkResource, checkStack, UNKNOWN, urnOf } from "./harness";
 
 function fn(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -67,5 +67,24 @@ describe("policy lambda-cache-clients-in-vpc", () => {
     const env = { variables: { CACHE_ENDPOINT: "h" } };
     assert.deepEqual((await checkResource(p, T.lambdaFunction, fn({ environment: env }))).violations, []);
     assert.equal((await checkResource(p, T.lambdaFunction, fn({ environment: env }), { config: { cacheEnvironmentMarkers: ["CACHE_ENDPOINT"] } })).violations.length, 1);
+  });
+});
+
+describe("policy lambda-cache-clients-in-vpc-by-use", () => {
+  const p = lambdaCacheClientsInVpcByUse;
+  const HOST = "master.cb.abc123.euw1.cache.amazonaws.com";
+  const cache = { type: T.replicationGroup, name: "cache", props: { primaryEndpointAddress: HOST } };
+
+  it("reports a function outside the VPC whose environment names the cache under any variable name", async () => {
+    const out = await checkStack(p, [cache, { type: T.lambdaFunction, name: "client", props: fn({ environment: { variables: { CACHE_ENDPOINT: `${HOST}:6379` } } }) }]);
+    assert.deepEqual(out.violations, ["Function client reaches the cache cache through its environment but runs outside the VPC (vpcConfig needs subnetIds and securityGroupIds)."]);
+    assert.deepEqual(out.urns, [urnOf(T.lambdaFunction, "client")]);
+  });
+
+  it("follows propertyDependencies when the endpoint is unknown at preview, and passes a function in the VPC", async () => {
+    const unknownCache = { ...cache, props: { primaryEndpointAddress: UNKNOWN.string } };
+    const client = { type: T.lambdaFunction, name: "client", props: fn({ environment: { variables: { CACHE_ENDPOINT: UNKNOWN.string } } }), propertyDependencies: { environment: [urnOf(T.replicationGroup, "cache")] } };
+    assert.equal((await checkStack(p, [unknownCache, client])).violations.length, 1);
+    assert.deepEqual((await checkStack(p, [unknownCache, { ...client, props: { ...client.props, vpcConfig: VPC } }])).violations, []);
   });
 });

@@ -37,7 +37,7 @@ describe("npm run policy:check", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(violationLines(r), []);
     assert.match(r.stderr, /index\.ts \(stack dev\) under mocks; policy config: policy\/config\.dev\.json/);
-    assert.match(r.stderr, /\d+ resources, 18 policies: 0 mandatory, 0 advisory violation\(s\)/);
+    assert.match(r.stderr, /\d+ resources, 22 policies: 0 mandatory, 0 advisory violation\(s\)/);
   });
 
   it("fails the weakened copy: exit 1, one line per violation naming level, policy, URN and message", async () => {
@@ -50,6 +50,7 @@ describe("npm run policy:check", () => {
       "breaker-role-invoke-scope",
       "dynamodb-breaker-table-ttl",
       "iam-no-wildcard-actions",
+      "iam-wildcard-actions-match-purpose",
       "sfn-breaker-logging",
     ]);
     assert.ok(
@@ -58,6 +59,13 @@ describe("npm run policy:check", () => {
       ),
       r.stdout,
     );
+  });
+
+  it("--preview: a weak program is caught at a first preview, with the mode named", async () => {
+    const r = await policyCheck("tests/policy/corpus/iam-service-wildcard-action.ts", "--stack", "prod", "--preview");
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /\(stack prod, first preview\) under mocks/);
+    assert.ok(violationLines(r).some((l) => /^mandatory iam-no-wildcard-actions \S+::orders-handler-policy: .*"dynamodb:\*".*not known yet at preview: Resource/.test(l)), r.stdout);
   });
 
   it("exits 0 when the same violations are only advisory (--config)", async () => {
@@ -79,6 +87,11 @@ describe("npm run policy:check", () => {
       ["an unreadable policy config", ["--config", "no-such-config.json"], /cannot read policy config .*no-such-config\.json/],
       ["a policy config naming a policy the pack lacks", ["--config", "tests/fixtures/bad-policy-config.json"], /config names policy "iam-no-wildcards", which is not in the pack/],
       ["a program that throws", ["tests/fixtures/throwing-program.ts"], /the program failed under mocks: this program fails on purpose/],
+      [
+        "a program calling a provider function no mock answers (and the resource built from it never registered)",
+        ["tests/fixtures/unmocked-invoke-program.ts", "--preview"],
+        /calls aws:ec2\/getAmi:getAmi, which no mock answers[\s\S]*aws:iam\/rolePolicy:RolePolicy ami-reader-policy was constructed but never registered/,
+      ],
     ];
     for (const [what, args, message] of cases) {
       it(what, async () => {

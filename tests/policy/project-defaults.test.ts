@@ -2,7 +2,7 @@
 // the names the program writes. These must stay equal to their sources.
 
 import { strict as assert } from "node:assert";
-import { WILDCARD_ONLY_ACTION_NAMES } from "../../components/iam-wildcard-actions";
+import { WILDCARD_ONLY_ACTION_NAMES, WILDCARD_ONLY_ACTIONS } from "../../components/iam-wildcard-actions";
 import { ROLE_TAG, ROLES, TAG_KEYS } from "../../components/tags";
 import { ATTR } from "../../functions/shared/contracts";
 import { BREAKER_DIMENSION, METRIC_NAMESPACE, METRICS } from "../../functions/shared/metric-names";
@@ -11,6 +11,7 @@ import * as copy from "../../policy/util/project-defaults";
 describe("policy pack defaults match the program", () => {
   it("wildcard-only actions equal components/iam-wildcard-actions.ts", () => {
     assert.deepEqual([...copy.WILDCARD_ONLY_ACTIONS].sort(), [...WILDCARD_ONLY_ACTION_NAMES].sort());
+    assert.deepEqual(copy.WILDCARD_ONLY_ACTION_PURPOSES, Object.fromEntries(WILDCARD_ONLY_ACTIONS.map((a) => [a.action, a.usedBy])));
   });
 
   it("tags equal components/tags.ts", () => {

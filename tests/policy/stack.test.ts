@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { breakerCircuitOpenedAlarm, breakerRoleInvokeScope, invokedFunctions } from "../../policy/stack";
+import { breakerCircuitOpenedAlarm, breakerResourcesTagged, breakerRoleInvokeScope, invokedFunctions } from "../../policy/stack";
 import { T } from "../../policy/util/types";
 import { checkStack, StackResource, UNKNOWN, urnOf } from "./harness";
 
@@ -177,5 +177,32 @@ describe("policy breaker-role-invoke-scope", () => {
       },
     };
     assert.deepEqual(invokedFunctions(JSON.stringify(def)), [fnArn("a"), fnArn("b"), "(dynamic)"]);
+  });
+});
+
+describe("policy breaker-resources-tagged", () => {
+  const p = breakerResourcesTagged;
+  const TABLE_ARN = `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/cb-state`;
+  const handler = { type: T.lambdaFunction, name: "record-outcome", props: { name: "cb-record-outcome", arn: fnArn("cb-record-outcome"), tags: { breaker: "payments" }, environment: { variables: { STATE: "cb-state" } } } };
+  const table = (tags: Record<string, string>) => ({ type: T.table, name: "state", props: { name: "cb-state", arn: TABLE_ARN, tags } });
+  const machine = (tags: Record<string, string>) => ({ type: T.stateMachine, name: "sm", props: { definition: definition("cb-record-outcome"), tags } });
+
+  it("passes when the machine and the table the breaker uses carry their tags", async () => {
+    const out = await checkStack(p, [handler, table({ "circuitbreaker:role": "state-store" }), machine({ breaker: "payments" })]);
+    assert.deepEqual(out.violations, []);
+  });
+
+  it("reports an untagged table a breaker function reads through its environment, and an untagged machine calling the handlers", async () => {
+    const out = await checkStack(p, [handler, table({}), machine({})]);
+    assert.deepEqual(out.violations, [
+      "State machine sm calls the breaker's functions but has no breaker tag, so the breaker rules (EXPRESS, logging, invoke scope) skip it.",
+      "Table state holds breaker state (used by function record-outcome) but is not tagged circuitbreaker:role=state-store, so the state-store rules (TTL, PITR, encryption, TLS, AUTH) skip it.",
+    ]);
+    assert.deepEqual(out.urns, [urnOf(T.stateMachine, "sm"), urnOf(T.table, "state")]);
+  });
+
+  it("is not applicable to a stack without breaker resources", async () => {
+    const out = await checkStack(p, [table({})]);
+    assert.deepEqual(out.notApplicable, ["The stack has no breaker resources"]);
   });
 });

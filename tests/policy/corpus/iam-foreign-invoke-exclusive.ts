@@ -1,0 +1,9 @@
+// The same foreign grant, attached with RolePolicyAttachmentsExclusive.
+// expect: breaker-role-invoke-scope orders-sfn-role
+// preview: caught at a first preview too
+import * as aws from "@pulumi/aws";
+import { arn, breaker, doc, NAME } from "./support";
+
+const b = breaker();
+const foreign = new aws.iam.Policy(`${NAME}-billing-invoke`, { policy: doc({ Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: arn("lambda", "function:billing-charge") }) });
+new aws.iam.RolePolicyAttachmentsExclusive(`${NAME}-sfn-exclusive`, { roleName: b.machineRole.name, policyArns: [foreign.arn] });
