@@ -4,7 +4,7 @@
 
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { BREAKER_DIMENSION, METRIC_NAMESPACE, METRICS, MetricName } from "../functions/shared/metric-names";
+import { BREAKER_DIMENSION, METRIC_NAMESPACE, METRICS, MetricName } from "../core/metric-names";
 import { AlarmThresholds } from "./alarm-settings";
 import { ROLES, roleTags, Tags } from "./tags";
 

@@ -2,7 +2,7 @@
 // and for the stack config (components/config.ts).
 
 import type { DemoConfig } from "../functions/handler-factories/demo-downstream";
-import { SETTINGS_REFRESH_SECONDS } from "../functions/shared/settings-overrides";
+import { SETTINGS_REFRESH_SECONDS } from "../core/settings-overrides";
 import { NumberRule } from "./number-rules";
 
 /** Breaker names become resource names, log-group paths, a DynamoDB key and a metric dimension. */

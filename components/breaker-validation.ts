@@ -2,7 +2,7 @@
 // settings parameter. The stack config (components/config.ts) and the CircuitBreaker component check them
 // with this one function, so both accept and reject the same values with the same words.
 
-import { BreakerSettings, loadSettings, SettingsError } from "../functions/breaker/settings";
+import { BreakerSettings, loadSettings, SettingsError } from "../core/settings";
 import { DEFAULT_DEMO_CONFIG } from "../functions/handler-factories/demo-downstream";
 import { ERROR_NAME_PATTERN } from "../functions/shared/event-validation";
 import {

@@ -5,7 +5,7 @@
 
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { BreakerSettings } from "../functions/breaker/settings";
+import { BreakerSettings } from "../core/settings";
 import { AlarmThresholds, checkAlarmThresholds } from "./alarm-settings";
 import { AlarmTopic } from "./alarm-topic";
 import { AlarmKey, createBreakerAlarms } from "./breaker-alarms";
@@ -14,10 +14,10 @@ import { DEFAULT_LOGGING, DemoDownstreamOptions, FallbackMode, LogLevel } from "
 import { CheckedBreaker, checkBreaker } from "./breaker-validation";
 import { Checker } from "./checker";
 import { CircuitStateStore } from "./circuit-state-store";
-import { deployedHandlers, HANDLER_NEEDS, HandlerName, INVOKE_TARGET_ACTIONS, SETTINGS_PARAMETER_ACTIONS } from "./function-permissions";
+import { deployedHandlers, HANDLER_NEEDS, HandlerName, INVOKE_TARGET_ACTIONS, SETTINGS_PARAMETER_ACTIONS } from "../core/handler-manifest";
 import { Permission, scopedRole, scopedStatement, Statement, statementsFromPermissions, wildcardStatement } from "./iam";
 import { wildcardActionsFor } from "./iam-wildcard-actions";
-import { AslDefinition, buildDefinition, DefinitionOptions, requiredPermissions } from "./state-machine-definition";
+import { AslDefinition, buildDefinition, DefinitionOptions, requiredPermissions } from "../core/state-machine-definition";
 import { ROLES, roleTags, TAG_KEYS, Tags } from "./tags";
 
 export interface CircuitBreakerArgs {

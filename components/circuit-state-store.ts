@@ -9,10 +9,10 @@
 
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { STORE_ENV, STORE_TIMEOUT_DEFAULT_MS, STORE_TIMEOUT_RANGE } from "../functions/store/store-env";
+import { STORE_ENV, STORE_TIMEOUT_DEFAULT_MS, STORE_TIMEOUT_RANGE } from "../core/store-env";
 import { redisKey } from "../functions/store/redis-store";
 import { BREAKER_TABLE_KEY, TTL_ATTRIBUTE } from "../functions/store/table-schema";
-import { STORE_ACTIONS, StoreKind } from "./function-permissions";
+import { STORE_ACTIONS, StoreKind } from "../core/handler-manifest";
 import { scopedStatement, Statement, wildcardStatement } from "./iam";
 import { wildcardActionsFor } from "./iam-wildcard-actions";
 import { allowedNumbers, NumberRule } from "./number-rules";

@@ -9,8 +9,8 @@ import { Timebase } from "./speed";
 import { LocalTarget } from "./target";
 import { Arrival, driveTraffic, phaseAt } from "./traffic";
 import { ExecutionWork, metered } from "./work-meter";
-import { StateStore } from "../functions/store/state-store";
-import { METRICS } from "../functions/shared/metric-names";
+import { StateStore } from "../core/state-store";
+import { METRICS } from "../core/metric-names";
 import { StoreFaultControl } from "./store-faults";
 
 /** One transition as an observer saw it (epoch ms). */

@@ -23,7 +23,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine } from "aws-local-stepfunctions";
 import type { RunOptions, StateMachineDefinition } from "aws-local-stepfunctions";
-import { AslDefinition } from "../components/state-machine-definition";
+import { AslDefinition } from "../core/state-machine-definition";
 
 // ---------------------------------------------------------------------------------------------
 // Node 20 lacks Promise.withResolvers (ES2024), which aws-local-stepfunctions uses for Task timeouts.

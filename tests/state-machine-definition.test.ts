@@ -14,9 +14,9 @@ import {
   successors,
   STATE_NAMES,
   TARGET_RETRY_ERRORS,
-} from "../components/state-machine-definition";
-import { BreakerSettings, loadSettings, TRIP_RULES } from "../functions/breaker/settings";
-import { StatusView } from "../functions/shared/contracts";
+} from "../core/state-machine-definition";
+import { BreakerSettings, loadSettings, TRIP_RULES } from "../core/settings";
+import { StatusView } from "../core/contracts";
 import {
   validateAcquireProbeEvent,
   validateAcquireSlotEvent,

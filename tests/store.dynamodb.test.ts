@@ -2,9 +2,9 @@
 
 import { strict as assert } from "node:assert";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { expiresAtSeconds } from "../functions/breaker/breaker";
+import { expiresAtSeconds } from "../core/breaker";
 import { DynamoDbStore } from "../functions/store/dynamodb-store";
-import { StoreError } from "../functions/store/state-store";
+import { StoreError } from "../core/state-store";
 import { BREAKER_TABLE_KEY, ensureTable } from "../functions/store/table-schema";
 import { bench, describeStoreContract, uniqueBreaker } from "./support/store-contract";
 import { dynamoClient, spawnDynamoLocal, startDynamoLocal } from "./support/servers";

@@ -6,7 +6,7 @@
 // ServiceUnavailable). Each is overridable per request by the event fields failureRate, latencyMs, errorName
 // (the local runner drives scenario phases that way); the rest of the event is the caller's request.
 
-import { SettingsError } from "../breaker/settings";
+import { SettingsError } from "../../core/settings";
 import { DemoOverrides, ERROR_NAME_PATTERN, validateDemoOverrides } from "../shared/event-validation";
 import type { Env } from "../shared/runtime";
 

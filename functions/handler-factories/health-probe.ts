@@ -8,11 +8,11 @@
 // the target as the probe's request; default {}).
 
 import { randomUUID } from "node:crypto";
-import { classify, Outcome, Transition } from "../breaker/breaker";
-import { SettingsError } from "../breaker/settings";
-import { HealthProbeResult, InvalidEventError } from "../shared/contracts";
+import { classify, Outcome, Transition } from "../../core/breaker";
+import { SettingsError } from "../../core/settings";
+import { HealthProbeResult, InvalidEventError } from "../../core/contracts";
 import { validateHealthProbeEvent } from "../shared/event-validation";
-import { METRICS } from "../shared/metric-names";
+import { METRICS } from "../../core/metric-names";
 import { defaultDeps } from "../shared/default-deps";
 import { checkServed, Env, HandlerDeps, serviceOf, settingsNow, withTelemetry } from "../shared/runtime";
 import { InvokeResult, LAMBDA_ARN_PATTERN, lambdaInvoker, TargetInvoker } from "../shared/target-invoker";

@@ -3,8 +3,8 @@
 // handler touches no state. Unknown fields are rejected too (a misspelt `leaseId` must not turn a probe
 // report into an ordinary one), except in the demo downstream, whose event is the caller's own request.
 
-import { BreakerState, STATES } from "../breaker/breaker";
-import { truncateText } from "../breaker/text";
+import { BreakerState, STATES } from "../../core/breaker";
+import { truncateText } from "../../core/text";
 import {
   AcquireProbeEvent,
   AcquireSlotEvent,
@@ -16,7 +16,7 @@ import {
   RecordOutcomeEvent,
   ReleaseSlotEvent,
   StoreErrorEvent,
-} from "./contracts";
+} from "../../core/contracts";
 
 /** Breaker names: what the stores use as a key (no `#`, which the bulkhead items use as a separator). */
 export const BREAKER_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;

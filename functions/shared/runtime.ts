@@ -10,10 +10,10 @@
 // Handlers that use the store also read SETTINGS_PARAMETER (./settings-source.ts, wired in ./default-deps.ts):
 // each invocation takes its settings from settingsNow(deps).
 
-import { BreakerSettings, loadSettings, SettingsError } from "../breaker/settings";
+import { BreakerSettings, loadSettings, SettingsError } from "../../core/settings";
 import { BreakerService, Clock } from "../breaker/service";
-import { StateStore, StoreError } from "../store/state-store";
-import { InvalidEventError } from "./contracts";
+import { StateStore, StoreError } from "../../core/state-store";
+import { InvalidEventError } from "../../core/contracts";
 import { BREAKER_NAME_PATTERN } from "./event-validation";
 import { createLogger, Log } from "./logging";
 import { emfMetricsSink, MetricsSink } from "./metrics";

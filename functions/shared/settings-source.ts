@@ -8,9 +8,9 @@
 //   SETTINGS_REFRESH_SECONDS   the longest a changed parameter takes to apply; integer 5..3600, default 60
 // This file does no I/O itself: the parameter is read through the injected ParameterFetcher.
 
-import { BreakerSettings, SettingsError } from "../breaker/settings";
+import { BreakerSettings, SettingsError } from "../../core/settings";
 import { errorAttributes, Log } from "./logging";
-import { applyOverrides, changedSettings, refreshDue, SETTINGS_REFRESH_SECONDS } from "./settings-overrides";
+import { applyOverrides, changedSettings, refreshDue, SETTINGS_REFRESH_SECONDS } from "../../core/settings-overrides";
 
 /** The parameter's current text; rejects when it cannot be read (missing, access denied, timeout, ...). */
 export type ParameterFetcher = (name: string) => Promise<string>;

@@ -5,10 +5,10 @@
 
 import { ConditionalCheckFailedException, DynamoDBClient, DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { BreakerRecord, CountPlan, expiresAtSeconds, newRecord } from "../breaker/breaker";
-import { BreakerSettings } from "../breaker/settings";
+import { BreakerRecord, CountPlan, expiresAtSeconds, newRecord } from "../../core/breaker";
+import { BreakerSettings } from "../../core/settings";
 import { checkTtlAttribute, FIELD, isCounterField, readRecord, recordAttributes, storeError } from "./record-codec";
-import { StateStore, StoreError } from "./state-store";
+import { StateStore, StoreError } from "../../core/state-store";
 import { BREAKER_TABLE_KEY, TTL_ATTRIBUTE } from "./table-schema";
 
 export interface DynamoDbStoreConfig {

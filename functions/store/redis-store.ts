@@ -5,10 +5,10 @@
 // A down server fails fast with a StoreError (no offline queue); the client reconnects in the background.
 
 import Redis, { RedisOptions } from "ioredis";
-import { BreakerRecord, CountPlan, expiresAtSeconds, newRecord } from "../breaker/breaker";
-import { BreakerSettings } from "../breaker/settings";
+import { BreakerRecord, CountPlan, expiresAtSeconds, newRecord } from "../../core/breaker";
+import { BreakerSettings } from "../../core/settings";
 import { FIELD, isCounterField, readRecord, recordAttributes, storeError, StoredValue } from "./record-codec";
-import { StateStore, StoreError } from "./state-store";
+import { StateStore, StoreError } from "../../core/state-store";
 
 export interface RedisStoreConfig {
   /** redis:// or rediss:// URL (local runs). Host/port/TLS/credentials below override its parts. */

@@ -9,7 +9,7 @@ import {
   waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { ATTR } from "../shared/contracts";
+import { ATTR } from "../../core/contracts";
 
 /** The table's hash key (type S): the breaker name (bulkhead items: `<breaker>#bulkhead`). */
 export const BREAKER_TABLE_KEY = ATTR.key;

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { DEFAULT_ALARM_THRESHOLDS } from "../../components/alarm-settings";
 import { STATES_DIMENSION, STATES_NAMESPACE } from "../../components/breaker-alarms";
 import { REPO_ROOT } from "../../components/bundle";
-import { BREAKER_DIMENSION, METRIC_NAMESPACE, METRICS } from "../../functions/shared/metric-names";
+import { BREAKER_DIMENSION, METRIC_NAMESPACE, METRICS } from "../../core/metric-names";
 import { RecordedResource } from "../../scripts/run-under-mocks";
 import { ALL_SCENARIOS, byName, byUrn, ofType, SCENARIOS, T, useScenarios } from "./scenarios";
 

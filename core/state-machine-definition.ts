@@ -17,10 +17,10 @@
 // the ReleaseSlotAfter* states, whose failure is caught and never fails the caller. tests/bulkhead.test.ts runs
 // it on both stores. With maxConcurrentCalls 0 none of these states exist and the definition is unchanged.
 
-import { alwaysRecordSuccess } from "../functions/breaker/breaker";
-import { BULKHEAD_FULL_ERROR } from "../functions/breaker/bulkhead";
-import { BreakerSettings } from "../functions/breaker/settings";
-import { ATTR, BulkheadReason, FallbackReason } from "../functions/shared/contracts";
+import { alwaysRecordSuccess } from "./breaker";
+import { BULKHEAD_FULL_ERROR } from "./bulkhead";
+import { BreakerSettings } from "./settings";
+import { ATTR, BulkheadReason, FallbackReason } from "./contracts";
 
 export interface DefinitionOptions {
   breakerName: string;
