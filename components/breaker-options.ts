@@ -1,7 +1,7 @@
 // The CircuitBreaker's non-settings options: allowed values and defaults, defined once for the component
 // and for the stack config (components/config.ts).
 
-import type { DemoConfig } from "../functions/handler-factories/demo-downstream";
+import type { DemoConfig } from "../core/demo-config";
 import { SETTINGS_REFRESH_SECONDS } from "../core/settings-overrides";
 import { NumberRule } from "./number-rules";
 

@@ -3,8 +3,8 @@
 // with this one function, so both accept and reject the same values with the same words.
 
 import { BreakerSettings, loadSettings, SettingsError } from "../core/settings";
-import { DEFAULT_DEMO_CONFIG } from "../functions/handler-factories/demo-downstream";
-import { ERROR_NAME_PATTERN } from "../functions/shared/event-validation";
+import { DEFAULT_DEMO_CONFIG } from "../core/demo-config";
+import { ERROR_NAME_PATTERN } from "../core/names";
 import {
   BREAKER_NAME_DOC,
   BREAKER_NAME_PATTERN,

@@ -3,7 +3,8 @@
 import { strict as assert } from "node:assert";
 import Redis from "ioredis";
 import { expiresAtSeconds } from "../core/breaker";
-import { bulkheadKey, redisKey, redisOptions, RedisStore } from "../functions/store/redis-store";
+import { bulkheadKey, redisKey } from "../core/store-schema";
+import { redisOptions, RedisStore } from "../functions/store/redis-store";
 import { StoreError } from "../core/state-store";
 import { bench, describeStoreContract, uniqueBreaker } from "./support/store-contract";
 import { spawnRedis, startRedis } from "./support/servers";

@@ -7,14 +7,10 @@
 // (the local runner drives scenario phases that way); the rest of the event is the caller's request.
 
 import { SettingsError } from "../../core/settings";
-import { DemoOverrides, ERROR_NAME_PATTERN, validateDemoOverrides } from "../shared/event-validation";
+import { DEFAULT_DEMO_CONFIG, DemoConfig } from "../../core/demo-config";
+import { ERROR_NAME_PATTERN } from "../../core/names";
+import { DemoOverrides, validateDemoOverrides } from "../shared/event-validation";
 import type { Env } from "../shared/runtime";
-
-export interface DemoConfig {
-  failureRate: number;
-  latencyMs: number;
-  errorName: string;
-}
 
 export interface DemoDeps {
   config: DemoConfig;
@@ -28,8 +24,6 @@ export interface DemoResponse {
   message: string;
   latencyMs: number;
 }
-
-export const DEFAULT_DEMO_CONFIG: Readonly<DemoConfig> = { failureRate: 0, latencyMs: 0, errorName: "ServiceUnavailable" };
 
 function envNumber(env: Env, name: string, min: number, max: number, integer: boolean, fallback: number): number {
   const text = env[name];

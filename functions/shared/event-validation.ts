@@ -4,6 +4,7 @@
 // report into an ordinary one), except in the demo downstream, whose event is the caller's own request.
 
 import { BreakerState, STATES } from "../../core/breaker";
+import { ERROR_NAME_PATTERN } from "../../core/names";
 import { truncateText } from "../../core/text";
 import {
   AcquireProbeEvent,
@@ -21,8 +22,6 @@ import {
 /** Breaker names: what the stores use as a key (no `#`, which the bulkhead items use as a separator). */
 export const BREAKER_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 const BREAKER_NAME_DOC = "a breaker name: 1 to 128 letters, digits, _ . : -";
-/** Error names a configuration names (ignoredErrors, the demo's ERROR_NAME): as settings.ts allows them. */
-export const ERROR_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 const ERROR_NAME_DOC = "an error name: 1 to 128 letters, digits, _ . : -";
 /**
  * Error names in events come from the target (any runtime: "com.acme.Foo$Bar", "Aws::S3::Errors::NoSuchKey")

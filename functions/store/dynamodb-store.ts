@@ -9,7 +9,7 @@ import { BreakerRecord, CountPlan, expiresAtSeconds, newRecord } from "../../cor
 import { BreakerSettings } from "../../core/settings";
 import { checkTtlAttribute, FIELD, isCounterField, readRecord, recordAttributes, storeError } from "./record-codec";
 import { StateStore, StoreError } from "../../core/state-store";
-import { BREAKER_TABLE_KEY, TTL_ATTRIBUTE } from "./table-schema";
+import { BREAKER_TABLE_KEY, TTL_ATTRIBUTE } from "../../core/store-schema";
 
 export interface DynamoDbStoreConfig {
   tableName: string;

@@ -7,6 +7,7 @@
 import Redis, { RedisOptions } from "ioredis";
 import { BreakerRecord, CountPlan, expiresAtSeconds, newRecord } from "../../core/breaker";
 import { BreakerSettings } from "../../core/settings";
+import { bulkheadKey, redisKey } from "../../core/store-schema";
 import { FIELD, isCounterField, readRecord, recordAttributes, storeError, StoredValue } from "./record-codec";
 import { StateStore, StoreError } from "../../core/state-store";
 
@@ -34,15 +35,6 @@ export interface RedisStoreConfig {
 }
 
 export const REDIS_DEFAULTS = { commandTimeoutMs: 1000, connectTimeoutMs: 1000, maxRetriesPerRequest: 1 } as const;
-
-/** The hash of a breaker. The braces make it a cluster hash tag, so the bulkhead key lands in the same slot. */
-export function redisKey(breaker: string): string {
-  return `cb:{${breaker}}`;
-}
-
-export function bulkheadKey(breaker: string): string {
-  return `${redisKey(breaker)}:bulkhead`;
-}
 
 /** An idle bulkhead key expires this long after its last lease. */
 const BULKHEAD_IDLE_MS = 86_400_000;
