@@ -47,7 +47,7 @@ export interface DefinitionOptions {
   settings: BreakerSettings;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- ASL states are free-form JSON whose fields differ per state type
 export type AslDefinition = { Comment?: string; StartAt: string; States: Record<string, any>; TimeoutSeconds?: number };
 
 export const RESOURCES = {
@@ -192,9 +192,9 @@ export const PATHS = {
 const START_TIME = "$$.Execution.StartTime";
 const EXECUTION_NAME = "$$.Execution.Name";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- ASL states are free-form JSON whose fields differ per state type
 type State = Record<string, any>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- retriers and catchers are free-form ASL JSON
 type Rule = Record<string, any>;
 
 const S = STATE_NAMES;

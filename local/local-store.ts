@@ -163,7 +163,7 @@ export async function openLocalStore(
   } catch (e) {
     admin.disconnect();
     await proc?.dispose();
-    throw new Error(`cannot use Redis at ${url}: ${(e as Error).message}`);
+    throw new Error(`cannot use Redis at ${url}: ${(e as Error).message}`, { cause: e });
   }
   admin.disconnect();
   let proxy: DelayProxy | null = null;

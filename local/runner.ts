@@ -94,7 +94,6 @@ export async function runScenario(setup: RunSetup): Promise<RunRecords> {
   const executions: ExecutionRecord[] = [];
   const seen = new Map<number, ObservedTransition>();
   let state = "CLOSED";
-  let initialState = "CLOSED";
   let polling: Promise<void> | null = null;
   const poll = () => {
     if (!polling) {
@@ -110,7 +109,7 @@ export async function runScenario(setup: RunSetup): Promise<RunRecords> {
     return polling;
   };
   await poll();
-  initialState = state;
+  const initialState = state;
   const before = new Set(seen.keys());
 
   const tb = new Timebase(scenario.speed, Date.now());
@@ -190,7 +189,7 @@ export async function runScenario(setup: RunSetup): Promise<RunRecords> {
       }),
     );
   }, 1000);
-  let delayedStarts = 0;
+  let delayedStarts: number;
   let storeFaults: RunRecords["storeFaults"] = [];
   try {
     delayedStarts = (await traffic.done).delayedStarts;

@@ -269,7 +269,6 @@ export async function runProgramInThisProcess(options: MockRunOptions = {}): Pro
   let outputs: Record<string, unknown> = {};
   try {
     const result = await pulumi.runtime.runInPulumiStack(async () => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require(entry);
       const main = mod && typeof mod.default === "function" ? mod.default : typeof mod === "function" ? mod : undefined;
       return main ? await main() : mod;

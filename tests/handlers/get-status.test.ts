@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
-import { applyCount, applyOverride, acquireProbe, BreakerRecord, newRecord, planCount, reportProbe, trip } from "../../core/breaker";
+import { applyCount, applyOverride, acquireProbe, BreakerRecord, planCount, reportProbe, trip } from "../../core/breaker";
 import { BreakerSettings } from "../../core/settings";
 import { makeGetStatusHandler } from "../../functions/handler-factories/get-status";
 import { ATTR, StatusView } from "../../core/contracts";
