@@ -8,6 +8,7 @@
 // the target as the probe's request; default {}).
 
 import { randomUUID } from "node:crypto";
+import { HANDLER_ENV } from "../../core/handler-env";
 import { classify, Outcome, Transition } from "../../core/breaker";
 import { SettingsError } from "../../core/settings";
 import { HealthProbeResult, InvalidEventError } from "../../core/contracts";
@@ -24,8 +25,8 @@ export interface HealthProbeDeps extends HandlerDeps {
   newLeaseId: () => string;
 }
 
-export const TARGET_ARN_ENV = "TARGET_ARN";
-export const PROBE_REQUEST_ENV = "PROBE_REQUEST";
+export const TARGET_ARN_ENV = HANDLER_ENV.targetArn;
+export const PROBE_REQUEST_ENV = HANDLER_ENV.probeRequest;
 
 /** TARGET_ARN and PROBE_REQUEST, validated at cold start (SettingsError naming the variable). */
 export function probeTargetFromEnv(env: Env = process.env): { targetArn: string; probeRequest: Record<string, unknown> } {
