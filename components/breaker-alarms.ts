@@ -1,4 +1,4 @@
-// The alarms of one breaker, on exactly the metric names functions/shared/metric-names.ts exports
+// The alarms of one breaker, on exactly the metric names core/metric-names.ts exports
 // (namespace METRIC_NAMESPACE, dimension BREAKER_DIMENSION = breaker name) plus the state machine's
 // AWS/States metrics. Missing data is not breaching: a quiet breaker is a healthy one.
 

@@ -50,6 +50,6 @@ export const DEMO_RULES: Readonly<Record<"failureRate" | "latencyMs", NumberRule
 /** The demo downstream's configuration (FAILURE_RATE, LATENCY_MS, ERROR_NAME), each optional. */
 export type DemoDownstreamOptions = Partial<DemoConfig>;
 
-/** How often the Lambdas re-read the settings parameter (functions/shared/settings-overrides.ts). */
+/** How often the Lambdas re-read the settings parameter (core/settings-overrides.ts). */
 export const SETTINGS_REFRESH_RULE: NumberRule = { min: SETTINGS_REFRESH_SECONDS.min, max: SETTINGS_REFRESH_SECONDS.max, integer: true };
 export const DEFAULT_SETTINGS_REFRESH_SECONDS = SETTINGS_REFRESH_SECONDS.default;

@@ -26,7 +26,7 @@ export interface CircuitBreakerArgs {
   breakerName?: string;
   /** The stack's state store (shared by every breaker). */
   store: CircuitStateStore;
-  /** Breaker settings (functions/breaker/settings.ts); validated with loadSettings. */
+  /** Breaker settings (core/settings.ts); validated with loadSettings. */
   settings?: Partial<BreakerSettings>;
   /** The protected Lambda. Exactly one of targetArn and demoDownstream. */
   targetArn?: pulumi.Input<string>;

@@ -7,7 +7,7 @@
 // `Not`), and every value comparison reads a path an earlier rule has proven present, so no rule depends on
 // whether `And` short-circuits.
 //
-// The routing encodes decide() in functions/breaker/breaker.ts; tests/conformance.test.ts runs it against
+// The routing encodes decide() in core/breaker.ts; tests/conformance.test.ts runs it against
 // DynamoDB Local for records the pure module produces and checks every route.
 //
 // Bulkhead (settings.maxConcurrentCalls > 0): every state that calls the target is entered through a gate,

@@ -1,5 +1,5 @@
 // The StateStore interface: the few atomic primitives both stores (DynamoDB, Redis) provide.
-// All breaker logic stays in ../breaker/breaker.ts; stores only apply its plans atomically.
+// All breaker logic stays in ./breaker.ts; stores only apply its plans atomically.
 
 import { BreakerRecord, CountPlan } from "./breaker";
 import { BreakerSettings } from "./settings";

@@ -1,4 +1,4 @@
-// Alarms and the dashboard reference exactly the metric names functions/shared/metric-names.ts exports
+// Alarms and the dashboard reference exactly the metric names core/metric-names.ts exports
 // (and that the handlers emit), with the breaker dimension, to the stack's alarm topic.
 
 import { strict as assert } from "node:assert";
@@ -22,14 +22,14 @@ function alarmMetrics(a: RecordedResource): { namespace: string; metricName: str
   return [{ namespace: a.inputs.namespace, metricName: a.inputs.metricName, dimensions: a.inputs.dimensions }];
 }
 
-/** Every functions/ source file except the metric-name definitions. */
+/** Every functions/ source file (the metric names themselves are defined in core/). */
 function functionSources(): string {
   const out: string[] = [];
   const walk = (dir: string) => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith(".ts") && !p.endsWith(path.join("shared", "metric-names.ts"))) out.push(fs.readFileSync(p, "utf8"));
+      else if (e.name.endsWith(".ts")) out.push(fs.readFileSync(p, "utf8"));
     }
   };
   walk(path.join(REPO_ROOT, "functions"));
