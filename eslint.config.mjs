@@ -12,7 +12,10 @@ const into = (...folders) => `^(\\.\\.?/)+(${folders.join("|")})(/|$)`;
 const restrict = (...groups) => ["error", { patterns: groups.map(([regex, message]) => ({ regex, message })) }];
 
 const NOT_PULUMI = ["^@pulumi/", "Pulumi belongs in components/ and index.ts (the Pulumi program) only."];
-const NOT_SDK = ["^(@aws-sdk|@aws-lambda-powertools)/", "AWS SDK clients belong in functions/ and the operator CLI, never in the Pulumi program."];
+const NOT_SDK = [
+  "^(@aws-sdk|@aws-lambda-powertools)/",
+  "AWS SDK clients belong in functions/ and the operator CLI, never in the Pulumi program.",
+];
 const NOT_IOREDIS = ["^ioredis$", "ioredis belongs in functions/store/; the Pulumi program never loads it."];
 const NOT_FUNCTIONS = [
   into("functions"),
@@ -27,7 +30,10 @@ const NOT_TOOLS_FROM_FUNCTIONS = [
 export const BOUNDARIES = {
   "core/**/*.ts": restrict(
     ["^(?!zod$|zod/|\\.)", "core/ is pure: it imports only zod and other core/ modules (no AWS SDK, no Pulumi, no I/O)."],
-    [into("components", "functions", "local", "bench", "scripts", "policy", "tests"), "core/ is the bottom layer: it imports nothing from the other folders."],
+    [
+      into("components", "functions", "local", "bench", "scripts", "policy", "tests"),
+      "core/ is the bottom layer: it imports nothing from the other folders.",
+    ],
   ),
   "{components/**/*.ts,index.ts}": restrict(NOT_FUNCTIONS, NOT_IOREDIS, NOT_SDK, [
     into("local", "bench", "scripts", "policy", "tests"),
@@ -39,8 +45,14 @@ export const BOUNDARIES = {
     "^\\.\\./store(/|$)",
     "The breaker service works on the StateStore interface (core/state-store.ts), never on a store implementation.",
   ]),
-  "local/**/*.ts": restrict(NOT_PULUMI, NOT_COMPONENTS, [into("bench", "scripts", "policy", "tests"), "The local runner never imports the bench, scripts, the policy pack or tests."]),
-  "bench/**/*.ts": restrict(NOT_PULUMI, NOT_COMPONENTS, [into("scripts", "policy", "tests"), "The bench never imports scripts, the policy pack or tests."]),
+  "local/**/*.ts": restrict(NOT_PULUMI, NOT_COMPONENTS, [
+    into("bench", "scripts", "policy", "tests"),
+    "The local runner never imports the bench, scripts, the policy pack or tests.",
+  ]),
+  "bench/**/*.ts": restrict(NOT_PULUMI, NOT_COMPONENTS, [
+    into("scripts", "policy", "tests"),
+    "The bench never imports scripts, the policy pack or tests.",
+  ]),
   "scripts/breaker.ts": restrict(NOT_PULUMI, NOT_COMPONENTS, [
     into("local", "bench", "policy", "tests"),
     "The operator CLI works on a deployed breaker: it never imports the local runner, the bench, the policy pack or tests.",
@@ -72,7 +84,14 @@ export default tseslint.config(
     files: ["**/*.js"],
     languageOptions: {
       sourceType: "commonjs",
-      globals: { require: "readonly", module: "writable", process: "readonly", console: "readonly", __dirname: "readonly", setImmediate: "readonly" },
+      globals: {
+        require: "readonly",
+        module: "writable",
+        process: "readonly",
+        console: "readonly",
+        __dirname: "readonly",
+        setImmediate: "readonly",
+      },
     },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },

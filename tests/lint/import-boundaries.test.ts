@@ -83,9 +83,15 @@ describe("lint: import boundaries", function () {
   });
 
   it("passes the repo's own code: the forbidden imports above are absent", async () => {
-    const files = ["core", "components", "functions", "local", "bench", "policy"].map((d) => path.join(REPO_ROOT, d)).concat([path.join(REPO_ROOT, "index.ts"), path.join(REPO_ROOT, "scripts", "breaker.ts")]);
+    const files = ["core", "components", "functions", "local", "bench", "policy"]
+      .map((d) => path.join(REPO_ROOT, d))
+      .concat([path.join(REPO_ROOT, "index.ts"), path.join(REPO_ROOT, "scripts", "breaker.ts")]);
     const results = await eslint.lintFiles(files);
-    const found = results.flatMap((r) => r.messages.filter((m) => m.ruleId === "no-restricted-imports").map((m) => `${path.relative(REPO_ROOT, r.filePath)}:${m.line} ${m.message}`));
+    const found = results.flatMap((r) =>
+      r.messages
+        .filter((m) => m.ruleId === "no-restricted-imports")
+        .map((m) => `${path.relative(REPO_ROOT, r.filePath)}:${m.line} ${m.message}`),
+    );
     assert.deepEqual(found, []);
   });
 });
@@ -102,7 +108,8 @@ describe("lint: eslint-disable comments", () => {
           fs.readFileSync(p, "utf8")
             .split("\n")
             .forEach((line, i) => {
-              if (/eslint-disable/.test(line) && !/eslint-disable[^\n]*\s--\s+\S/.test(line)) bare.push(`${path.relative(REPO_ROOT, p)}:${i + 1}`);
+              if (/eslint-disable/.test(line) && !/eslint-disable[^\n]*\s--\s+\S/.test(line))
+                bare.push(`${path.relative(REPO_ROOT, p)}:${i + 1}`);
             });
         }
       }
