@@ -1,7 +1,7 @@
 // What the benchmark compares, computed from one run of each design, and the targets issue 5 sets.
 
-import { openDurationMs } from "../functions/breaker/breaker";
-import { BreakerSettings } from "../functions/breaker/settings";
+import { openDurationMs } from "../core/breaker";
+import { BreakerSettings } from "../core/settings";
 import { Workflow } from "../local/pricing";
 import { Report } from "../local/report/report";
 import { WorkSummary } from "../local/report/work-model";

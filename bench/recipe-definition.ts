@@ -5,7 +5,7 @@
 // once and writes CLOSED when that succeeds) -> the target with Retry -> RecordSuccess (CLOSED, count 0) or
 // RecordFailure (count + 1) -> a second GetItem -> trip to OPEN at >= 3 -> fallback.
 
-import { AslDefinition } from "../components/state-machine-definition";
+import { AslDefinition } from "../core/state-machine-definition";
 
 /** What was changed so the published design runs at all; listed in BENCHMARKS.md. */
 export const RECIPE_FIXES: readonly string[] = [

@@ -8,7 +8,7 @@ import { RunRecords } from "../local/report/records";
 import { ObservedTransition, runScenario, StateObserver } from "../local/runner";
 import { Scenario } from "../local/scenario";
 import { createLocalStateMachine, LocalExecutionResult, LocalLambda, LocalStateMachine, taskStateNames } from "../local/sfn-runtime";
-import { AslDefinition } from "../components/state-machine-definition";
+import { AslDefinition } from "../core/state-machine-definition";
 import { Timebase } from "../local/speed";
 import { localTarget } from "../local/target";
 import { RECIPE_HEALTHY_PATH, recipeDefinition, RecipeFixes } from "./recipe-definition";

@@ -1,10 +1,10 @@
-// The alarms of one breaker, on exactly the metric names functions/shared/metric-names.ts exports
+// The alarms of one breaker, on exactly the metric names core/metric-names.ts exports
 // (namespace METRIC_NAMESPACE, dimension BREAKER_DIMENSION = breaker name) plus the state machine's
 // AWS/States metrics. Missing data is not breaching: a quiet breaker is a healthy one.
 
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { BREAKER_DIMENSION, METRIC_NAMESPACE, METRICS, MetricName } from "../functions/shared/metric-names";
+import { BREAKER_DIMENSION, METRIC_NAMESPACE, METRICS, MetricName } from "../core/metric-names";
 import { AlarmThresholds } from "./alarm-settings";
 import { ROLES, roleTags, Tags } from "./tags";
 

@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { handlerArchive, LAMBDA_HANDLER } from "./bundle";
-import { HandlerName, LOG_ACTIONS } from "./function-permissions";
+import { HandlerName, LOG_ACTIONS } from "../core/handler-manifest";
 import { scopedRole, scopedStatement, Statement, wildcardStatement } from "./iam";
 import { wildcardActionsFor } from "./iam-wildcard-actions";
 import { ROLES, roleTags, Tags } from "./tags";

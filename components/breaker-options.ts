@@ -1,8 +1,8 @@
 // The CircuitBreaker's non-settings options: allowed values and defaults, defined once for the component
 // and for the stack config (components/config.ts).
 
-import type { DemoConfig } from "../functions/handler-factories/demo-downstream";
-import { SETTINGS_REFRESH_SECONDS } from "../functions/shared/settings-overrides";
+import type { DemoConfig } from "../core/demo-config";
+import { SETTINGS_REFRESH_SECONDS } from "../core/settings-overrides";
 import { NumberRule } from "./number-rules";
 
 /** Breaker names become resource names, log-group paths, a DynamoDB key and a metric dimension. */
@@ -50,6 +50,6 @@ export const DEMO_RULES: Readonly<Record<"failureRate" | "latencyMs", NumberRule
 /** The demo downstream's configuration (FAILURE_RATE, LATENCY_MS, ERROR_NAME), each optional. */
 export type DemoDownstreamOptions = Partial<DemoConfig>;
 
-/** How often the Lambdas re-read the settings parameter (functions/shared/settings-overrides.ts). */
+/** How often the Lambdas re-read the settings parameter (core/settings-overrides.ts). */
 export const SETTINGS_REFRESH_RULE: NumberRule = { min: SETTINGS_REFRESH_SECONDS.min, max: SETTINGS_REFRESH_SECONDS.max, integer: true };
 export const DEFAULT_SETTINGS_REFRESH_SECONDS = SETTINGS_REFRESH_SECONDS.default;

@@ -2,9 +2,9 @@
 // settings parameter. The stack config (components/config.ts) and the CircuitBreaker component check them
 // with this one function, so both accept and reject the same values with the same words.
 
-import { BreakerSettings, loadSettings, SettingsError } from "../functions/breaker/settings";
-import { DEFAULT_DEMO_CONFIG } from "../functions/handler-factories/demo-downstream";
-import { ERROR_NAME_PATTERN } from "../functions/shared/event-validation";
+import { BreakerSettings, loadSettings, SettingsError } from "../core/settings";
+import { DEFAULT_DEMO_CONFIG } from "../core/demo-config";
+import { ERROR_NAME_PATTERN } from "../core/names";
 import {
   BREAKER_NAME_DOC,
   BREAKER_NAME_PATTERN,

@@ -73,7 +73,7 @@ export function bundleEntry(entry: string): Bundle {
   try {
     result = esbuild.buildSync({ ...BUNDLE_OPTIONS, entryPoints: [rel] });
   } catch (err) {
-    throw new Error(`esbuild could not bundle ${rel}: ${(err as Error).message}`);
+    throw new Error(`esbuild could not bundle ${rel}: ${(err as Error).message}`, { cause: err });
   }
   const files = result.outputFiles ?? [];
   if (files.length !== 1) throw new Error(`esbuild produced ${files.length} output files for ${rel}; expected 1`);

@@ -5,7 +5,8 @@
 
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { BreakerSettings } from "../functions/breaker/settings";
+import { DEMO_ENV, HANDLER_ENV } from "../core/handler-env";
+import { BreakerSettings } from "../core/settings";
 import { AlarmThresholds, checkAlarmThresholds } from "./alarm-settings";
 import { AlarmTopic } from "./alarm-topic";
 import { AlarmKey, createBreakerAlarms } from "./breaker-alarms";
@@ -14,10 +15,10 @@ import { DEFAULT_LOGGING, DemoDownstreamOptions, FallbackMode, LogLevel } from "
 import { CheckedBreaker, checkBreaker } from "./breaker-validation";
 import { Checker } from "./checker";
 import { CircuitStateStore } from "./circuit-state-store";
-import { deployedHandlers, HANDLER_NEEDS, HandlerName, INVOKE_TARGET_ACTIONS, SETTINGS_PARAMETER_ACTIONS } from "./function-permissions";
+import { deployedHandlers, HANDLER_NEEDS, HandlerName, INVOKE_TARGET_ACTIONS, SETTINGS_PARAMETER_ACTIONS } from "../core/handler-manifest";
 import { boundedName, Permission, scopedRole, scopedStatement, sourceArnOf, Statement, statementsFromPermissions, wildcardStatement } from "./iam";
 import { wildcardActionsFor } from "./iam-wildcard-actions";
-import { AslDefinition, buildDefinition, DefinitionOptions, requiredPermissions } from "./state-machine-definition";
+import { AslDefinition, buildDefinition, DefinitionOptions, requiredPermissions } from "../core/state-machine-definition";
 import { ROLES, roleTags, TAG_KEYS, Tags } from "./tags";
 
 export interface CircuitBreakerArgs {
@@ -25,7 +26,7 @@ export interface CircuitBreakerArgs {
   breakerName?: string;
   /** The stack's state store (shared by every breaker). */
   store: CircuitStateStore;
-  /** Breaker settings (functions/breaker/settings.ts); validated with loadSettings. */
+  /** Breaker settings (core/settings.ts); validated with loadSettings. */
   settings?: Partial<BreakerSettings>;
   /** The protected Lambda. Exactly one of targetArn and demoDownstream. */
   targetArn?: pulumi.Input<string>;
@@ -150,7 +151,7 @@ export class CircuitBreaker extends pulumi.ComponentResource {
     const tags: Tags = { ...(args.tags ?? {}), [TAG_KEYS.breaker]: o.breakerName };
     const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
     const logPrefix = `/${pulumi.getProject()}/${pulumi.getStack()}/${o.breakerName}`;
-    const breakerEnv = { BREAKER_NAME: o.breakerName, BREAKER_SETTINGS: JSON.stringify(o.settings) };
+    const breakerEnv = { [HANDLER_ENV.breakerName]: o.breakerName, [HANDLER_ENV.settings]: JSON.stringify(o.settings) };
     const handlers = deployedHandlers({ store: store.kind, healthProbe: o.healthProbe.enabled, demoDownstream: o.demo !== null, bulkhead: o.settings.maxConcurrentCalls > 0 });
 
     if (o.settingsParameter.enabled) {
@@ -173,7 +174,7 @@ export class CircuitBreaker extends pulumi.ComponentResource {
     const fn = (handler: HandlerName, env: pulumi.Input<Record<string, pulumi.Input<string>>>, statements: pulumi.Input<Statement[]>, usesStore: boolean) => {
       const access = usesStore ? store.lambdaAccess : undefined;
       if (parameter && HANDLER_NEEDS[handler].settingsParameter) {
-        env = pulumi.all([env, parameter.name]).apply(([e, p]) => ({ ...e, SETTINGS_PARAMETER: p, SETTINGS_REFRESH_SECONDS: String(o.settingsParameter.refreshSeconds) }));
+        env = pulumi.all([env, parameter.name]).apply(([e, p]) => ({ ...e, [HANDLER_ENV.settingsParameter]: p, [HANDLER_ENV.settingsRefreshSeconds]: String(o.settingsParameter.refreshSeconds) }));
         statements = pulumi.all([statements, parameter.arn]).apply(([st, arn]) => [...st, scopedStatement("SettingsParameter", [...SETTINGS_PARAMETER_ACTIONS], [arn])]);
       }
       this.functions[handler] = createBreakerFunction(this, `${name}-${handler}`, {
@@ -195,7 +196,7 @@ export class CircuitBreaker extends pulumi.ComponentResource {
 
     // The target: the demo downstream or the given Lambda.
     if (o.demo) {
-      const demoFn = fn("demo-downstream", { FAILURE_RATE: String(o.demo.failureRate), LATENCY_MS: String(o.demo.latencyMs), ERROR_NAME: o.demo.errorName }, [], false);
+      const demoFn = fn("demo-downstream", { [DEMO_ENV.failureRate]: String(o.demo.failureRate), [DEMO_ENV.latencyMs]: String(o.demo.latencyMs), [DEMO_ENV.errorName]: o.demo.errorName }, [], false);
       this.targetArn = demoFn.arn;
     } else {
       this.targetArn = pulumi.output(args.targetArn as pulumi.Input<string>);
@@ -205,7 +206,7 @@ export class CircuitBreaker extends pulumi.ComponentResource {
     for (const handler of handlers) {
       if (handler === "demo-downstream") continue;
       const needs = HANDLER_NEEDS[handler];
-      const env = handler === "health-probe" ? targetArn.apply((t) => ({ ...breakerEnv, TARGET_ARN: t, PROBE_REQUEST: JSON.stringify(o.healthProbe.request) })) : breakerEnv;
+      const env = handler === "health-probe" ? targetArn.apply((t) => ({ ...breakerEnv, [HANDLER_ENV.targetArn]: t, [HANDLER_ENV.probeRequest]: JSON.stringify(o.healthProbe.request) })) : breakerEnv;
       const statements = needs.invokeTarget ? targetArn.apply((t) => [scopedStatement("InvokeTarget", [...INVOKE_TARGET_ACTIONS], [t])]) : [];
       fn(handler, env, statements, needs.store);
     }

@@ -9,10 +9,9 @@
 
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { STORE_ENV, STORE_TIMEOUT_DEFAULT_MS, STORE_TIMEOUT_RANGE } from "../functions/store/store-env";
-import { redisKey } from "../functions/store/redis-store";
-import { BREAKER_TABLE_KEY, TTL_ATTRIBUTE } from "../functions/store/table-schema";
-import { STORE_ACTIONS, StoreKind } from "./function-permissions";
+import { STORE_ENV, STORE_TIMEOUT_DEFAULT_MS, STORE_TIMEOUT_RANGE } from "../core/store-env";
+import { BREAKER_TABLE_KEY, REDIS_KEY_PREFIX, TTL_ATTRIBUTE } from "../core/store-schema";
+import { STORE_ACTIONS, StoreKind } from "../core/handler-manifest";
 import { scopedStatement, Statement, wildcardStatement } from "./iam";
 import { wildcardActionsFor } from "./iam-wildcard-actions";
 import { allowedNumbers, NumberRule } from "./number-rules";
@@ -29,8 +28,8 @@ export type InterfaceEndpointService = (typeof INTERFACE_ENDPOINT_SERVICES)[numb
 
 /** The Redis/Valkey ports: 6379 (primary) and 6380 (serverless reader endpoint). */
 export const CACHE_PORTS = { from: 6379, to: 6380 } as const;
-/** The prefix of every key the Redis store writes (functions/store/redis-store.ts). */
-export const BREAKER_KEY_PREFIX = redisKey("").split("{")[0];
+/** The prefix of every key the Redis store writes (core/store-schema.ts). */
+export const BREAKER_KEY_PREFIX = REDIS_KEY_PREFIX;
 export const DEFAULT_STORE_TIMEOUT_MS = STORE_TIMEOUT_DEFAULT_MS;
 /** STORE_TIMEOUT_MS as functions/store/from-env.ts accepts it. */
 export const STORE_TIMEOUT_RULE: NumberRule = { ...STORE_TIMEOUT_RANGE, integer: true };

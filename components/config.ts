@@ -21,7 +21,7 @@ import { DEFAULT_LOGGING, RETENTION_RULE } from "./breaker-options";
 import { CheckedBreaker, checkBreaker } from "./breaker-validation";
 import { Checker, Obj } from "./checker";
 import { AUTH_TOKEN_PATTERN, AWS_REGION_PATTERN, CACHE_ENGINES, CACHE_MODES, CacheEngine, CacheMode, DEFAULT_STORE_TIMEOUT_MS, NUM_CACHE_CLUSTERS_RULE, STORE_KINDS, STORE_TIMEOUT_RULE } from "./circuit-state-store";
-import { StoreKind } from "./function-permissions";
+import { StoreKind } from "../core/handler-manifest";
 
 export const CONFIG_NAMESPACE = "circuit-breaker";
 

@@ -3,7 +3,7 @@
 
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { BREAKER_DIMENSION, METRIC_NAMESPACE, METRICS, MetricName } from "../functions/shared/metric-names";
+import { BREAKER_DIMENSION, METRIC_NAMESPACE, METRICS, MetricName } from "../core/metric-names";
 import { STATES_DIMENSION, STATES_METRICS, STATES_NAMESPACE } from "./breaker-alarms";
 
 export interface DashboardBreaker {

@@ -1,5 +1,5 @@
 // One way to check a configured number and to word the error: `<path> is <value>; allowed: <rule>`,
-// the same wording loadSettings (functions/breaker/settings.ts) uses for breaker settings.
+// the same wording loadSettings (core/settings.ts) uses for breaker settings.
 
 export interface NumberRule {
   min: number;

@@ -91,7 +91,7 @@ export function parseArgs(argv: string[]): CliOptions {
         o.store = value as StoreKind;
         break;
       case "--redis-url": {
-        let u: URL | null = null;
+        let u: URL | null;
         try {
           u = new URL(value);
         } catch {

@@ -2,8 +2,8 @@
 // component's builder, the handlers from functions/ (in process, with the run's store, settings and clock),
 // executed by the generic local executor. Nothing here routes a call: the definition does.
 
-import { buildDefinition } from "../components/state-machine-definition";
-import { BreakerSettings } from "../functions/breaker/settings";
+import { buildDefinition } from "../core/state-machine-definition";
+import { BreakerSettings } from "../core/settings";
 import { makeAcquireProbeHandler } from "../functions/handler-factories/acquire-probe";
 import { makeAcquireSlotHandler, makeReleaseSlotHandler } from "../functions/handler-factories/bulkhead";
 import { makeFallbackHandler } from "../functions/handler-factories/fallback";

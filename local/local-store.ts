@@ -9,10 +9,11 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import Redis from "ioredis";
 import { DYNAMODB_DEFAULTS, dynamoDbBaseClient, DynamoDbStore } from "../functions/store/dynamodb-store";
-import { STORE_TIMEOUT_DEFAULT_MS } from "../functions/store/store-env";
-import { bulkheadKey, REDIS_DEFAULTS, RedisStore, redisKey } from "../functions/store/redis-store";
-import { StateStore } from "../functions/store/state-store";
-import { ensureTable, TTL_ATTRIBUTE } from "../functions/store/table-schema";
+import { STORE_TIMEOUT_DEFAULT_MS } from "../core/store-env";
+import { bulkheadKey, redisKey, TTL_ATTRIBUTE } from "../core/store-schema";
+import { REDIS_DEFAULTS, RedisStore } from "../functions/store/redis-store";
+import { StateStore } from "../core/state-store";
+import { ensureTable } from "../functions/store/table-schema";
 import { DelayProxy, startDelayProxy } from "./delay-proxy";
 import { StoreKind } from "./scenario";
 import { DynamoLocal, RedisServer, requirePrograms, spawnDynamoLocal, spawnRedis } from "./store-processes";
@@ -170,7 +171,7 @@ export async function openLocalStore(
   } catch (e) {
     admin.disconnect();
     await proc?.dispose();
-    throw new Error(`cannot use Redis at ${url}: ${(e as Error).message}`);
+    throw new Error(`cannot use Redis at ${url}: ${(e as Error).message}`, { cause: e });
   }
   admin.disconnect();
   let proxy: DelayProxy | null = null;

@@ -3,7 +3,7 @@
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { STATE_NAMES } from "../components/state-machine-definition";
+import { STATE_NAMES } from "../core/state-machine-definition";
 import { Log } from "../functions/shared/logging";
 import { MetricsSink } from "../functions/shared/metrics";
 import { LOCAL_FUNCTIONS, localBreaker } from "./local-breaker";

@@ -9,8 +9,8 @@ import { Timebase } from "./speed";
 import { LocalTarget } from "./target";
 import { Arrival, driveTraffic, phaseAt } from "./traffic";
 import { ExecutionWork, metered } from "./work-meter";
-import { StateStore } from "../functions/store/state-store";
-import { METRICS } from "../functions/shared/metric-names";
+import { StateStore } from "../core/state-store";
+import { METRICS } from "../core/metric-names";
 import { StoreFaultControl } from "./store-faults";
 
 /** One transition as an observer saw it (epoch ms). */
@@ -94,7 +94,6 @@ export async function runScenario(setup: RunSetup): Promise<RunRecords> {
   const executions: ExecutionRecord[] = [];
   const seen = new Map<number, ObservedTransition>();
   let state = "CLOSED";
-  let initialState = "CLOSED";
   let polling: Promise<void> | null = null;
   const poll = () => {
     if (!polling) {
@@ -110,7 +109,7 @@ export async function runScenario(setup: RunSetup): Promise<RunRecords> {
     return polling;
   };
   await poll();
-  initialState = state;
+  const initialState = state;
   const before = new Set(seen.keys());
 
   const tb = new Timebase(scenario.speed, Date.now());
@@ -190,7 +189,7 @@ export async function runScenario(setup: RunSetup): Promise<RunRecords> {
       }),
     );
   }, 1000);
-  let delayedStarts = 0;
+  let delayedStarts: number;
   let storeFaults: RunRecords["storeFaults"] = [];
   try {
     delayedStarts = (await traffic.done).delayedStarts;

@@ -3,7 +3,7 @@
 // The schema is documented in docs/local-runtime.md, section "Scenario files"; keep the two in step.
 
 import { readFileSync } from "node:fs";
-import { BreakerSettings, loadSettings, SettingsError } from "../functions/breaker/settings";
+import { BreakerSettings, loadSettings, SettingsError } from "../core/settings";
 
 export type StoreKind = "dynamodb" | "redis";
 export const STORE_KINDS: readonly StoreKind[] = ["dynamodb", "redis"];

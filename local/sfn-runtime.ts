@@ -23,7 +23,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine } from "aws-local-stepfunctions";
 import type { RunOptions, StateMachineDefinition } from "aws-local-stepfunctions";
-import { AslDefinition } from "../components/state-machine-definition";
+import { AslDefinition } from "../core/state-machine-definition";
 
 // ---------------------------------------------------------------------------------------------
 // Node 20 lacks Promise.withResolvers (ES2024), which aws-local-stepfunctions uses for Task timeouts.
@@ -51,7 +51,7 @@ installPromiseWithResolvers();
 // Public API
 
 /** An in-process Lambda handler: receives the Payload, returns the function's result (or throws). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each handler types its own event; this type must accept them all
 export type LocalLambda = (event: any) => Promise<unknown> | unknown;
 
 export interface LocalStateMachineOptions {
@@ -129,7 +129,7 @@ export class TaskError extends Error {
 
 type AslValidator = (def: unknown, options?: { checkPaths?: boolean; checkArn?: boolean }) => { isValid: boolean; errorsText: (sep?: string) => string };
 // asl-validator ships no type declarations.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- without declarations an import would be typed any; require keeps the type above
 const aslValidator: AslValidator = require("asl-validator");
 
 /** Definitions already found valid (validation costs ~0.2 s; tests and runners build the same ones often). */
@@ -145,7 +145,7 @@ export function validateDefinition(def: AslDefinition): void {
   validated.add(text);
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- ASL states are free-form JSON whose fields differ per state type
 type AnyState = Record<string, any>;
 
 /** A copy with every duration divided by `speed` (Task TimeoutSeconds, Retry IntervalSeconds/MaxDelaySeconds, Wait Seconds). */
@@ -179,7 +179,7 @@ export function scaleTimings(def: AslDefinition, speed: number): AslDefinition {
 const LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke";
 const DYNAMODB = /^arn:aws:states:::dynamodb:([A-Za-z]+)$/;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the SDK commands' inputs and outputs differ; the ASL parameters are passed through untyped
 const DYNAMODB_COMMANDS: Record<string, new (input: any) => any> = {
   getItem: GetItemCommand,
   putItem: PutItemCommand,

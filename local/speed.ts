@@ -2,7 +2,7 @@
 // real time: breaker settings (retry intervals, timeouts, open durations, leases, windows), phase
 // lengths, target latency and the traffic rate all go through it, so a scenario keeps its shape.
 
-import { BreakerSettings } from "../functions/breaker/settings";
+import { BreakerSettings } from "../core/settings";
 
 /** Settings whose values are durations. idleTtlSeconds is not among them: it only cleans up idle records. */
 export const TIME_SETTINGS = [

@@ -114,7 +114,7 @@ export async function managedProcess(name: string, port: number, launch: () => C
     let spawnError: Error | null = null;
     p.once("error", (e) => (spawnError = e));
     const deadline = Date.now() + READY_TIMEOUT_MS;
-    let last: unknown = null;
+    let last: unknown;
     for (;;) {
       if (spawnError) throw new Error(`${name} could not be started: ${(spawnError as Error).message}`);
       if (p.exitCode !== null || p.signalCode !== null) {

@@ -6,15 +6,15 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"; // oper
 
 import { spawnSync } from "node:child_process";
 import * as os from "node:os";
-import { BreakerRecord, decide, OVERRIDE_COMMANDS, OverrideCommand, windowCounts } from "../functions/breaker/breaker";
+import { BreakerRecord, decide, OVERRIDE_COMMANDS, OverrideCommand, windowCounts } from "../core/breaker";
 import { BreakerService } from "../functions/breaker/service";
-import { BreakerSettings, loadSettings } from "../functions/breaker/settings";
-import { METRIC_NAMESPACE, BREAKER_DIMENSION, METRICS } from "../functions/shared/metric-names";
+import { BreakerSettings, loadSettings } from "../core/settings";
+import { METRIC_NAMESPACE, BREAKER_DIMENSION, METRICS } from "../core/metric-names";
 import { DynamoDbStore } from "../functions/store/dynamodb-store";
 import { RedisStore } from "../functions/store/redis-store";
-import { StateStore } from "../functions/store/state-store";
+import { StateStore } from "../core/state-store";
 import { storeFromEnv } from "../functions/store/from-env";
-import { STORE_ENV } from "../functions/store/store-env";
+import { STORE_ENV } from "../core/store-env";
 
 export const COMMANDS = ["status", ...OVERRIDE_COMMANDS] as const;
 export type Command = (typeof COMMANDS)[number];

@@ -204,7 +204,7 @@ export class PolicyEngine {
         } catch (e) {
           if (isUnknownValueError(e)) diagnostics.push(this.unknownDiagnostic(p.name, resource.urn, e));
           else if (e instanceof NotApplicableSignal) notApplicable.push({ policyName: p.name, urn: resource.urn, reason: e.reason });
-          else throw new Error(`Error validating resource ${resource.urn} with policy '${p.name}': ${(e as Error).stack ?? e}`);
+          else throw new Error(`Error validating resource ${resource.urn} with policy '${p.name}': ${(e as Error).stack ?? e}`, { cause: e });
         }
       }
     }
@@ -235,7 +235,7 @@ export class PolicyEngine {
       } catch (e) {
         if (isUnknownValueError(e)) diagnostics.push(this.unknownDiagnostic(p.name, "", e));
         else if (e instanceof NotApplicableSignal) notApplicable.push({ policyName: p.name, urn: "", reason: e.reason });
-        else throw new Error(`Error validating stack with policy '${p.name}': ${(e as Error).stack ?? e}`);
+        else throw new Error(`Error validating stack with policy '${p.name}': ${(e as Error).stack ?? e}`, { cause: e });
       }
     }
     return { diagnostics, notApplicable };

@@ -314,7 +314,6 @@ async function runOne(options: MockRunOptions): Promise<MockRunResult> {
   try {
     const result = await pulumi.runtime.runInPulumiStack(async () => {
       delete require.cache[entry];
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require(entry);
       const main = mod && typeof mod.default === "function" ? mod.default : typeof mod === "function" ? mod : undefined;
       return main ? await main() : mod;

@@ -1,4 +1,4 @@
-// `npm test`: system programs, then the type check, then every mocha test (which prints "N passed, N failed").
+// `npm test`: system programs, then the type check, then lint, then every mocha test (which prints "N passed, N failed").
 "use strict";
 const { spawnSync } = require("node:child_process");
 const path = require("node:path");
@@ -18,6 +18,12 @@ const tsc = run(bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]);
 if (tsc !== 0) {
   console.log("\n0 passed, 1 failed");
   process.exit(tsc);
+}
+console.log("lint: eslint");
+const lint = run(bin("eslint"), ["."]);
+if (lint !== 0) {
+  console.log("\n0 passed, 1 failed");
+  process.exit(lint);
 }
 // Every test file unless files are named (`npm test -- tests/x.test.ts`); .mocharc.json names none, so
 // `npx mocha tests/x.test.ts` runs just that file.

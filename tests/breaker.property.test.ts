@@ -20,8 +20,8 @@ import {
   Route,
   Transition,
   trip,
-} from "../functions/breaker/breaker";
-import { BreakerSettings, loadSettings } from "../functions/breaker/settings";
+} from "../core/breaker";
+import { BreakerSettings, loadSettings } from "../core/settings";
 
 type Kind = "success" | "failure" | "slow" | "ignored";
 
@@ -88,7 +88,7 @@ class Model {
     if (kind === "ignored" || this.state !== "CLOSED" || gen !== this.gen) return null;
     const failed = this.failed(kind);
     const s = this.s;
-    let tripNow = false;
+    let tripNow: boolean;
     if (s.tripRule === "consecutive") {
       this.run = failed ? this.run + 1 : 0;
       tripNow = this.run >= s.failureThreshold;

@@ -18,8 +18,8 @@ import {
   reportProbe,
   shouldTrip,
   trip,
-} from "../functions/breaker/breaker";
-import { BreakerSettings, loadSettings } from "../functions/breaker/settings";
+} from "../core/breaker";
+import { BreakerSettings, loadSettings } from "../core/settings";
 
 const T0 = 1_700_000_000_000; // a whole second
 

@@ -4,19 +4,19 @@
 // No timing is asserted: the test waits for events (calls entering the target, executions ending).
 
 import { strict as assert } from "node:assert";
-import { bulkheadLeaseMs } from "../functions/breaker/bulkhead";
-import { BreakerSettings, loadSettings } from "../functions/breaker/settings";
+import { bulkheadLeaseMs } from "../core/bulkhead";
+import { BreakerSettings, loadSettings } from "../core/settings";
 import { makeAcquireProbeHandler } from "../functions/handler-factories/acquire-probe";
 import { makeAcquireSlotHandler, makeReleaseSlotHandler } from "../functions/handler-factories/bulkhead";
 import { makeFallbackHandler } from "../functions/handler-factories/fallback";
 import { makeGetStatusHandler } from "../functions/handler-factories/get-status";
 import { makeRecordOutcomeHandler } from "../functions/handler-factories/record-outcome";
 import { makeReportStoreErrorHandler } from "../functions/handler-factories/report-store-error";
-import { METRICS } from "../functions/shared/metric-names";
+import { METRICS } from "../core/metric-names";
 import { HandlerDeps } from "../functions/shared/runtime";
 import { DynamoDbStore } from "../functions/store/dynamodb-store";
-import { StateStore } from "../functions/store/state-store";
-import { buildDefinition, STATE_NAMES as S } from "../components/state-machine-definition";
+import { StateStore } from "../core/state-store";
+import { buildDefinition, STATE_NAMES as S } from "../core/state-machine-definition";
 import { LOCAL_FUNCTIONS } from "../local/local-breaker";
 import { createLocalStateMachine, LocalExecutionResult, LocalStateMachine } from "../local/sfn-runtime";
 import { CapturedMetrics, closeStores, openStore, RecordingLog, STORE_KINDS, StoreKind, TestClock, uniqueBreaker } from "./handlers/support";

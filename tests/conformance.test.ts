@@ -21,16 +21,16 @@ import {
   planCount,
   reportProbe,
   trip,
-} from "../functions/breaker/breaker";
-import { BreakerSettings, loadSettings } from "../functions/breaker/settings";
+} from "../core/breaker";
+import { BreakerSettings, loadSettings } from "../core/settings";
 import { makeAcquireProbeHandler } from "../functions/handler-factories/acquire-probe";
 import { makeGetStatusHandler } from "../functions/handler-factories/get-status";
 import { makeRecordOutcomeHandler } from "../functions/handler-factories/record-outcome";
 import { makeReportStoreErrorHandler } from "../functions/handler-factories/report-store-error";
 import { HandlerDeps } from "../functions/shared/runtime";
 import { DynamoDbStore } from "../functions/store/dynamodb-store";
-import { StateStore } from "../functions/store/state-store";
-import { buildDefinition, RESOURCES, STATE_NAMES as S } from "../components/state-machine-definition";
+import { StateStore } from "../core/state-store";
+import { buildDefinition, RESOURCES, STATE_NAMES as S } from "../core/state-machine-definition";
 import { createLocalStateMachine, LocalExecutionResult, LocalStateMachine } from "../local/sfn-runtime";
 import { CapturedMetrics, closeStores, openStore, RecordingLog, StoreKind, uniqueBreaker } from "./handlers/support";
 import { startDynamoLocal } from "./support/servers";

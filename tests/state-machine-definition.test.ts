@@ -14,9 +14,9 @@ import {
   successors,
   STATE_NAMES,
   TARGET_RETRY_ERRORS,
-} from "../components/state-machine-definition";
-import { BreakerSettings, loadSettings, TRIP_RULES } from "../functions/breaker/settings";
-import { StatusView } from "../functions/shared/contracts";
+} from "../core/state-machine-definition";
+import { BreakerSettings, loadSettings, TRIP_RULES } from "../core/settings";
+import { StatusView } from "../core/contracts";
 import {
   validateAcquireProbeEvent,
   validateAcquireSlotEvent,
@@ -28,7 +28,6 @@ import {
 } from "../functions/shared/event-validation";
 import { createLocalStateMachine, LocalExecutionResult, LocalLambda } from "../local/sfn-runtime";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const aslValidator: (def: unknown, o?: object) => { isValid: boolean; errorsText: (s?: string) => string } = require("asl-validator");
 
 const ARN = (name: string) => `arn:aws:lambda:us-east-1:123456789012:function:${name}`;
@@ -76,7 +75,6 @@ function variants(): { label: string; o: DefinitionOptions }[] {
   return out;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyState = Record<string, any>;
 
 function walk(value: unknown, visit: (key: string, v: unknown) => void): void {

@@ -2,10 +2,11 @@
 
 import { strict as assert } from "node:assert";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { expiresAtSeconds } from "../functions/breaker/breaker";
-import { DynamoDbStore } from "../functions/store/dynamodb-store";
-import { StoreError } from "../functions/store/state-store";
-import { BREAKER_TABLE_KEY, ensureTable } from "../functions/store/table-schema";
+import { expiresAtSeconds } from "../core/breaker";
+import { BULKHEAD_SUFFIX, DynamoDbStore } from "../functions/store/dynamodb-store";
+import { StoreError } from "../core/state-store";
+import { BREAKER_TABLE_KEY } from "../core/store-schema";
+import { ensureTable } from "../functions/store/table-schema";
 import { bench, describeStoreContract, uniqueBreaker } from "./support/store-contract";
 import { dynamoClient, spawnDynamoLocal, startDynamoLocal } from "./support/servers";
 
@@ -108,6 +109,32 @@ describe("DynamoDB store: the stored item", function () {
       await assert.rejects(store.get(name), (e: Error) => e instanceof StoreError && e.message.includes(`'${attr}'`) && e.message.includes(name));
     });
   }
+
+  it("bulkhead: a caller that finds the bulkhead created by another between its update and its read takes a free slot", async () => {
+    const name = uniqueBreaker("bulkhead-created-meanwhile");
+    const real = dynamoClient(endpoint);
+    const other = await openStore(endpoint);
+    let interleaved = false;
+    // The first read of the bulkhead item comes after this caller's update failed on the missing item: another
+    // caller creates the item (and leaves it with no slot taken) just before it.
+    const racing = Object.create(real) as typeof real;
+    racing.send = (async (command: { constructor: { name: string }; input: { Key?: Record<string, unknown> } }) => {
+      if (!interleaved && command.constructor.name === "GetCommand" && command.input.Key?.[BREAKER_TABLE_KEY] === name + BULKHEAD_SUFFIX) {
+        interleaved = true;
+        assert.equal(await other.acquireSlot(name, "other", 5, 10_000, Date.now()), true);
+        await other.releaseSlot(name, "other");
+      }
+      return real.send(command as never);
+    }) as typeof real.send;
+    const s = new DynamoDbStore({ tableName: TABLE, client: racing });
+    try {
+      assert.equal(await s.acquireSlot(name, "mine", 5, 10_000, Date.now()), true, "5 slots, none taken: the call gets one");
+      assert.equal(interleaved, true);
+    } finally {
+      await s.close();
+      await other.close();
+    }
+  });
 
   it("a missing table -> StoreError with the SDK error as cause", async () => {
     const s = new DynamoDbStore({ tableName: "no-such-table", endpoint, region: "us-east-1", credentials: { accessKeyId: "l", secretAccessKey: "l" } });

@@ -1,12 +1,12 @@
 // storeFromEnv: the Lambda handlers' cold-start store configuration, against real DynamoDB Local and redis-server.
 
 import { strict as assert } from "node:assert";
-import { newRecord } from "../functions/breaker/breaker";
-import { loadSettings } from "../functions/breaker/settings";
+import { newRecord } from "../core/breaker";
+import { loadSettings } from "../core/settings";
 import { DynamoDbStore } from "../functions/store/dynamodb-store";
 import { parseAuthSecret, redisConfigFromEnv, StoreConfigError, storeFromEnv } from "../functions/store/from-env";
 import { RedisStore } from "../functions/store/redis-store";
-import { StateStore } from "../functions/store/state-store";
+import { StateStore } from "../core/state-store";
 import { ensureTable } from "../functions/store/table-schema";
 import { uniqueBreaker } from "./support/store-contract";
 import { dynamoClient, spawnRedis, startDynamoLocal, startRedis } from "./support/servers";

@@ -15,8 +15,8 @@ import { makeRecordOutcomeHandler } from "../functions/handler-factories/record-
 import { defaultDeps } from "../functions/shared/default-deps";
 import { depsFromEnv, Env, HandlerDeps } from "../functions/shared/runtime";
 import { storeFromEnv, StoreFromEnvOptions } from "../functions/store/from-env";
-import { redisKey } from "../functions/store/redis-store";
-import { StateStore, StoreError } from "../functions/store/state-store";
+import { redisKey } from "../core/store-schema";
+import { StateStore, StoreError } from "../core/state-store";
 import { AWS_JSON, CapturedMetrics, fakeAwsEndpoint, FakeAwsEndpoint, FAKE_AWS_CLIENT, RecordingLog, uniqueBreaker } from "./handlers/support";
 import { makeCertificates, secretReads, secretsManagerAnswers, startTlsRedis, TlsFiles, TlsRedis } from "./support/tls-redis";
 

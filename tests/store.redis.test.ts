@@ -2,9 +2,10 @@
 
 import { strict as assert } from "node:assert";
 import Redis from "ioredis";
-import { expiresAtSeconds } from "../functions/breaker/breaker";
-import { bulkheadKey, redisKey, redisOptions, RedisStore } from "../functions/store/redis-store";
-import { StoreError } from "../functions/store/state-store";
+import { expiresAtSeconds } from "../core/breaker";
+import { bulkheadKey, redisKey } from "../core/store-schema";
+import { redisOptions, RedisStore } from "../functions/store/redis-store";
+import { StoreError } from "../core/state-store";
 import { bench, describeStoreContract, uniqueBreaker } from "./support/store-contract";
 import { spawnRedis, startRedis } from "./support/servers";
 

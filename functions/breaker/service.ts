@@ -18,9 +18,9 @@ import {
   reportProbe,
   Transition,
   trip,
-} from "./breaker";
-import { BreakerSettings } from "./settings";
-import { StateStore, StoreError } from "../store/state-store";
+} from "../../core/breaker";
+import { BreakerSettings } from "../../core/settings";
+import { StateStore, StoreError } from "../../core/state-store";
 
 /** Compare-and-set attempts before giving up; each conflict means another writer made progress. */
 export const MAX_CAS_ATTEMPTS = 64;

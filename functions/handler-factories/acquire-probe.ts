@@ -8,9 +8,9 @@
 //             (there is no lease to report it against). Not a ProbeAttempt: nothing was admitted by the breaker.
 // Both return gen 0 and state "UNKNOWN", and count StoreErrors.
 
-import { AcquireProbeResult } from "../shared/contracts";
+import { AcquireProbeResult } from "../../core/contracts";
 import { validateAcquireProbeEvent } from "../shared/event-validation";
-import { METRICS } from "../shared/metric-names";
+import { METRICS } from "../../core/metric-names";
 import { checkServed, HandlerDeps, serviceOf, settingsNow, withTelemetry } from "../shared/runtime";
 
 export const STORE_ERROR_REASON = "store error";

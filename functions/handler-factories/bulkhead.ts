@@ -12,9 +12,9 @@
 // deploy-time settings, baked into the state machine too, so these handlers read the deployed `deps.settings`.
 // Only freeing a probe lease writes the breaker record, with the settings in force (settingsNow), as record-outcome does.
 
-import { BreakerSettings } from "../breaker/settings";
-import { bulkheadLeaseMs } from "../breaker/bulkhead";
-import { AcquireSlotResult, ReleaseSlotResult } from "../shared/contracts";
+import { BreakerSettings } from "../../core/settings";
+import { bulkheadLeaseMs } from "../../core/bulkhead";
+import { AcquireSlotResult, ReleaseSlotResult } from "../../core/contracts";
 import { validateAcquireSlotEvent, validateReleaseSlotEvent } from "../shared/event-validation";
 import { checkServed, HandlerDeps, serviceOf, settingsNow, withTelemetry } from "../shared/runtime";
 import { Telemetry } from "../shared/telemetry";

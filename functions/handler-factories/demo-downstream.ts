@@ -12,15 +12,12 @@
 // (Lambda's errorType, the error name Step Functions sees) that is in the breaker's ignoredErrors, such as
 // "ClientError", or add the name your code already uses (e.g. "ValidationException") to ignoredErrors.
 
-import { SettingsError } from "../breaker/settings";
-import { DemoOverrides, ERROR_NAME_PATTERN, validateDemoOverrides } from "../shared/event-validation";
+import { SettingsError } from "../../core/settings";
+import { DEFAULT_DEMO_CONFIG, DemoConfig } from "../../core/demo-config";
+import { DEMO_ENV } from "../../core/handler-env";
+import { ERROR_NAME_PATTERN } from "../../core/names";
+import { DemoOverrides, validateDemoOverrides } from "../shared/event-validation";
 import type { Env } from "../shared/runtime";
-
-export interface DemoConfig {
-  failureRate: number;
-  latencyMs: number;
-  errorName: string;
-}
 
 export interface DemoDeps {
   config: DemoConfig;
@@ -35,8 +32,6 @@ export interface DemoResponse {
   latencyMs: number;
 }
 
-export const DEFAULT_DEMO_CONFIG: Readonly<DemoConfig> = { failureRate: 0, latencyMs: 0, errorName: "ServiceUnavailable" };
-
 function envNumber(env: Env, name: string, min: number, max: number, integer: boolean, fallback: number): number {
   const text = env[name];
   if (text === undefined || text.trim() === "") return fallback;
@@ -49,13 +44,13 @@ function envNumber(env: Env, name: string, min: number, max: number, integer: bo
 
 /** FAILURE_RATE, LATENCY_MS, ERROR_NAME, validated at cold start (SettingsError naming the variable). */
 export function demoConfigFromEnv(env: Env = process.env): DemoConfig {
-  const errorName = env.ERROR_NAME?.trim() || DEFAULT_DEMO_CONFIG.errorName;
+  const errorName = env[DEMO_ENV.errorName]?.trim() || DEFAULT_DEMO_CONFIG.errorName;
   if (!ERROR_NAME_PATTERN.test(errorName)) {
-    throw new SettingsError("ERROR_NAME", `ERROR_NAME is ${JSON.stringify(errorName)}; allowed: an error name: 1 to 128 letters, digits, _ . : -`);
+    throw new SettingsError(DEMO_ENV.errorName, `${DEMO_ENV.errorName} is ${JSON.stringify(errorName)}; allowed: an error name: 1 to 128 letters, digits, _ . : -`);
   }
   return {
-    failureRate: envNumber(env, "FAILURE_RATE", 0, 1, false, DEFAULT_DEMO_CONFIG.failureRate),
-    latencyMs: envNumber(env, "LATENCY_MS", 0, 900_000, true, DEFAULT_DEMO_CONFIG.latencyMs),
+    failureRate: envNumber(env, DEMO_ENV.failureRate, 0, 1, false, DEFAULT_DEMO_CONFIG.failureRate),
+    latencyMs: envNumber(env, DEMO_ENV.latencyMs, 0, 900_000, true, DEFAULT_DEMO_CONFIG.latencyMs),
     errorName,
   };
 }

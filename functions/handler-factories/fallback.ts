@@ -3,9 +3,9 @@
 // probe slots taken, bulkhead full) and BulkheadRejected for "bulkhead full". A user fallback Lambda
 // receives the same event. The caller's request is not echoed back. Touches no store.
 
-import { FallbackReason, FallbackResult } from "../shared/contracts";
+import { FallbackReason, FallbackResult } from "../../core/contracts";
 import { REJECTION_REASONS, validateFallbackEvent } from "../shared/event-validation";
-import { METRICS } from "../shared/metric-names";
+import { METRICS } from "../../core/metric-names";
 import { checkServed, HandlerDeps, withTelemetry } from "../shared/runtime";
 
 const WHY: Readonly<Record<FallbackReason, (breaker: string, error?: string) => string>> = {

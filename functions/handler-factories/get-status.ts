@@ -4,7 +4,7 @@
 // onStoreError is deploy-time (the settings parameter cannot change it), so this, the ReadState of every
 // execution on Redis, reads no runtime settings, as report-store-error does on DynamoDB.
 
-import { GetStatusResult } from "../shared/contracts";
+import { GetStatusResult } from "../../core/contracts";
 import { validateGetStatusEvent } from "../shared/event-validation";
 import { checkServed, HandlerDeps, withTelemetry } from "../shared/runtime";
 import { storeErrorView, toStatusView } from "../shared/status-view";

@@ -8,11 +8,12 @@
 // the target as the probe's request; default {}).
 
 import { randomUUID } from "node:crypto";
-import { classify, Outcome, Transition } from "../breaker/breaker";
-import { SettingsError } from "../breaker/settings";
-import { HealthProbeResult, InvalidEventError } from "../shared/contracts";
+import { HANDLER_ENV } from "../../core/handler-env";
+import { classify, Outcome, Transition } from "../../core/breaker";
+import { SettingsError } from "../../core/settings";
+import { HealthProbeResult, InvalidEventError } from "../../core/contracts";
 import { validateHealthProbeEvent } from "../shared/event-validation";
-import { METRICS } from "../shared/metric-names";
+import { METRICS } from "../../core/metric-names";
 import { defaultDeps } from "../shared/default-deps";
 import { checkServed, Env, HandlerDeps, serviceOf, settingsNow, withTelemetry } from "../shared/runtime";
 import { InvokeResult, LAMBDA_ARN_PATTERN, lambdaInvoker, TargetInvoker } from "../shared/target-invoker";
@@ -24,8 +25,8 @@ export interface HealthProbeDeps extends HandlerDeps {
   newLeaseId: () => string;
 }
 
-export const TARGET_ARN_ENV = "TARGET_ARN";
-export const PROBE_REQUEST_ENV = "PROBE_REQUEST";
+export const TARGET_ARN_ENV = HANDLER_ENV.targetArn;
+export const PROBE_REQUEST_ENV = HANDLER_ENV.probeRequest;
 
 /** TARGET_ARN and PROBE_REQUEST, validated at cold start (SettingsError naming the variable). */
 export function probeTargetFromEnv(env: Env = process.env): { targetArn: string; probeRequest: Record<string, unknown> } {

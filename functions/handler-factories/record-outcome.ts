@@ -2,8 +2,8 @@
 // A probe's outcome (leaseId set) closes or re-opens a HALF_OPEN circuit. A store failure returns
 // result "store-error" (logged, StoreErrors metric); the caller's response is not affected by it.
 
-import { classify, Outcome } from "../breaker/breaker";
-import { RecordOutcomeResult } from "../shared/contracts";
+import { classify, Outcome } from "../../core/breaker";
+import { RecordOutcomeResult } from "../../core/contracts";
 import { ValidRecordOutcomeEvent, validateRecordOutcomeEvent } from "../shared/event-validation";
 import { checkServed, HandlerDeps, serviceOf, settingsNow, withTelemetry } from "../shared/runtime";
 

@@ -2,7 +2,7 @@
 // StoreErrors and answers with the breaker's onStoreError: allow -> call the target unrecorded; reject -> fallback.
 // Touches no store.
 
-import { StoreErrorResult } from "../shared/contracts";
+import { StoreErrorResult } from "../../core/contracts";
 import { validateStoreErrorEvent } from "../shared/event-validation";
 import { checkServed, HandlerDeps, withTelemetry } from "../shared/runtime";
 

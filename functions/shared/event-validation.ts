@@ -3,8 +3,9 @@
 // handler touches no state. Unknown fields are rejected too (a misspelt `leaseId` must not turn a probe
 // report into an ordinary one), except in the demo downstream, whose event is the caller's own request.
 
-import { BreakerState, STATES } from "../breaker/breaker";
-import { truncateText } from "../breaker/text";
+import { BreakerState, STATES } from "../../core/breaker";
+import { ERROR_NAME_PATTERN } from "../../core/names";
+import { truncateText } from "../../core/text";
 import {
   AcquireProbeEvent,
   AcquireSlotEvent,
@@ -16,22 +17,20 @@ import {
   RecordOutcomeEvent,
   ReleaseSlotEvent,
   StoreErrorEvent,
-} from "./contracts";
+} from "../../core/contracts";
 
 /** Breaker names: what the stores use as a key (no `#`, which the bulkhead items use as a separator). */
 export const BREAKER_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 const BREAKER_NAME_DOC = "a breaker name: 1 to 128 letters, digits, _ . : -";
-/** Error names a configuration names (ignoredErrors, the demo's ERROR_NAME): as settings.ts allows them. */
-export const ERROR_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 const ERROR_NAME_DOC = "an error name: 1 to 128 letters, digits, _ . : -";
 /**
  * Error names in events come from the target (any runtime: "com.acme.Foo$Bar", "Aws::S3::Errors::NoSuchKey")
  * or from Step Functions ("States.Timeout"): any text without control characters, so a real failure is never
  * refused as malformed. Only names matching ERROR_NAME_PATTERN can be listed in ignoredErrors.
  */
-const EVENT_ERROR_PATTERN = /^[^\u0000-\u001f\u007f]{1,1024}$/;
+const EVENT_ERROR_PATTERN = /^[^\u0000-\u001f\u007f]{1,1024}$/; // eslint-disable-line no-control-regex -- it matches control characters in order to refuse them
 const EVENT_ERROR_DOC = "an error name: 1 to 1024 characters, no control characters";
-const LEASE_ID_PATTERN = /^[A-Za-z0-9_.:\-]{1,256}$/;
+const LEASE_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,256}$/;
 const LEASE_ID_DOC = "a lease id: 1 to 256 letters, digits, _ . : -";
 /** ISO-8601 with a time zone, as $$.Execution.StartTime gives it (2024-05-01T12:00:00.123Z). */
 const ISO_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
@@ -39,7 +38,7 @@ const ISO_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-
  * Slot ids: $$.Execution.Name, which Step Functions allows to be 1 to 80 characters, non-ASCII letters too,
  * without whitespace, control characters or < > { } [ ] ? * " # % \ ^ | ~ ` $ & , ; : /.
  */
-const SLOT_ID_PATTERN = /^[^\s\u0000-\u001f\u007f-\u009f<>{}[\]?*"#%\\^|~`$&,;:/]{1,256}$/u;
+const SLOT_ID_PATTERN = /^[^\s\u0000-\u001f\u007f-\u009f<>{}[\]?*"#%\\^|~`$&,;:/]{1,256}$/u; // eslint-disable-line no-control-regex -- it matches control characters in order to refuse them
 const SLOT_ID_DOC = "a slot id (the execution name): 1 to 256 characters, no whitespace, control characters or < > { } [ ] ? * \" # % \\ ^ | ~ ` $ & , ; : /";
 /** Longer causes are cut to this length (with a note of the original length), never refused. */
 export const MAX_CAUSE_LENGTH = 32768;

@@ -3,7 +3,7 @@
 // names in METRICS: the alarms and the dashboard select these metrics by exactly that dimension set.
 
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import { BREAKER_DIMENSION, METRIC_NAMESPACE, MetricName } from "./metric-names";
+import { BREAKER_DIMENSION, METRIC_NAMESPACE, MetricName } from "../../core/metric-names";
 
 /** Where a handler's metrics go: one publish per invocation, per breaker. */
 export interface MetricsSink {

@@ -10,10 +10,11 @@
 // Handlers that use the store also read SETTINGS_PARAMETER (./settings-source.ts, wired in ./default-deps.ts):
 // each invocation takes its settings from settingsNow(deps).
 
-import { BreakerSettings, loadSettings, SettingsError } from "../breaker/settings";
+import { HANDLER_ENV } from "../../core/handler-env";
+import { BreakerSettings, loadSettings, SettingsError } from "../../core/settings";
 import { BreakerService, Clock } from "../breaker/service";
-import { StateStore, StoreError } from "../store/state-store";
-import { InvalidEventError } from "./contracts";
+import { StateStore, StoreError } from "../../core/state-store";
+import { InvalidEventError } from "../../core/contracts";
 import { BREAKER_NAME_PATTERN } from "./event-validation";
 import { createLogger, Log } from "./logging";
 import { emfMetricsSink, MetricsSink } from "./metrics";
@@ -38,8 +39,8 @@ export interface HandlerDeps {
   log: Log;
 }
 
-export const SETTINGS_ENV = "BREAKER_SETTINGS";
-export const BREAKER_NAME_ENV = "BREAKER_NAME";
+export const SETTINGS_ENV = HANDLER_ENV.settings;
+export const BREAKER_NAME_ENV = HANDLER_ENV.breakerName;
 
 /** BREAKER_SETTINGS (JSON) -> validated settings; absent -> defaults. Throws SettingsError. */
 export function settingsFromEnv(env: Env = process.env): BreakerSettings {

@@ -8,15 +8,16 @@
 //   SETTINGS_REFRESH_SECONDS   the longest a changed parameter takes to apply; integer 5..3600, default 60
 // This file does no I/O itself: the parameter is read through the injected ParameterFetcher.
 
-import { BreakerSettings, SettingsError } from "../breaker/settings";
+import { HANDLER_ENV } from "../../core/handler-env";
+import { BreakerSettings, SettingsError } from "../../core/settings";
 import { errorAttributes, Log } from "./logging";
-import { applyOverrides, changedSettings, refreshDue, SETTINGS_REFRESH_SECONDS } from "./settings-overrides";
+import { applyOverrides, changedSettings, refreshDue, SETTINGS_REFRESH_SECONDS } from "../../core/settings-overrides";
 
 /** The parameter's current text; rejects when it cannot be read (missing, access denied, timeout, ...). */
 export type ParameterFetcher = (name: string) => Promise<string>;
 
-export const SETTINGS_PARAMETER_ENV = "SETTINGS_PARAMETER";
-export const SETTINGS_REFRESH_ENV = "SETTINGS_REFRESH_SECONDS";
+export const SETTINGS_PARAMETER_ENV = HANDLER_ENV.settingsParameter;
+export const SETTINGS_REFRESH_ENV = HANDLER_ENV.settingsRefreshSeconds;
 
 /** An SSM parameter name: optional leading slash, path segments of letters, digits, _ . - (no ARN). */
 export const PARAMETER_NAME_PATTERN = /^\/?[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;

@@ -2,8 +2,8 @@
 // returns it; it equals, attribute for attribute, what a DynamoDB GetItem of the stored item returns for
 // the attributes the Choice reads (state, gen, openUntilIso, recordSuccess), so one Choice serves both stores.
 
-import { BreakerRecord, openUntilIso } from "../breaker/breaker";
-import { StatusView } from "./contracts";
+import { BreakerRecord, openUntilIso } from "../../core/breaker";
+import { StatusView } from "../../core/contracts";
 
 /**
  * The Choice-relevant attributes, in DynamoDB AttributeValue form. No record -> no Item (a new, CLOSED breaker).

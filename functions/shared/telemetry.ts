@@ -1,9 +1,9 @@
 // One invocation's metrics and logs for one breaker: counts are batched and published once (flush).
 
-import { Classified, Transition } from "../breaker/breaker";
-import { OnStoreError } from "../breaker/settings";
+import { Classified, Transition } from "../../core/breaker";
+import { OnStoreError } from "../../core/settings";
 import { errorAttributes, Log, LogAttributes } from "./logging";
-import { METRICS, MetricName, TRANSITION_METRIC } from "./metric-names";
+import { METRICS, MetricName, TRANSITION_METRIC } from "../../core/metric-names";
 import { MetricBatch, MetricsSink } from "./metrics";
 
 /** The metric each classified call outcome emits. */

@@ -5,11 +5,11 @@
 
 import { ConditionalCheckFailedException, DynamoDBClient, DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { BreakerRecord, CountPlan, expiresAtSeconds, newRecord } from "../breaker/breaker";
-import { BreakerSettings } from "../breaker/settings";
+import { BreakerRecord, CountPlan, expiresAtSeconds, newRecord } from "../../core/breaker";
+import { BreakerSettings } from "../../core/settings";
 import { checkTtlAttribute, FIELD, isCounterField, readRecord, recordAttributes, storeError } from "./record-codec";
-import { StateStore, StoreError } from "./state-store";
-import { BREAKER_TABLE_KEY, TTL_ATTRIBUTE } from "./table-schema";
+import { StateStore, StoreError } from "../../core/state-store";
+import { BREAKER_TABLE_KEY, TTL_ATTRIBUTE } from "../../core/store-schema";
 
 export interface DynamoDbStoreConfig {
   tableName: string;
@@ -221,6 +221,7 @@ export class DynamoDbStore implements StateStore {
   async acquireSlot(breaker: string, slotId: string, limit: number, leaseMs: number, now: number): Promise<boolean> {
     const key = breaker + BULKHEAD_SUFFIX;
     const expiry = now + leaseMs;
+    let retriedWithRoom = false;
     for (let attempt = 0; attempt < BULKHEAD_ATTEMPTS; attempt++) {
       try {
         await this.doc.send(
@@ -247,9 +248,14 @@ export class DynamoDbStore implements StateStore {
         await this.createBulkhead(key, breaker, now);
         continue;
       }
-      const expired = Object.entries(this.readSlots(item, breaker))
-        .filter(([, exp]) => exp <= now)
-        .slice(0, BULKHEAD_RECLAIM_BATCH);
+      const slots = Object.entries(this.readSlots(item, breaker));
+      // Room now: the update failed on an item another caller created meanwhile (or on a full one that has since
+      // freed a slot). Try once more; an item that exists and is full on that try is a real rejection.
+      if (slots.length < limit && !retriedWithRoom) {
+        retriedWithRoom = true;
+        continue;
+      }
+      const expired = slots.filter(([, exp]) => exp <= now).slice(0, BULKHEAD_RECLAIM_BATCH);
       if (expired.length === 0) return false; // full of live leases
       await this.reclaimSlots(key, breaker, expired);
     }

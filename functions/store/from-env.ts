@@ -16,9 +16,9 @@ import { GetSecretValueCommand, SecretsManagerClient, SecretsManagerClientConfig
 import { DynamoDbStore } from "./dynamodb-store";
 import { checkTtlAttribute } from "./record-codec";
 import { RedisStore, RedisStoreConfig } from "./redis-store";
-import { StateStore } from "./state-store";
-import { STORE_ENV, STORE_KINDS, STORE_TIMEOUT_DEFAULT_MS, STORE_TIMEOUT_RANGE, StoreKind } from "./store-env";
-import { TTL_ATTRIBUTE } from "./table-schema";
+import { StateStore } from "../../core/state-store";
+import { STORE_ENV, STORE_KINDS, STORE_TIMEOUT_DEFAULT_MS, STORE_TIMEOUT_RANGE, StoreKind } from "../../core/store-env";
+import { TTL_ATTRIBUTE } from "../../core/store-schema";
 
 /** Variables that would carry a credential in plain text; refused. */
 const PLAIN_SECRETS = ["REDIS_AUTH_TOKEN", "REDIS_PASSWORD", "REDIS_TOKEN"];

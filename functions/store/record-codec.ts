@@ -2,10 +2,10 @@
 // (numbers, booleans, maps, lists); Redis stores every hash field as text (JSON for maps and lists).
 // Reading accepts either form and rejects malformed data with a StoreError naming the attribute.
 
-import { BreakerRecord, BreakerState, CONSECUTIVE_FAILURES, expiresAtSeconds, openUntilIso, OverrideInfo, STATES, Transition } from "../breaker/breaker";
-import { BreakerSettings } from "../breaker/settings";
-import { ATTR } from "../shared/contracts";
-import { StoreError } from "./state-store";
+import { BreakerRecord, BreakerState, CONSECUTIVE_FAILURES, expiresAtSeconds, openUntilIso, OverrideInfo, STATES, Transition } from "../../core/breaker";
+import { BreakerSettings } from "../../core/settings";
+import { ATTR } from "../../core/contracts";
+import { StoreError } from "../../core/state-store";
 
 /** Stored attribute names beyond ATTR (which the state machine reads). */
 export const FIELD = {

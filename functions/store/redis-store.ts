@@ -5,10 +5,11 @@
 // A down server fails fast with a StoreError (no offline queue); the client reconnects in the background.
 
 import Redis, { RedisOptions } from "ioredis";
-import { BreakerRecord, CountPlan, expiresAtSeconds, newRecord } from "../breaker/breaker";
-import { BreakerSettings } from "../breaker/settings";
+import { BreakerRecord, CountPlan, expiresAtSeconds, newRecord } from "../../core/breaker";
+import { BreakerSettings } from "../../core/settings";
+import { bulkheadKey, redisKey } from "../../core/store-schema";
 import { FIELD, isCounterField, readRecord, recordAttributes, storeError, StoredValue } from "./record-codec";
-import { StateStore, StoreError } from "./state-store";
+import { StateStore, StoreError } from "../../core/state-store";
 
 export interface RedisStoreConfig {
   /** redis:// or rediss:// URL (local runs). Host/port/TLS/credentials below override its parts. */
@@ -34,15 +35,6 @@ export interface RedisStoreConfig {
 }
 
 export const REDIS_DEFAULTS = { commandTimeoutMs: 1000, connectTimeoutMs: 1000, maxRetriesPerRequest: 1 } as const;
-
-/** The hash of a breaker. The braces make it a cluster hash tag, so the bulkhead key lands in the same slot. */
-export function redisKey(breaker: string): string {
-  return `cb:{${breaker}}`;
-}
-
-export function bulkheadKey(breaker: string): string {
-  return `${redisKey(breaker)}:bulkhead`;
-}
 
 /** An idle bulkhead key expires this long after its last lease. */
 const BULKHEAD_IDLE_MS = 86_400_000;

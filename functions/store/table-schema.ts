@@ -1,4 +1,4 @@
-// The breaker table, defined once: the Pulumi component, the local runtime and the tests use these names.
+// Creating the breaker table (local runtime and tests); its key and TTL names are in core/store-schema.ts.
 
 import {
   CreateTableCommand,
@@ -9,12 +9,7 @@ import {
   waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { ATTR } from "../shared/contracts";
-
-/** The table's hash key (type S): the breaker name (bulkhead items: `<breaker>#bulkhead`). */
-export const BREAKER_TABLE_KEY = ATTR.key;
-/** The default TTL attribute (epoch seconds, type N). */
-export const TTL_ATTRIBUTE = ATTR.expiresAt;
+import { BREAKER_TABLE_KEY, TTL_ATTRIBUTE } from "../../core/store-schema";
 
 export function createTableInput(tableName: string): CreateTableCommandInput {
   return {

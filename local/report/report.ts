@@ -2,7 +2,7 @@
 // percentiles, the AWS work per execution and its modelled cost. The HTML page and the summary table
 // are drawn from this object only.
 
-import { BreakerSettings } from "../../functions/breaker/settings";
+import { BreakerSettings } from "../../core/settings";
 import { Phase, phaseStarts, Scenario } from "../scenario";
 import { StoreFaultEvent } from "../store-faults";
 import { ExecutionRecord, RESULT_KINDS, ResultKind, RunRecords, TransitionRecord } from "./records";

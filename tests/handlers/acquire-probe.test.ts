@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { makeAcquireProbeHandler } from "../../functions/handler-factories/acquire-probe";
-import { METRICS } from "../../functions/shared/metric-names";
+import { METRICS } from "../../core/metric-names";
 import { describeEachStore, downStore, harness, Harness, rejectsWith, settingsOf, tripFresh, uniqueBreaker } from "./support";
 
 /** Trips a fresh breaker (threshold 1) and moves the clock past its open period. */

@@ -2,10 +2,10 @@
 // Through the state machine, with concurrent executions: tests/bulkhead.test.ts.
 
 import assert from "node:assert/strict";
-import { bulkheadLeaseMs, EXPRESS_MAX_SECONDS } from "../../functions/breaker/bulkhead";
+import { bulkheadLeaseMs, EXPRESS_MAX_SECONDS } from "../../core/bulkhead";
 import { makeAcquireProbeHandler } from "../../functions/handler-factories/acquire-probe";
 import { makeAcquireSlotHandler, makeReleaseSlotHandler } from "../../functions/handler-factories/bulkhead";
-import { METRICS } from "../../functions/shared/metric-names";
+import { METRICS } from "../../core/metric-names";
 import { closeStores, describeEachStore, downStore, harness, rejectsWith, settingsOf, STORE_KINDS, tripFresh, uniqueBreaker } from "./support";
 
 describeEachStore("bulkhead handlers", (s) => {

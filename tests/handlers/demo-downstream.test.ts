@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DEFAULT_SETTINGS } from "../../functions/breaker/settings";
+import { DEFAULT_SETTINGS } from "../../core/settings";
 import { DEMO_CLIENT_ERROR, DemoDeps, demoConfigFromEnv, makeDemoDownstreamHandler } from "../../functions/handler-factories/demo-downstream";
 import { mulberry32 } from "../../local/rng";
 import { rejectsWith } from "./support";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { makeFallbackHandler } from "../../functions/handler-factories/fallback";
-import { METRICS } from "../../functions/shared/metric-names";
+import { METRICS } from "../../core/metric-names";
 import { FALLBACK_REASONS } from "../../functions/shared/event-validation";
 import { closeStores, downStore, harness, rejectsWith, settingsOf, uniqueBreaker } from "./support";
 

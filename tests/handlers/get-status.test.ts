@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
-import { applyCount, applyOverride, acquireProbe, BreakerRecord, newRecord, planCount, reportProbe, trip } from "../../functions/breaker/breaker";
-import { BreakerSettings } from "../../functions/breaker/settings";
+import { applyCount, applyOverride, acquireProbe, BreakerRecord, planCount, reportProbe, trip } from "../../core/breaker";
+import { BreakerSettings } from "../../core/settings";
 import { makeGetStatusHandler } from "../../functions/handler-factories/get-status";
-import { ATTR, StatusView } from "../../functions/shared/contracts";
-import { METRICS } from "../../functions/shared/metric-names";
+import { ATTR, StatusView } from "../../core/contracts";
+import { METRICS } from "../../core/metric-names";
 import { toStatusView } from "../../functions/shared/status-view";
 import { DynamoDbStore } from "../../functions/store/dynamodb-store";
-import { StateStore } from "../../functions/store/state-store";
+import { StateStore } from "../../core/state-store";
 import { startDynamoLocal } from "../support/servers";
 import { closeStores, downStore, harness, openStore, rejectsWith, settingsOf, STORE_KINDS, uniqueBreaker } from "./support";
 

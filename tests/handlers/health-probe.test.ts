@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { makeHealthProbeHandler, HealthProbeDeps, probeTargetFromEnv } from "../../functions/handler-factories/health-probe";
 import { makeAcquireProbeHandler } from "../../functions/handler-factories/acquire-probe";
-import { METRICS } from "../../functions/shared/metric-names";
+import { METRICS } from "../../core/metric-names";
 import { boundedLambdaClient, InvokeResult, lambdaInvoker } from "../../functions/shared/target-invoker";
 import { BreakerService } from "../../functions/breaker/service";
-import { StateStore } from "../../functions/store/state-store";
+import { StateStore } from "../../core/state-store";
 import { describeEachStore, downStore, FAKE_AWS_CLIENT, FakeAwsEndpoint, fakeAwsEndpoint, harness, rejectsWith, settingsOf, tripFresh, uniqueBreaker } from "./support";
 
 const TARGET = "arn:aws:lambda:us-east-1:123456789012:function:orders";

@@ -11,7 +11,7 @@ import {
   validateRecordOutcomeEvent,
   validateStoreErrorEvent,
 } from "../../functions/shared/event-validation";
-import { METRICS } from "../../functions/shared/metric-names";
+import { METRICS } from "../../core/metric-names";
 import { describeEachStore, harness, rejectsWith, settingsOf, uniqueBreaker } from "./support";
 
 describeEachStore("record-outcome with a cause longer than 32768 characters", (s) => {

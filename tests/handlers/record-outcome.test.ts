@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { makeAcquireProbeHandler } from "../../functions/handler-factories/acquire-probe";
 import { makeRecordOutcomeHandler } from "../../functions/handler-factories/record-outcome";
-import { METRICS } from "../../functions/shared/metric-names";
+import { METRICS } from "../../core/metric-names";
 import { describeEachStore, downStore, silentStore, harness, rejectsWith, settingsOf, uniqueBreaker } from "./support";
 
 describeEachStore("record-outcome handler", (s) => {

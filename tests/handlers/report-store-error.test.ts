@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { makeReportStoreErrorHandler } from "../../functions/handler-factories/report-store-error";
-import { METRICS } from "../../functions/shared/metric-names";
+import { METRICS } from "../../core/metric-names";
 import { closeStores, downStore, harness, rejectsWith, settingsOf, uniqueBreaker } from "./support";
 
 describe("report-store-error handler", () => {

@@ -4,14 +4,14 @@
 import { randomUUID } from "node:crypto";
 import { createServer as createHttpServer, IncomingHttpHeaders, ServerResponse } from "node:http";
 import { AddressInfo, createServer, Server, Socket } from "node:net";
-import { BreakerSettings, loadSettings } from "../../functions/breaker/settings";
+import { BreakerSettings, loadSettings } from "../../core/settings";
 import { makeRecordOutcomeHandler } from "../../functions/handler-factories/record-outcome";
 import { Log, LogAttributes } from "../../functions/shared/logging";
 import { emfMetricsSink, MetricsSink } from "../../functions/shared/metrics";
 import { HandlerDeps } from "../../functions/shared/runtime";
 import { DynamoDbStore } from "../../functions/store/dynamodb-store";
 import { RedisStore } from "../../functions/store/redis-store";
-import { StateStore } from "../../functions/store/state-store";
+import { StateStore } from "../../core/state-store";
 import { ensureTable } from "../../functions/store/table-schema";
 import { dynamoClient, freePort, startDynamoLocal, startRedis } from "../support/servers";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createLogger } from "../../functions/shared/logging";
-import { BREAKER_DIMENSION, METRIC_NAMESPACE, METRICS, TRANSITION_METRIC } from "../../functions/shared/metric-names";
+import { BREAKER_DIMENSION, METRIC_NAMESPACE, METRICS, TRANSITION_METRIC } from "../../core/metric-names";
 import { Telemetry } from "../../functions/shared/telemetry";
 import { CapturedMetrics, RecordingLog } from "./support";
 

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as esbuild from "esbuild";
 import { HANDLERS_DIR, REPO_ROOT } from "../../components/bundle";
-import { HANDLER_NAMES, HANDLER_NEEDS, handlerActions, HandlerName, SDK_COMMAND_ACTIONS, STORE_ACTIONS } from "../../components/function-permissions";
+import { HANDLER_NAMES, HANDLER_NEEDS, handlerActions, HandlerName, SDK_COMMAND_ACTIONS, STORE_ACTIONS } from "../../core/handler-manifest";
 
 /** The AWS SDK command classes a handler's reachable code references (packages external, not minified). */
 export function sdkCommandsOf(handler: string): string[] {

@@ -6,9 +6,9 @@
 // - each Lambda role = exactly what its handler needs (function-permissions.ts), on the right ARNs.
 
 import { strict as assert } from "node:assert";
-import { handlerActions, HandlerName, LOG_ACTIONS, StoreKind } from "../../components/function-permissions";
+import { handlerActions, HandlerName, LOG_ACTIONS, StoreKind } from "../../core/handler-manifest";
 import { isWildcardOnlyAction, wildcardActionsFor, WILDCARD_ONLY_ACTIONS } from "../../components/iam-wildcard-actions";
-import { AslDefinition, requiredPermissions } from "../../components/state-machine-definition";
+import { AslDefinition, requiredPermissions } from "../../core/state-machine-definition";
 import { HANDLER_TAG } from "../../components/tags";
 import { MOCK_ACCOUNT_ID, MockRunResult, RecordedResource } from "../../scripts/run-under-mocks";
 import { ALL_SCENARIOS, byName, byUrn, ofType, useScenarios, SCENARIOS, ScenarioName, T, USER_FALLBACK_ARN } from "./scenarios";

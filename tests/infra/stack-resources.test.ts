@@ -4,10 +4,10 @@
 import { strict as assert } from "node:assert";
 import { MockRunResult, RecordedResource } from "../../scripts/run-under-mocks";
 import { bundleHandler, LAMBDA_HANDLER } from "../../components/bundle";
-import { HANDLER_NEEDS, HandlerName } from "../../components/function-permissions";
+import { HANDLER_NEEDS, HandlerName } from "../../core/handler-manifest";
 import { HANDLER_TAG, ROLE_TAG, ROLES, TAG_KEYS } from "../../components/tags";
-import { loadSettings } from "../../functions/breaker/settings";
-import { BREAKER_TABLE_KEY, TTL_ATTRIBUTE } from "../../functions/store/table-schema";
+import { loadSettings } from "../../core/settings";
+import { BREAKER_TABLE_KEY, TTL_ATTRIBUTE } from "../../core/store-schema";
 import { ALL_SCENARIOS, AUTH_TOKEN, byName, byUrn, countByType, KMS_KEY_ARN, NETWORK_OUTPUTS, ofType, useScenarios, SCENARIOS, ScenarioName, T, USER_TARGET_ARN } from "./scenarios";
 
 /** Expected resource counts per scenario (only the types listed; others must be absent). */

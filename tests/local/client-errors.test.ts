@@ -3,8 +3,8 @@
 // a real store of each kind. The same target failing for its own reasons does trip it (the control).
 
 import { strict as assert } from "node:assert";
-import { STATE_NAMES } from "../../components/state-machine-definition";
-import { DEFAULT_SETTINGS } from "../../functions/breaker/settings";
+import { STATE_NAMES } from "../../core/state-machine-definition";
+import { DEFAULT_SETTINGS } from "../../core/settings";
 import { demoDownstreamDeps, makeDemoDownstreamHandler } from "../../functions/handler-factories/demo-downstream";
 import { localBreaker } from "../../local/local-breaker";
 import { LocalStore, openLocalStore } from "../../local/local-store";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { CliError, DEFAULT_OUT_DIR, parseArgs } from "../../local/cli-args";
 import { DEFAULT_SCENARIO_FILE, loadScenarioFile, ScenarioError, validateScenario } from "../../local/scenario";
 import { scaleSettings, TIME_SETTINGS } from "../../local/speed";
-import { DEFAULT_SETTINGS } from "../../functions/breaker/settings";
+import { DEFAULT_SETTINGS } from "../../core/settings";
 import { fastScenarioJson, scenarioError, tempDir, writeJson } from "./support";
 
 type Json = Record<string, unknown>;

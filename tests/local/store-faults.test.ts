@@ -5,8 +5,8 @@
 import { strict as assert } from "node:assert";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { BreakerRecord } from "../../functions/breaker/breaker";
-import { OnStoreError } from "../../functions/breaker/settings";
+import { BreakerRecord } from "../../core/breaker";
+import { OnStoreError } from "../../core/settings";
 import { LogAttributes } from "../../functions/shared/logging";
 import { DynamoDbStore } from "../../functions/store/dynamodb-store";
 import { RedisStore } from "../../functions/store/redis-store";

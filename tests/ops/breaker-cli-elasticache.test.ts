@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { BreakerService } from "../../functions/breaker/service";
-import { loadSettings } from "../../functions/breaker/settings";
+import { loadSettings } from "../../core/settings";
 import { RedisStore } from "../../functions/store/redis-store";
 import { fakeAwsEndpoint, FakeAwsEndpoint, uniqueBreaker } from "../handlers/support";
 import { makeCertificates, secretReads, secretsManagerAnswers, startTlsRedis, TlsFiles, TlsRedis } from "../support/tls-redis";

@@ -4,8 +4,8 @@
 import { strict as assert } from "node:assert";
 import { WILDCARD_ONLY_ACTION_NAMES, WILDCARD_ONLY_ACTIONS } from "../../components/iam-wildcard-actions";
 import { ROLE_TAG, ROLES, TAG_KEYS } from "../../components/tags";
-import { ATTR } from "../../functions/shared/contracts";
-import { BREAKER_DIMENSION, METRIC_NAMESPACE, METRICS } from "../../functions/shared/metric-names";
+import { ATTR } from "../../core/contracts";
+import { BREAKER_DIMENSION, METRIC_NAMESPACE, METRICS } from "../../core/metric-names";
 import * as copy from "../../policy/util/project-defaults";
 
 describe("policy pack defaults match the program", () => {

@@ -3,10 +3,10 @@
 
 import { strict as assert } from "node:assert";
 import { randomUUID } from "node:crypto";
-import { BreakerRecord, expiresAtSeconds, newRecord, Outcome, planCount } from "../../functions/breaker/breaker";
+import { BreakerRecord, expiresAtSeconds, newRecord, Outcome, planCount } from "../../core/breaker";
 import { BreakerService, OutcomeReport } from "../../functions/breaker/service";
-import { BreakerSettings, loadSettings } from "../../functions/breaker/settings";
-import { StateStore, StoreError } from "../../functions/store/state-store";
+import { BreakerSettings, loadSettings } from "../../core/settings";
+import { StateStore, StoreError } from "../../core/state-store";
 import { ServerControl } from "./servers";
 
 export interface StoreHarness {

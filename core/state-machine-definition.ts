@@ -7,7 +7,7 @@
 // `Not`), and every value comparison reads a path an earlier rule has proven present, so no rule depends on
 // whether `And` short-circuits.
 //
-// The routing encodes decide() in functions/breaker/breaker.ts; tests/conformance.test.ts runs it against
+// The routing encodes decide() in core/breaker.ts; tests/conformance.test.ts runs it against
 // DynamoDB Local for records the pure module produces and checks every route.
 //
 // Bulkhead (settings.maxConcurrentCalls > 0): every state that calls the target is entered through a gate,
@@ -17,10 +17,10 @@
 // the ReleaseSlotAfter* states, whose failure is caught and never fails the caller. tests/bulkhead.test.ts runs
 // it on both stores. With maxConcurrentCalls 0 none of these states exist and the definition is unchanged.
 
-import { alwaysRecordSuccess } from "../functions/breaker/breaker";
-import { BULKHEAD_FULL_ERROR } from "../functions/breaker/bulkhead";
-import { BreakerSettings } from "../functions/breaker/settings";
-import { ATTR, BulkheadReason, FallbackReason } from "../functions/shared/contracts";
+import { alwaysRecordSuccess } from "./breaker";
+import { BULKHEAD_FULL_ERROR } from "./bulkhead";
+import { BreakerSettings } from "./settings";
+import { ATTR, BulkheadReason, FallbackReason } from "./contracts";
 
 export interface DefinitionOptions {
   breakerName: string;
@@ -47,7 +47,7 @@ export interface DefinitionOptions {
   settings: BreakerSettings;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- ASL states are free-form JSON whose fields differ per state type
 export type AslDefinition = { Comment?: string; StartAt: string; States: Record<string, any>; TimeoutSeconds?: number };
 
 export const RESOURCES = {
@@ -192,9 +192,9 @@ export const PATHS = {
 const START_TIME = "$$.Execution.StartTime";
 const EXECUTION_NAME = "$$.Execution.Name";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- ASL states are free-form JSON whose fields differ per state type
 type State = Record<string, any>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- retriers and catchers are free-form ASL JSON
 type Rule = Record<string, any>;
 
 const S = STATE_NAMES;

@@ -1,7 +1,7 @@
 // The shapes that cross the boundary between the state machine and the Lambda handlers.
 // The state-machine builder, the handlers and the local runtime all import these.
 
-import { BreakerState, OverrideCommand, Transition } from "../breaker/breaker";
+import { BreakerState, OverrideCommand, Transition } from "./breaker";
 
 /** Execution input of a breaker state machine (StartSyncExecution). */
 export interface ExecutionInput {

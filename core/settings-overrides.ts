@@ -1,9 +1,9 @@
 // Runtime settings overrides, I/O-free: which breaker settings may change without a redeploy, how an
 // override document (the SSM parameter's JSON) is merged over the deployed settings, and when the next
-// refresh is due. The reading (SSM) and caching live in ./settings-source.ts and ./ssm-parameter.ts.
+// refresh is due. The reading (SSM) and caching live in functions/shared/settings-source.ts and ssm-parameter.ts.
 
-import { alwaysRecordSuccess } from "../breaker/breaker";
-import { BreakerSettings, loadSettings, NUMBER_RULES, SettingsError } from "../breaker/settings";
+import { alwaysRecordSuccess } from "./breaker";
+import { BreakerSettings, loadSettings, NUMBER_RULES, SettingsError } from "./settings";
 
 /**
  * Settings the handlers read on every invocation: a new value applies from the next refresh on.

@@ -1,8 +1,8 @@
 // The StateStore interface: the few atomic primitives both stores (DynamoDB, Redis) provide.
-// All breaker logic stays in ../breaker/breaker.ts; stores only apply its plans atomically.
+// All breaker logic stays in ./breaker.ts; stores only apply its plans atomically.
 
-import { BreakerRecord, CountPlan } from "../breaker/breaker";
-import { BreakerSettings } from "../breaker/settings";
+import { BreakerRecord, CountPlan } from "./breaker";
+import { BreakerSettings } from "./settings";
 
 export interface StateStore {
   readonly kind: "dynamodb" | "redis";
