@@ -2,7 +2,7 @@
 // expect: iam-trust-policy-scoped orders-handler-role
 // preview: caught at a first preview too
 import * as pulumi from "@pulumi/pulumi";
-import { account, arn, breaker } from "./support";
+import { account, breaker } from "./support";
 
 breaker({
   handlerTrust: pulumi.jsonStringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: pulumi.interpolate`arn:aws:iam::${account}:root` }, Action: "sts:AssumeRole" }] }),
