@@ -21,6 +21,8 @@ import { DEFAULT_LOGGING, RETENTION_RULE } from "./breaker-options";
 import { CheckedBreaker, checkBreaker } from "./breaker-validation";
 import { Checker, Obj } from "./checker";
 import { AUTH_TOKEN_PATTERN, AWS_REGION_PATTERN, CACHE_ENGINES, CACHE_MODES, CacheEngine, CacheMode, DEFAULT_STORE_TIMEOUT_MS, NUM_CACHE_CLUSTERS_RULE, STORE_KINDS, STORE_TIMEOUT_RULE } from "./circuit-state-store";
+import { DASHBOARD_MAX_WIDGETS } from "../core/aws-limits";
+import { MAX_DASHBOARD_BREAKERS, WIDGETS_PER_BREAKER } from "./dashboard";
 import { StoreKind } from "./function-permissions";
 
 export const CONFIG_NAMESPACE = "circuit-breaker";
@@ -228,8 +230,19 @@ export function loadStackConfig(all: Record<string, string>, options: LoadConfig
   } else if (!Array.isArray(breakersRaw) || breakersRaw.length === 0) {
     check.fail(key("breakers"), breakersRaw, "a list of at least one breaker ({name, targetArn | demoDownstream, ...})");
   } else {
+    if (breakersRaw.length > MAX_DASHBOARD_BREAKERS) {
+      check.fail(
+        key("breakers"),
+        `[${breakersRaw.length} breakers]`,
+        `at most ${MAX_DASHBOARD_BREAKERS} breakers per stack: the stack's dashboard shows ${WIDGETS_PER_BREAKER} widgets per breaker (${WIDGETS_PER_BREAKER} × ${breakersRaw.length} = ${WIDGETS_PER_BREAKER * breakersRaw.length}) and CloudWatch allows ${DASHBOARD_MAX_WIDGETS} per dashboard; split the breakers over several stacks`,
+      );
+    }
     breakersRaw.forEach((b, i) => {
-      const loaded = checkBreaker(check, `${key("breakers")}[${i}]`, b, { retentionDays: logRetentionDays, manualStateMaxMinutes: alarms.manualStateMaxMinutes });
+      const loaded = checkBreaker(check, `${key("breakers")}[${i}]`, b, {
+        retentionDays: logRetentionDays,
+        manualStateMaxMinutes: alarms.manualStateMaxMinutes,
+        store: { kind: stateStore, timeoutMs: storeTimeoutMs },
+      });
       if (!loaded) return;
       const dup = breakers.findIndex((x) => x.name === loaded.name);
       if (dup >= 0) check.fail(`${key("breakers")}[${i}].name`, loaded.name, `a name no other breaker has (breakers[${dup}] is also ${JSON.stringify(loaded.name)})`);
