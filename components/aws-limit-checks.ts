@@ -68,7 +68,8 @@ export function breakerExecutionBudget(b: Pick<LimitInput, "name" | "settings" |
 
 /** Pushes one problem per broken AWS limit onto `check`, worded with `path` (`<path>.settings.timeoutSeconds is ...`). */
 export function checkAwsLimits(check: Checker, path: string, b: LimitInput, ctx: LimitContext): void {
-  const store = ctx.store ?? { kind: "dynamodb", timeoutMs: 1000 };
+  // A store without a timeout (tests' stand-ins) is taken at the default 1000 ms.
+  const store = { kind: ctx.store?.kind ?? "dynamodb", timeoutMs: Number.isFinite(ctx.store?.timeoutMs) ? (ctx.store?.timeoutMs as number) : 1000 } as const;
   const settingsPath = `${path}.settings`;
   for (const p of checkIgnoredErrors(b.settings.ignoredErrors)) check.problems.push(formatProblem(settingsPath, p));
 

@@ -310,7 +310,7 @@ export function dynamoNumberBytes(n: number): number {
  */
 export function bulkheadItemBytes(keyName: string, keyValue: string, ttlName: string, slotIds: readonly string[], expiryMs = 9_999_999_999_999): number {
   const s = (x: string) => Buffer.byteLength(x, "utf8");
-  const ttl = s(ttlName) + dynamoNumberBytes(Math.ceil(expiryMs / 1000));
+  const ttl = s(ttlName) + dynamoNumberBytes(Math.floor(expiryMs / 1000));
   const slots = s("slots") + 3 + slotIds.reduce((n, id) => n + s(id) + dynamoNumberBytes(expiryMs) + 1, 0);
   return s(keyName) + s(keyValue) + ttl + slots;
 }
