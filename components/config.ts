@@ -6,7 +6,8 @@
 // Keys (Pulumi.<stack>.yaml, `config:` section, each prefixed with "circuit-breaker:"):
 //   stateStore        dynamodb (default) | elasticache
 //   dynamodb          { deletionProtection, kmsKeyArn, replicaRegions, pointInTimeRecovery }
-//   elasticache       { engine, mode, vpcId + subnetIds | networkStack, nodeType, numCacheClusters, kmsKeyArn, deletionProtection }
+//   elasticache       { engine, mode, vpcId + subnetIds | networkStack, nodeType, numCacheClusters, kmsKeyArn, deletionProtection,
+//                       existingEndpointsSecurityGroupId (use the VPC's own interface endpoints) }
 //   redisAuthToken    required with elasticache; set it with `pulumi config set --secret redisAuthToken <token>`
 //   breakers          [{ name, targetArn | demoDownstream, fallback, userFallbackArn, settings, settingsParameter, healthProbe, logging, tracing }]
 //   alarmEmail        optional email subscribed to the alarm topic
@@ -20,7 +21,7 @@ import { EMAIL_PATTERN } from "./alarm-topic";
 import { DEFAULT_LOGGING, RETENTION_RULE } from "./breaker-options";
 import { CheckedBreaker, checkBreaker } from "./breaker-validation";
 import { Checker, Obj } from "./checker";
-import { AUTH_TOKEN_PATTERN, AWS_REGION_PATTERN, CACHE_ENGINES, CACHE_MODES, CacheEngine, CacheMode, DEFAULT_STORE_TIMEOUT_MS, NUM_CACHE_CLUSTERS_RULE, STORE_KINDS, STORE_TIMEOUT_RULE } from "./circuit-state-store";
+import { AUTH_TOKEN_PATTERN, AWS_REGION_PATTERN, CACHE_ENGINES, CACHE_MODES, CacheEngine, CacheMode, DEFAULT_STORE_TIMEOUT_MS, NUM_CACHE_CLUSTERS_RULE, SECURITY_GROUP_ID_PATTERN, STORE_KINDS, STORE_TIMEOUT_RULE } from "./circuit-state-store";
 import { DASHBOARD_MAX_WIDGETS } from "../core/aws-limits";
 import { MAX_DASHBOARD_BREAKERS, WIDGETS_PER_BREAKER } from "./dashboard";
 import { StoreKind } from "./function-permissions";
@@ -48,6 +49,8 @@ export interface ElastiCacheConfig {
   numCacheClusters?: number;
   kmsKeyArn?: string;
   deletionProtection: boolean;
+  /** Use the VPC's existing interface endpoints (their security group) instead of creating them. */
+  existingEndpointsSecurityGroupId?: string;
 }
 
 /** One configured breaker (`breakers[i]`), checked and completed. */
@@ -117,7 +120,7 @@ function loadElastiCache(check: Checker, path: string, raw: unknown): ElastiCach
   if (raw === undefined) {
     check.problems.push(`${path} is not set; allowed: an object with engine, mode, and vpcId + subnetIds or networkStack (required with stateStore elasticache)`);
   }
-  const o = check.object(path, raw, ["engine", "mode", "vpcId", "subnetIds", "networkStack", "nodeType", "numCacheClusters", "kmsKeyArn", "deletionProtection"]) ?? {};
+  const o = check.object(path, raw, ["engine", "mode", "vpcId", "subnetIds", "networkStack", "nodeType", "numCacheClusters", "kmsKeyArn", "deletionProtection", "existingEndpointsSecurityGroupId"]) ?? {};
   const mode = check.oneOf(`${path}.mode`, o.mode, CACHE_MODES, "serverless");
   const vpcId = check.string(`${path}.vpcId`, o.vpcId, VPC_ID_PATTERN, "a VPC id (vpc-0123456789abcdef0)");
   const subnetList = check.list(`${path}.subnetIds`, o.subnetIds, "a list of subnet ids (subnet-0123456789abcdef0)");
@@ -140,7 +143,14 @@ function loadElastiCache(check: Checker, path: string, raw: unknown): ElastiCach
   const nodeType = check.string(`${path}.nodeType`, o.nodeType, NODE_TYPE_PATTERN, "an ElastiCache node type such as cache.t4g.small");
   const numCacheClusters = o.numCacheClusters === undefined ? undefined : check.number(`${path}.numCacheClusters`, o.numCacheClusters, NUM_CACHE_CLUSTERS_RULE, 2);
   const kmsKeyArn = check.string(`${path}.kmsKeyArn`, o.kmsKeyArn, KMS_KEY_ARN_PATTERN, KMS_KEY_ARN_DOC);
+  const existingEndpointsSecurityGroupId = check.string(
+    `${path}.existingEndpointsSecurityGroupId`,
+    o.existingEndpointsSecurityGroupId,
+    SECURITY_GROUP_ID_PATTERN,
+    "the security group id (sg-0123456789abcdef0) of the VPC's existing interface endpoints for secretsmanager (and lambda, ssm as used), with private DNS",
+  );
   return {
+    ...(existingEndpointsSecurityGroupId ? { existingEndpointsSecurityGroupId } : {}),
     engine: check.oneOf(`${path}.engine`, o.engine, CACHE_ENGINES, "valkey"),
     mode,
     ...(vpcId ? { vpcId } : {}),

@@ -30,6 +30,8 @@ import { dashboardBody, MAX_DASHBOARD_BREAKERS } from "../components/dashboard";
 import { buildDefinition, ERRORS } from "../components/state-machine-definition";
 import { loadSettings } from "../functions/breaker/settings";
 import { createLocalStateMachine } from "../local/sfn-runtime";
+import { runProgramUnderMocks } from "../scripts/run-under-mocks";
+import { ofType, SCENARIOS, T } from "./infra/scenarios";
 
 const NS = "circuit-breaker";
 const B0 = `${NS}:breakers[0]`;
@@ -189,6 +191,32 @@ describe("AWS limits", () => {
     });
     it("never echoes a long value whole", () => {
       assert.match(showValue("x".repeat(1000)), /\.\.\. \(1002 characters\)$/);
+    });
+  });
+
+  describe("interface VPC endpoints (ElastiCache store)", function () {
+    this.timeout(120_000);
+    const SG = "sg-0bbbbbbbbbbbbbbb1";
+    it("uses the VPC's existing endpoints: creates none, admits the Lambdas to their group on 443", async () => {
+      const base = SCENARIOS.replicationGroup;
+      const config = { ...base.config!, elasticache: { ...(base.config!.elasticache as object), existingEndpointsSecurityGroupId: SG } };
+      const r = await runProgramUnderMocks({ ...base, config });
+      assert.equal(r.error, undefined, r.errors.join("\n"));
+      assert.equal(ofType(r, T.vpcEndpoint).length, 0);
+      assert.equal(ofType(r, T.securityGroup).length, 2, "lambda and cache groups only");
+      const toEndpoints = ofType(r, T.ingress).filter((x) => x.inputs.securityGroupId === SG);
+      assert.equal(toEndpoints.length, 1);
+      assert.deepEqual([toEndpoints[0].inputs.fromPort, toEndpoints[0].inputs.toPort], [443, 443]);
+      assert.equal(ofType(r, T.egress).filter((x) => x.inputs.referencedSecurityGroupId === SG).length, 1);
+    });
+    it("refuses a value that is not a security group id", () => {
+      const problems = problemsOf({
+        [`${NS}:stateStore`]: "elasticache",
+        [`${NS}:elasticache`]: JSON.stringify({ vpcId: "vpc-0aaaaaaaaaaaaaaa1", subnetIds: ["subnet-0aaaaaaaaaaaaaaa1"], existingEndpointsSecurityGroupId: "default" }),
+        [`${NS}:redisAuthToken`]: "s3cr3t-T0ken-for-tests-0123456789",
+        [`${NS}:breakers`]: JSON.stringify([{ name: "orders", demoDownstream: true }]),
+      });
+      assert.deepEqual(problems, [`${NS}:elasticache.existingEndpointsSecurityGroupId is "default"; allowed: the security group id (sg-0123456789abcdef0) of the VPC's existing interface endpoints for secretsmanager (and lambda, ssm as used), with private DNS`]);
     });
   });
 });
