@@ -30,6 +30,7 @@ import { dashboardBody, MAX_DASHBOARD_BREAKERS } from "../components/dashboard";
 import { buildDefinition, ERRORS } from "../components/state-machine-definition";
 import { loadSettings } from "../functions/breaker/settings";
 import { createLocalStateMachine } from "../local/sfn-runtime";
+import { storeKeyPolicyStatement } from "../core/kms-key-policy";
 import { runProgramUnderMocks } from "../scripts/run-under-mocks";
 import { ofType, SCENARIOS, T } from "./infra/scenarios";
 
@@ -218,5 +219,24 @@ describe("AWS limits", () => {
       });
       assert.deepEqual(problems, [`${NS}:elasticache.existingEndpointsSecurityGroupId is "default"; allowed: the security group id (sg-0123456789abcdef0) of the VPC's existing interface endpoints for secretsmanager (and lambda, ssm as used), with private DNS`]);
     });
+  });
+});
+
+describe("customer-managed KMS key: the key-policy statement", () => {
+  it("is scoped to the store's service, region and account, for the given roles only", () => {
+    const st = storeKeyPolicyStatement({ store: "dynamodb", region: "eu-west-1", account: "123456789012", principalArns: ["arn:aws:iam::123456789012:role/b", "arn:aws:iam::123456789012:role/a"] });
+    assert.deepEqual(st, {
+      Sid: "CircuitBreakerStoreThroughService",
+      Effect: "Allow",
+      Principal: { AWS: ["arn:aws:iam::123456789012:role/a", "arn:aws:iam::123456789012:role/b"] },
+      Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:DescribeKey", "kms:CreateGrant"],
+      Resource: "*",
+      Condition: { StringEquals: { "kms:ViaService": "dynamodb.eu-west-1.amazonaws.com", "kms:CallerAccount": "123456789012" } },
+    });
+    const ec = storeKeyPolicyStatement({ store: "elasticache", region: "us-east-1", account: "123456789012", principalArns: ["arn:aws:iam::123456789012:role/deployer"] });
+    assert.deepEqual(ec.Action, ["kms:CreateGrant", "kms:DescribeKey"]);
+    assert.equal((ec.Condition as { StringEquals: Record<string, string> }).StringEquals["kms:ViaService"], "elasticache.us-east-1.amazonaws.com");
+    assert.throws(() => storeKeyPolicyStatement({ store: "dynamodb", region: "eu-west-1", account: "1", principalArns: ["x"] }), /account is "1"; allowed: a 12-digit/);
+    assert.throws(() => storeKeyPolicyStatement({ store: "dynamodb", region: "eu-west-1", account: "123456789012", principalArns: [] }), /principalArns is empty/);
   });
 });
