@@ -31,6 +31,7 @@ import { buildDefinition, ERRORS } from "../components/state-machine-definition"
 import { loadSettings } from "../functions/breaker/settings";
 import { createLocalStateMachine } from "../local/sfn-runtime";
 import { storeKeyPolicyStatement } from "../core/kms-key-policy";
+import { validateScenario } from "../local/scenario";
 import { runProgramUnderMocks } from "../scripts/run-under-mocks";
 import { ofType, SCENARIOS, T } from "./infra/scenarios";
 
@@ -102,6 +103,10 @@ describe("AWS limits", () => {
       assert.equal(problems.length, 1);
       assert.match(problems[0], /^circuit-breaker:breakers\[0\]\.settings\.ignoredErrors\[1\] is "States\.Timeout"; allowed: an error name of the target, not one Step Functions reserves \(the "States\." prefix/);
       assert.throws(() => resolveBreakerOptions("orders", args({ settings: { ignoredErrors: ["States.ALL"] } })), /settings\.ignoredErrors\[0\] is "States\.ALL"/);
+      assert.throws(
+        () => validateScenario({ breaker: { name: "s", settings: { ignoredErrors: ["States.TaskFailed"] } }, traffic: { ratePerSecond: 1 }, phases: [{ name: "p", durationSeconds: 1 }] }),
+        /^ScenarioError: scenario\.breaker\.settings\.ignoredErrors\[0\] is "States\.TaskFailed"; allowed: an error name of the target/,
+      );
     });
     it("our own error names never use the reserved prefix", () => {
       for (const name of Object.values(ERRORS)) assert.ok(!name.startsWith("States."), name);
