@@ -156,7 +156,8 @@ export function checkExpressDuration(budget: ExecutionBudget, s: TargetCallSetti
       `an execution that fits Step Functions EXPRESS's ${EXPRESS_MAX_DURATION_SECONDS} s with a ${EXPRESS_MARGIN_SECONDS} s margin (at most ${max} s); ` +
       `at worst it takes ${calls}((retryAttempts ${s.retryAttempts} + 1) × timeoutSeconds ${s.timeoutSeconds} s + retry delays ${delaySum} s [${delays.join(" + ") || "none"}, each capped at retryMaxDelaySeconds ${s.retryMaxDelaySeconds}]) ` +
       `+ ${handlerPart} s for the ${budget.handlerTasks} handler/store calls on the longest path = ${budget.seconds} s. ` +
-      `Lower timeoutSeconds, retryAttempts or retryMaxDelaySeconds`,
+      `Lower timeoutSeconds, retryAttempts or retryMaxDelaySeconds` +
+      (budget.handlerTasks > 0 ? ` (or storeTimeoutMs, which bounds each handler call: ${Math.round(handlerPart / budget.handlerTasks)} s on average here)` : ""),
   };
 }
 

@@ -90,6 +90,13 @@ describe("AWS limits", () => {
       assert.equal(fits(245), false);
       assert.equal(EXPRESS_MAX_DURATION_SECONDS - EXPRESS_MARGIN_SECONDS, 270);
     });
+    it("counts the store timeout in every handler call", () => {
+      assert.deepEqual(problemsOf(base({}, { [`${NS}:storeTimeoutMs`]: "15000" })), []);
+      const problems = problemsOf(base({ settings: { maxConcurrentCalls: 5 } }, { [`${NS}:storeTimeoutMs`]: "30000" }));
+      assert.equal(problems.length, 1);
+      // 33 s of target + 2 s GetItem + 5 handlers × (120 + 1 + 3) s = 655 s.
+      assert.match(problems[0], /= 655 s\. .*or storeTimeoutMs, which bounds each handler call/);
+    });
     it("stops the CircuitBreaker component too", () => {
       assert.throws(() => resolveBreakerOptions("orders", args({ settings: { timeoutSeconds: 300 } })), /CircuitBreaker\(orders\)\.settings\.timeoutSeconds is 300; allowed: an execution that fits Step Functions EXPRESS's 300 s/);
     });
