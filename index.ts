@@ -55,6 +55,7 @@ function storeArgs() {
       kmsKeyArn: ec.kmsKeyArn,
       deletionProtection: ec.deletionProtection,
       interfaceEndpoints,
+      existingEndpointsSecurityGroupId: ec.existingEndpointsSecurityGroupId,
     },
     storeTimeoutMs: config.storeTimeoutMs,
     tags,

@@ -1,6 +1,7 @@
 // Alarm thresholds: names, defaults and allowed ranges in one place (stack config `alarms`, the
 // CircuitBreaker's `alarms.thresholds`, docs/deploy.md).
 
+import { ALARM_MAX_EVALUATION_SECONDS, checkAlarmWindow } from "../core/aws-limits";
 import { checkNumber, describeValue, NumberRule } from "./number-rules";
 
 export interface AlarmThresholds {
@@ -67,8 +68,8 @@ export function checkAlarmThresholds(raw: unknown, where: string): { thresholds:
     if ("error" in r) problems.push(r.error);
     else thresholds[key as keyof AlarmThresholds] = r.value;
   }
-  if (problems.length === 0 && thresholds.periodSeconds * thresholds.evaluationPeriods > 86400) {
-    problems.push(`${where}.evaluationPeriods is ${thresholds.evaluationPeriods}; allowed: at most ${Math.floor(86400 / thresholds.periodSeconds)} with periodSeconds ${thresholds.periodSeconds} (CloudWatch evaluates at most one day)`);
+  if (problems.length === 0 && checkAlarmWindow(thresholds.periodSeconds, thresholds.evaluationPeriods)) {
+    problems.push(`${where}.evaluationPeriods is ${thresholds.evaluationPeriods}; allowed: at most ${Math.floor(ALARM_MAX_EVALUATION_SECONDS / thresholds.periodSeconds)} with periodSeconds ${thresholds.periodSeconds} (CloudWatch evaluates at most one day)`);
   }
   return { thresholds, problems };
 }

@@ -25,6 +25,7 @@ import {
   SETTINGS_REFRESH_RULE,
 } from "./breaker-options";
 import { Checker, Obj } from "./checker";
+import { checkAwsLimits } from "./aws-limit-checks";
 
 /** A breaker's options, checked and completed. `Arn` is string in the stack config (or an Output in a program). */
 export interface CheckedBreaker<Arn = string> {
@@ -50,6 +51,8 @@ export interface BreakerCheckContext {
   manualStateMaxMinutes: number;
   /** Values known only at deploy time (Pulumi Outputs): accepted as given, checked by AWS. */
   isDeferred?: (value: unknown) => boolean;
+  /** The state store (its kind and request timeout), for the AWS limits that depend on it. Default: dynamodb, 1000 ms. */
+  store?: { kind: "dynamodb" | "elasticache"; timeoutMs: number };
 }
 
 /**
@@ -138,6 +141,8 @@ export function checkBreaker<Arn = string>(check: Checker, path: string, raw: un
     enabled: check.bool(`${path}.settingsParameter.enabled`, sp.enabled, false),
     refreshSeconds: check.number(`${path}.settingsParameter.refreshSeconds`, sp.refreshSeconds, SETTINGS_REFRESH_RULE, DEFAULT_SETTINGS_REFRESH_SECONDS),
   };
+
+  checkAwsLimits(check, path, { name: name ?? "x", settings, fallback, healthProbe: { enabled, intervalMinutes, request } }, defaults);
 
   if (!name) return undefined;
   return {

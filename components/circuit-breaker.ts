@@ -87,6 +87,7 @@ export function resolveBreakerOptions(name: string, args: CircuitBreakerArgs): R
     retentionDays: DEFAULT_LOGGING.retentionDays,
     manualStateMaxMinutes: thresholds.manualStateMaxMinutes,
     isDeferred: (v) => pulumi.Output.isInstance(v),
+    ...(args.store && typeof args.store.kind === "string" ? { store: { kind: args.store.kind, timeoutMs: args.store.storeTimeoutMs } } : {}),
   });
   if (check.problems.length > 0 || !b) throw new Error(check.problems.join("\n"));
   const { name: breakerName, demoDownstream, ...rest } = b;

@@ -22,6 +22,9 @@ export const CACHE_ENGINES = ["valkey", "redis"] as const;
 export type CacheEngine = (typeof CACHE_ENGINES)[number];
 export const CACHE_MODES = ["serverless", "replication-group"] as const;
 export type CacheMode = (typeof CACHE_MODES)[number];
+/** A security group id (sg- and 8 or 17 hex digits). */
+export const SECURITY_GROUP_ID_PATTERN = /^sg-[0-9a-f]{8,17}$/;
+
 /** AWS services the VPC-attached Lambdas may need to reach through an interface endpoint. */
 export const INTERFACE_ENDPOINT_SERVICES = ["secretsmanager", "lambda", "ssm"] as const;
 export type InterfaceEndpointService = (typeof INTERFACE_ENDPOINT_SERVICES)[number];
@@ -68,6 +71,12 @@ export interface ElastiCacheStoreArgs {
   deletionProtection?: boolean;
   /** Interface endpoints to create (secretsmanager always; add "lambda" for a health probe, "ssm" for settings parameters). */
   interfaceEndpoints?: InterfaceEndpointService[];
+  /**
+   * Use the VPC's own interface endpoints (with private DNS) instead of creating them: the security group those
+   * endpoints use. Creating endpoints with private DNS fails ("conflicting DNS domain") in a VPC that already has
+   * them. The stack then creates no endpoint, and only admits its Lambdas to that group on 443.
+   */
+  existingEndpointsSecurityGroupId?: pulumi.Input<string>;
 }
 
 export interface CircuitStateStoreArgs {
@@ -142,6 +151,9 @@ export function validateStoreArgs(args: CircuitStateStoreArgs): StoreKind {
   }
   if (typeof ec.authToken === "string" && !AUTH_TOKEN_PATTERN.test(ec.authToken)) {
     throw new Error("CircuitStateStore: elasticache.authToken is not a valid AUTH token; allowed: 16 to 128 printable ASCII characters without spaces, \", / or @");
+  }
+  if (typeof ec.existingEndpointsSecurityGroupId === "string" && !SECURITY_GROUP_ID_PATTERN.test(ec.existingEndpointsSecurityGroupId)) {
+    throw new Error(`CircuitStateStore: elasticache.existingEndpointsSecurityGroupId is ${JSON.stringify(ec.existingEndpointsSecurityGroupId)}; allowed: a security group id (sg-0123456789abcdef0)`);
   }
   for (const s of ec.interfaceEndpoints ?? []) {
     if (!INTERFACE_ENDPOINT_SERVICES.includes(s)) {
@@ -260,14 +272,17 @@ export class CircuitStateStore extends pulumi.ComponentResource {
         { vpcId: ec.vpcId, description: "Circuit breaker state cache: admits only the breaker Lambdas", tags: netTags },
         { parent: this },
       );
-      this.endpointSecurityGroup = new aws.ec2.SecurityGroup(
-        `${name}-endpoint-sg`,
-        { vpcId: ec.vpcId, description: "Interface VPC endpoints used by the circuit breaker Lambdas", tags: netTags },
-        { parent: this },
-      );
+      const existing = ec.existingEndpointsSecurityGroupId;
+      if (existing === undefined) {
+        this.endpointSecurityGroup = new aws.ec2.SecurityGroup(
+          `${name}-endpoint-sg`,
+          { vpcId: ec.vpcId, description: "Interface VPC endpoints used by the circuit breaker Lambdas", tags: netTags },
+          { parent: this },
+        );
+      }
       const lambdaSg = this.lambdaSecurityGroup.id;
       const cacheSg = this.cacheSecurityGroup.id;
-      const endpointSg = this.endpointSecurityGroup.id;
+      const endpointSg = existing ?? this.endpointSecurityGroup!.id;
       const tcp = { ipProtocol: "tcp", tags: netTags };
       this.securityGroupRules.push(
         new aws.vpc.SecurityGroupIngressRule(
@@ -292,7 +307,8 @@ export class CircuitStateStore extends pulumi.ComponentResource {
         ),
       );
 
-      const services = [...new Set<InterfaceEndpointService>(["secretsmanager", ...(ec.interfaceEndpoints ?? [])])];
+      // With the VPC's own endpoints, none is created (their private DNS already answers for these services).
+      const services = existing !== undefined ? [] : [...new Set<InterfaceEndpointService>(["secretsmanager", ...(ec.interfaceEndpoints ?? [])])];
       for (const service of services) {
         this.vpcEndpoints.push(
           new aws.ec2.VpcEndpoint(

@@ -6,7 +6,8 @@
 // Keys (Pulumi.<stack>.yaml, `config:` section, each prefixed with "circuit-breaker:"):
 //   stateStore        dynamodb (default) | elasticache
 //   dynamodb          { deletionProtection, kmsKeyArn, replicaRegions, pointInTimeRecovery }
-//   elasticache       { engine, mode, vpcId + subnetIds | networkStack, nodeType, numCacheClusters, kmsKeyArn, deletionProtection }
+//   elasticache       { engine, mode, vpcId + subnetIds | networkStack, nodeType, numCacheClusters, kmsKeyArn, deletionProtection,
+//                       existingEndpointsSecurityGroupId (use the VPC's own interface endpoints) }
 //   redisAuthToken    required with elasticache; set it with `pulumi config set --secret redisAuthToken <token>`
 //   breakers          [{ name, targetArn | demoDownstream, fallback, userFallbackArn, settings, settingsParameter, healthProbe, logging, tracing }]
 //   alarmEmail        optional email subscribed to the alarm topic
@@ -20,7 +21,9 @@ import { EMAIL_PATTERN } from "./alarm-topic";
 import { DEFAULT_LOGGING, RETENTION_RULE } from "./breaker-options";
 import { CheckedBreaker, checkBreaker } from "./breaker-validation";
 import { Checker, Obj } from "./checker";
-import { AUTH_TOKEN_PATTERN, AWS_REGION_PATTERN, CACHE_ENGINES, CACHE_MODES, CacheEngine, CacheMode, DEFAULT_STORE_TIMEOUT_MS, NUM_CACHE_CLUSTERS_RULE, STORE_KINDS, STORE_TIMEOUT_RULE } from "./circuit-state-store";
+import { AUTH_TOKEN_PATTERN, AWS_REGION_PATTERN, CACHE_ENGINES, CACHE_MODES, CacheEngine, CacheMode, DEFAULT_STORE_TIMEOUT_MS, NUM_CACHE_CLUSTERS_RULE, SECURITY_GROUP_ID_PATTERN, STORE_KINDS, STORE_TIMEOUT_RULE } from "./circuit-state-store";
+import { DASHBOARD_MAX_WIDGETS } from "../core/aws-limits";
+import { MAX_DASHBOARD_BREAKERS, WIDGETS_PER_BREAKER } from "./dashboard";
 import { StoreKind } from "../core/handler-manifest";
 
 export const CONFIG_NAMESPACE = "circuit-breaker";
@@ -46,6 +49,8 @@ export interface ElastiCacheConfig {
   numCacheClusters?: number;
   kmsKeyArn?: string;
   deletionProtection: boolean;
+  /** Use the VPC's existing interface endpoints (their security group) instead of creating them. */
+  existingEndpointsSecurityGroupId?: string;
 }
 
 /** One configured breaker (`breakers[i]`), checked and completed. */
@@ -115,7 +120,7 @@ function loadElastiCache(check: Checker, path: string, raw: unknown): ElastiCach
   if (raw === undefined) {
     check.problems.push(`${path} is not set; allowed: an object with engine, mode, and vpcId + subnetIds or networkStack (required with stateStore elasticache)`);
   }
-  const o = check.object(path, raw, ["engine", "mode", "vpcId", "subnetIds", "networkStack", "nodeType", "numCacheClusters", "kmsKeyArn", "deletionProtection"]) ?? {};
+  const o = check.object(path, raw, ["engine", "mode", "vpcId", "subnetIds", "networkStack", "nodeType", "numCacheClusters", "kmsKeyArn", "deletionProtection", "existingEndpointsSecurityGroupId"]) ?? {};
   const mode = check.oneOf(`${path}.mode`, o.mode, CACHE_MODES, "serverless");
   const vpcId = check.string(`${path}.vpcId`, o.vpcId, VPC_ID_PATTERN, "a VPC id (vpc-0123456789abcdef0)");
   const subnetList = check.list(`${path}.subnetIds`, o.subnetIds, "a list of subnet ids (subnet-0123456789abcdef0)");
@@ -138,7 +143,14 @@ function loadElastiCache(check: Checker, path: string, raw: unknown): ElastiCach
   const nodeType = check.string(`${path}.nodeType`, o.nodeType, NODE_TYPE_PATTERN, "an ElastiCache node type such as cache.t4g.small");
   const numCacheClusters = o.numCacheClusters === undefined ? undefined : check.number(`${path}.numCacheClusters`, o.numCacheClusters, NUM_CACHE_CLUSTERS_RULE, 2);
   const kmsKeyArn = check.string(`${path}.kmsKeyArn`, o.kmsKeyArn, KMS_KEY_ARN_PATTERN, KMS_KEY_ARN_DOC);
+  const existingEndpointsSecurityGroupId = check.string(
+    `${path}.existingEndpointsSecurityGroupId`,
+    o.existingEndpointsSecurityGroupId,
+    SECURITY_GROUP_ID_PATTERN,
+    "the security group id (sg-0123456789abcdef0) of the VPC's existing interface endpoints for secretsmanager (and lambda, ssm as used), with private DNS",
+  );
   return {
+    ...(existingEndpointsSecurityGroupId ? { existingEndpointsSecurityGroupId } : {}),
     engine: check.oneOf(`${path}.engine`, o.engine, CACHE_ENGINES, "valkey"),
     mode,
     ...(vpcId ? { vpcId } : {}),
@@ -228,8 +240,19 @@ export function loadStackConfig(all: Record<string, string>, options: LoadConfig
   } else if (!Array.isArray(breakersRaw) || breakersRaw.length === 0) {
     check.fail(key("breakers"), breakersRaw, "a list of at least one breaker ({name, targetArn | demoDownstream, ...})");
   } else {
+    if (breakersRaw.length > MAX_DASHBOARD_BREAKERS) {
+      check.fail(
+        key("breakers"),
+        `[${breakersRaw.length} breakers]`,
+        `at most ${MAX_DASHBOARD_BREAKERS} breakers per stack: the stack's dashboard shows ${WIDGETS_PER_BREAKER} widgets per breaker (${WIDGETS_PER_BREAKER} × ${breakersRaw.length} = ${WIDGETS_PER_BREAKER * breakersRaw.length}) and CloudWatch allows ${DASHBOARD_MAX_WIDGETS} per dashboard; split the breakers over several stacks`,
+      );
+    }
     breakersRaw.forEach((b, i) => {
-      const loaded = checkBreaker(check, `${key("breakers")}[${i}]`, b, { retentionDays: logRetentionDays, manualStateMaxMinutes: alarms.manualStateMaxMinutes });
+      const loaded = checkBreaker(check, `${key("breakers")}[${i}]`, b, {
+        retentionDays: logRetentionDays,
+        manualStateMaxMinutes: alarms.manualStateMaxMinutes,
+        store: { kind: stateStore, timeoutMs: storeTimeoutMs },
+      });
       if (!loaded) return;
       const dup = breakers.findIndex((x) => x.name === loaded.name);
       if (dup >= 0) check.fail(`${key("breakers")}[${i}].name`, loaded.name, `a name no other breaker has (breakers[${dup}] is also ${JSON.stringify(loaded.name)})`);

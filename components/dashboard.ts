@@ -4,6 +4,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { BREAKER_DIMENSION, METRIC_NAMESPACE, METRICS, MetricName } from "../core/metric-names";
+import { DASHBOARD_MAX_WIDGETS, maxBreakersPerDashboard } from "../core/aws-limits";
 import { STATES_DIMENSION, STATES_METRICS, STATES_NAMESPACE } from "./breaker-alarms";
 
 export interface DashboardBreaker {
@@ -28,8 +29,18 @@ export const DASHBOARD_ROWS: ReadonlyArray<{ title: string; metrics: MetricName[
   { title: "Manual override active", metrics: [METRICS.manualStateActive], stat: "Maximum" },
 ];
 
+/** Widgets in one breaker's row: its heading, one per DASHBOARD_ROWS entry, and the executions widget. */
+export const WIDGETS_PER_BREAKER = DASHBOARD_ROWS.length + 2;
+/** CloudWatch's 500 widgets per dashboard at WIDGETS_PER_BREAKER each: the most breakers one stack may have. */
+export const MAX_DASHBOARD_BREAKERS = maxBreakersPerDashboard(WIDGETS_PER_BREAKER);
+
 /** The dashboard body (pure; exported for the tests). */
 export function dashboardBody(breakers: { name: string; stateMachineArn: string }[], region: string): string {
+  if (breakers.length > MAX_DASHBOARD_BREAKERS) {
+    throw new Error(
+      `BreakerDashboard: breakers has ${breakers.length} entries; allowed: at most ${MAX_DASHBOARD_BREAKERS} (${WIDGETS_PER_BREAKER} widgets per breaker × ${breakers.length} = ${WIDGETS_PER_BREAKER * breakers.length} > CloudWatch's ${DASHBOARD_MAX_WIDGETS} widgets per dashboard)`,
+    );
+  }
   const widgets: Widget[] = [];
   breakers.forEach((b, row) => {
     const y = row * 7;

@@ -145,7 +145,7 @@ export const ERRORS = {
   invalidInput: "InvalidInput",
   circuitOpen: "CircuitOpen",
   targetFailed: "TargetFailed",
-  unreadableState: "States.UnreadableBreakerState",
+  unreadableState: "UnreadableBreakerState",
   bulkheadFull: BULKHEAD_FULL_ERROR,
 } as const;
 

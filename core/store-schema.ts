@@ -19,3 +19,6 @@ export function redisKey(breaker: string): string {
 export function bulkheadKey(breaker: string): string {
   return `${redisKey(breaker)}:bulkhead`;
 }
+
+/** The DynamoDB bulkhead item's key: the breaker's name plus this suffix (one item per breaker). */
+export const BULKHEAD_SUFFIX = "#bulkhead";

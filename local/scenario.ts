@@ -2,6 +2,7 @@
 // Every error names the field (`scenario.phases[2].failureRate`), the value, and what is allowed.
 // The schema is documented in docs/local-runtime.md, section "Scenario files"; keep the two in step.
 
+import { checkIgnoredErrors, formatProblem } from "../core/aws-limits";
 import { readFileSync } from "node:fs";
 import { BreakerSettings, loadSettings, SettingsError } from "../core/settings";
 
@@ -142,6 +143,9 @@ export function validateScenario(raw: unknown, where = "scenario"): Scenario {
     if (e instanceof SettingsError) throw new ScenarioError(e.setting, e.message);
     throw e;
   }
+  // AWS's rule, as the stack config applies it: no reserved States.* name in ignoredErrors.
+  const reserved = checkIgnoredErrors(settings.ignoredErrors)[0];
+  if (reserved) throw new ScenarioError(`${where}.breaker.settings.${reserved.field}`, formatProblem(`${where}.breaker.settings`, reserved));
   const t = object(top.traffic, `${where}.traffic`, TRAFFIC_KEYS);
   if (!Array.isArray(top.phases) || top.phases.length < LIMITS.phases.min || top.phases.length > LIMITS.phases.max) {
     fail(`${where}.phases`, top.phases, `a list of ${LIMITS.phases.min} to ${LIMITS.phases.max} phases`);

@@ -12,6 +12,7 @@
 // library's retryIntervalOverrides would replace them by one fixed pause). Build the definition from the
 // design settings (whole seconds, as deployed) and pass `speed` here; do not scale the settings as well.
 
+import { checkExecutionInput, checkExecutionName, formatProblem } from "../core/aws-limits";
 import { randomUUID } from "node:crypto";
 import {
   DeleteItemCommand,
@@ -299,6 +300,9 @@ export function createLocalStateMachine(def: AslDefinition, options: LocalStateM
 
   async function run(input: unknown, runOptions: LocalRunOptions = {}): Promise<LocalExecutionResult> {
     const executionName = runOptions.executionName ?? randomUUID();
+    // StartExecution refuses these before anything runs; so does the local runtime (core/aws-limits.ts).
+    const refused = checkExecutionName(executionName) ?? checkExecutionInput(input);
+    if (refused) throw new Error(`StartExecution: ${formatProblem("execution", refused)}`);
     const calls: TaskCall[] = [];
     const handlers: Record<string, TaskHandler> = {};
     for (const s of servers) {

@@ -420,7 +420,8 @@ for (const kind of ["dynamodb", "redis"] as const) {
     it("a failing probe re-opens; a succeeding probe closes; then the lean path again", async function () {
       await untilDue(rig.store, breaker);
       const genBefore = (await rig.store.get(breaker))!.gen;
-      const failed = await rig.machine.run({ request: {} });
+      // The probes' execution names hold every punctuation Step Functions allows (their lease ids are these names).
+      const failed = await rig.machine.run({ request: {} }, { executionName: "probe+a@b=c!(d)'e" });
       assert.deepEqual(failed.states.slice(3), [S.acquireProbe, S.probeRoute, S.callProbe, S.recordProbeFailure, S.fallbackTargetFailed]);
       let rec = (await rig.store.get(breaker))!;
       assert.deepEqual([rec.state, rec.gen, rec.reopens], ["OPEN", genBefore + 2, 1]);
@@ -428,7 +429,7 @@ for (const kind of ["dynamodb", "redis"] as const) {
 
       await untilDue(rig.store, breaker);
       rig.target = () => ({ ok: "again" });
-      const probe = await rig.machine.run({ request: {} });
+      const probe = await rig.machine.run({ request: {} }, { executionName: "probe+f@g=h!(i)'j-ünï" });
       assert.deepEqual(probe.states.slice(3), [S.acquireProbe, S.probeRoute, S.callProbe, S.recordProbeSuccess]);
       assert.deepEqual(probe.output, { breaker, fallback: false, response: { ok: "again" } });
       rec = (await rig.store.get(breaker))!;

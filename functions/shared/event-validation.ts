@@ -3,6 +3,7 @@
 // handler touches no state. Unknown fields are rejected too (a misspelt `leaseId` must not turn a probe
 // report into an ordinary one), except in the demo downstream, whose event is the caller's own request.
 
+import { LEASE_ID_DOC, LEASE_ID_PATTERN } from "../../core/aws-limits";
 import { BreakerState, STATES } from "../../core/breaker";
 import { ERROR_NAME_PATTERN } from "../../core/names";
 import { truncateText } from "../../core/text";
@@ -30,8 +31,7 @@ const ERROR_NAME_DOC = "an error name: 1 to 128 letters, digits, _ . : -";
  */
 const EVENT_ERROR_PATTERN = /^[^\u0000-\u001f\u007f]{1,1024}$/; // eslint-disable-line no-control-regex -- it matches control characters in order to refuse them
 const EVENT_ERROR_DOC = "an error name: 1 to 1024 characters, no control characters";
-const LEASE_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,256}$/;
-const LEASE_ID_DOC = "a lease id: 1 to 256 letters, digits, _ . : -";
+// Lease ids (LEASE_ID_PATTERN) are execution names: every character Step Functions allows in one (core/aws-limits.ts).
 /** ISO-8601 with a time zone, as $$.Execution.StartTime gives it (2024-05-01T12:00:00.123Z). */
 const ISO_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 /**

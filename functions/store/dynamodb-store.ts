@@ -32,7 +32,8 @@ export interface DynamoDbStoreConfig {
 export const DYNAMODB_DEFAULTS = { requestTimeoutMs: 1000, maxAttempts: 2 } as const;
 
 /** Bulkhead items live next to the breaker's item under this key suffix. */
-export const BULKHEAD_SUFFIX = "#bulkhead";
+export { BULKHEAD_SUFFIX } from "../../core/store-schema";
+import { BULKHEAD_SUFFIX } from "../../core/store-schema";
 const SLOTS = "slots";
 /** An idle bulkhead item is removed by TTL this long after its last lease expired. */
 const BULKHEAD_IDLE_SECONDS = 86_400;

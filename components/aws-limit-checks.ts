@@ -1,0 +1,93 @@
+// Applies AWS's own limits (core/aws-limits.ts) to one breaker's checked options, so that a stack AWS would
+// refuse (or a breaker that could time out before it records a failure) stops at preview. Called by
+// checkBreaker, so the stack config and the CircuitBreaker component refuse the same values.
+
+import {
+  BULKHEAD_ITEM_MARGIN,
+  checkBulkheadSlots,
+  checkEnvironment,
+  checkExpressDuration,
+  checkIgnoredErrors,
+  checkManualStateAlarm,
+  executionBudget,
+  formatProblem,
+  maxBulkheadSlots,
+} from "../core/aws-limits";
+import { BreakerSettings } from "../core/settings";
+import { ATTR } from "../core/contracts";
+import { BULKHEAD_SUFFIX } from "../core/store-schema";
+import { Checker } from "./checker";
+import { buildDefinition } from "../core/state-machine-definition";
+
+/** The target's name in the definition built for the budget (any name the handlers do not use). */
+const TARGET = "budget-target";
+/** The longest breaker name a store key holds (functions/shared/event-validation.ts BREAKER_NAME_PATTERN). */
+const LONGEST_BULKHEAD_KEY = `${"x".repeat(128)}${BULKHEAD_SUFFIX}`;
+/**
+ * Bytes of the health probe's environment known only at deploy time: TARGET_ARN (a qualified Lambda ARN, up to
+ * 170 characters), the store's variables (table name or endpoint, timeout) and SETTINGS_PARAMETER (+ refresh).
+ */
+export const PROBE_ENV_DEPLOY_TIME_BYTES = 1024;
+
+/** The DynamoDB store's bulkhead ceiling: what one item holds with margin (core/aws-limits.ts). */
+export const DYNAMODB_MAX_CONCURRENT_CALLS = maxBulkheadSlots(ATTR.key, LONGEST_BULKHEAD_KEY, ATTR.expiresAt);
+export { BULKHEAD_ITEM_MARGIN };
+
+export interface LimitInput {
+  name: string;
+  settings: BreakerSettings;
+  fallback: "builtin" | "none" | "user";
+  healthProbe: { enabled: boolean; intervalMinutes: number; request: Record<string, unknown> };
+}
+
+export interface LimitContext {
+  manualStateMaxMinutes: number;
+  store?: { kind: "dynamodb" | "elasticache"; timeoutMs: number };
+}
+
+/** The longest path of this breaker's definition at worst (seconds and its Tasks), from the real builder. */
+export function breakerExecutionBudget(b: Pick<LimitInput, "name" | "settings" | "fallback">, store: { kind: "dynamodb" | "elasticache"; timeoutMs: number }) {
+  const redis = store.kind === "elasticache";
+  const definition = buildDefinition({
+    breakerName: /^[A-Za-z0-9_.:-]{1,128}$/.test(b.name) ? b.name : "x",
+    store: redis ? { kind: "redis" } : { kind: "dynamodb", tableName: "budget-table" },
+    functions: {
+      recordOutcome: "record-outcome",
+      acquireProbe: "acquire-probe",
+      fallback: "fallback",
+      reportStoreError: "report-store-error",
+      ...(redis ? { getStatus: "get-status" } : {}),
+      ...(b.settings.maxConcurrentCalls > 0 ? { acquireSlot: "acquire-slot", releaseSlot: "release-slot" } : {}),
+    },
+    targetArn: TARGET,
+    ...(b.fallback === "user" ? { userFallbackArn: "user-fallback" } : {}),
+    fallback: b.fallback,
+    settings: b.settings,
+  });
+  return executionBudget(definition, TARGET, b.settings, store.timeoutMs);
+}
+
+/** Pushes one problem per broken AWS limit onto `check`, worded with `path` (`<path>.settings.timeoutSeconds is ...`). */
+export function checkAwsLimits(check: Checker, path: string, b: LimitInput, ctx: LimitContext): void {
+  // A store without a timeout (tests' stand-ins) is taken at the default 1000 ms.
+  const store = { kind: ctx.store?.kind ?? "dynamodb", timeoutMs: Number.isFinite(ctx.store?.timeoutMs) ? (ctx.store?.timeoutMs as number) : 1000 } as const;
+  const settingsPath = `${path}.settings`;
+  for (const p of checkIgnoredErrors(b.settings.ignoredErrors)) check.problems.push(formatProblem(settingsPath, p));
+
+  const express = checkExpressDuration(breakerExecutionBudget(b, store), b.settings);
+  if (express) check.problems.push(formatProblem(settingsPath, express));
+
+  if (store.kind === "dynamodb") {
+    const slots = checkBulkheadSlots(b.settings.maxConcurrentCalls, DYNAMODB_MAX_CONCURRENT_CALLS);
+    if (slots) check.problems.push(formatProblem(settingsPath, slots));
+  }
+
+  if (b.healthProbe.enabled) {
+    const manual = checkManualStateAlarm(b.healthProbe.intervalMinutes, ctx.manualStateMaxMinutes);
+    if (manual) check.problems.push(formatProblem(`${path}.healthProbe`, manual));
+    // The probe's environment (functions/handlers/health-probe.ts reads PROBE_REQUEST).
+    const env = { BREAKER_NAME: b.name, BREAKER_SETTINGS: JSON.stringify(b.settings), TARGET_ARN: "", PROBE_REQUEST: JSON.stringify(b.healthProbe.request) };
+    const big = checkEnvironment(env, PROBE_ENV_DEPLOY_TIME_BYTES, "request", b.healthProbe.request);
+    if (big) check.problems.push(formatProblem(`${path}.healthProbe`, big));
+  }
+}
