@@ -6,6 +6,8 @@ import * as os from "node:os";
 import { BreakerRecord, decide, OVERRIDE_COMMANDS, OverrideCommand, windowCounts } from "../functions/breaker/breaker";
 import { BreakerService } from "../functions/breaker/service";
 import { BreakerSettings, loadSettings } from "../functions/breaker/settings";
+import { BREAKER_NAME_DOC, BREAKER_NAME_PATTERN } from "../core/schema/names";
+import { describeValue } from "../core/schema/format";
 import { METRIC_NAMESPACE, BREAKER_DIMENSION, METRICS } from "../functions/shared/metric-names";
 import { DynamoDbStore } from "../functions/store/dynamodb-store";
 import { RedisStore } from "../functions/store/redis-store";
@@ -79,7 +81,7 @@ export function parseArgs(argv: string[]): CliArgs {
   if (!command) throw new UsageError(`missing command; allowed: ${COMMANDS.join(", ")}`);
   if (!(COMMANDS as readonly string[]).includes(command)) throw new UsageError(`unknown command '${command}'; allowed: ${COMMANDS.join(", ")}`);
   if (!breaker) throw new UsageError(`missing breaker name after '${command}'`);
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(breaker)) throw new UsageError(`breaker name '${breaker}' is invalid; allowed: 1-64 letters, digits, _ . -`);
+  if (!BREAKER_NAME_PATTERN.test(breaker)) throw new UsageError(`breaker name ${describeValue(breaker)} is invalid; allowed: ${BREAKER_NAME_DOC}`);
   if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
   const targets = [out.stack, out.table && !out.local ? out.table : undefined, out.redisUrl, out.local ? "local" : undefined].filter(Boolean);
   if (targets.length !== 1) throw new UsageError("name exactly one store: --stack, --table, --redis-url or --local");

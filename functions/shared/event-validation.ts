@@ -18,9 +18,9 @@ import {
   StoreErrorEvent,
 } from "./contracts";
 
-/** Breaker names: what the stores use as a key (no `#`, which the bulkhead items use as a separator). */
-export const BREAKER_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
-const BREAKER_NAME_DOC = "a breaker name: 1 to 128 letters, digits, _ . : -";
+/** Breaker names: the one rule of core/schema/names.ts (no `#`, which the bulkhead items use as a separator). */
+import { BREAKER_NAME_DOC, BREAKER_NAME_PATTERN } from "../../core/schema/names";
+export { BREAKER_NAME_PATTERN };
 /** Error names a configuration names (ignoredErrors, the demo's ERROR_NAME): as settings.ts allows them. */
 export const ERROR_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 const ERROR_NAME_DOC = "an error name: 1 to 128 letters, digits, _ . : -";
