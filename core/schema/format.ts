@@ -7,7 +7,7 @@ const MAX_SHOWN = 80;
 /** A value as it appears in an error message: strings quoted, Infinity/NaN by name, long values truncated. */
 export function describeValue(value: unknown): string {
   let text: string;
-  if (value === undefined) text = "undefined";
+  if (value === undefined) text = "missing";
   else if (typeof value === "number" && !Number.isFinite(value)) text = String(value);
   else if (typeof value === "bigint") text = `${value}n`;
   else {
