@@ -92,10 +92,11 @@ export function settingsCrossChecks(s: BreakerSettingsOut, ctx: z.core.$Refineme
 const settingsObject = strictObject(settingsShape, "breaker setting", "an object of breaker settings");
 type BreakerSettingsOut = z.output<typeof settingsObject>;
 
-/** A breaker's settings: absent (undefined or null) or partial -> completed with the defaults. */
-export const settingsSchema = z.preprocess((v) => (v === null ? undefined : v), settingsObject.default(() => settingsObject.parse({}))).superRefine(
-  (s, ctx) => settingsCrossChecks(s as BreakerSettingsOut, ctx as unknown as z.core.$RefinementCtx<BreakerSettingsOut>),
-);
+/** A breaker's settings: absent or partial -> completed with the defaults. */
+export const settingsSchema = settingsObject
+  .default(() => settingsObject.parse({}))
+  .superRefine((s, ctx) => settingsCrossChecks(s, ctx))
+  .meta({ title: "Breaker settings", description: "A breaker's settings; every key optional, defaults filled in (docs/settings.md)." });
 
 export type BreakerSettings = z.output<typeof settingsObject>;
 export type TripRule = BreakerSettings["tripRule"];

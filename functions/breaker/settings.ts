@@ -25,5 +25,5 @@ export class SettingsError extends Error {
  * value and what is allowed.
  */
 export function loadSettings(raw: unknown, where = "settings"): BreakerSettings {
-  return parseWith(settingsSchema, raw, where, (path, message) => new SettingsError(path, message)) as BreakerSettings;
+  return parseWith(settingsSchema, raw === null ? undefined : raw, where, (path, message) => new SettingsError(path, message)) as BreakerSettings;
 }
