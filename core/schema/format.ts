@@ -46,13 +46,18 @@ export function unknownKeyMessage(noun: string, keys: readonly string[]): string
 }
 
 /** One issue as one line. Unknown keys read `<path>.<key> is not <noun>; allowed: …` (their message starts with "is"). */
-export function formatIssue(where: string, issue: z.core.$ZodIssue, root: unknown): { path: string; message: string } {
+export function formatIssue(
+  where: string,
+  issue: z.core.$ZodIssue,
+  root: unknown,
+  pathOf: (where: string, path: readonly PropertyKey[]) => string = formatPath,
+): { path: string; message: string } {
   if (issue.code === "unrecognized_keys") {
-    const path = formatPath(where, [...issue.path, issue.keys[0]]);
+    const path = pathOf(where, [...issue.path, issue.keys[0]]);
     const msg = issue.message.startsWith("is ") ? issue.message : `is not allowed here`;
     return { path, message: `${path} ${msg}` };
   }
-  const path = formatPath(where, issue.path);
+  const path = pathOf(where, issue.path);
   const value = "input" in issue && issue.input !== undefined ? issue.input : valueAt(root, issue.path);
   return { path, message: `${path} is ${describeValue(value)}; allowed: ${issue.message}` };
 }
@@ -63,11 +68,12 @@ export function parseWith<S extends z.ZodType>(
   raw: unknown,
   where: string,
   fail: (path: string, message: string) => Error,
+  pathOf?: (where: string, path: readonly PropertyKey[]) => string,
 ): z.output<S> {
   const r = schema.safeParse(raw, { reportInput: true });
   if (r.success) return r.data;
   const first = r.error.issues[0];
-  const { path, message } = formatIssue(where, first, raw);
+  const { path, message } = formatIssue(where, first, raw, pathOf);
   throw fail(path, message);
 }
 

@@ -1,0 +1,51 @@
+// The operator CLI's options (npm run breaker), as a schema: each flag at most once, URLs with a host and a
+// valid port, store-specific flags only with their store. Errors read `--flag is <value>; allowed: …`.
+import { z } from "zod";
+
+const PORT_OK = (u: URL) => u.port === "" || (Number(u.port) >= 1 && Number(u.port) <= 65535);
+
+function url(protocols: readonly string[], doc: string) {
+  return z.string({ error: doc }).refine(
+    (text) => {
+      try {
+        const u = new URL(text);
+        return protocols.includes(u.protocol) && u.hostname !== "" && PORT_OK(u);
+      } catch {
+        return false; // new URL also refuses ports over 65535
+      }
+    },
+    { error: doc },
+  );
+}
+
+export const REDIS_URL_DOC = "redis://host[:port] or rediss://host[:port] (a host, port 1 to 65535)";
+export const ENDPOINT_DOC = "an http:// or https:// URL with a host (port 1 to 65535)";
+export const REGION_DOC = "an AWS region such as eu-west-1";
+export const MAX_REASON_LENGTH = 2000;
+
+/** The flags' values after tokenizing; keys are the flags without their dashes, as written. */
+export const operatorOptionsSchema = z
+  .strictObject({
+    stack: z.string().regex(/^[A-Za-z0-9_./-]{1,400}$/, { error: "a Pulumi stack name" }).optional(),
+    table: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, { error: "a DynamoDB table name: 3 to 255 letters, digits, _ . -" }).optional(),
+    "redis-url": url(["redis:", "rediss:"], REDIS_URL_DOC).optional(),
+    endpoint: url(["http:", "https:"], ENDPOINT_DOC).optional(),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: REGION_DOC }).optional(),
+    settings: z.string().optional(),
+    reason: z.string().max(MAX_REASON_LENGTH, { error: `at most ${MAX_REASON_LENGTH} characters` }).optional(),
+    local: z.boolean().optional(),
+    create: z.boolean().optional(),
+    json: z.boolean().optional(),
+  })
+  .superRefine((o, ctx) => {
+    // Flags that only one store uses are refused with the others, rather than silently ignored.
+    if (o["redis-url"] !== undefined) {
+      for (const flag of ["endpoint", "region", "table"] as const) {
+        if (o[flag] !== undefined) ctx.addIssue({ code: "custom", path: [flag], input: o[flag], message: "nothing with --redis-url (it applies to DynamoDB stores only)" });
+      }
+    }
+  });
+
+export type OperatorOptions = z.output<typeof operatorOptionsSchema>;
+export const VALUE_FLAGS = ["stack", "table", "redis-url", "endpoint", "region", "settings", "reason"] as const;
+export const BOOL_FLAGS = ["local", "create", "json"] as const;
