@@ -49,3 +49,32 @@ export const operatorOptionsSchema = z
 export type OperatorOptions = z.output<typeof operatorOptionsSchema>;
 export const VALUE_FLAGS = ["stack", "table", "redis-url", "endpoint", "region", "settings", "reason"] as const;
 export const BOOL_FLAGS = ["local", "create", "json"] as const;
+
+/** Plain decimal notation only: "0x10", "1e3 " or "" are not numbers on a command line. */
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/** A numeric option's text, checked as the number it spells, kept in the error as written. */
+export function numberText(min: number, max: number, integer: boolean) {
+  const allowed = `${integer ? "an integer" : "a number"} from ${min} to ${max} (decimal)`;
+  return z
+    .string({ error: allowed })
+    .refine((t) => {
+      const n = Number(t);
+      return DECIMAL.test(t) && Number.isFinite(n) && n >= min && n <= max && (!integer || Number.isInteger(n));
+    }, { error: allowed })
+    .transform(Number);
+}
+
+export const redisUrlSchema = url(["redis:", "rediss:"], REDIS_URL_DOC);
+
+/** `npm start` options (local/cli-args.ts tokenizes; this checks the values). */
+export function startOptionsSchema(limits: { speed: { min: number; max: number }; seed: { min: number; max: number } }, storeKinds: readonly [string, ...string[]]) {
+  return z.strictObject({
+    scenario: z.string().min(1, { error: "a path to a scenario JSON file" }).optional(),
+    out: z.string().min(1, { error: "a directory path" }).optional(),
+    store: z.enum(storeKinds, { error: storeKinds.join(", ") }).optional(),
+    "redis-url": redisUrlSchema.optional(),
+    speed: numberText(limits.speed.min, limits.speed.max, false).optional(),
+    seed: numberText(limits.seed.min, limits.seed.max, true).optional(),
+  });
+}

@@ -156,7 +156,12 @@ describe("npm start command line", () => {
     [["--speed", "fast"], /--speed is "fast"; allowed: a number from 0\.01 to 1000/],
     [["--speed", "0"], /--speed is "0"; allowed: a number from 0\.01 to 1000/],
     [["--seed", "1.5"], /--seed is "1\.5"; allowed: an integer from 0 to 4294967295/],
-    [["--redis-url", "localhost:6379"], /--redis-url is "localhost:6379"; allowed: redis:\/\/host:port/],
+    [["--redis-url", "localhost:6379"], /--redis-url is "localhost:6379"; allowed: redis:\/\/host\[:port\]/],
+    // issue 14: only plain decimals, and a Redis URL with a host and a real port
+    [["--seed", "0x10"], /--seed is "0x10"; allowed: an integer from 0 to 4294967295 \(decimal\)/],
+    [["--speed", "Infinity"], /--speed is "Infinity"; allowed: a number from 0\.01 to 1000/],
+    [["--redis-url", "redis://"], /--redis-url is "redis:\/\/"; allowed: redis:\/\/host\[:port\]/],
+    [["--redis-url", "redis://127.0.0.1:99999"], /--redis-url is "redis:\/\/127\.0\.0\.1:99999"; allowed: .*port 1 to 65535/],
     [["--store", "dynamodb", "--redis-url", "redis://h:1"], /--redis-url goes with --store redis/],
     [["--scenario"], /--scenario needs a value/],
     [["--scenario", "--out", "x"], /--scenario needs a value/],
