@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { expectedFiles } from "../scripts/generate-schemas";
 import { BREAKER_NAME_PATTERN, DERIVED_NAMES, MAX_BREAKER_NAME_LENGTH, AUTONAME_SUFFIX_LENGTH } from "../core/schema/names";
 import { NUMBER_RULES, SETTING_NAMES } from "../functions/breaker/settings";
+import { AWS_REGIONS } from "../core/schema/stack-config";
 
 const ROOT = join(__dirname, "..");
 
@@ -43,5 +44,13 @@ describe("breaker-name rule", () => {
     assert.ok(BREAKER_NAME_PATTERN.test("b".repeat(MAX_BREAKER_NAME_LENGTH)));
     assert.ok(!BREAKER_NAME_PATTERN.test("b".repeat(MAX_BREAKER_NAME_LENGTH + 1)));
     for (const bad of ["constructor ", "a.b", "a:b", "-a", "", "orders#1"]) assert.ok(!BREAKER_NAME_PATTERN.test(bad), bad);
+  });
+});
+
+describe("AWS region list", () => {
+  it("is the Region enum of the @pulumi/aws version this project pins", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the enum module, read only by this test
+    const { Region } = require("@pulumi/aws/types/enums") as { Region: Record<string, string> };
+    assert.deepEqual([...AWS_REGIONS].sort(), Object.values(Region).sort());
   });
 });
