@@ -93,9 +93,10 @@ export function oneOf<const T extends readonly [string, ...string[]]>(values: T,
 }
 
 /** A strict object: unknown keys (Object.prototype names included) are refused, naming the allowed keys. */
-export function strictObject<Shape extends z.ZodRawShape>(shape: Shape, noun: string, what = `an object of ${noun}s`) {
+/** `noun` carries its article: "a breaker setting". */
+export function strictObject<Shape extends z.ZodRawShape>(shape: Shape, noun: string, what: string) {
   const keys = Object.keys(shape);
   return z.strictObject(shape, {
-    error: (iss) => (iss.code === "unrecognized_keys" ? unknownKeyMessage(`a ${noun}`, keys) : what),
+    error: (iss) => (iss.code === "unrecognized_keys" ? unknownKeyMessage(noun, keys) : what),
   });
 }

@@ -46,7 +46,7 @@ const phaseShape = {
   storeFault: oneOf(STORE_FAULTS, "what happens to the store during this phase").default("none"),
   storeDelayMs: numberIn(dmin, dmax, true, 'real ms each store request is delayed by; only with storeFault "slow"').optional(),
 };
-const phaseSchema = strictObject(phaseShape, "known field", `an object with ${Object.keys(phaseShape).join(", ")}`).superRefine((p, ctx) => {
+const phaseSchema = strictObject(phaseShape, "a known field", `an object with ${Object.keys(phaseShape).join(", ")}`).superRefine((p, ctx) => {
   if (p.storeFault === "slow" && p.storeDelayMs === undefined) {
     ctx.addIssue({ code: "custom", path: ["storeDelayMs"], input: undefined, message: `an integer from ${dmin} to ${dmax} (required when storeFault is "slow")` });
   } else if (p.storeFault !== "slow" && p.storeDelayMs !== undefined) {
@@ -70,16 +70,16 @@ const topShape = {
     .string({ error: `a string of at most ${LIMITS.descriptionLength.max} characters` })
     .max(LIMITS.descriptionLength.max, { error: `a string of at most ${LIMITS.descriptionLength.max} characters` })
     .default(""),
-  breaker: strictObject(breakerShape, "known field", `an object with ${Object.keys(breakerShape).join(", ")}`),
+  breaker: strictObject(breakerShape, "a known field", `an object with ${Object.keys(breakerShape).join(", ")}`),
   store: oneOf(STORE_KINDS, "the state store").default("dynamodb"),
-  traffic: strictObject(trafficShape, "known field", `an object with ${Object.keys(trafficShape).join(", ")}`),
+  traffic: strictObject(trafficShape, "a known field", `an object with ${Object.keys(trafficShape).join(", ")}`),
   phases: z.array(phaseSchema, { error: PHASES_DOC }).min(LIMITS.phases.min, { error: PHASES_DOC }).max(LIMITS.phases.max, { error: PHASES_DOC }),
   speed: numberIn(LIMITS.speed.min, LIMITS.speed.max, false, "design seconds per real second (--speed overrides it)").default(1),
   seed: numberIn(LIMITS.seed.min, LIMITS.seed.max, true, "seeds the target's outcomes (--seed overrides it)").default(1),
 };
 
 /** The scenario file as written (the JSON Schema describes this). */
-export const scenarioFileSchema = strictObject(topShape, "known field", `an object with ${Object.keys(topShape).join(", ")}`).superRefine((s, ctx) => {
+export const scenarioFileSchema = strictObject(topShape, "a known field", `an object with ${Object.keys(topShape).join(", ")}`).superRefine((s, ctx) => {
   // Cross-field rules of a scenario; bounds on rate x duration and similar go here.
   const seen = new Set<string>();
   s.phases.forEach((p, i) => {

@@ -89,7 +89,7 @@ export function settingsCrossChecks(s: BreakerSettingsOut, ctx: z.core.$Refineme
   }
 }
 
-const settingsObject = strictObject(settingsShape, "breaker setting", "an object of breaker settings");
+const settingsObject = strictObject(settingsShape, "a breaker setting", "an object of breaker settings");
 type BreakerSettingsOut = z.output<typeof settingsObject>;
 
 /** A breaker's settings: absent or partial -> completed with the defaults. */
