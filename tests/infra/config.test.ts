@@ -195,6 +195,11 @@ describe("infra: stack configuration", function () {
       assert.deepEqual(r.resources.map((x) => x.type), ["pulumi:pulumi:Stack"]);
     });
 
+    it("names the missing stack file for a stack without Pulumi.<stack>.yaml (not \"breakers is not set\")", async () => {
+      const r = await runProgramUnderMocks({ stack: "qa" }).then((x) => x.error ?? x.errors.join("\n"), (e: Error) => e.message);
+      assert.match(r, /stack qa: .*Pulumi\.qa\.yaml does not exist; allowed: a stack with a stack file \(Pulumi\.dev\.yaml, Pulumi\.prod\.yaml\)/);
+    });
+
     it("refuses Pulumi.prod.yaml until the AUTH token is set with --secret", async () => {
       const r = await runProgramUnderMocks({ stack: "prod" });
       assert.equal(r.error, `invalid stack configuration (1 problem):\n  ${NS}:redisAuthToken is not set; allowed: ${TOKEN_RULE}`);
