@@ -7,7 +7,6 @@ import {
   checkBulkheadSlots,
   checkEnvironment,
   checkExpressDuration,
-  checkIgnoredErrors,
   checkManualStateAlarm,
   executionBudget,
   formatProblem,
@@ -72,7 +71,6 @@ export function checkAwsLimits(check: Checker, path: string, b: LimitInput, ctx:
   // A store without a timeout (tests' stand-ins) is taken at the default 1000 ms.
   const store = { kind: ctx.store?.kind ?? "dynamodb", timeoutMs: Number.isFinite(ctx.store?.timeoutMs) ? (ctx.store?.timeoutMs as number) : 1000 } as const;
   const settingsPath = `${path}.settings`;
-  for (const p of checkIgnoredErrors(b.settings.ignoredErrors)) check.problems.push(formatProblem(settingsPath, p));
 
   const express = checkExpressDuration(breakerExecutionBudget(b, store), b.settings);
   if (express) check.problems.push(formatProblem(settingsPath, express));

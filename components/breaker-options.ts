@@ -5,9 +5,8 @@ import type { DemoConfig } from "../core/demo-config";
 import { SETTINGS_REFRESH_SECONDS } from "../core/settings-overrides";
 import { NumberRule } from "./number-rules";
 
-/** Breaker names become resource names, log-group paths, a DynamoDB key and a metric dimension. */
-export const BREAKER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
-export const BREAKER_NAME_DOC = "1 to 32 letters, digits, _ or -, starting with a letter or digit";
+/** Breaker names become resource names, log-group paths, a DynamoDB key and a metric dimension: one rule, core/schema/names.ts. */
+export { BREAKER_NAME_DOC, BREAKER_NAME_PATTERN } from "../core/schema/names";
 
 export const FALLBACK_MODES = ["builtin", "none", "user"] as const;
 export type FallbackMode = (typeof FALLBACK_MODES)[number];

@@ -16,12 +16,14 @@
 //   storeTimeoutMs    state store request timeout in the Lambdas (default 1000)
 //   tags              extra tags for every taggable resource
 
+import { formatIssue } from "../core/schema/format";
+import { replicaRegionsSchema, tagsSchema } from "../core/schema/stack-config";
 import { AlarmThresholds, checkAlarmThresholds } from "./alarm-settings";
 import { EMAIL_PATTERN } from "./alarm-topic";
 import { DEFAULT_LOGGING, RETENTION_RULE } from "./breaker-options";
 import { CheckedBreaker, checkBreaker } from "./breaker-validation";
-import { Checker, Obj } from "./checker";
-import { AUTH_TOKEN_PATTERN, AWS_REGION_PATTERN, CACHE_ENGINES, CACHE_MODES, CacheEngine, CacheMode, DEFAULT_STORE_TIMEOUT_MS, NUM_CACHE_CLUSTERS_RULE, SECURITY_GROUP_ID_PATTERN, STORE_KINDS, STORE_TIMEOUT_RULE } from "./circuit-state-store";
+import { Checker } from "./checker";
+import { AUTH_TOKEN_PATTERN, CACHE_ENGINES, CACHE_MODES, CacheEngine, CacheMode, DEFAULT_STORE_TIMEOUT_MS, NUM_CACHE_CLUSTERS_RULE, SECURITY_GROUP_ID_PATTERN, STORE_KINDS, STORE_TIMEOUT_RULE } from "./circuit-state-store";
 import { DASHBOARD_MAX_WIDGETS } from "../core/aws-limits";
 import { MAX_DASHBOARD_BREAKERS, WIDGETS_PER_BREAKER } from "./dashboard";
 import { StoreKind } from "../core/handler-manifest";
@@ -84,8 +86,7 @@ export const KMS_KEY_ARN_PATTERN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|a
 export const KMS_KEY_ARN_DOC = "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)";
 export const STACK_NAME_PATTERN = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+){0,2}$/;
 export const NODE_TYPE_PATTERN = /^cache\.[a-z0-9]+\.[a-z0-9]+$/;
-export const TAG_KEY_PATTERN = /^(?!aws:)[\p{L}\p{N}\s_.:/=+@-]{1,128}$/u;
-export const TAG_VALUE_PATTERN = /^[\p{L}\p{N}\s_.:/=+@-]{0,256}$/u;
+export { TAG_KEY_PATTERN, TAG_VALUE_PATTERN } from "../core/schema/stack-config";
 
 /** A config value: JSON for objects and lists (as the Pulumi engine passes them), else the string itself. */
 function parseValue(check: Checker, key: string, text: string | undefined, structured: boolean): unknown {
@@ -99,11 +100,14 @@ function parseValue(check: Checker, key: string, text: string | undefined, struc
   }
 }
 
-function loadDynamoDb(check: Checker, path: string, raw: unknown): DynamoDbConfig {
+function loadDynamoDb(check: Checker, path: string, raw: unknown, ownRegion: string | undefined): DynamoDbConfig {
   const o = check.object(path, raw, ["deletionProtection", "kmsKeyArn", "replicaRegions", "pointInTimeRecovery"]) ?? {};
-  const regions = check.list(`${path}.replicaRegions`, o.replicaRegions, "a list of AWS region names") ?? [];
-  const replicaRegions = regions.filter((r, i) => check.string(`${path}.replicaRegions[${i}]`, r, AWS_REGION_PATTERN, "an AWS region name such as eu-west-1") !== undefined) as string[];
-  if (new Set(replicaRegions).size !== replicaRegions.length) check.fail(`${path}.replicaRegions`, regions, "each region at most once");
+  let replicaRegions: string[] = [];
+  if (o.replicaRegions !== undefined) {
+    const r = replicaRegionsSchema(ownRegion).safeParse(o.replicaRegions, { reportInput: true });
+    if (r.success) replicaRegions = r.data;
+    else check.problems.push(...r.error.issues.map((i) => formatIssue(`${path}.replicaRegions`, i, o.replicaRegions).message));
+  }
   const kmsKeyArn = check.string(`${path}.kmsKeyArn`, o.kmsKeyArn, KMS_KEY_ARN_PATTERN, KMS_KEY_ARN_DOC);
   if (kmsKeyArn && replicaRegions.length > 0) {
     check.fail(`${path}.kmsKeyArn`, kmsKeyArn, "not set together with replicaRegions (each replica would need a key in its own region; a global table uses the AWS-owned key)");
@@ -189,7 +193,7 @@ export function loadStackConfig(all: Record<string, string>, options: LoadConfig
   let dynamodb: DynamoDbConfig | undefined;
   let elasticache: ElastiCacheConfig | undefined;
   if (stateStore === "dynamodb") {
-    dynamodb = loadDynamoDb(check, key("dynamodb"), raw("dynamodb"));
+    dynamodb = loadDynamoDb(check, key("dynamodb"), raw("dynamodb"), all["aws:region"]);
     if (all[key("elasticache")] !== undefined) check.problems.push(`${key("elasticache")} is set but ${key("stateStore")} is "dynamodb"; allowed: elasticache options only with stateStore elasticache`);
   } else {
     elasticache = loadElastiCache(check, key("elasticache"), raw("elasticache"));
@@ -220,17 +224,11 @@ export function loadStackConfig(all: Record<string, string>, options: LoadConfig
   const alarmEmail = check.string(key("alarmEmail"), raw("alarmEmail"), EMAIL_PATTERN, "an email address");
 
   const tagsRaw = raw("tags");
-  const tags: Record<string, string> = {};
+  let tags: Record<string, string> = {};
   if (tagsRaw !== undefined) {
-    const t = tagsRaw as Obj;
-    if (typeof t !== "object" || t === null || Array.isArray(t)) check.fail(key("tags"), tagsRaw, "an object of tag names to string values");
-    else {
-      for (const [k, v] of Object.entries(t)) {
-        if (!TAG_KEY_PATTERN.test(k)) check.fail(`${key("tags")}.${k}`, k, "a tag key of 1 to 128 characters (letters, digits, spaces, _ . : / = + - @), not starting with aws:");
-        else if (typeof v !== "string" || !TAG_VALUE_PATTERN.test(v)) check.fail(`${key("tags")}.${k}`, v, "a string of up to 256 characters (letters, digits, spaces, _ . : / = + - @)");
-        else tags[k] = v;
-      }
-    }
+    const r = tagsSchema.safeParse(tagsRaw, { reportInput: true });
+    if (r.success) tags = r.data;
+    else check.problems.push(...r.error.issues.map((i) => formatIssue(key("tags"), i, tagsRaw).message));
   }
 
   const breakersRaw = raw("breakers");

@@ -1,5 +1,7 @@
 // `npm start -- [options]`: the command line, parsed and checked before anything is started.
 
+import { numberText, startOptionsSchema } from "../core/schema/cli";
+import { parseWith } from "../core/schema/format";
 import { LIMITS, STORE_KINDS, StoreKind } from "./scenario";
 
 export interface CliOptions {
@@ -42,18 +44,17 @@ export class CliError extends Error {
 const WITH_VALUE = ["--scenario", "--out", "--store", "--redis-url", "--speed", "--seed"];
 const FLAGS = ["--quiet", "--help", "-h"];
 
-/** A numeric option's value, or a CliError naming the option and the allowed range. */
+/** A numeric option's value (plain decimal), or a CliError naming the option and the allowed range. */
 export function numberOption(opt: string, text: string, min: number, max: number, integer: boolean): number {
-  const v = Number(text);
-  if (text.trim() === "" || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-    throw new CliError(`${opt} is ${JSON.stringify(text)}; allowed: ${integer ? "an integer" : "a number"} from ${min} to ${max}`);
-  }
-  return v;
+  return parseWith(numberText(min, max, integer), text, opt, (_p, message) => new CliError(message));
 }
+
+const START_OPTIONS = startOptionsSchema(LIMITS, STORE_KINDS);
 
 export function parseArgs(argv: string[]): CliOptions {
   const o: CliOptions = { scenarioFile: null, outDir: DEFAULT_OUT_DIR, store: null, redisUrl: null, speed: null, seed: null, quiet: false, help: false };
   const seen = new Set<string>();
+  const values: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
     let value: string | undefined;
@@ -77,40 +78,15 @@ export function parseArgs(argv: string[]): CliOptions {
       value = argv[++i];
       if (value === undefined || (value.startsWith("--") && value.length > 2)) throw new CliError(`${arg} needs a value; see --help`);
     }
-    switch (arg) {
-      case "--scenario":
-        if (value === "") throw new CliError("--scenario is empty; allowed: a path to a scenario JSON file");
-        o.scenarioFile = value;
-        break;
-      case "--out":
-        if (value === "") throw new CliError("--out is empty; allowed: a directory path");
-        o.outDir = value;
-        break;
-      case "--store":
-        if (!STORE_KINDS.includes(value as StoreKind)) throw new CliError(`--store is ${JSON.stringify(value)}; allowed: ${STORE_KINDS.join(", ")}`);
-        o.store = value as StoreKind;
-        break;
-      case "--redis-url": {
-        let u: URL | null;
-        try {
-          u = new URL(value);
-        } catch {
-          u = null;
-        }
-        if (!u || (u.protocol !== "redis:" && u.protocol !== "rediss:") || !u.hostname) {
-          throw new CliError(`--redis-url is ${JSON.stringify(value)}; allowed: redis://host:port or rediss://host:port`);
-        }
-        o.redisUrl = value;
-        break;
-      }
-      case "--speed":
-        o.speed = numberOption("--speed", value, LIMITS.speed.min, LIMITS.speed.max, false);
-        break;
-      case "--seed":
-        o.seed = numberOption("--seed", value, LIMITS.seed.min, LIMITS.seed.max, true);
-        break;
-    }
+    values[arg.slice(2)] = value;
   }
+  const v = parseWith(START_OPTIONS, values, "", (_p, message) => new CliError(message), (_w, path) => `--${String(path[0])}`);
+  if (v.scenario !== undefined) o.scenarioFile = v.scenario;
+  if (v.out !== undefined) o.outDir = v.out;
+  if (v.store !== undefined) o.store = v.store as StoreKind;
+  if (v["redis-url"] !== undefined) o.redisUrl = v["redis-url"];
+  if (v.speed !== undefined) o.speed = v.speed;
+  if (v.seed !== undefined) o.seed = v.seed;
   if (o.redisUrl !== null) {
     if (o.store === "dynamodb") throw new CliError("--redis-url goes with --store redis; got --store dynamodb");
     o.store = "redis";

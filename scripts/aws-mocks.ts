@@ -40,11 +40,44 @@ function physicalName(type: string, name: string, inputs: Record<string, any>): 
   return typeof given === "string" && given !== "" ? given : `${name}-${hex(`${type}::${name}`, 7)}`;
 }
 
+/** AWS's length limits on physical names (the autoname suffix counts): a longer name fails at `pulumi up`. */
+export const NAME_LIMITS: Readonly<Record<string, number>> = {
+  "aws:iam/role:Role": 64,
+  // AWS allows 128 for policy names; 64 here matches core/schema/names.ts, which sizes breaker names by it
+  "aws:iam/policy:Policy": 64,
+  "aws:iam/rolePolicy:RolePolicy": 128,
+  "aws:lambda/function:Function": 64,
+  "aws:scheduler/schedule:Schedule": 64,
+  "aws:sfn/stateMachine:StateMachine": 80,
+  "aws:cloudwatch/metricAlarm:MetricAlarm": 255,
+  "aws:cloudwatch/logGroup:LogGroup": 512,
+  "aws:cloudwatch/dashboard:Dashboard": 255,
+  "aws:dynamodb/table:Table": 255,
+  "aws:sns/topic:Topic": 256,
+  "aws:ssm/parameter:Parameter": 2048,
+  "aws:ec2/securityGroup:SecurityGroup": 255,
+  "aws:secretsmanager/secret:Secret": 512,
+  "aws:elasticache/replicationGroup:ReplicationGroup": 40,
+  "aws:elasticache/serverlessCache:ServerlessCache": 40,
+  "aws:elasticache/subnetGroup:SubnetGroup": 255,
+  "aws:elasticache/user:User": 40,
+  "aws:elasticache/userGroup:UserGroup": 40,
+};
+
+/** Throws when the physical name the provider would use is over AWS's limit for the type. */
+function checkNameLimit(type: string, n: string): void {
+  const limit = NAME_LIMITS[type];
+  if (limit !== undefined && n.length > limit) {
+    throw new Error(`aws-mocks: ${type} name ${JSON.stringify(n)} is ${n.length} characters; AWS allows ${limit} (Pulumi's autoname suffix included)`);
+  }
+}
+
 /** ARN and id/extra state per resource type. */
 function providerState(type: string, name: string, inputs: Record<string, any>, o: AwsMockOptions): { id: string; state: Record<string, unknown> } {
   const region = typeof inputs.region === "string" ? inputs.region : o.region;
   const acct = o.accountId;
   const n = physicalName(type, name, inputs);
+  checkNameLimit(type, n);
   const suffix = hex(`${type}::${name}`, 17);
   const regional = (service: string, resource: string) => `arn:aws:${service}:${region}:${acct}:${resource}`;
   switch (type) {

@@ -9,6 +9,9 @@ import * as os from "node:os";
 import { BreakerRecord, decide, OVERRIDE_COMMANDS, OverrideCommand, windowCounts } from "../core/breaker";
 import { BreakerService } from "../functions/breaker/service";
 import { BreakerSettings, loadSettings } from "../core/settings";
+import { BREAKER_NAME_DOC, BREAKER_NAME_PATTERN } from "../core/schema/names";
+import { describeValue, parseWith } from "../core/schema/format";
+import { BOOL_FLAGS, operatorOptionsSchema, VALUE_FLAGS } from "../core/schema/cli";
 import { METRIC_NAMESPACE, BREAKER_DIMENSION, METRICS } from "../core/metric-names";
 import { DynamoDbStore } from "../functions/store/dynamodb-store";
 import { RedisStore } from "../functions/store/redis-store";
@@ -54,41 +57,51 @@ export interface CliArgs {
   json: boolean;
 }
 
-const VALUE_FLAGS: Record<string, keyof CliArgs> = {
-  "--stack": "stack",
-  "--table": "table",
-  "--redis-url": "redisUrl",
-  "--endpoint": "endpoint",
-  "--region": "region",
-  "--settings": "settings",
-  "--reason": "reason",
-};
-const BOOL_FLAGS: Record<string, keyof CliArgs> = { "--local": "local", "--create": "create", "--json": "json" };
+const has = (list: readonly string[], v: string) => list.includes(v);
 
+/** Tokenizes argv (each flag at most once) and validates the options with operatorOptionsSchema. */
 export function parseArgs(argv: string[]): CliArgs {
   const positional: string[] = [];
-  const out: Record<string, unknown> = { local: false, create: false, json: false, reason: "" };
+  const flags: Record<string, unknown> = Object.create(null);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a in VALUE_FLAGS) {
+    const flag = a.startsWith("--") ? a.slice(2) : null;
+    if (flag !== null && (has(VALUE_FLAGS, flag) || has(BOOL_FLAGS, flag))) {
+      if (Object.prototype.hasOwnProperty.call(flags, flag)) throw new UsageError(`${a} is given twice; allowed: once`);
+      if (has(BOOL_FLAGS, flag)) {
+        flags[flag] = true;
+        continue;
+      }
       const v = argv[++i];
       if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value`);
-      out[VALUE_FLAGS[a]] = v;
-    } else if (a in BOOL_FLAGS) out[BOOL_FLAGS[a]] = true;
-    else if (a.startsWith("--")) throw new UsageError(`unknown option ${a}; allowed: ${[...Object.keys(VALUE_FLAGS), ...Object.keys(BOOL_FLAGS)].join(", ")}`);
-    else positional.push(a);
+      flags[flag] = v;
+    } else if (flag !== null) {
+      throw new UsageError(`unknown option ${a.length > 80 ? describeValue(a) : a}; allowed: ${[...VALUE_FLAGS, ...BOOL_FLAGS].map((f) => `--${f}`).join(", ")}`);
+    } else positional.push(a);
   }
   const [command, breaker, ...rest] = positional;
   if (!command) throw new UsageError(`missing command; allowed: ${COMMANDS.join(", ")}`);
   if (!(COMMANDS as readonly string[]).includes(command)) throw new UsageError(`unknown command '${command}'; allowed: ${COMMANDS.join(", ")}`);
   if (!breaker) throw new UsageError(`missing breaker name after '${command}'`);
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(breaker)) throw new UsageError(`breaker name '${breaker}' is invalid; allowed: 1-64 letters, digits, _ . -`);
+  if (!BREAKER_NAME_PATTERN.test(breaker)) throw new UsageError(`breaker name ${describeValue(breaker)} is invalid; allowed: ${BREAKER_NAME_DOC}`);
   if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
-  const targets = [out.stack, out.table && !out.local ? out.table : undefined, out.redisUrl, out.local ? "local" : undefined].filter(Boolean);
+  const o = parseWith(operatorOptionsSchema, { ...flags }, "", (_path, message) => new UsageError(message), (_w, path) => `--${String(path[0])}`);
+  const targets = [o.stack, o.table && !o.local ? o.table : undefined, o["redis-url"], o.local ? "local" : undefined].filter(Boolean);
   if (targets.length !== 1) throw new UsageError("name exactly one store: --stack, --table, --redis-url or --local");
-  const redisUrl = out.redisUrl as string | undefined;
-  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new UsageError(`--redis-url '${redisUrl}' is invalid; allowed: redis://host:port or rediss://host:port`);
-  return { ...(out as unknown as CliArgs), command: command as Command, breaker };
+  return {
+    command: command as Command,
+    breaker,
+    stack: o.stack,
+    table: o.table,
+    redisUrl: o["redis-url"],
+    local: o.local ?? false,
+    endpoint: o.endpoint,
+    region: o.region,
+    settings: o.settings,
+    reason: o.reason ?? "",
+    create: o.create ?? false,
+    json: o.json ?? false,
+  };
 }
 
 /** The outputs of index.ts that the CLI reads. */

@@ -238,6 +238,13 @@ async function runOne(options: MockRunOptions): Promise<MockRunResult> {
   const project = options.project ?? DEFAULT_PROJECT;
   if (!fs.existsSync(entry)) throw new Error(`program entry ${entry} does not exist`);
 
+  // A stack named without its file and without config would fail later as "breakers is not set"; name the file.
+  const stackFile = path.join(path.dirname(entry), `Pulumi.${stack}.yaml`);
+  const isProjectDir = fs.existsSync(path.join(path.dirname(entry), "Pulumi.yaml"));
+  if (options.useStackFile !== false && options.config === undefined && isProjectDir && !fs.existsSync(stackFile)) {
+    const known = fs.readdirSync(path.dirname(entry)).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f));
+    throw new Error(`stack ${stack}: ${stackFile} does not exist; allowed: a stack with a stack file (${known.join(", ") || "none found"})`);
+  }
   const fromFile = options.useStackFile === false ? { config: {}, secureKeys: [] } : stackFileConfig(entry, stack, project);
   const config: Record<string, string> = { ...fromFile.config };
   for (const [k, v] of Object.entries(options.config ?? {})) {

@@ -20,9 +20,9 @@ import {
   StoreErrorEvent,
 } from "../../core/contracts";
 
-/** Breaker names: what the stores use as a key (no `#`, which the bulkhead items use as a separator). */
-export const BREAKER_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
-const BREAKER_NAME_DOC = "a breaker name: 1 to 128 letters, digits, _ . : -";
+/** Breaker names: the one rule of core/schema/names.ts (no `#`, which the bulkhead items use as a separator). */
+import { BREAKER_NAME_DOC, BREAKER_NAME_PATTERN } from "../../core/schema/names";
+export { BREAKER_NAME_PATTERN };
 const ERROR_NAME_DOC = "an error name: 1 to 128 letters, digits, _ . : -";
 /**
  * Error names in events come from the target (any runtime: "com.acme.Foo$Bar", "Aws::S3::Errors::NoSuchKey")

@@ -15,7 +15,7 @@ import { BreakerSettings, loadSettings, SettingsError } from "../../core/setting
 import { BreakerService, Clock } from "../breaker/service";
 import { StateStore, StoreError } from "../../core/state-store";
 import { InvalidEventError } from "../../core/contracts";
-import { BREAKER_NAME_PATTERN } from "./event-validation";
+import { BREAKER_NAME_DOC, BREAKER_NAME_PATTERN } from "../../core/schema/names";
 import { createLogger, Log } from "./logging";
 import { emfMetricsSink, MetricsSink } from "./metrics";
 import { Telemetry } from "./telemetry";
@@ -60,7 +60,7 @@ export function breakerNameFromEnv(env: Env = process.env): string | null {
   const name = env[BREAKER_NAME_ENV];
   if (name === undefined || name === "") return null;
   if (!BREAKER_NAME_PATTERN.test(name)) {
-    throw new SettingsError(BREAKER_NAME_ENV, `${BREAKER_NAME_ENV} is ${JSON.stringify(name)}; allowed: 1 to 128 letters, digits, _ . : -`);
+    throw new SettingsError(BREAKER_NAME_ENV, `${BREAKER_NAME_ENV} is ${JSON.stringify(name)}; allowed: ${BREAKER_NAME_DOC}`);
   }
   return name;
 }

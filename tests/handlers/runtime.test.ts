@@ -46,7 +46,7 @@ describe("handler runtime: cold start from the environment", () => {
       (e: Error) => e.name === "SettingsError" && e.message === "BREAKER_SETTINGS.failureThreshold is 0; allowed: an integer from 1 to 10000",
     );
     assert.throws(() => settingsFromEnv({ BREAKER_SETTINGS: "{tripRule:" }), (e: Error) => e.name === "SettingsError" && /BREAKER_SETTINGS is not valid JSON/.test(e.message));
-    assert.throws(() => settingsFromEnv({ BREAKER_SETTINGS: "[]" }), /BREAKER_SETTINGS must be an object/);
+    assert.throws(() => settingsFromEnv({ BREAKER_SETTINGS: "[]" }), /BREAKER_SETTINGS is \[\]; allowed: an object of breaker settings/);
   });
 
   it("BREAKER_NAME: absent -> any breaker; invalid -> SettingsError", () => {

@@ -61,7 +61,7 @@ describe("runtime settings: which settings change without a redeploy, and mergin
   });
 
   it("a partial document is merged over the deployed settings; {} is the deployed settings", () => {
-    const merged = applyOverrides(DEPLOYED, '{"failureThreshold":3,"openDurationSeconds":"60"}', PARAM);
+    const merged = applyOverrides(DEPLOYED, '{"failureThreshold":3,"openDurationSeconds":60}', PARAM);
     assert.deepEqual(merged, { ...DEPLOYED, failureThreshold: 3, openDurationSeconds: 60 });
     assert.deepEqual(applyOverrides(DEPLOYED, "{}", PARAM), DEPLOYED);
   });
@@ -72,6 +72,13 @@ describe("runtime settings: which settings change without a redeploy, and mergin
       ["[3]", PARAM, /must be a JSON object of breaker settings, got \[3\]/],
       ['{"failureThreshold":0}', `${PARAM}.failureThreshold`, /failureThreshold is 0; allowed: an integer from 1 to 10000$/],
       ['{"failureTreshold":3}', `${PARAM}.failureTreshold`, /is not a breaker setting; allowed: tripRule, failureThreshold/],
+      // a string is not a number, and Object.prototype names are not settings (issue 14)
+      ['{"openDurationSeconds":"60"}', `${PARAM}.openDurationSeconds`, /openDurationSeconds is "60"; allowed: an integer from 1 to 86400$/],
+      ['{"constructor":1}', `${PARAM}.constructor`, /constructor is not a breaker setting; allowed: tripRule,/],
+      ['{"toString":1}', `${PARAM}.toString`, /toString is not a breaker setting; allowed: tripRule,/],
+      ['{"hasOwnProperty":1}', `${PARAM}.hasOwnProperty`, /hasOwnProperty is not a breaker setting; allowed: tripRule,/],
+      ['{"__proto__":{"failureThreshold":1}}', `${PARAM}.__proto__`, /__proto__ is not a breaker setting; allowed: tripRule,/],
+      ['{"failureThreshold":1e309}', `${PARAM}.failureThreshold`, /failureThreshold is Infinity; allowed: an integer from 1 to 10000$/],
       ['{"openDurationSeconds":600}', `${PARAM}.maxOpenDurationSeconds`, /maxOpenDurationSeconds is 300; allowed: at least openDurationSeconds \(600\)/],
       ['{"timeoutSeconds":20}', `${PARAM}.timeoutSeconds`, /timeoutSeconds is 20 but 10 is deployed; timeoutSeconds changes only with a redeploy \(the state machine's TimeoutSeconds.*allowed at runtime: failureThreshold,/],
       ['{"ignoredErrors":["ClientError","NotFound"]}', `${PARAM}.ignoredErrors`, /changes only with a redeploy \(the state machine's Retry and Catch/],
@@ -88,7 +95,7 @@ describe("runtime settings: which settings change without a redeploy, and mergin
 
   it("deploy-time settings equal to the deployed values are accepted; a slow-call threshold may change while detection stays on", () => {
     assert.deepEqual(applyOverrides(DEPLOYED, JSON.stringify(DEPLOYED), PARAM), DEPLOYED);
-    assert.deepEqual(applyOverrides(DEPLOYED, '{"ignoredErrors":["ClientError"],"retryAttempts":"2"}', PARAM), DEPLOYED);
+    assert.deepEqual(applyOverrides(DEPLOYED, '{"ignoredErrors":["ClientError"],"retryAttempts":2}', PARAM), DEPLOYED);
     const slow = settingsOf({ slowCallDurationMs: 500 });
     assert.equal(applyOverrides(slow, '{"slowCallDurationMs":2000}', PARAM).slowCallDurationMs, 2000);
     assert.throws(() => applyOverrides(slow, '{"slowCallDurationMs":0}', PARAM), /slowCallDurationMs is 0 but 500 is deployed; allowed at runtime: an integer from 1 to 900000/);

@@ -53,7 +53,7 @@ describe("infra: component arguments", () => {
       ["an invalid retention", { logging: { retentionDays: 10 } }, new RegExp(`${W}.logging.retentionDays is 10; allowed: one of 1, 3, 5`)],
       ["topicArn with email", { alarms: { topicArn: "arn:aws:sns:us-east-1:123456789012:t", email: "a@b.c" } }, new RegExp(`${W}.alarms.email is "a@b.c"; allowed: not set together with alarms.topicArn`)],
       ["an invalid alarm threshold", { alarms: { thresholds: { storeErrors: 0 } } }, new RegExp(`${W}.alarms.thresholds.storeErrors is 0; allowed: an integer from 1 to 1000000$`)],
-      ["an invalid breaker name", { breakerName: "a b" }, new RegExp(`${W}.name is "a b"; allowed: 1 to 32 letters`)],
+      ["an invalid breaker name", { breakerName: "a b" }, new RegExp(`${W}.name is "a b"; allowed: a breaker name: 1 to 27 letters`)],
       ["no store", { store: undefined as never }, new RegExp(`${W}.store is not set; allowed: a CircuitStateStore$`)],
       ["an invalid settings refresh", { settingsParameter: { enabled: true, refreshSeconds: 0 } }, new RegExp(`${W}.settingsParameter.refreshSeconds is 0; allowed: an integer from 5 to 3600$`)],
     ];

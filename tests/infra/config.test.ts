@@ -52,8 +52,8 @@ const INVALID: [string, () => Raw, string[], LoadConfigOptions?][] = [
   ["no breakers", () => unset(dev(), "breakers"), [`${NS}:breakers is not set; allowed: a list of at least one breaker ({name, targetArn | demoDownstream, ...})`]],
   ["an empty breaker list", () => set(dev(), "breakers", []), [`${NS}:breakers is []; allowed: a list of at least one breaker ({name, targetArn | demoDownstream, ...})`]],
   ["a value that is not JSON", () => set(dev(), "breakers", "[{name: demo"), [`${NS}:breakers is "[{name: demo"; allowed: a YAML object or list in the stack file (passed to the program as JSON)`, `${NS}:breakers is not set; allowed: a list of at least one breaker ({name, targetArn | demoDownstream, ...})`]],
-  ["a breaker without a name", () => breaker(dev(), (b) => delete b.name), [`${B0}.name is not set; allowed: 1 to 32 letters, digits, _ or -, starting with a letter or digit`]],
-  ["an invalid breaker name", () => breaker(dev(), (b) => (b.name = "orders/eu")), [`${B0}.name is "orders/eu"; allowed: 1 to 32 letters, digits, _ or -, starting with a letter or digit`]],
+  ["a breaker without a name", () => breaker(dev(), (b) => delete b.name), [`${B0}.name is not set; allowed: a breaker name: 1 to 27 letters, digits, _ or -, starting with a letter or digit`]],
+  ["an invalid breaker name", () => breaker(dev(), (b) => (b.name = "orders/eu")), [`${B0}.name is "orders/eu"; allowed: a breaker name: 1 to 27 letters, digits, _ or -, starting with a letter or digit`]],
   ["an unknown breaker option", () => breaker(dev(), (b) => (b.timeout = 3)), [`${B0}.timeout is not a known option; allowed: name, targetArn, demoDownstream, fallback, userFallbackArn, settings, settingsParameter, healthProbe, logging, tracing`]],
   ["both targetArn and demoDownstream", () => breaker(dev(), (b) => (b.targetArn = "arn:aws:lambda:us-east-1:123456789012:function:x")), [`${B0}.demoDownstream is {"failureRate":0,"latencyMs":50}; allowed: not set together with targetArn (give exactly one target)`]],
   ["neither targetArn nor demoDownstream", () => breaker(dev(), (b) => delete b.demoDownstream), [`${B0}.targetArn is not set; allowed: a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>[:<alias>]), or demoDownstream: true`]],
@@ -74,12 +74,27 @@ const INVALID: [string, () => Raw, string[], LoadConfigOptions?][] = [
   ["an alarm ratio above 1", () => set(dev(), "alarms", { failureRate: 2 }), [`${NS}:alarms.failureRate is 2; allowed: a number from 0.01 to 1`]],
   ["an alarm period that is not whole minutes", () => set(dev(), "alarms", { periodSeconds: 90 }), [`${NS}:alarms.periodSeconds is 90; allowed: an integer from 60 to 3600 that is a multiple of 60`]],
   ["alarms evaluated over more than a day", () => set(dev(), "alarms", { periodSeconds: 3600, evaluationPeriods: 30 }), [`${NS}:alarms.evaluationPeriods is 30; allowed: at most 24 with periodSeconds 3600 (CloudWatch evaluates at most one day)`]],
+  // issue 14: Object.prototype names and numeric strings (was "a number from undefined to undefined")
+  ["constructor as an alarm threshold", () => set(dev(), "alarms", JSON.parse('{"constructor":1}')), [`${NS}:alarms.constructor is not an alarm threshold; allowed: periodSeconds, evaluationPeriods, failureRate, rejectedCalls, storeErrors, executionsFailed, executionsTimedOut, manualStateMaxMinutes`]],
+  ["a numeric string as an alarm threshold", () => set(dev(), "alarms", { rejectedCalls: "5" }), [`${NS}:alarms.rejectedCalls is "5"; allowed: an integer from 1 to 1000000`]],
+  ["toString as a breaker setting", () => breaker(dev(), (b) => (b.settings = { toString: 1 })), [`${NS}:breakers[0].settings.toString is not a breaker setting; allowed: tripRule, failureThreshold, windowSeconds, failureRateThreshold, minimumCalls, slowCallDurationMs, ignoredErrors, openDurationSeconds, openDurationMultiplier, maxOpenDurationSeconds, halfOpenProbes, probeLeaseSeconds, onStoreError, idleTtlSeconds, timeoutSeconds, retryAttempts, retryIntervalSeconds, retryBackoffRate, retryMaxDelaySeconds, maxConcurrentCalls`]],
+  ["a numeric string as a breaker setting", () => breaker(dev(), (b) => (b.settings = { failureThreshold: "7" })), [`${NS}:breakers[0].settings.failureThreshold is "7"; allowed: an integer from 1 to 10000`]],
+  ["a breaker name one over the AWS-derived limit", () => breaker(dev(), (b) => (b.name = "b".repeat(28))), [`${NS}:breakers[0].name is "${"b".repeat(28)}"; allowed: a breaker name: 1 to 27 letters, digits, _ or -, starting with a letter or digit`]],
   ["an unknown alarm threshold", () => set(dev(), "alarms", { openedCircuits: 1 }), [`${NS}:alarms.openedCircuits is not an alarm threshold; allowed: periodSeconds, evaluationPeriods, failureRate, rejectedCalls, storeErrors, executionsFailed, executionsTimedOut, manualStateMaxMinutes`]],
   ["an alarm email that is not an address", () => set(dev(), "alarmEmail", "oncall"), [`${NS}:alarmEmail is "oncall"; allowed: an email address`]],
-  ["a tag key in the aws: namespace", () => set(dev(), "tags", { "aws:team": "x" }), [`${NS}:tags.aws:team is "aws:team"; allowed: a tag key of 1 to 128 characters (letters, digits, spaces, _ . : / = + - @), not starting with aws:`]],
+  ["a tag key in the aws: namespace", () => set(dev(), "tags", { "aws:team": "x" }), [`${NS}:tags["aws:team"] is "aws:team"; allowed: a tag key of 1 to 128 characters (letters, digits, spaces, _ . : / = + - @), not starting with aws: in any case`]],
+  // issue 14: tags and replica regions a strict schema refuses
+  ["a tag key in the AWS: namespace (any case)", () => set(dev(), "tags", { "AWS:team": "x" }), [`${NS}:tags["AWS:team"] is "AWS:team"; allowed: a tag key of 1 to 128 characters (letters, digits, spaces, _ . : / = + - @), not starting with aws: in any case`]],
+  ["a tag key with a newline", () => set(dev(), "tags", { "team\nx": "x" }), [`${NS}:tags["team\\nx"] is "team\\nx"; allowed: a tag key of 1 to 128 characters (letters, digits, spaces, _ . : / = + - @), not starting with aws: in any case`]],
+  ["a tag value with a tab", () => set(dev(), "tags", { team: "a\tb" }), [`${NS}:tags.team is "a\\tb"; allowed: a string of up to 256 characters (letters, digits, spaces, _ . : / = + - @)`]],
+  ["a user tag reusing the stack's role tag", () => set(dev(), "tags", { "circuitbreaker:role": "x" }), [`${NS}:tags["circuitbreaker:role"] is "circuitbreaker:role"; allowed: a key other than circuitbreaker:role, circuitbreaker:handler, breaker (the stack sets these itself; the policy pack reads them)`]],
+  ["a user tag reusing the breaker tag", () => set(dev(), "tags", { breaker: "x" }), [`${NS}:tags.breaker is "breaker"; allowed: a key other than circuitbreaker:role, circuitbreaker:handler, breaker (the stack sets these itself; the policy pack reads them)`]],
+  ["more tags than AWS allows with the stack's own", () => set(dev(), "tags", Object.fromEntries(Array.from({ length: 46 }, (_, i) => [`t${i}`, "v"]))), [`${NS}:tags is "46 tags"; allowed: at most 45 tags (AWS allows 50 per resource and the stack adds 5)`]],
+  ["the stack's own region as a replica", () => set({ ...dev(), "aws:region": "eu-west-1" }, "dynamodb", { replicaRegions: ["eu-west-1"] }), [`${NS}:dynamodb.replicaRegions[0] is "eu-west-1"; allowed: a region other than the stack's own (eu-west-1); the table is already there`]],
+  ["a replica region that does not exist", () => set(dev(), "dynamodb", { replicaRegions: ["eu-west-9"] }), [`${NS}:dynamodb.replicaRegions[0] is "eu-west-9"; allowed: a known AWS region name such as eu-west-1`]],
   ["a tag value that is not a string", () => set(dev(), "tags", { team: 7 }), [`${NS}:tags.team is 7; allowed: a string of up to 256 characters (letters, digits, spaces, _ . : / = + - @)`]],
   ["a customer key with replicas", () => set(dev(), "dynamodb", { kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/abc", replicaRegions: ["eu-west-1"] }), [`${NS}:dynamodb.kmsKeyArn is "arn:aws:kms:us-east-1:123456789012:key/abc"; allowed: not set together with replicaRegions (each replica would need a key in its own region; a global table uses the AWS-owned key)`]],
-  ["a replica region that is not a region", () => set(dev(), "dynamodb", { replicaRegions: ["europe"] }), [`${NS}:dynamodb.replicaRegions[0] is "europe"; allowed: an AWS region name such as eu-west-1`]],
+  ["a replica region that is not a region", () => set(dev(), "dynamodb", { replicaRegions: ["europe"] }), [`${NS}:dynamodb.replicaRegions[0] is "europe"; allowed: a known AWS region name such as eu-west-1`]],
   ["a KMS key that is not an ARN", () => set(dev(), "dynamodb", { kmsKeyArn: "alias/breaker" }), [`${NS}:dynamodb.kmsKeyArn is "alias/breaker"; allowed: a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)`]],
   ["elasticache options with the DynamoDB store", () => set(dev(), "elasticache", { engine: "valkey" }), [`${NS}:elasticache is set but ${NS}:stateStore is "dynamodb"; allowed: elasticache options only with stateStore elasticache`]],
   ["an AUTH token with the DynamoDB store", () => set(dev(), "redisAuthToken", AUTH_TOKEN), [`${NS}:redisAuthToken is set but ${NS}:stateStore is "dynamodb"; allowed: only with stateStore elasticache (remove it with \`pulumi config rm redisAuthToken\`)`]],
@@ -178,6 +193,11 @@ describe("infra: stack configuration", function () {
       const r = await runProgramUnderMocks({ stack: "dev", config: { breakers: JSON.parse(breaker(dev(), (b) => (b.settings.failureThreshold = 0))[`${NS}:breakers`]) } });
       assert.equal(r.error, `invalid stack configuration (1 problem):\n  ${B0}.settings.failureThreshold is 0; allowed: an integer from 1 to 10000`);
       assert.deepEqual(r.resources.map((x) => x.type), ["pulumi:pulumi:Stack"]);
+    });
+
+    it("names the missing stack file for a stack without Pulumi.<stack>.yaml (not \"breakers is not set\")", async () => {
+      const r = await runProgramUnderMocks({ stack: "qa" }).then((x) => x.error ?? x.errors.join("\n"), (e: Error) => e.message);
+      assert.match(r, /stack qa: .*Pulumi\.qa\.yaml does not exist; allowed: a stack with a stack file \(Pulumi\.dev\.yaml, Pulumi\.prod\.yaml\)/);
     });
 
     it("refuses Pulumi.prod.yaml until the AUTH token is set with --secret", async () => {

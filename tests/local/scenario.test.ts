@@ -21,6 +21,16 @@ const phases = (s: Json) => s.phases as Json[];
 const breaker = (s: Json) => s.breaker as Json;
 
 const CASES: { what: string; change: (s: Json) => void; field: string; message: RegExp }[] = [
+  // issue 14: strict schema cases
+  { what: "a numeric string as a rate", change: (s) => ((s.traffic as Json).ratePerSecond = "5"), field: "scenario.traffic.ratePerSecond", message: /ratePerSecond is "5"; allowed: a number from 0\.01 to 10000$/ },
+  { what: "a numeric string as a setting", change: (s) => (breaker(s).settings = { failureThreshold: "7" }), field: "scenario.breaker.settings.failureThreshold", message: /failureThreshold is "7"; allowed: an integer from 1 to 10000$/ },
+  { what: "constructor as a setting", change: (s) => (breaker(s).settings = JSON.parse('{"constructor":1}')), field: "scenario.breaker.settings.constructor", message: /settings\.constructor is not a breaker setting; allowed: tripRule,/ },
+  { what: "__proto__ as a setting", change: (s) => (breaker(s).settings = JSON.parse('{"__proto__":{"failureThreshold":1}}')), field: "scenario.breaker.settings.__proto__", message: /settings\.__proto__ is not a breaker setting; allowed: tripRule,/ },
+  { what: "toString as a phase field", change: (s) => ((phases(s)[0] as Record<string, unknown>)["toString"] = 1), field: "scenario.phases[0].toString", message: /is not a known field; allowed: name, durationSeconds/ },
+  { what: "an infinite duration", change: (s) => (phases(s)[0].durationSeconds = JSON.parse("1e309")), field: "scenario.phases[0].durationSeconds", message: /durationSeconds is Infinity; allowed: a number from 0\.1 to 86400$/ },
+  { what: "a 10,000-character name", change: (s) => (s.name = "x".repeat(10000)), field: "scenario.name", message: /^scenario\.name is "x{79}… \(10002 characters\); allowed: 1 to 64/ },
+  { what: "a description over 2000 characters", change: (s) => (s.description = "d".repeat(2001)), field: "scenario.description", message: /description is "d+… \(2003 characters\); allowed: a string of at most 2000 characters$/ },
+  { what: "a breaker name one over the AWS-derived limit", change: (s) => (breaker(s).name = "b".repeat(28)), field: "scenario.breaker.name", message: /allowed: a breaker name: 1 to 27 letters/ },
   { what: "failure rate above 1", change: (s) => (phases(s)[2].failureRate = 1.5), field: "scenario.phases[2].failureRate", message: /scenario\.phases\[2\]\.failureRate is 1\.5; allowed: a number from 0 to 1/ },
   { what: "failure rate as text", change: (s) => (phases(s)[0].failureRate = "10%"), field: "scenario.phases[0].failureRate", message: /is "10%"; allowed: a number from 0 to 1/ },
   { what: "missing duration", change: (s) => delete phases(s)[1].durationSeconds, field: "scenario.phases[1].durationSeconds", message: /durationSeconds is missing; allowed: a number from 0\.1 to 86400/ },
@@ -37,7 +47,7 @@ const CASES: { what: string; change: (s: Json) => void; field: string; message: 
   { what: "unknown store", change: (s) => (s.store = "mysql"), field: "scenario.store", message: /store is "mysql"; allowed: dynamodb, redis/ },
   { what: "speed out of range", change: (s) => (s.speed = 0), field: "scenario.speed", message: /speed is 0; allowed: a number from 0\.01 to 1000/ },
   { what: "negative seed", change: (s) => (s.seed = -1), field: "scenario.seed", message: /seed is -1; allowed: an integer from 0 to 4294967295/ },
-  { what: "bad breaker name", change: (s) => (breaker(s).name = "my breaker"), field: "scenario.breaker.name", message: /breaker\.name is "my breaker"; allowed: 1 to 64 letters, digits/ },
+  { what: "bad breaker name", change: (s) => (breaker(s).name = "my breaker"), field: "scenario.breaker.name", message: /breaker\.name is "my breaker"; allowed: a breaker name: 1 to 27 letters, digits/ },
   { what: "unknown fallback", change: (s) => (breaker(s).fallback = "lambda"), field: "scenario.breaker.fallback", message: /fallback is "lambda"; allowed: builtin, none/ },
   {
     what: "setting out of range",
@@ -71,6 +81,16 @@ describe("local scenario files", () => {
     assert.throws(() => loadScenarioFile(join(dir, "missing.json")), (e: unknown) => e instanceof ScenarioError && /cannot read scenario file .*missing\.json: ENOENT/.test(e.message));
     const bad = writeJson(dir, "bad.json", "{ not json");
     assert.throws(() => loadScenarioFile(bad), (e: unknown) => e instanceof ScenarioError && /bad\.json is not valid JSON/.test(e.message));
+  });
+
+  it("accepts a UTF-8 byte-order mark before the JSON", () => {
+    const dir = tempDir("scenario-");
+    const file = writeJson(dir, "bom.json", "\uFEFF" + JSON.stringify(fastScenarioJson()));
+    assert.equal(loadScenarioFile(file).name, (fastScenarioJson() as Json).name);
+  });
+
+  it("accepts the longest breaker name the schema allows", () => {
+    assert.equal(validateScenario(variant((s) => (breaker(s).name = "b".repeat(27)))).breaker.name, "b".repeat(27));
   });
 
   it("ships a valid default scenario that walks healthy -> failing -> recovering", () => {
@@ -136,7 +156,12 @@ describe("npm start command line", () => {
     [["--speed", "fast"], /--speed is "fast"; allowed: a number from 0\.01 to 1000/],
     [["--speed", "0"], /--speed is "0"; allowed: a number from 0\.01 to 1000/],
     [["--seed", "1.5"], /--seed is "1\.5"; allowed: an integer from 0 to 4294967295/],
-    [["--redis-url", "localhost:6379"], /--redis-url is "localhost:6379"; allowed: redis:\/\/host:port/],
+    [["--redis-url", "localhost:6379"], /--redis-url is "localhost:6379"; allowed: redis:\/\/host\[:port\]/],
+    // issue 14: only plain decimals, and a Redis URL with a host and a real port
+    [["--seed", "0x10"], /--seed is "0x10"; allowed: an integer from 0 to 4294967295 \(decimal\)/],
+    [["--speed", "Infinity"], /--speed is "Infinity"; allowed: a number from 0\.01 to 1000/],
+    [["--redis-url", "redis://"], /--redis-url is "redis:\/\/"; allowed: redis:\/\/host\[:port\]/],
+    [["--redis-url", "redis://127.0.0.1:99999"], /--redis-url is "redis:\/\/127\.0\.0\.1:99999"; allowed: .*port 1 to 65535/],
     [["--store", "dynamodb", "--redis-url", "redis://h:1"], /--redis-url goes with --store redis/],
     [["--scenario"], /--scenario needs a value/],
     [["--scenario", "--out", "x"], /--scenario needs a value/],

@@ -1,6 +1,7 @@
 // `npm run breaker`: status and manual override through the same StateStore code as the Lambdas,
 // against real DynamoDB Local and redis-server.
 import { strict as assert } from "node:assert";
+import { parseArgs } from "../../scripts/breaker";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
@@ -41,7 +42,7 @@ describe("npm run breaker (operator CLI)", () => {
   for (const store of stores) {
     describe(store.name, () => {
       it("refuses an override on a breaker the store has never seen, unless --create", async () => {
-        const name = `unseen-${store.name}-${Date.now()}`;
+        const name = `unseen-${store.name.slice(0, 2)}-${Date.now() % 1e9}`;
         const refused = await run(["open", name, ...store.flags()]);
         assert.equal(refused.code, 2);
         assert.match(refused.err[0], /has no record.*--create/);
@@ -177,8 +178,19 @@ describe("npm run breaker (operator CLI)", () => {
       [["status"], /missing breaker name/],
       [["status", "x"], /name exactly one store/],
       [["status", "x", "--local", "--redis-url", "redis://127.0.0.1:1"], /name exactly one store/],
-      [["status", "x", "--redis-url", "http://nope"], /--redis-url 'http:\/\/nope' is invalid/],
-      [["status", "bad name!", "--local"], /breaker name 'bad name!' is invalid/],
+      [["status", "x", "--redis-url", "http://nope"], /--redis-url is "http:\/\/nope"; allowed: redis:\/\/host\[:port\] or rediss:/],
+      [["status", "bad name!", "--local"], /breaker name "bad name!" is invalid; allowed: a breaker name: 1 to 27/],
+      // issue 14: usage errors (exit 2) naming the flag, not store errors
+      [["status", "x", "--redis-url", "redis://"], /^breaker: --redis-url is "redis:\/\/"; allowed: redis:\/\/host/],
+      [["status", "x", "--redis-url", "redis://127.0.0.1:99999"], /^breaker: --redis-url is "redis:\/\/127\.0\.0\.1:99999"; allowed: .*port 1 to 65535/],
+      [["status", "x", "--local", "--endpoint", "notaurl"], /^breaker: --endpoint is "notaurl"; allowed: an http:\/\/ or https:\/\/ URL/],
+      [["status", "x", "--redis-url", "redis://127.0.0.1:1", "--region", "eu-west-1"], /--region is "eu-west-1"; allowed: nothing with --redis-url/],
+      [["status", "x", "--redis-url", "redis://127.0.0.1:1", "--endpoint", "http://127.0.0.1:1"], /--endpoint is "http:\/\/127\.0\.0\.1:1"; allowed: nothing with --redis-url/],
+      [["open", "x", "--local", "--reason", "a", "--reason", "b"], /--reason is given twice; allowed: once/],
+      [["open", "a.b", "--local", "--create"], /breaker name "a\.b" is invalid; allowed: a breaker name/],
+      [["open", "b".repeat(28), "--local", "--create"], /is invalid; allowed: a breaker name: 1 to 27/],
+      [["status", "x", "--local", "--settings", '{"constructor":1}'], /settings\.constructor is not a breaker setting; allowed: tripRule,/],
+      [["status", "x", "--local", "--settings", '{"failureThreshold":"7"}'], /settings\.failureThreshold is "7"; allowed: an integer from 1 to 10000/],
       [["status", "x", "--local", "--settings", "{\"failureThreshold\":0}"], /settings.failureThreshold is 0; allowed: an integer from 1 to 10000/],
       [["status", "x", "--local", "--bogus"], /unknown option --bogus/],
     ];
@@ -186,6 +198,14 @@ describe("npm run breaker (operator CLI)", () => {
       const r = await run(args);
       assert.equal(r.code, 2, `exit code for ${args.join(" ")}`);
       assert.match(r.err[0], message);
+    }
+  });
+
+  it("addresses a breaker named like an Object.prototype key (constructor, toString)", () => {
+    for (const name of ["constructor", "toString", "hasOwnProperty"]) {
+      const a = parseArgs(["open", name, "--local", "--reason", "drill"]);
+      assert.equal(a.breaker, name);
+      assert.equal(a.reason, "drill");
     }
   });
 
