@@ -111,7 +111,7 @@ describe("AWS limits", () => {
       assert.match(problems[0], /^circuit-breaker:breakers\[0\]\.settings\.ignoredErrors\[1\] is "States\.Timeout"; allowed: an error name of the target, not one Step Functions reserves \(the "States\." prefix/);
       assert.throws(() => resolveBreakerOptions("orders", args({ settings: { ignoredErrors: ["States.ALL"] } })), /settings\.ignoredErrors\[0\] is "States\.ALL"/);
       assert.throws(
-        () => validateScenario({ breaker: { name: "s", settings: { ignoredErrors: ["States.TaskFailed"] } }, traffic: { ratePerSecond: 1 }, phases: [{ name: "p", durationSeconds: 1 }] }),
+        () => validateScenario({ name: "s", breaker: { name: "s", settings: { ignoredErrors: ["States.TaskFailed"] } }, traffic: { ratePerSecond: 1, maxConcurrency: 1 }, phases: [{ name: "p", durationSeconds: 1, failureRate: 0 }] }),
         /^ScenarioError: scenario\.breaker\.settings\.ignoredErrors\[0\] is "States\.TaskFailed"; allowed: an error name of the target/,
       );
     });
@@ -141,7 +141,7 @@ describe("AWS limits", () => {
     it("refuses the breaker alarms' window in the stack config", () => {
       const problems = problemsOf(base({}, { [`${NS}:alarms`]: JSON.stringify({ periodSeconds: 3600, evaluationPeriods: 25 }) }));
       assert.equal(problems.length, 1);
-      assert.match(problems[0], /circuit-breaker:alarms\.evaluationPeriods is 25; allowed: at most 24 with periodSeconds 3600/);
+      assert.match(problems[0], /circuit-breaker:alarms\.evaluationPeriods is 25; allowed: period × evaluationPeriods ≤ 86400 s \(CloudWatch evaluates at most one day\): 3600 s × 25 = 90000 s; at most 24 periods of 3600 s$/);
     });
   });
 

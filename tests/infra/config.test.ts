@@ -73,7 +73,7 @@ const INVALID: [string, () => Raw, string[], LoadConfigOptions?][] = [
   ["a store timeout below 50 ms", () => set(dev(), "storeTimeoutMs", 10), [`${NS}:storeTimeoutMs is "10"; allowed: an integer from 50 to 30000`]],
   ["an alarm ratio above 1", () => set(dev(), "alarms", { failureRate: 2 }), [`${NS}:alarms.failureRate is 2; allowed: a number from 0.01 to 1`]],
   ["an alarm period that is not whole minutes", () => set(dev(), "alarms", { periodSeconds: 90 }), [`${NS}:alarms.periodSeconds is 90; allowed: an integer from 60 to 3600 that is a multiple of 60`]],
-  ["alarms evaluated over more than a day", () => set(dev(), "alarms", { periodSeconds: 3600, evaluationPeriods: 30 }), [`${NS}:alarms.evaluationPeriods is 30; allowed: at most 24 with periodSeconds 3600 (CloudWatch evaluates at most one day)`]],
+  ["alarms evaluated over more than a day", () => set(dev(), "alarms", { periodSeconds: 3600, evaluationPeriods: 30 }), [`${NS}:alarms.evaluationPeriods is 30; allowed: period × evaluationPeriods ≤ 86400 s (CloudWatch evaluates at most one day): 3600 s × 30 = 108000 s; at most 24 periods of 3600 s`]],
   // issue 14: Object.prototype names and numeric strings (was "a number from undefined to undefined")
   ["constructor as an alarm threshold", () => set(dev(), "alarms", JSON.parse('{"constructor":1}')), [`${NS}:alarms.constructor is not an alarm threshold; allowed: periodSeconds, evaluationPeriods, failureRate, rejectedCalls, storeErrors, executionsFailed, executionsTimedOut, manualStateMaxMinutes`]],
   ["a numeric string as an alarm threshold", () => set(dev(), "alarms", { rejectedCalls: "5" }), [`${NS}:alarms.rejectedCalls is "5"; allowed: an integer from 1 to 1000000`]],
