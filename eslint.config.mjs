@@ -22,7 +22,10 @@ const NOT_FUNCTIONS = [
   "The Pulumi program uses the handlers only as built bundles (components/bundle.ts); what it must know about them is in core/ (handler-manifest.ts, store-env.ts, store-schema.ts).",
 ];
 // scripts/system-deps.js is the one place that installs system programs, shared by npm test, npm start, bench and soak.
-const NOT_SCRIPTS = ["^(\\.\\.?/)+scripts/(?!system-deps$)", "Only scripts/system-deps (the shared system-program installer) may be imported from scripts/."];
+const NOT_SCRIPTS = [
+  "^(\\.\\.?/)+scripts/(?!system-deps$)",
+  "Only scripts/system-deps (the shared system-program installer) may be imported from scripts/.",
+];
 const NOT_COMPONENTS = [into("components"), "components/ is the Pulumi program: take what you need from core/."];
 const NOT_TOOLS_FROM_FUNCTIONS = [
   into("local", "bench", "scripts", "policy", "tests"),
@@ -51,7 +54,10 @@ export const BOUNDARIES = {
     into("bench", "policy", "tests"),
     "The local runner never imports the bench, the policy pack or tests.",
   ]),
-  "bench/**/*.ts": restrict(NOT_PULUMI, NOT_COMPONENTS, NOT_SCRIPTS, [into("policy", "tests"), "The bench never imports the policy pack or tests."]),
+  "bench/**/*.ts": restrict(NOT_PULUMI, NOT_COMPONENTS, NOT_SCRIPTS, [
+    into("policy", "tests"),
+    "The bench never imports the policy pack or tests.",
+  ]),
   "scripts/breaker.ts": restrict(NOT_PULUMI, NOT_COMPONENTS, [
     into("local", "bench", "policy", "tests"),
     "The operator CLI works on a deployed breaker: it never imports the local runner, the bench, the policy pack or tests.",

@@ -33,9 +33,12 @@ interface BenchArgs {
 export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
   const out: BenchArgs = { scenarioFile: null, speed: null, seed: null };
   for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].includes("=") ? [argv[i].slice(0, argv[i].indexOf("=")), argv[i].slice(argv[i].indexOf("=") + 1)] : [argv[i], undefined];
+    const [flag, inline] = argv[i].includes("=")
+      ? [argv[i].slice(0, argv[i].indexOf("=")), argv[i].slice(argv[i].indexOf("=") + 1)]
+      : [argv[i], undefined];
     if (flag === "--help" || flag === "-h") return "help";
-    if (!["--scenario", "--speed", "--seed"].includes(flag)) throw new CliError(`unknown option ${JSON.stringify(argv[i])}; allowed: --scenario, --speed, --seed, --help`);
+    if (!["--scenario", "--speed", "--seed"].includes(flag))
+      throw new CliError(`unknown option ${JSON.stringify(argv[i])}; allowed: --scenario, --speed, --seed, --help`);
     const value = inline ?? argv[++i];
     if (value === undefined) throw new CliError(`${flag} needs a value`);
     if (flag === "--scenario") out.scenarioFile = value;
@@ -46,7 +49,13 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
 }
 
 /** One design's result as its report gives it; `extra` replaces what the report cannot tell (opossum's fleet times and work). */
-function designResult(key: DesignResult["key"], name: string, report: Report, workflows: DesignResult["workflows"], extra: Partial<DesignResult> = {}): DesignResult {
+function designResult(
+  key: DesignResult["key"],
+  name: string,
+  report: Report,
+  workflows: DesignResult["workflows"],
+  extra: Partial<DesignResult> = {},
+): DesignResult {
   return {
     key,
     name,
@@ -115,11 +124,16 @@ async function main(argv: string[]): Promise<number> {
   const t0 = Date.now();
   const machineText = machine();
   try {
-    process.stderr.write(`benchmark: scenario ${scenario.name}, speed ${scenario.speed}x, seed ${scenario.seed}; starting DynamoDB Local and redis-server...\n`);
+    process.stderr.write(
+      `benchmark: scenario ${scenario.name}, speed ${scenario.speed}x, seed ${scenario.seed}; starting DynamoDB Local and redis-server...\n`,
+    );
     const [ddb, redis] = await Promise.all([spawnDynamoLocal(), spawnRedis()]);
     started.push(ddb, redis);
     const { total } = phaseStarts(scenario);
-    const step = (i: number, what: string) => process.stderr.write(`[${i}/4] ${what}: ${total} design seconds at ${scenario.speed}x (about ${Math.ceil(total / scenario.speed)} s)...\n`);
+    const step = (i: number, what: string) =>
+      process.stderr.write(
+        `[${i}/4] ${what}: ${total} design seconds at ${scenario.speed}x (about ${Math.ceil(total / scenario.speed)} s)...\n`,
+      );
     const results: DesignResult[] = [];
     const ours = async (key: "dynamodb" | "redis", name: string, endpoints: { dynamodbEndpoint?: string; redisUrl?: string }) => {
       const { report } = await runLocal({ ...scenario, store: key }, { endpoints });
@@ -145,7 +159,10 @@ async function main(argv: string[]): Promise<number> {
     const or = buildReport(scenario, op.records, opStart);
     const times = fleetTimes(scenario, op.events, (ms) => op.tb.designSeconds(ms));
     // The breaker lives inside the caller's Lambda: no state machine, no store; its AWS work is the caller's own.
-    const none = summarizeWork(op.records.executions.map((e) => ({ ...workOf(e), stateTransitions: 0, lambdaInvocations: 0, lambdaMs: 0, durationMs: 0 })), []);
+    const none = summarizeWork(
+      op.records.executions.map((e) => ({ ...workOf(e), stateTransitions: 0, lambdaInvocations: 0, lambdaMs: 0, durationMs: 0 })),
+      [],
+    );
     results.push(
       designResult("opossum", `opossum, ${CONTAINERS} containers`, or, [], {
         timeToOpenSeconds: times.first,

@@ -47,10 +47,13 @@ export function benchMarkdown(doc: BenchDoc): string {
   const { scenario: s, results } = doc;
   const st = s.breaker.settings;
   const ideal = idealOutageAttempts(s);
-  const phases = s.phases.map((p) => `${p.name} (${p.role}) ${p.durationSeconds} s at ${Math.round(p.failureRate * 100)} % failures, ${p.latencyMs} ms`).join("; ");
+  const phases = s.phases
+    .map((p) => `${p.name} (${p.role}) ${p.durationSeconds} s at ${Math.round(p.failureRate * 100)} % failures, ${p.latencyMs} ms`)
+    .join("; ");
   const behaviour = results.map((d) => {
     const t = d.report.totals;
-    const open = d.timeToOpenAllSeconds !== undefined ? `${fmt(d.timeToOpenSeconds)} / ${fmt(d.timeToOpenAllSeconds)}` : fmt(d.timeToOpenSeconds);
+    const open =
+      d.timeToOpenAllSeconds !== undefined ? `${fmt(d.timeToOpenSeconds)} / ${fmt(d.timeToOpenAllSeconds)}` : fmt(d.timeToOpenSeconds);
     return `| ${d.name} | ${t.executions} | ${d.outageAttempts} | ${fmt(d.outageAttempts / ideal.total)}x | ${open} | ${fmt(d.timeToCloseSeconds)} | ${failed(d)} | ${t.rejected} | ${t.fallback} | ${t.succeeded} |`;
   });
   const work = results.map((d) => {
@@ -60,7 +63,8 @@ export function benchMarkdown(doc: BenchDoc): string {
     return `| ${d.name} | ${d.healthyPath.executions} | ${fmt(h.stateTransitions)} / ${fmt(a.stateTransitions)} | ${fmt(h.lambdaInvocations)} / ${fmt(a.lambdaInvocations)} | ${fmt(h.readUnits)} / ${fmt(a.readUnits)} | ${fmt(h.writeUnits)} / ${fmt(a.writeUnits)} | ${fmt(h.redisCommands)} / ${fmt(a.redisCommands)} |`;
   });
   const cost = results.map((d) => {
-    if (d.workflows.length === 0) return `| ${d.name} | – | – | – | no state machine, no store: nothing beyond the caller's own Lambda time |`;
+    if (d.workflows.length === 0)
+      return `| ${d.name} | – | – | – | no state machine, no store: nothing beyond the caller's own Lambda time |`;
     const hx = d.workflows.includes("EXPRESS") ? d.healthyPath.costPerMillion.EXPRESS.total : undefined;
     const hs = d.workflows.includes("STANDARD") ? d.healthyPath.costPerMillion.STANDARD.total : undefined;
     const ax = d.workflows.includes("EXPRESS") ? d.all.costPerMillion.EXPRESS.total : undefined;

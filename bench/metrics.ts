@@ -47,7 +47,8 @@ export interface Ideal {
 /** Expected design seconds of one call that fails every attempt: latencies plus full-jitter retry waits (half of each cap). */
 export function failingCallSeconds(s: BreakerSettings, latencyMs: number): number {
   let t = ((s.retryAttempts + 1) * latencyMs) / 1000;
-  for (let k = 0; k < s.retryAttempts; k++) t += Math.min(s.retryMaxDelaySeconds, s.retryIntervalSeconds * Math.pow(s.retryBackoffRate, k)) / 2;
+  for (let k = 0; k < s.retryAttempts; k++)
+    t += Math.min(s.retryMaxDelaySeconds, s.retryIntervalSeconds * Math.pow(s.retryBackoffRate, k)) / 2;
   return t;
 }
 
@@ -68,7 +69,15 @@ export function idealOutageAttempts(scenario: Scenario): Ideal {
   const probes = s.halfOpenProbes * Math.ceil(outageSeconds / s.openDurationSeconds);
   const total = s.failureThreshold * attemptsPerCall + callsInFlight + probes;
   const withRetries = (s.failureThreshold + callsInFlight + probes) * attemptsPerCall;
-  return { threshold: s.failureThreshold, attemptsPerCall, callsInFlight, probes, total, withRetries, allowed: total + scenario.traffic.maxConcurrency };
+  return {
+    threshold: s.failureThreshold,
+    attemptsPerCall,
+    callsInFlight,
+    probes,
+    total,
+    withRetries,
+    allowed: total + scenario.traffic.maxConcurrency,
+  };
 }
 
 export function outageAttempts(r: Report): number {
@@ -118,7 +127,8 @@ export function checkTargets(scenario: Scenario, results: DesignResult[]): Targe
     checks.push({
       target: "healthy path with DynamoDB: at most 4 state transitions, 1 read unit, 0 writes, 0 Lambda invocations besides the target",
       measured: `max over ${ddb.healthyPath.executions} executions: ${m.stateTransitions} transitions, ${m.readUnits} read units, ${m.writeUnits} write units, ${m.lambdaInvocations} Lambda invocations`,
-      pass: ddb.healthyPath.executions > 0 && m.stateTransitions <= 4 && m.readUnits <= 1 && m.writeUnits === 0 && m.lambdaInvocations === 0,
+      pass:
+        ddb.healthyPath.executions > 0 && m.stateTransitions <= 4 && m.readUnits <= 1 && m.writeUnits === 0 && m.lambdaInvocations === 0,
     });
   }
   for (const d of [ddb, by("redis")]) {
@@ -154,7 +164,11 @@ export function checkTargets(scenario: Scenario, results: DesignResult[]): Targe
 }
 
 /** opossum: per-container events -> the fleet's time to open (first / all) and to close (all closed). */
-export function fleetTimes(scenario: Scenario, events: FleetEvent[], toDesign: (ms: number) => number): { first: number | null; all: number | null; close: number | null } {
+export function fleetTimes(
+  scenario: Scenario,
+  events: FleetEvent[],
+  toDesign: (ms: number) => number,
+): { first: number | null; all: number | null; close: number | null } {
   const { starts } = phaseStarts(scenario);
   const fi = scenario.phases.findIndex((p) => p.role === "failing");
   const ri = scenario.phases.findIndex((p) => p.role === "recovering");
@@ -179,10 +193,15 @@ export function fleetTimes(scenario: Scenario, events: FleetEvent[], toDesign: (
       openedOnce.add(e.container);
       if (all === null && openedOnce.size === CONTAINERS) all = t - failStart;
     }
-    if (recStart !== null && t >= recStart && (openAtRecovery || !checkedRecovery) && close === null && [...state.values()].every((s) => s === "CLOSED")) {
+    if (
+      recStart !== null &&
+      t >= recStart &&
+      (openAtRecovery || !checkedRecovery) &&
+      close === null &&
+      [...state.values()].every((s) => s === "CLOSED")
+    ) {
       close = t - recStart;
     }
   }
   return { first, all, close };
 }
-

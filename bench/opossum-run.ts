@@ -81,7 +81,10 @@ export async function runOpossum(scenario: Scenario): Promise<OpossumRun> {
       rollingCountBuckets: 10,
       errorFilter: (e: Error) => s.ignoredErrors.includes(e.name),
     });
-    b.fallback((_request: unknown, err?: Error & { code?: string }) => ({ fallback: true, reason: err?.code === "EOPENBREAKER" ? "open" : "target failed" }));
+    b.fallback((_request: unknown, err?: Error & { code?: string }) => ({
+      fallback: true,
+      reason: err?.code === "EOPENBREAKER" ? "open" : "target failed",
+    }));
     b.on("open", () => events.push({ atMs: Date.now(), container: i, state: "OPEN" }));
     b.on("halfOpen", () => events.push({ atMs: Date.now(), container: i, state: "HALF_OPEN" }));
     b.on("close", () => events.push({ atMs: Date.now(), container: i, state: "CLOSED" }));
@@ -104,9 +107,11 @@ export async function runOpossum(scenario: Scenario): Promise<OpossumRun> {
       const started = Date.now();
       const base = { executionName: name, startDate: started, states: [], calls: [] };
       try {
-        const out = (await breakers[container].fire((input as { request: unknown }).request)) as { fallback?: boolean; reason?: string } | undefined;
+        const out = (await breakers[container].fire((input as { request: unknown }).request)) as
+          { fallback?: boolean; reason?: string } | undefined;
         const stopDate = Date.now();
-        if (out && out.fallback === true) return { ...base, stopDate, status: "SUCCEEDED", output: { fallback: true, response: { reason: out.reason } } };
+        if (out && out.fallback === true)
+          return { ...base, stopDate, status: "SUCCEEDED", output: { fallback: true, response: { reason: out.reason } } };
         return { ...base, stopDate, status: "SUCCEEDED", output: { fallback: false, response: out } };
       } catch (e) {
         return { ...base, stopDate: Date.now(), status: "FAILED", error: (e as Error).name, cause: (e as Error).message };

@@ -67,7 +67,13 @@ export function recipeDefinition(n: RecipeNames, fixes: RecipeFixes = ALL_FIXES)
         Resource: "arn:aws:states:::dynamodb:putItem",
         Parameters: {
           TableName: n.tableName,
-          Item: { ...key, State: { S: "CLOSED" }, FailureCount: { N: "0" }, LastFailureTime: { NULL: true }, LastSuccessTime: { "S.$": TIME } },
+          Item: {
+            ...key,
+            State: { S: "CLOSED" },
+            FailureCount: { N: "0" },
+            LastFailureTime: { NULL: true },
+            LastSuccessTime: { "S.$": TIME },
+          },
         },
         Next: "CallDownstreamService",
       },
@@ -156,7 +162,10 @@ export function recipeDefinition(n: RecipeNames, fixes: RecipeFixes = ALL_FIXES)
       CallFallbackService: {
         Type: "Task",
         Resource: "arn:aws:states:::lambda:invoke",
-        Parameters: { FunctionName: n.fallback, Payload: { "original_request.$": "$.request_payload", "circuit_breaker_state.$": "$.circuit_state.Item.State.S" } },
+        Parameters: {
+          FunctionName: n.fallback,
+          Payload: { "original_request.$": "$.request_payload", "circuit_breaker_state.$": "$.circuit_state.Item.State.S" },
+        },
         ResultPath: "$.fallback_result",
         Next: "ReturnFallback",
       },
@@ -175,4 +184,10 @@ export function recipeDefinition(n: RecipeNames, fixes: RecipeFixes = ALL_FIXES)
 }
 
 /** The recipe's healthy path: read, decide, call, write CLOSED, return. */
-export const RECIPE_HEALTHY_PATH = ["CheckCircuitBreakerState", "EvaluateCircuitState", "CallDownstreamService", "RecordSuccess", "ReturnSuccess"];
+export const RECIPE_HEALTHY_PATH = [
+  "CheckCircuitBreakerState",
+  "EvaluateCircuitState",
+  "CallDownstreamService",
+  "RecordSuccess",
+  "ReturnSuccess",
+];

@@ -35,7 +35,9 @@ function recipeObserver(client: DynamoDBClient, tableName: string, service: stri
   const seen: ObservedTransition[] = [];
   return {
     async poll() {
-      const out = await client.send(new GetItemCommand({ TableName: tableName, Key: { ServiceName: { S: service } }, ConsistentRead: true }));
+      const out = await client.send(
+        new GetItemCommand({ TableName: tableName, Key: { ServiceName: { S: service } }, ConsistentRead: true }),
+      );
       const state = out.Item?.State?.S ?? "CLOSED";
       if (state !== last) {
         seen.push({ atMs: Date.now(), from: last, to: state, reason: "observed in the item", gen: ++gen });
@@ -54,14 +56,23 @@ export interface RecipeMachine {
 }
 
 /** The recipe's state machine and its two Lambdas (re-created), on the given table, calling `target`. */
-export function recipeMachine(client: DynamoDBClient, tableName: string, service: string, target: LocalLambda, speed: number, fixes?: RecipeFixes): RecipeMachine {
+export function recipeMachine(
+  client: DynamoDBClient,
+  tableName: string,
+  service: string,
+  target: LocalLambda,
+  speed: number,
+  fixes?: RecipeFixes,
+): RecipeMachine {
   const key = { ServiceName: { S: service } };
   // The recipe's health check, re-created: read the item (initialise it if missing), call the target once,
   // and on success write CLOSED with a zero count. It answers 200 or 503 (it does not throw).
   const healthCheck = async (event: { table_name: string; service_name: string }) => {
     const got = await client.send(new GetItemCommand({ TableName: event.table_name, Key: key }));
     if (!got.Item) {
-      await client.send(new PutItemCommand({ TableName: event.table_name, Item: { ...key, State: { S: "CLOSED" }, FailureCount: { N: "0" } } }));
+      await client.send(
+        new PutItemCommand({ TableName: event.table_name, Item: { ...key, State: { S: "CLOSED" }, FailureCount: { N: "0" } } }),
+      );
     }
     try {
       await target({ healthCheck: true });
@@ -69,13 +80,21 @@ export function recipeMachine(client: DynamoDBClient, tableName: string, service
       return { statusCode: 503, body: JSON.stringify({ service_name: service, health_status: "unhealthy" }) };
     }
     await client.send(
-      new PutItemCommand({ TableName: event.table_name, Item: { ...key, State: { S: "CLOSED" }, FailureCount: { N: "0" }, LastSuccessTime: { S: new Date().toISOString() } } }),
+      new PutItemCommand({
+        TableName: event.table_name,
+        Item: { ...key, State: { S: "CLOSED" }, FailureCount: { N: "0" }, LastSuccessTime: { S: new Date().toISOString() } },
+      }),
     );
     return { statusCode: 200, body: JSON.stringify({ service_name: service, health_status: "healthy", circuit_state: "CLOSED" }) };
   };
   const fallback = async (event: { original_request?: unknown }) => ({
     statusCode: 200,
-    body: JSON.stringify({ message: "Fallback service response", source: "fallback-service", original_request: event.original_request ?? {}, fallback_reason: "Circuit breaker is open" }),
+    body: JSON.stringify({
+      message: "Fallback service response",
+      source: "fallback-service",
+      original_request: event.original_request ?? {},
+      fallback_reason: "Circuit breaker is open",
+    }),
   });
   const definition = recipeDefinition({ tableName, ...NAMES }, fixes);
   const machine = createLocalStateMachine(definition, {
@@ -85,7 +104,10 @@ export function recipeMachine(client: DynamoDBClient, tableName: string, service
     name: "recipe",
   });
   const execute = async (input: unknown, name?: string): Promise<LocalExecutionResult> => {
-    const r = await machine.run({ service_name: service, request_payload: (input as { request: unknown }).request }, name ? { executionName: name } : {});
+    const r = await machine.run(
+      { service_name: service, request_payload: (input as { request: unknown }).request },
+      name ? { executionName: name } : {},
+    );
     const out = r.output as { fallback_used?: boolean; body?: unknown } | undefined;
     return r.status === "SUCCEEDED" ? { ...r, output: { fallback: out?.fallback_used === true, response: out?.body ?? null } } : r;
   };

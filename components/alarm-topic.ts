@@ -26,7 +26,11 @@ export class AlarmTopic extends pulumi.ComponentResource {
     }
     this.topic = new aws.sns.Topic(
       `${name}-topic`,
-      { displayName: "Circuit breaker alarms", ...(args.kmsKeyArn !== undefined ? { kmsMasterKeyId: args.kmsKeyArn } : {}), tags: roleTags(args.tags, ROLES.alarmTopic) },
+      {
+        displayName: "Circuit breaker alarms",
+        ...(args.kmsKeyArn !== undefined ? { kmsMasterKeyId: args.kmsKeyArn } : {}),
+        tags: roleTags(args.tags, ROLES.alarmTopic),
+      },
       { parent: this },
     );
     this.topicArn = this.topic.arn;

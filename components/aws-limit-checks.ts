@@ -45,7 +45,10 @@ export interface LimitContext {
 }
 
 /** The longest path of this breaker's definition at worst (seconds and its Tasks), from the real builder. */
-export function breakerExecutionBudget(b: Pick<LimitInput, "name" | "settings" | "fallback">, store: { kind: "dynamodb" | "elasticache"; timeoutMs: number }) {
+export function breakerExecutionBudget(
+  b: Pick<LimitInput, "name" | "settings" | "fallback">,
+  store: { kind: "dynamodb" | "elasticache"; timeoutMs: number },
+) {
   const redis = store.kind === "elasticache";
   const definition = buildDefinition({
     breakerName: /^[A-Za-z0-9_.:-]{1,128}$/.test(b.name) ? b.name : "x",
@@ -69,7 +72,10 @@ export function breakerExecutionBudget(b: Pick<LimitInput, "name" | "settings" |
 /** Pushes one problem per broken AWS limit onto `check`, worded with `path` (`<path>.settings.timeoutSeconds is ...`). */
 export function checkAwsLimits(check: Checker, path: string, b: LimitInput, ctx: LimitContext): void {
   // A store without a timeout (tests' stand-ins) is taken at the default 1000 ms.
-  const store = { kind: ctx.store?.kind ?? "dynamodb", timeoutMs: Number.isFinite(ctx.store?.timeoutMs) ? (ctx.store?.timeoutMs as number) : 1000 } as const;
+  const store = {
+    kind: ctx.store?.kind ?? "dynamodb",
+    timeoutMs: Number.isFinite(ctx.store?.timeoutMs) ? (ctx.store?.timeoutMs as number) : 1000,
+  } as const;
   const settingsPath = `${path}.settings`;
 
   const express = checkExpressDuration(breakerExecutionBudget(b, store), b.settings);
@@ -84,7 +90,12 @@ export function checkAwsLimits(check: Checker, path: string, b: LimitInput, ctx:
     const manual = checkManualStateAlarm(b.healthProbe.intervalMinutes, ctx.manualStateMaxMinutes);
     if (manual) check.problems.push(formatProblem(`${path}.healthProbe`, manual));
     // The probe's environment (functions/handlers/health-probe.ts reads PROBE_REQUEST).
-    const env = { BREAKER_NAME: b.name, BREAKER_SETTINGS: JSON.stringify(b.settings), TARGET_ARN: "", PROBE_REQUEST: JSON.stringify(b.healthProbe.request) };
+    const env = {
+      BREAKER_NAME: b.name,
+      BREAKER_SETTINGS: JSON.stringify(b.settings),
+      TARGET_ARN: "",
+      PROBE_REQUEST: JSON.stringify(b.healthProbe.request),
+    };
     const big = checkEnvironment(env, PROBE_ENV_DEPLOY_TIME_BYTES, "request", b.healthProbe.request);
     if (big) check.problems.push(formatProblem(`${path}.healthProbe`, big));
   }

@@ -16,19 +16,54 @@ export const STATES_METRICS = {
   executionsTimedOut: "ExecutionsTimedOut",
 } as const;
 
-export const ALARM_KEYS = ["circuitOpened", "failureRate", "rejectedCalls", "bulkheadRejected", "storeErrors", "manualStateActive", "executionsFailed", "executionsTimedOut"] as const;
+export const ALARM_KEYS = [
+  "circuitOpened",
+  "failureRate",
+  "rejectedCalls",
+  "bulkheadRejected",
+  "storeErrors",
+  "manualStateActive",
+  "executionsFailed",
+  "executionsTimedOut",
+] as const;
 export type AlarmKey = (typeof ALARM_KEYS)[number];
 
 /** Resource-name suffix and what the alarm means (its description points the on-call engineer at the cause). */
 export const ALARM_INFO: Readonly<Record<AlarmKey, { suffix: string; description: string }>> = Object.freeze({
-  circuitOpened: { suffix: "circuit-opened", description: "The circuit opened: the target failed often enough to trip the breaker. Callers get the fallback or CircuitOpen until a probe succeeds." },
+  circuitOpened: {
+    suffix: "circuit-opened",
+    description:
+      "The circuit opened: the target failed often enough to trip the breaker. Callers get the fallback or CircuitOpen until a probe succeeds.",
+  },
   failureRate: { suffix: "failure-rate", description: "Target failures (after retries) per execution are at or above the threshold." },
-  rejectedCalls: { suffix: "rejected-calls", description: "Calls rejected without reaching the target (open circuit, probe slots taken, bulkhead full)." },
-  bulkheadRejected: { suffix: "bulkhead-rejected", description: "Calls rejected because maxConcurrentCalls target calls were already in flight (BulkheadFull): the target is slow or traffic exceeds the bulkhead." },
-  storeErrors: { suffix: "store-errors", description: "The breaker's state store failed (unreachable, throttled, timed out); callers are served per onStoreError." },
-  manualStateActive: { suffix: "manual-state", description: "A manual override (FORCED_OPEN or DISABLED) has been active longer than allowed; release it with `npm run breaker -- close|enable`." },
-  executionsFailed: { suffix: "executions-failed", description: "State machine executions failed: InvalidInput (a caller bug), CircuitOpen / BulkheadFull / TargetFailed (fallback none, or the fallback failed), a target error listed in ignoredErrors (e.g. ClientError) passed through to the caller, or an unexpected error. The error names are in the state machine's log group." },
-  executionsTimedOut: { suffix: "executions-timed-out", description: "State machine executions hit the EXPRESS 5-minute limit: the target call's worst case ((retryAttempts + 1) x timeoutSeconds plus retry waits) is too long." },
+  rejectedCalls: {
+    suffix: "rejected-calls",
+    description: "Calls rejected without reaching the target (open circuit, probe slots taken, bulkhead full).",
+  },
+  bulkheadRejected: {
+    suffix: "bulkhead-rejected",
+    description:
+      "Calls rejected because maxConcurrentCalls target calls were already in flight (BulkheadFull): the target is slow or traffic exceeds the bulkhead.",
+  },
+  storeErrors: {
+    suffix: "store-errors",
+    description: "The breaker's state store failed (unreachable, throttled, timed out); callers are served per onStoreError.",
+  },
+  manualStateActive: {
+    suffix: "manual-state",
+    description:
+      "A manual override (FORCED_OPEN or DISABLED) has been active longer than allowed; release it with `npm run breaker -- close|enable`.",
+  },
+  executionsFailed: {
+    suffix: "executions-failed",
+    description:
+      "State machine executions failed: InvalidInput (a caller bug), CircuitOpen / BulkheadFull / TargetFailed (fallback none, or the fallback failed), a target error listed in ignoredErrors (e.g. ClientError) passed through to the caller, or an unexpected error. The error names are in the state machine's log group.",
+  },
+  executionsTimedOut: {
+    suffix: "executions-timed-out",
+    description:
+      "State machine executions hit the EXPRESS 5-minute limit: the target call's worst case ((retryAttempts + 1) x timeoutSeconds plus retry waits) is too long.",
+  },
 });
 
 export interface BreakerAlarmsArgs {
@@ -45,14 +80,21 @@ export interface BreakerAlarmsArgs {
   tags: Tags;
 }
 
-export function createBreakerAlarms(parent: pulumi.Resource, name: string, args: BreakerAlarmsArgs): Partial<Record<AlarmKey, aws.cloudwatch.MetricAlarm>> {
+export function createBreakerAlarms(
+  parent: pulumi.Resource,
+  name: string,
+  args: BreakerAlarmsArgs,
+): Partial<Record<AlarmKey, aws.cloudwatch.MetricAlarm>> {
   const t = args.thresholds;
   const breakerDims = { [BREAKER_DIMENSION]: args.breakerName };
   const sfnDims = pulumi.output(args.stateMachineArn).apply((arn) => ({ [STATES_DIMENSION]: arn }));
   const tags = roleTags(args.tags, ROLES.alarm);
   const alarms: Partial<Record<AlarmKey, aws.cloudwatch.MetricAlarm>> = {};
 
-  const alarm = (key: AlarmKey, spec: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "treatMissingData" | "tags" | "name" | "alarmDescription">) => {
+  const alarm = (
+    key: AlarmKey,
+    spec: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "treatMissingData" | "tags" | "name" | "alarmDescription">,
+  ) => {
     const info = ALARM_INFO[key];
     alarms[key] = new aws.cloudwatch.MetricAlarm(
       `${name}-${info.suffix}`,
@@ -99,8 +141,28 @@ export function createBreakerAlarms(parent: pulumi.Resource, name: string, args:
     evaluationPeriods: t.evaluationPeriods,
     datapointsToAlarm: t.evaluationPeriods,
     metricQueries: [
-      { id: "failed", returnData: false, metric: { namespace: METRIC_NAMESPACE, metricName: METRICS.callsFailed, dimensions: breakerDims, period: t.periodSeconds, stat: "Sum" } },
-      { id: "started", returnData: false, metric: { namespace: STATES_NAMESPACE, metricName: STATES_METRICS.executionsStarted, dimensions: sfnDims, period: t.periodSeconds, stat: "Sum" } },
+      {
+        id: "failed",
+        returnData: false,
+        metric: {
+          namespace: METRIC_NAMESPACE,
+          metricName: METRICS.callsFailed,
+          dimensions: breakerDims,
+          period: t.periodSeconds,
+          stat: "Sum",
+        },
+      },
+      {
+        id: "started",
+        returnData: false,
+        metric: {
+          namespace: STATES_NAMESPACE,
+          metricName: STATES_METRICS.executionsStarted,
+          dimensions: sfnDims,
+          period: t.periodSeconds,
+          stat: "Sum",
+        },
+      },
       { id: "rate", returnData: true, expression: "failed / started", label: `${args.breakerName} failure rate` },
     ],
   });

@@ -47,7 +47,14 @@ export function createBreakerFunction(parent: pulumi.Resource, name: string, arg
   const statements = pulumi.all([logGroup.arn, args.statements]).apply(([logArn, extra]) => [
     scopedStatement("OwnLogGroup", [...LOG_ACTIONS], [`${logArn}:*`]),
     ...(extra as Statement[]),
-    ...(args.tracing ? [wildcardStatement("XRayTracing", wildcardActionsFor("tracing").filter((a) => a.startsWith("xray:Put")))] : []),
+    ...(args.tracing
+      ? [
+          wildcardStatement(
+            "XRayTracing",
+            wildcardActionsFor("tracing").filter((a) => a.startsWith("xray:Put")),
+          ),
+        ]
+      : []),
   ]);
   const { role, policy } = scopedRole(parent, name, {
     service: "lambda.amazonaws.com",

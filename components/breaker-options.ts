@@ -15,7 +15,9 @@ export const LOG_LEVELS = ["ALL", "ERROR", "FATAL", "OFF"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** CloudWatch Logs retention values. */
-export const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+export const RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
 export const RETENTION_RULE: NumberRule = { min: 1, max: 3653, integer: true, oneOf: RETENTION_DAYS };
 
 export const DEFAULT_LOGGING = Object.freeze({ level: "ERROR" as LogLevel, includeExecutionData: false, retentionDays: 30 });

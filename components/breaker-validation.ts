@@ -42,7 +42,18 @@ export interface CheckedBreaker<Arn = string> {
   settingsParameter: { enabled: boolean; refreshSeconds: number };
 }
 
-export const BREAKER_KEYS = ["name", "targetArn", "demoDownstream", "fallback", "userFallbackArn", "settings", "settingsParameter", "healthProbe", "logging", "tracing"];
+export const BREAKER_KEYS = [
+  "name",
+  "targetArn",
+  "demoDownstream",
+  "fallback",
+  "userFallbackArn",
+  "settings",
+  "settingsParameter",
+  "healthProbe",
+  "logging",
+  "tracing",
+];
 
 export interface BreakerCheckContext {
   /** Log retention when the breaker sets none. */
@@ -59,7 +70,12 @@ export interface BreakerCheckContext {
  * Checks one breaker's options (stack config `breakers[i]`, or a CircuitBreaker's arguments) and completes
  * the defaults. Problems go to `check`, worded with `path`; returns undefined when the breaker has no valid name.
  */
-export function checkBreaker<Arn = string>(check: Checker, path: string, raw: unknown, defaults: BreakerCheckContext): CheckedBreaker<Arn> | undefined {
+export function checkBreaker<Arn = string>(
+  check: Checker,
+  path: string,
+  raw: unknown,
+  defaults: BreakerCheckContext,
+): CheckedBreaker<Arn> | undefined {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     check.fail(path, raw, `an object with ${BREAKER_KEYS.join(", ")}`);
     return undefined;
@@ -81,12 +97,24 @@ export function checkBreaker<Arn = string>(check: Checker, path: string, raw: un
   }
   let demoDownstream: Required<DemoDownstreamOptions> | undefined;
   if (demoGiven) {
-    const d = o.demoDownstream === true ? {} : check.object(`${path}.demoDownstream`, o.demoDownstream, ["failureRate", "latencyMs", "errorName"]);
+    const d =
+      o.demoDownstream === true ? {} : check.object(`${path}.demoDownstream`, o.demoDownstream, ["failureRate", "latencyMs", "errorName"]);
     if (d) {
       demoDownstream = {
-        failureRate: check.number(`${path}.demoDownstream.failureRate`, d.failureRate, DEMO_RULES.failureRate, DEFAULT_DEMO_CONFIG.failureRate),
+        failureRate: check.number(
+          `${path}.demoDownstream.failureRate`,
+          d.failureRate,
+          DEMO_RULES.failureRate,
+          DEFAULT_DEMO_CONFIG.failureRate,
+        ),
         latencyMs: check.number(`${path}.demoDownstream.latencyMs`, d.latencyMs, DEMO_RULES.latencyMs, DEFAULT_DEMO_CONFIG.latencyMs),
-        errorName: check.string(`${path}.demoDownstream.errorName`, d.errorName, ERROR_NAME_PATTERN, "an error name: 1 to 128 letters, digits, _ . : -") ?? DEFAULT_DEMO_CONFIG.errorName,
+        errorName:
+          check.string(
+            `${path}.demoDownstream.errorName`,
+            d.errorName,
+            ERROR_NAME_PATTERN,
+            "an error name: 1 to 128 letters, digits, _ . : -",
+          ) ?? DEFAULT_DEMO_CONFIG.errorName,
       };
     }
   }
@@ -119,13 +147,18 @@ export function checkBreaker<Arn = string>(check: Checker, path: string, raw: un
       schedule = hp.schedule as string;
       intervalMinutes = minutes;
       if (enabled && minutes > defaults.manualStateMaxMinutes) {
-        check.fail(`${path}.healthProbe.schedule`, hp.schedule, `an interval of at most alarms.manualStateMaxMinutes (${defaults.manualStateMaxMinutes} minutes), which the ManualStateActive alarm is measured in`);
+        check.fail(
+          `${path}.healthProbe.schedule`,
+          hp.schedule,
+          `an interval of at most alarms.manualStateMaxMinutes (${defaults.manualStateMaxMinutes} minutes), which the ManualStateActive alarm is measured in`,
+        );
       }
     }
   }
   let request: Record<string, unknown> = {};
   if (hp.request !== undefined) {
-    if (typeof hp.request !== "object" || hp.request === null || Array.isArray(hp.request)) check.fail(`${path}.healthProbe.request`, hp.request, "an object (the request the probe sends to the target)");
+    if (typeof hp.request !== "object" || hp.request === null || Array.isArray(hp.request))
+      check.fail(`${path}.healthProbe.request`, hp.request, "an object (the request the probe sends to the target)");
     else request = hp.request as Record<string, unknown>;
   }
 
@@ -139,7 +172,12 @@ export function checkBreaker<Arn = string>(check: Checker, path: string, raw: un
   const sp = check.object(`${path}.settingsParameter`, o.settingsParameter, ["enabled", "refreshSeconds"]) ?? {};
   const settingsParameter = {
     enabled: check.bool(`${path}.settingsParameter.enabled`, sp.enabled, false),
-    refreshSeconds: check.number(`${path}.settingsParameter.refreshSeconds`, sp.refreshSeconds, SETTINGS_REFRESH_RULE, DEFAULT_SETTINGS_REFRESH_SECONDS),
+    refreshSeconds: check.number(
+      `${path}.settingsParameter.refreshSeconds`,
+      sp.refreshSeconds,
+      SETTINGS_REFRESH_RULE,
+      DEFAULT_SETTINGS_REFRESH_SECONDS,
+    ),
   };
 
   checkAwsLimits(check, path, { name: name ?? "x", settings, fallback, healthProbe: { enabled, intervalMinutes, request } }, defaults);

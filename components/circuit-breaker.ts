@@ -16,7 +16,16 @@ import { CheckedBreaker, checkBreaker } from "./breaker-validation";
 import { Checker } from "./checker";
 import { CircuitStateStore } from "./circuit-state-store";
 import { deployedHandlers, HANDLER_NEEDS, HandlerName, INVOKE_TARGET_ACTIONS, SETTINGS_PARAMETER_ACTIONS } from "../core/handler-manifest";
-import { boundedName, Permission, scopedRole, scopedStatement, sourceArnOf, Statement, statementsFromPermissions, wildcardStatement } from "./iam";
+import {
+  boundedName,
+  Permission,
+  scopedRole,
+  scopedStatement,
+  sourceArnOf,
+  Statement,
+  statementsFromPermissions,
+  wildcardStatement,
+} from "./iam";
 import { wildcardActionsFor } from "./iam-wildcard-actions";
 import { AslDefinition, buildDefinition, DefinitionOptions, requiredPermissions } from "../core/state-machine-definition";
 import { ROLES, roleTags, TAG_KEYS, Tags } from "./tags";
@@ -69,7 +78,11 @@ export function resolveBreakerOptions(name: string, args: CircuitBreakerArgs): R
   const { thresholds, problems } = checkAlarmThresholds(args.alarms?.thresholds, `${where}.alarms.thresholds`);
   check.problems.push(...problems);
   if (args.alarms?.topicArn !== undefined && args.alarms?.email !== undefined) {
-    check.fail(`${where}.alarms.email`, args.alarms.email, "not set together with alarms.topicArn (subscribe the email to that topic instead)");
+    check.fail(
+      `${where}.alarms.email`,
+      args.alarms.email,
+      "not set together with alarms.topicArn (subscribe the email to that topic instead)",
+    );
   }
   const raw = {
     name: args.breakerName ?? name,
@@ -87,7 +100,9 @@ export function resolveBreakerOptions(name: string, args: CircuitBreakerArgs): R
     retentionDays: DEFAULT_LOGGING.retentionDays,
     manualStateMaxMinutes: thresholds.manualStateMaxMinutes,
     isDeferred: (v) => pulumi.Output.isInstance(v),
-    ...(args.store && typeof args.store.kind === "string" ? { store: { kind: args.store.kind, timeoutMs: args.store.storeTimeoutMs } } : {}),
+    ...(args.store && typeof args.store.kind === "string"
+      ? { store: { kind: args.store.kind, timeoutMs: args.store.storeTimeoutMs } }
+      : {}),
   });
   if (check.problems.length > 0 || !b) throw new Error(check.problems.join("\n"));
   const { name: breakerName, demoDownstream, ...rest } = b;
@@ -98,7 +113,11 @@ export function resolveBreakerOptions(name: string, args: CircuitBreakerArgs): R
  * The Lambda timeout of each handler: a store handler makes a few store calls (each bounded by
  * STORE_TIMEOUT_MS, compare-and-set retries included); the probe also waits for the target.
  */
-export function lambdaTimeoutSeconds(handler: HandlerName, o: Pick<ResolvedBreakerOptions, "settings" | "demo">, storeTimeoutMs: number): number {
+export function lambdaTimeoutSeconds(
+  handler: HandlerName,
+  o: Pick<ResolvedBreakerOptions, "settings" | "demo">,
+  storeTimeoutMs: number,
+): number {
   const store = HANDLER_NEEDS[handler].store ? Math.ceil((4 * storeTimeoutMs) / 1000) : 0;
   switch (handler) {
     case "health-probe":
@@ -153,7 +172,12 @@ export class CircuitBreaker extends pulumi.ComponentResource {
     const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
     const logPrefix = `/${pulumi.getProject()}/${pulumi.getStack()}/${o.breakerName}`;
     const breakerEnv = { [HANDLER_ENV.breakerName]: o.breakerName, [HANDLER_ENV.settings]: JSON.stringify(o.settings) };
-    const handlers = deployedHandlers({ store: store.kind, healthProbe: o.healthProbe.enabled, demoDownstream: o.demo !== null, bulkhead: o.settings.maxConcurrentCalls > 0 });
+    const handlers = deployedHandlers({
+      store: store.kind,
+      healthProbe: o.healthProbe.enabled,
+      demoDownstream: o.demo !== null,
+      bulkhead: o.settings.maxConcurrentCalls > 0,
+    });
 
     if (o.settingsParameter.enabled) {
       this.settingsParameter = new aws.ssm.Parameter(
@@ -172,18 +196,31 @@ export class CircuitBreaker extends pulumi.ComponentResource {
     }
     const parameter = this.settingsParameter;
 
-    const fn = (handler: HandlerName, env: pulumi.Input<Record<string, pulumi.Input<string>>>, statements: pulumi.Input<Statement[]>, usesStore: boolean) => {
+    const fn = (
+      handler: HandlerName,
+      env: pulumi.Input<Record<string, pulumi.Input<string>>>,
+      statements: pulumi.Input<Statement[]>,
+      usesStore: boolean,
+    ) => {
       const access = usesStore ? store.lambdaAccess : undefined;
       if (parameter && HANDLER_NEEDS[handler].settingsParameter) {
-        env = pulumi.all([env, parameter.name]).apply(([e, p]) => ({ ...e, [HANDLER_ENV.settingsParameter]: p, [HANDLER_ENV.settingsRefreshSeconds]: String(o.settingsParameter.refreshSeconds) }));
-        statements = pulumi.all([statements, parameter.arn]).apply(([st, arn]) => [...st, scopedStatement("SettingsParameter", [...SETTINGS_PARAMETER_ACTIONS], [arn])]);
+        env = pulumi.all([env, parameter.name]).apply(([e, p]) => ({
+          ...e,
+          [HANDLER_ENV.settingsParameter]: p,
+          [HANDLER_ENV.settingsRefreshSeconds]: String(o.settingsParameter.refreshSeconds),
+        }));
+        statements = pulumi
+          .all([statements, parameter.arn])
+          .apply(([st, arn]) => [...st, scopedStatement("SettingsParameter", [...SETTINGS_PARAMETER_ACTIONS], [arn])]);
       }
       this.functions[handler] = createBreakerFunction(this, `${name}-${handler}`, {
         handler,
         description: `Circuit breaker ${o.breakerName}: ${DESCRIPTIONS[handler]}`,
         accountId,
         environment: access ? pulumi.all([env, access.environment]).apply(([a, b]) => ({ ...a, ...b })) : env,
-        statements: access ? pulumi.all([statements, access.statements]).apply(([a, b]) => [...b, ...a, ...access.networkStatements]) : statements,
+        statements: access
+          ? pulumi.all([statements, access.statements]).apply(([a, b]) => [...b, ...a, ...access.networkStatements])
+          : statements,
         vpcConfig: access?.vpcConfig,
         timeoutSeconds: lambdaTimeoutSeconds(handler, o, store.storeTimeoutMs),
         memorySize: 256,
@@ -197,7 +234,16 @@ export class CircuitBreaker extends pulumi.ComponentResource {
 
     // The target: the demo downstream or the given Lambda.
     if (o.demo) {
-      const demoFn = fn("demo-downstream", { [DEMO_ENV.failureRate]: String(o.demo.failureRate), [DEMO_ENV.latencyMs]: String(o.demo.latencyMs), [DEMO_ENV.errorName]: o.demo.errorName }, [], false);
+      const demoFn = fn(
+        "demo-downstream",
+        {
+          [DEMO_ENV.failureRate]: String(o.demo.failureRate),
+          [DEMO_ENV.latencyMs]: String(o.demo.latencyMs),
+          [DEMO_ENV.errorName]: o.demo.errorName,
+        },
+        [],
+        false,
+      );
       this.targetArn = demoFn.arn;
     } else {
       this.targetArn = pulumi.output(args.targetArn as pulumi.Input<string>);
@@ -207,8 +253,17 @@ export class CircuitBreaker extends pulumi.ComponentResource {
     for (const handler of handlers) {
       if (handler === "demo-downstream") continue;
       const needs = HANDLER_NEEDS[handler];
-      const env = handler === "health-probe" ? targetArn.apply((t) => ({ ...breakerEnv, [HANDLER_ENV.targetArn]: t, [HANDLER_ENV.probeRequest]: JSON.stringify(o.healthProbe.request) })) : breakerEnv;
-      const statements = needs.invokeTarget ? targetArn.apply((t) => [scopedStatement("InvokeTarget", [...INVOKE_TARGET_ACTIONS], [t])]) : [];
+      const env =
+        handler === "health-probe"
+          ? targetArn.apply((t) => ({
+              ...breakerEnv,
+              [HANDLER_ENV.targetArn]: t,
+              [HANDLER_ENV.probeRequest]: JSON.stringify(o.healthProbe.request),
+            }))
+          : breakerEnv;
+      const statements = needs.invokeTarget
+        ? targetArn.apply((t) => [scopedStatement("InvokeTarget", [...INVOKE_TARGET_ACTIONS], [t])])
+        : [];
       fn(handler, env, statements, needs.store);
     }
 
@@ -228,37 +283,56 @@ export class CircuitBreaker extends pulumi.ComponentResource {
         userFallbackArn,
         store.tableName ?? pulumi.output(""),
       ])
-      .apply(([recordOutcome, acquireProbe, fallback, reportStoreError, getStatus, acquireSlot, releaseSlot, target, userFallback, tableName]) => {
-        const options: DefinitionOptions = {
-          breakerName: o.breakerName,
-          store: store.kind === "dynamodb" ? { kind: "dynamodb", tableName } : { kind: "redis" },
-          functions: {
-            recordOutcome,
-            acquireProbe,
-            fallback,
-            reportStoreError,
-            ...(getStatus ? { getStatus } : {}),
-            ...(acquireSlot ? { acquireSlot } : {}),
-            ...(releaseSlot ? { releaseSlot } : {}),
-          },
-          targetArn: target,
-          ...(userFallback ? { userFallbackArn: userFallback } : {}),
-          fallback: o.fallback,
-          settings: o.settings,
-        };
-        return buildDefinition(options);
-      });
+      .apply(
+        ([
+          recordOutcome,
+          acquireProbe,
+          fallback,
+          reportStoreError,
+          getStatus,
+          acquireSlot,
+          releaseSlot,
+          target,
+          userFallback,
+          tableName,
+        ]) => {
+          const options: DefinitionOptions = {
+            breakerName: o.breakerName,
+            store: store.kind === "dynamodb" ? { kind: "dynamodb", tableName } : { kind: "redis" },
+            functions: {
+              recordOutcome,
+              acquireProbe,
+              fallback,
+              reportStoreError,
+              ...(getStatus ? { getStatus } : {}),
+              ...(acquireSlot ? { acquireSlot } : {}),
+              ...(releaseSlot ? { releaseSlot } : {}),
+            },
+            targetArn: target,
+            ...(userFallback ? { userFallbackArn: userFallback } : {}),
+            fallback: o.fallback,
+            settings: o.settings,
+          };
+          return buildDefinition(options);
+        },
+      );
 
     this.stateMachineLogGroup = new aws.cloudwatch.LogGroup(
       `${name}-state-machine-logs`,
-      { name: `/aws/vendedlogs/states/${pulumi.getProject()}-${pulumi.getStack()}-${o.breakerName}`, retentionInDays: o.logging.retentionDays, tags: roleTags(tags, ROLES.stateMachine) },
+      {
+        name: `/aws/vendedlogs/states/${pulumi.getProject()}-${pulumi.getStack()}-${o.breakerName}`,
+        retentionInDays: o.logging.retentionDays,
+        tags: roleTags(tags, ROLES.stateMachine),
+      },
       { parent: this },
     );
-    const sfnStatements = pulumi.all([this.definition, store.tableArn ?? pulumi.output("")]).apply(([def, tableArn]) => [
-      ...statementsFromPermissions(requiredPermissions(def, tableArn ? { tableArn } : {}) as Permission[], "Task"),
-      ...(o.logging.level !== "OFF" ? [wildcardStatement("LogDelivery", wildcardActionsFor("state-machine-logging"))] : []),
-      ...(o.tracing ? [wildcardStatement("XRayTracing", wildcardActionsFor("tracing"))] : []),
-    ]);
+    const sfnStatements = pulumi
+      .all([this.definition, store.tableArn ?? pulumi.output("")])
+      .apply(([def, tableArn]) => [
+        ...statementsFromPermissions(requiredPermissions(def, tableArn ? { tableArn } : {}) as Permission[], "Task"),
+        ...(o.logging.level !== "OFF" ? [wildcardStatement("LogDelivery", wildcardActionsFor("state-machine-logging"))] : []),
+        ...(o.tracing ? [wildcardStatement("XRayTracing", wildcardActionsFor("tracing"))] : []),
+      ]);
     // Named up front so that the role's trust can name this one machine (aws:SourceArn) before it exists.
     const region = aws.getRegionOutput({}, { parent: this }).region;
     const stateMachineName = boundedName(`${pulumi.getProject()}-${pulumi.getStack()}`, o.breakerName, 80);

@@ -114,10 +114,14 @@ export function validateStoreArgs(args: CircuitStateStoreArgs): StoreKind {
     throw new Error(`CircuitStateStore: kind is ${JSON.stringify(kind)}; allowed: ${STORE_KINDS.join(", ")}`);
   }
   if (kind === "dynamodb" && args.elasticache !== undefined) {
-    throw new Error("CircuitStateStore: `elasticache` options were given with kind \"dynamodb\"; give only `dynamodb` options, or set kind \"elasticache\".");
+    throw new Error(
+      'CircuitStateStore: `elasticache` options were given with kind "dynamodb"; give only `dynamodb` options, or set kind "elasticache".',
+    );
   }
   if (kind === "elasticache" && args.dynamodb !== undefined) {
-    throw new Error("CircuitStateStore: `dynamodb` options were given with kind \"elasticache\"; give only `elasticache` options, or set kind \"dynamodb\".");
+    throw new Error(
+      'CircuitStateStore: `dynamodb` options were given with kind "elasticache"; give only `elasticache` options, or set kind "dynamodb".',
+    );
   }
   if (args.storeTimeoutMs !== undefined && outsideIntegerRule(args.storeTimeoutMs, STORE_TIMEOUT_RULE)) {
     throw new Error(`CircuitStateStore: storeTimeoutMs is ${args.storeTimeoutMs}; allowed: ${allowedNumbers(STORE_TIMEOUT_RULE)}`);
@@ -125,18 +129,26 @@ export function validateStoreArgs(args: CircuitStateStoreArgs): StoreKind {
   if (kind === "dynamodb") {
     const regions = args.dynamodb?.replicaRegions ?? [];
     for (const r of regions) {
-      if (!AWS_REGION_PATTERN.test(r)) throw new Error(`CircuitStateStore: dynamodb.replicaRegions contains ${JSON.stringify(r)}; allowed: AWS region names such as eu-west-1`);
+      if (!AWS_REGION_PATTERN.test(r))
+        throw new Error(
+          `CircuitStateStore: dynamodb.replicaRegions contains ${JSON.stringify(r)}; allowed: AWS region names such as eu-west-1`,
+        );
     }
     if (new Set(regions).size !== regions.length) throw new Error("CircuitStateStore: dynamodb.replicaRegions lists a region twice");
     if (regions.length > 0 && args.dynamodb?.kmsKeyArn !== undefined) {
-      throw new Error("CircuitStateStore: dynamodb.kmsKeyArn cannot be combined with replicaRegions (each replica needs a key in its own region); use the AWS-owned key for a global table.");
+      throw new Error(
+        "CircuitStateStore: dynamodb.kmsKeyArn cannot be combined with replicaRegions (each replica needs a key in its own region); use the AWS-owned key for a global table.",
+      );
     }
     return kind;
   }
   const ec = args.elasticache;
-  if (!ec) throw new Error("CircuitStateStore: kind \"elasticache\" needs `elasticache` options (vpcId, subnetIds, authToken).");
+  if (!ec) throw new Error('CircuitStateStore: kind "elasticache" needs `elasticache` options (vpcId, subnetIds, authToken).');
   const missing = (["vpcId", "subnetIds", "authToken"] as const).filter((k) => ec[k] === undefined || ec[k] === null || ec[k] === "");
-  if (missing.length > 0) throw new Error(`CircuitStateStore: elasticache.${missing.join(", elasticache.")} ${missing.length > 1 ? "are" : "is"} required for kind "elasticache".`);
+  if (missing.length > 0)
+    throw new Error(
+      `CircuitStateStore: elasticache.${missing.join(", elasticache.")} ${missing.length > 1 ? "are" : "is"} required for kind "elasticache".`,
+    );
   if (ec.engine !== undefined && !CACHE_ENGINES.includes(ec.engine)) {
     throw new Error(`CircuitStateStore: elasticache.engine is ${JSON.stringify(ec.engine)}; allowed: ${CACHE_ENGINES.join(", ")}`);
   }
@@ -144,20 +156,28 @@ export function validateStoreArgs(args: CircuitStateStoreArgs): StoreKind {
     throw new Error(`CircuitStateStore: elasticache.mode is ${JSON.stringify(ec.mode)}; allowed: ${CACHE_MODES.join(", ")}`);
   }
   if ((ec.mode ?? "serverless") === "serverless" && (ec.nodeType !== undefined || ec.numCacheClusters !== undefined)) {
-    throw new Error("CircuitStateStore: elasticache.nodeType and numCacheClusters apply only to mode \"replication-group\".");
+    throw new Error('CircuitStateStore: elasticache.nodeType and numCacheClusters apply only to mode "replication-group".');
   }
   if (ec.numCacheClusters !== undefined && outsideIntegerRule(ec.numCacheClusters, NUM_CACHE_CLUSTERS_RULE)) {
-    throw new Error(`CircuitStateStore: elasticache.numCacheClusters is ${ec.numCacheClusters}; allowed: ${allowedNumbers(NUM_CACHE_CLUSTERS_RULE)}`);
+    throw new Error(
+      `CircuitStateStore: elasticache.numCacheClusters is ${ec.numCacheClusters}; allowed: ${allowedNumbers(NUM_CACHE_CLUSTERS_RULE)}`,
+    );
   }
   if (typeof ec.authToken === "string" && !AUTH_TOKEN_PATTERN.test(ec.authToken)) {
-    throw new Error("CircuitStateStore: elasticache.authToken is not a valid AUTH token; allowed: 16 to 128 printable ASCII characters without spaces, \", / or @");
+    throw new Error(
+      'CircuitStateStore: elasticache.authToken is not a valid AUTH token; allowed: 16 to 128 printable ASCII characters without spaces, ", / or @',
+    );
   }
   if (typeof ec.existingEndpointsSecurityGroupId === "string" && !SECURITY_GROUP_ID_PATTERN.test(ec.existingEndpointsSecurityGroupId)) {
-    throw new Error(`CircuitStateStore: elasticache.existingEndpointsSecurityGroupId is ${JSON.stringify(ec.existingEndpointsSecurityGroupId)}; allowed: a security group id (sg-0123456789abcdef0)`);
+    throw new Error(
+      `CircuitStateStore: elasticache.existingEndpointsSecurityGroupId is ${JSON.stringify(ec.existingEndpointsSecurityGroupId)}; allowed: a security group id (sg-0123456789abcdef0)`,
+    );
   }
   for (const s of ec.interfaceEndpoints ?? []) {
     if (!INTERFACE_ENDPOINT_SERVICES.includes(s)) {
-      throw new Error(`CircuitStateStore: elasticache.interfaceEndpoints contains ${JSON.stringify(s)}; allowed: ${INTERFACE_ENDPOINT_SERVICES.join(", ")}`);
+      throw new Error(
+        `CircuitStateStore: elasticache.interfaceEndpoints contains ${JSON.stringify(s)}; allowed: ${INTERFACE_ENDPOINT_SERVICES.join(", ")}`,
+      );
     }
   }
   return kind;
@@ -231,7 +251,11 @@ export class CircuitStateStore extends pulumi.ComponentResource {
             ? {
                 streamEnabled: true,
                 streamViewType: "NEW_AND_OLD_IMAGES",
-                replicas: replicas.map((regionName) => ({ regionName, pointInTimeRecovery: o.pointInTimeRecovery ?? true, propagateTags: true })),
+                replicas: replicas.map((regionName) => ({
+                  regionName,
+                  pointInTimeRecovery: o.pointInTimeRecovery ?? true,
+                  propagateTags: true,
+                })),
               }
             : {}),
           tags,
@@ -242,12 +266,15 @@ export class CircuitStateStore extends pulumi.ComponentResource {
       this.tableArn = this.table.arn;
       this.endpoint = this.table.name;
       this.lambdaAccess = {
-        environment: this.table.name.apply((tableName): Record<string, string> => ({
-          STORE_KIND: "dynamodb",
-          TABLE_NAME: tableName,
-          TTL_ATTRIBUTE,
-          STORE_TIMEOUT_MS: timeoutMs,
-        }) satisfies StoreEnv),
+        environment: this.table.name.apply(
+          (tableName): Record<string, string> =>
+            ({
+              STORE_KIND: "dynamodb",
+              TABLE_NAME: tableName,
+              TTL_ATTRIBUTE,
+              STORE_TIMEOUT_MS: timeoutMs,
+            }) satisfies StoreEnv,
+        ),
         statements: this.table.arn.apply((arn) => [scopedStatement("BreakerTable", [...STORE_ACTIONS.dynamodb], [arn])]),
         networkStatements: [],
       };
@@ -287,28 +314,57 @@ export class CircuitStateStore extends pulumi.ComponentResource {
       this.securityGroupRules.push(
         new aws.vpc.SecurityGroupIngressRule(
           `${name}-cache-from-lambdas`,
-          { ...tcp, securityGroupId: cacheSg, referencedSecurityGroupId: lambdaSg, fromPort: CACHE_PORTS.from, toPort: CACHE_PORTS.to, description: "Redis/Valkey from the breaker Lambdas" },
+          {
+            ...tcp,
+            securityGroupId: cacheSg,
+            referencedSecurityGroupId: lambdaSg,
+            fromPort: CACHE_PORTS.from,
+            toPort: CACHE_PORTS.to,
+            description: "Redis/Valkey from the breaker Lambdas",
+          },
           { parent: this },
         ),
         new aws.vpc.SecurityGroupEgressRule(
           `${name}-lambdas-to-cache`,
-          { ...tcp, securityGroupId: lambdaSg, referencedSecurityGroupId: cacheSg, fromPort: CACHE_PORTS.from, toPort: CACHE_PORTS.to, description: "Redis/Valkey" },
+          {
+            ...tcp,
+            securityGroupId: lambdaSg,
+            referencedSecurityGroupId: cacheSg,
+            fromPort: CACHE_PORTS.from,
+            toPort: CACHE_PORTS.to,
+            description: "Redis/Valkey",
+          },
           { parent: this },
         ),
         new aws.vpc.SecurityGroupIngressRule(
           `${name}-endpoints-from-lambdas`,
-          { ...tcp, securityGroupId: endpointSg, referencedSecurityGroupId: lambdaSg, fromPort: 443, toPort: 443, description: "HTTPS from the breaker Lambdas" },
+          {
+            ...tcp,
+            securityGroupId: endpointSg,
+            referencedSecurityGroupId: lambdaSg,
+            fromPort: 443,
+            toPort: 443,
+            description: "HTTPS from the breaker Lambdas",
+          },
           { parent: this },
         ),
         new aws.vpc.SecurityGroupEgressRule(
           `${name}-lambdas-to-endpoints`,
-          { ...tcp, securityGroupId: lambdaSg, referencedSecurityGroupId: endpointSg, fromPort: 443, toPort: 443, description: "HTTPS to the interface endpoints" },
+          {
+            ...tcp,
+            securityGroupId: lambdaSg,
+            referencedSecurityGroupId: endpointSg,
+            fromPort: 443,
+            toPort: 443,
+            description: "HTTPS to the interface endpoints",
+          },
           { parent: this },
         ),
       );
 
       // With the VPC's own endpoints, none is created (their private DNS already answers for these services).
-      const services = existing !== undefined ? [] : [...new Set<InterfaceEndpointService>(["secretsmanager", ...(ec.interfaceEndpoints ?? [])])];
+      const services =
+        existing !== undefined ? [] : [...new Set<InterfaceEndpointService>(["secretsmanager", ...(ec.interfaceEndpoints ?? [])])];
       for (const service of services) {
         this.vpcEndpoints.push(
           new aws.ec2.VpcEndpoint(
@@ -329,7 +385,11 @@ export class CircuitStateStore extends pulumi.ComponentResource {
 
       this.authSecret = new aws.secretsmanager.Secret(
         `${name}-auth-token`,
-        { description: `AUTH token of the circuit breaker state cache (${name})`, recoveryWindowInDays: 7, tags: roleTags(args.tags, ROLES.secret) },
+        {
+          description: `AUTH token of the circuit breaker state cache (${name})`,
+          recoveryWindowInDays: 7,
+          tags: roleTags(args.tags, ROLES.secret),
+        },
         { parent: this, protect },
       );
       this.authSecretVersion = new aws.secretsmanager.SecretVersion(
@@ -416,14 +476,17 @@ export class CircuitStateStore extends pulumi.ComponentResource {
       this.endpoint = this.cacheEndpoint;
       const secretArn = this.authSecret.arn;
       this.lambdaAccess = {
-        environment: pulumi.all([this.cacheEndpoint, this.cachePort, secretArn]).apply(([host, port, arn]): Record<string, string> => ({
-          STORE_KIND: "redis",
-          REDIS_HOST: host,
-          REDIS_PORT: String(port),
-          REDIS_TLS: "true",
-          REDIS_AUTH_SECRET_ARN: arn,
-          STORE_TIMEOUT_MS: timeoutMs,
-        }) satisfies StoreEnv),
+        environment: pulumi.all([this.cacheEndpoint, this.cachePort, secretArn]).apply(
+          ([host, port, arn]): Record<string, string> =>
+            ({
+              STORE_KIND: "redis",
+              REDIS_HOST: host,
+              REDIS_PORT: String(port),
+              REDIS_TLS: "true",
+              REDIS_AUTH_SECRET_ARN: arn,
+              STORE_TIMEOUT_MS: timeoutMs,
+            }) satisfies StoreEnv,
+        ),
         vpcConfig: { subnetIds, securityGroupIds: [lambdaSg] },
         statements: secretArn.apply((arn) => [scopedStatement("CacheAuthToken", [...STORE_ACTIONS.elasticache], [arn])]),
         networkStatements: [wildcardStatement("VpcNetworkInterfaces", wildcardActionsFor("lambda-vpc"))],

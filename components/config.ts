@@ -23,14 +23,36 @@ import { EMAIL_PATTERN } from "./alarm-topic";
 import { DEFAULT_LOGGING, RETENTION_RULE } from "./breaker-options";
 import { CheckedBreaker, checkBreaker } from "./breaker-validation";
 import { Checker } from "./checker";
-import { AUTH_TOKEN_PATTERN, CACHE_ENGINES, CACHE_MODES, CacheEngine, CacheMode, DEFAULT_STORE_TIMEOUT_MS, NUM_CACHE_CLUSTERS_RULE, SECURITY_GROUP_ID_PATTERN, STORE_KINDS, STORE_TIMEOUT_RULE } from "./circuit-state-store";
+import {
+  AUTH_TOKEN_PATTERN,
+  CACHE_ENGINES,
+  CACHE_MODES,
+  CacheEngine,
+  CacheMode,
+  DEFAULT_STORE_TIMEOUT_MS,
+  NUM_CACHE_CLUSTERS_RULE,
+  SECURITY_GROUP_ID_PATTERN,
+  STORE_KINDS,
+  STORE_TIMEOUT_RULE,
+} from "./circuit-state-store";
 import { DASHBOARD_MAX_WIDGETS } from "../core/aws-limits";
 import { MAX_DASHBOARD_BREAKERS, WIDGETS_PER_BREAKER } from "./dashboard";
 import { StoreKind } from "../core/handler-manifest";
 
 export const CONFIG_NAMESPACE = "circuit-breaker";
 
-export const CONFIG_KEYS = ["stateStore", "dynamodb", "elasticache", "redisAuthToken", "breakers", "alarmEmail", "alarms", "logRetentionDays", "storeTimeoutMs", "tags"] as const;
+export const CONFIG_KEYS = [
+  "stateStore",
+  "dynamodb",
+  "elasticache",
+  "redisAuthToken",
+  "breakers",
+  "alarmEmail",
+  "alarms",
+  "logRetentionDays",
+  "storeTimeoutMs",
+  "tags",
+] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
 export interface DynamoDbConfig {
@@ -110,7 +132,11 @@ function loadDynamoDb(check: Checker, path: string, raw: unknown, ownRegion: str
   }
   const kmsKeyArn = check.string(`${path}.kmsKeyArn`, o.kmsKeyArn, KMS_KEY_ARN_PATTERN, KMS_KEY_ARN_DOC);
   if (kmsKeyArn && replicaRegions.length > 0) {
-    check.fail(`${path}.kmsKeyArn`, kmsKeyArn, "not set together with replicaRegions (each replica would need a key in its own region; a global table uses the AWS-owned key)");
+    check.fail(
+      `${path}.kmsKeyArn`,
+      kmsKeyArn,
+      "not set together with replicaRegions (each replica would need a key in its own region; a global table uses the AWS-owned key)",
+    );
   }
   return {
     deletionProtection: check.bool(`${path}.deletionProtection`, o.deletionProtection, false),
@@ -122,20 +148,48 @@ function loadDynamoDb(check: Checker, path: string, raw: unknown, ownRegion: str
 
 function loadElastiCache(check: Checker, path: string, raw: unknown): ElastiCacheConfig {
   if (raw === undefined) {
-    check.problems.push(`${path} is not set; allowed: an object with engine, mode, and vpcId + subnetIds or networkStack (required with stateStore elasticache)`);
+    check.problems.push(
+      `${path} is not set; allowed: an object with engine, mode, and vpcId + subnetIds or networkStack (required with stateStore elasticache)`,
+    );
   }
-  const o = check.object(path, raw, ["engine", "mode", "vpcId", "subnetIds", "networkStack", "nodeType", "numCacheClusters", "kmsKeyArn", "deletionProtection", "existingEndpointsSecurityGroupId"]) ?? {};
+  const o =
+    check.object(path, raw, [
+      "engine",
+      "mode",
+      "vpcId",
+      "subnetIds",
+      "networkStack",
+      "nodeType",
+      "numCacheClusters",
+      "kmsKeyArn",
+      "deletionProtection",
+      "existingEndpointsSecurityGroupId",
+    ]) ?? {};
   const mode = check.oneOf(`${path}.mode`, o.mode, CACHE_MODES, "serverless");
   const vpcId = check.string(`${path}.vpcId`, o.vpcId, VPC_ID_PATTERN, "a VPC id (vpc-0123456789abcdef0)");
   const subnetList = check.list(`${path}.subnetIds`, o.subnetIds, "a list of subnet ids (subnet-0123456789abcdef0)");
-  const subnetIds = subnetList?.map((s, i) => check.string(`${path}.subnetIds[${i}]`, s, SUBNET_ID_PATTERN, "a subnet id (subnet-0123456789abcdef0)") ?? "");
-  if (subnetList && subnetList.length === 0) check.fail(`${path}.subnetIds`, subnetList, "at least one private subnet id (two or more in different AZs recommended)");
-  const networkStack = check.string(`${path}.networkStack`, o.networkStack, STACK_NAME_PATTERN, "a stack name (<org>/<project>/<stack>) whose outputs include vpcId and privateSubnetIds");
+  const subnetIds = subnetList?.map(
+    (s, i) => check.string(`${path}.subnetIds[${i}]`, s, SUBNET_ID_PATTERN, "a subnet id (subnet-0123456789abcdef0)") ?? "",
+  );
+  if (subnetList && subnetList.length === 0)
+    check.fail(`${path}.subnetIds`, subnetList, "at least one private subnet id (two or more in different AZs recommended)");
+  const networkStack = check.string(
+    `${path}.networkStack`,
+    o.networkStack,
+    STACK_NAME_PATTERN,
+    "a stack name (<org>/<project>/<stack>) whose outputs include vpcId and privateSubnetIds",
+  );
   const direct = o.vpcId !== undefined || o.subnetIds !== undefined;
   if (direct && o.networkStack !== undefined) {
-    check.fail(`${path}.networkStack`, o.networkStack, "not set together with vpcId/subnetIds (give either vpcId + subnetIds, or networkStack)");
+    check.fail(
+      `${path}.networkStack`,
+      o.networkStack,
+      "not set together with vpcId/subnetIds (give either vpcId + subnetIds, or networkStack)",
+    );
   } else if (!direct && o.networkStack === undefined && raw !== undefined) {
-    check.problems.push(`${path}.vpcId is not set; allowed: vpcId + subnetIds, or networkStack (a stack with outputs vpcId and privateSubnetIds)`);
+    check.problems.push(
+      `${path}.vpcId is not set; allowed: vpcId + subnetIds, or networkStack (a stack with outputs vpcId and privateSubnetIds)`,
+    );
   } else if (direct && (o.vpcId === undefined || o.subnetIds === undefined)) {
     check.problems.push(`${path}.${o.vpcId === undefined ? "vpcId" : "subnetIds"} is not set; allowed: vpcId and subnetIds together`);
   }
@@ -145,7 +199,8 @@ function loadElastiCache(check: Checker, path: string, raw: unknown): ElastiCach
     }
   }
   const nodeType = check.string(`${path}.nodeType`, o.nodeType, NODE_TYPE_PATTERN, "an ElastiCache node type such as cache.t4g.small");
-  const numCacheClusters = o.numCacheClusters === undefined ? undefined : check.number(`${path}.numCacheClusters`, o.numCacheClusters, NUM_CACHE_CLUSTERS_RULE, 2);
+  const numCacheClusters =
+    o.numCacheClusters === undefined ? undefined : check.number(`${path}.numCacheClusters`, o.numCacheClusters, NUM_CACHE_CLUSTERS_RULE, 2);
   const kmsKeyArn = check.string(`${path}.kmsKeyArn`, o.kmsKeyArn, KMS_KEY_ARN_PATTERN, KMS_KEY_ARN_DOC);
   const existingEndpointsSecurityGroupId = check.string(
     `${path}.existingEndpointsSecurityGroupId`,
@@ -194,10 +249,16 @@ export function loadStackConfig(all: Record<string, string>, options: LoadConfig
   let elasticache: ElastiCacheConfig | undefined;
   if (stateStore === "dynamodb") {
     dynamodb = loadDynamoDb(check, key("dynamodb"), raw("dynamodb"), all["aws:region"]);
-    if (all[key("elasticache")] !== undefined) check.problems.push(`${key("elasticache")} is set but ${key("stateStore")} is "dynamodb"; allowed: elasticache options only with stateStore elasticache`);
+    if (all[key("elasticache")] !== undefined)
+      check.problems.push(
+        `${key("elasticache")} is set but ${key("stateStore")} is "dynamodb"; allowed: elasticache options only with stateStore elasticache`,
+      );
   } else {
     elasticache = loadElastiCache(check, key("elasticache"), raw("elasticache"));
-    if (all[key("dynamodb")] !== undefined) check.problems.push(`${key("dynamodb")} is set but ${key("stateStore")} is "elasticache"; allowed: dynamodb options only with stateStore dynamodb`);
+    if (all[key("dynamodb")] !== undefined)
+      check.problems.push(
+        `${key("dynamodb")} is set but ${key("stateStore")} is "elasticache"; allowed: dynamodb options only with stateStore dynamodb`,
+      );
   }
 
   // The AUTH token: required with elasticache, a secret, never echoed in an error.
@@ -205,16 +266,24 @@ export function loadStackConfig(all: Record<string, string>, options: LoadConfig
   let redisAuthToken: string | undefined;
   if (stateStore === "elasticache") {
     if (token === undefined || token === "") {
-      check.problems.push(`${key("redisAuthToken")} is not set; allowed: an AUTH token of 16 to 128 printable characters without spaces, ", / or @, set with \`pulumi config set --secret redisAuthToken <token>\``);
+      check.problems.push(
+        `${key("redisAuthToken")} is not set; allowed: an AUTH token of 16 to 128 printable characters without spaces, ", / or @, set with \`pulumi config set --secret redisAuthToken <token>\``,
+      );
     } else if (options.isSecret && !options.isSecret(key("redisAuthToken"))) {
-      check.problems.push(`${key("redisAuthToken")} is set in plain text; allowed: a secret, set with \`pulumi config set --secret redisAuthToken <token>\``);
+      check.problems.push(
+        `${key("redisAuthToken")} is set in plain text; allowed: a secret, set with \`pulumi config set --secret redisAuthToken <token>\``,
+      );
     } else if (!AUTH_TOKEN_PATTERN.test(token)) {
-      check.problems.push(`${key("redisAuthToken")} is [secret, ${token.length} characters]; allowed: 16 to 128 printable ASCII characters without spaces, ", / or @`);
+      check.problems.push(
+        `${key("redisAuthToken")} is [secret, ${token.length} characters]; allowed: 16 to 128 printable ASCII characters without spaces, ", / or @`,
+      );
     } else {
       redisAuthToken = token;
     }
   } else if (token !== undefined) {
-    check.problems.push(`${key("redisAuthToken")} is set but ${key("stateStore")} is "dynamodb"; allowed: only with stateStore elasticache (remove it with \`pulumi config rm redisAuthToken\`)`);
+    check.problems.push(
+      `${key("redisAuthToken")} is set but ${key("stateStore")} is "dynamodb"; allowed: only with stateStore elasticache (remove it with \`pulumi config rm redisAuthToken\`)`,
+    );
   }
 
   const { thresholds: alarms, problems: alarmProblems } = checkAlarmThresholds(raw("alarms"), key("alarms"));
@@ -253,7 +322,12 @@ export function loadStackConfig(all: Record<string, string>, options: LoadConfig
       });
       if (!loaded) return;
       const dup = breakers.findIndex((x) => x.name === loaded.name);
-      if (dup >= 0) check.fail(`${key("breakers")}[${i}].name`, loaded.name, `a name no other breaker has (breakers[${dup}] is also ${JSON.stringify(loaded.name)})`);
+      if (dup >= 0)
+        check.fail(
+          `${key("breakers")}[${i}].name`,
+          loaded.name,
+          `a name no other breaker has (breakers[${dup}] is also ${JSON.stringify(loaded.name)})`,
+        );
       else breakers.push(loaded);
     });
   }

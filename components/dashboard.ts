@@ -23,9 +23,21 @@ type Widget = Record<string, unknown>;
 
 /** The metrics each breaker row shows, by widget title. */
 export const DASHBOARD_ROWS: ReadonlyArray<{ title: string; metrics: MetricName[]; stat: "Sum" | "Maximum" }> = [
-  { title: "Calls", metrics: [METRICS.callsSucceeded, METRICS.callsFailed, METRICS.callsSlow, METRICS.callsIgnored, METRICS.callsRejected], stat: "Sum" },
-  { title: "Transitions", metrics: [METRICS.circuitOpened, METRICS.circuitHalfOpened, METRICS.circuitClosed, METRICS.probeAttempts], stat: "Sum" },
-  { title: "Fallbacks, store errors, bulkhead", metrics: [METRICS.fallbacksServed, METRICS.storeErrors, METRICS.bulkheadRejected, METRICS.overridesApplied], stat: "Sum" },
+  {
+    title: "Calls",
+    metrics: [METRICS.callsSucceeded, METRICS.callsFailed, METRICS.callsSlow, METRICS.callsIgnored, METRICS.callsRejected],
+    stat: "Sum",
+  },
+  {
+    title: "Transitions",
+    metrics: [METRICS.circuitOpened, METRICS.circuitHalfOpened, METRICS.circuitClosed, METRICS.probeAttempts],
+    stat: "Sum",
+  },
+  {
+    title: "Fallbacks, store errors, bulkhead",
+    metrics: [METRICS.fallbacksServed, METRICS.storeErrors, METRICS.bulkheadRejected, METRICS.overridesApplied],
+    stat: "Sum",
+  },
   { title: "Manual override active", metrics: [METRICS.manualStateActive], stat: "Maximum" },
 ];
 
@@ -74,7 +86,12 @@ export function dashboardBody(breakers: { name: string; stateMachineArn: string 
         view: "timeSeries",
         stat: "Sum",
         period: 60,
-        metrics: [STATES_METRICS.executionsStarted, STATES_METRICS.executionsFailed, STATES_METRICS.executionsTimedOut].map((m) => [STATES_NAMESPACE, m, STATES_DIMENSION, b.stateMachineArn]),
+        metrics: [STATES_METRICS.executionsStarted, STATES_METRICS.executionsFailed, STATES_METRICS.executionsTimedOut].map((m) => [
+          STATES_NAMESPACE,
+          m,
+          STATES_DIMENSION,
+          b.stateMachineArn,
+        ]),
       },
     });
   });
@@ -88,13 +105,22 @@ export class BreakerDashboard extends pulumi.ComponentResource {
   constructor(name: string, args: BreakerDashboardArgs, opts?: pulumi.ComponentResourceOptions) {
     super("circuitbreaker:index:BreakerDashboard", name, {}, opts);
     if (!/^[A-Za-z0-9_-]{1,255}$/.test(args.dashboardName)) {
-      throw new Error(`BreakerDashboard: dashboardName is ${JSON.stringify(args.dashboardName)}; allowed: 1 to 255 letters, digits, - and _`);
+      throw new Error(
+        `BreakerDashboard: dashboardName is ${JSON.stringify(args.dashboardName)}; allowed: 1 to 255 letters, digits, - and _`,
+      );
     }
     const arns = pulumi.all(args.breakers.map((b) => b.stateMachineArn));
     const body = pulumi.all([arns, args.region]).apply(([a, region]) =>
-      dashboardBody(args.breakers.map((b, i) => ({ name: b.name, stateMachineArn: a[i] })), region),
+      dashboardBody(
+        args.breakers.map((b, i) => ({ name: b.name, stateMachineArn: a[i] })),
+        region,
+      ),
     );
-    this.dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, { dashboardName: args.dashboardName, dashboardBody: body }, { parent: this });
+    this.dashboard = new aws.cloudwatch.Dashboard(
+      `${name}-dashboard`,
+      { dashboardName: args.dashboardName, dashboardBody: body },
+      { parent: this },
+    );
     this.url = pulumi.interpolate`https://${args.region}.console.aws.amazon.com/cloudwatch/home?region=${args.region}#dashboards/dashboard/${this.dashboard.dashboardName}`;
     this.registerOutputs({ url: this.url });
   }

@@ -12,14 +12,14 @@ export interface WildcardOnlyAction {
 
 const SFN_LOGGING =
   "Step Functions delivers execution logs through CloudWatch Logs vended-log delivery; these delivery and " +
-  "resource-policy APIs do not support resource-level permissions, so AWS documents them with Resource \"*\" " +
+  'resource-policy APIs do not support resource-level permissions, so AWS documents them with Resource "*" ' +
   "(Step Functions Developer Guide: IAM policies for logging to CloudWatch Logs).";
 const XRAY =
-  "X-Ray trace and sampling APIs have no resource types; AWS documents them with Resource \"*\" " +
+  'X-Ray trace and sampling APIs have no resource types; AWS documents them with Resource "*" ' +
   "(AWSXrayWriteOnlyAccess). Granted only when tracing is on.";
 const LAMBDA_VPC =
   "Lambda uses the execution role to create and manage the function's network interfaces in the VPC; the ENI IDs " +
-  "do not exist before Lambda creates them and DescribeNetworkInterfaces only works on \"*\" " +
+  'do not exist before Lambda creates them and DescribeNetworkInterfaces only works on "*" ' +
   "(Lambda Developer Guide: giving Lambda functions access to a VPC; AWSLambdaVPCAccessExecutionRole). Granted only " +
   "to functions attached to the VPC (ElastiCache store).";
 

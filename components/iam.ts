@@ -44,7 +44,9 @@ export function checkStatement(s: Statement): void {
     if (resource === "*") {
       const scoped = s.Action.filter((a) => !isWildcardOnlyAction(a));
       if (scoped.length > 0) {
-        throw new Error(`IAM actions ${scoped.join(", ")} are granted on "*"; they must name this stack's ARNs (only the actions in iam-wildcard-actions.ts may use "*")`);
+        throw new Error(
+          `IAM actions ${scoped.join(", ")} are granted on "*"; they must name this stack's ARNs (only the actions in iam-wildcard-actions.ts may use "*")`,
+        );
       }
     } else if (!resource.startsWith("arn:")) {
       throw new Error(`IAM resource ${JSON.stringify(resource)} is not an ARN`);
@@ -115,7 +117,10 @@ export function trustPolicyJson(service: ServicePrincipal, accountId: string, so
         Effect: "Allow",
         Principal: { Service: service },
         Action: "sts:AssumeRole",
-        Condition: { StringEquals: { "aws:SourceAccount": accountId }, ...(sourceArn ? { ArnEquals: { "aws:SourceArn": sourceArn } } : {}) },
+        Condition: {
+          StringEquals: { "aws:SourceAccount": accountId },
+          ...(sourceArn ? { ArnEquals: { "aws:SourceArn": sourceArn } } : {}),
+        },
       },
     ],
   });
@@ -126,15 +131,23 @@ export function boundedName(scope: string, name: string, max: number): string {
   const full = `${scope}-${name}`;
   if (full.length <= max) return full;
   const short = `cb${crypto.createHash("sha1").update(scope).digest("hex").slice(0, 8)}-${name}`;
-  if (short.length > max) throw new Error(`name ${JSON.stringify(name)} is too long: ${short.length} characters with its stack prefix, AWS allows ${max}`);
+  if (short.length > max)
+    throw new Error(`name ${JSON.stringify(name)} is too long: ${short.length} characters with its stack prefix, AWS allows ${max}`);
   return short;
 }
 
 /** The ARN a Step Functions state machine or EventBridge schedule will have, known before it exists (for its role's trust). */
-export function sourceArnOf(kind: "stateMachine" | "schedule", region: pulumi.Input<string>, accountId: pulumi.Input<string>, name: string): pulumi.Output<string> {
+export function sourceArnOf(
+  kind: "stateMachine" | "schedule",
+  region: pulumi.Input<string>,
+  accountId: pulumi.Input<string>,
+  name: string,
+): pulumi.Output<string> {
   return pulumi
     .all([region, accountId])
-    .apply(([r, a]) => (kind === "stateMachine" ? `arn:aws:states:${r}:${a}:stateMachine:${name}` : `arn:aws:scheduler:${r}:${a}:schedule/default/${name}`));
+    .apply(([r, a]) =>
+      kind === "stateMachine" ? `arn:aws:states:${r}:${a}:stateMachine:${name}` : `arn:aws:scheduler:${r}:${a}:schedule/default/${name}`,
+    );
 }
 
 export interface ScopedRoleArgs {
@@ -158,7 +171,9 @@ export function scopedRole(parent: pulumi.Resource, name: string, args: ScopedRo
     `${name}-role`,
     {
       description: args.description,
-      assumeRolePolicy: pulumi.all([args.accountId, args.sourceArn]).apply(([account, source]) => trustPolicyJson(args.service, account, source)),
+      assumeRolePolicy: pulumi
+        .all([args.accountId, args.sourceArn])
+        .apply(([account, source]) => trustPolicyJson(args.service, account, source)),
       maxSessionDuration: 3600,
       tags: args.tags,
     },

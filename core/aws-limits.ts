@@ -93,7 +93,12 @@ export interface ExecutionBudget {
  * dynamodb:getItem Task DIRECT_READ_SECONDS and any other Task handlerTaskSeconds(storeTimeoutMs).
  * Throws when the definition has a cycle (the budget would be unbounded; the builder makes none).
  */
-export function executionBudget(definition: AslLike, targetName: string, settings: TargetCallSettings, storeTimeoutMs: number): ExecutionBudget {
+export function executionBudget(
+  definition: AslLike,
+  targetName: string,
+  settings: TargetCallSettings,
+  storeTimeoutMs: number,
+): ExecutionBudget {
   const handler = handlerTaskSeconds(storeTimeoutMs);
   const target = targetCallSeconds(settings);
   const memo = new Map<string, { seconds: number; tasks: string[]; handlerTasks: number; targetSeconds: number }>();
@@ -119,7 +124,8 @@ export function executionBudget(definition: AslLike, targetName: string, setting
     if (st.Type === "Task") {
       const fn = st.Parameters?.FunctionName;
       if (fn === targetName) own = { seconds: target, handlerTasks: 0, targetSeconds: target };
-      else if (typeof st.Resource === "string" && st.Resource.includes(":dynamodb:")) own = { seconds: DIRECT_READ_SECONDS, handlerTasks: 1, targetSeconds: 0 };
+      else if (typeof st.Resource === "string" && st.Resource.includes(":dynamodb:"))
+        own = { seconds: DIRECT_READ_SECONDS, handlerTasks: 1, targetSeconds: 0 };
       else own = { seconds: handler, handlerTasks: 1, targetSeconds: 0 };
     }
     const out = {
@@ -133,7 +139,13 @@ export function executionBudget(definition: AslLike, targetName: string, setting
     return out;
   };
   const r = walk(definition.StartAt);
-  return { seconds: r.seconds, tasks: r.tasks, handlerTasks: r.handlerTasks, handlerSeconds: r.seconds - r.targetSeconds, targetSeconds: r.targetSeconds };
+  return {
+    seconds: r.seconds,
+    tasks: r.tasks,
+    handlerTasks: r.handlerTasks,
+    handlerSeconds: r.seconds - r.targetSeconds,
+    targetSeconds: r.targetSeconds,
+  };
 }
 
 /**
@@ -157,7 +169,9 @@ export function checkExpressDuration(budget: ExecutionBudget, s: TargetCallSetti
       `at worst it takes ${calls}((retryAttempts ${s.retryAttempts} + 1) × timeoutSeconds ${s.timeoutSeconds} s + retry delays ${delaySum} s [${delays.join(" + ") || "none"}, each capped at retryMaxDelaySeconds ${s.retryMaxDelaySeconds}]) ` +
       `+ ${handlerPart} s for the ${budget.handlerTasks} handler/store calls on the longest path = ${budget.seconds} s. ` +
       `Lower timeoutSeconds, retryAttempts or retryMaxDelaySeconds` +
-      (budget.handlerTasks > 0 ? ` (or storeTimeoutMs, which bounds each handler call: ${Math.round(handlerPart / budget.handlerTasks)} s on average here)` : ""),
+      (budget.handlerTasks > 0
+        ? ` (or storeTimeoutMs, which bounds each handler call: ${Math.round(handlerPart / budget.handlerTasks)} s on average here)`
+        : ""),
   };
 }
 
@@ -172,7 +186,13 @@ export const RESERVED_ERROR_PREFIX = "States.";
 export function checkIgnoredErrors(ignoredErrors: readonly string[]): LimitProblem[] {
   return ignoredErrors.flatMap((e, i) =>
     e.startsWith(RESERVED_ERROR_PREFIX)
-      ? [{ field: `ignoredErrors[${i}]`, value: e, allowed: `an error name of the target, not one Step Functions reserves (the "${RESERVED_ERROR_PREFIX}" prefix: States.ALL would have to stand alone and last, so CreateStateMachine rejects it; the breaker retries and counts States.Timeout/States.TaskFailed itself)` }]
+      ? [
+          {
+            field: `ignoredErrors[${i}]`,
+            value: e,
+            allowed: `an error name of the target, not one Step Functions reserves (the "${RESERVED_ERROR_PREFIX}" prefix: States.ALL would have to stand alone and last, so CreateStateMachine rejects it; the breaker retries and counts States.Timeout/States.TaskFailed itself)`,
+          },
+        ]
       : [],
   );
 }
@@ -185,13 +205,15 @@ export function checkIgnoredErrors(ignoredErrors: readonly string[]): LimitProbl
  */
 export const EXECUTION_NAME_MAX_LENGTH = 80;
 export const EXECUTION_NAME_PATTERN = /^[^\s\u0000-\u001f\u007f-\u009f<>{}[\]?*"#%\\^|~`$&,;:/]{1,80}$/u; // eslint-disable-line no-control-regex -- it names control characters in order to refuse them
-export const EXECUTION_NAME_DOC = 'an execution name: 1 to 80 characters, no whitespace, control characters or < > { } [ ] ? * " # % \\ ^ | ~ ` $ & , ; : /';
+export const EXECUTION_NAME_DOC =
+  'an execution name: 1 to 80 characters, no whitespace, control characters or < > { } [ ] ? * " # % \\ ^ | ~ ` $ & , ; : /';
 /**
  * Lease and slot ids: an execution name ($$.Execution.Name), or an id the health probe makes (which may hold
  * ":"), so every character an execution name allows plus ":", up to 256 characters.
  */
 export const LEASE_ID_PATTERN = /^[^\s\u0000-\u001f\u007f-\u009f<>{}[\]?*"#%\\^|~`$&,;/]{1,256}$/u; // eslint-disable-line no-control-regex -- it names control characters in order to refuse them
-export const LEASE_ID_DOC = 'a lease id (the execution name): 1 to 256 characters, no whitespace, control characters or < > { } [ ] ? * " # % \\ ^ | ~ ` $ & , ; /';
+export const LEASE_ID_DOC =
+  'a lease id (the execution name): 1 to 256 characters, no whitespace, control characters or < > { } [ ] ? * " # % \\ ^ | ~ ` $ & , ; /';
 
 export function checkExecutionName(name: string): LimitProblem | undefined {
   return EXECUTION_NAME_PATTERN.test(name) ? undefined : { field: "name", value: name, allowed: EXECUTION_NAME_DOC };
@@ -205,7 +227,13 @@ export const EXECUTION_INPUT_MAX_BYTES = 262_144;
 
 export function checkExecutionInput(input: unknown): LimitProblem | undefined {
   const bytes = Buffer.byteLength(JSON.stringify(input) ?? "", "utf8");
-  return bytes <= EXECUTION_INPUT_MAX_BYTES ? undefined : { field: "input", value: `[${bytes} bytes]`, allowed: `at most ${EXECUTION_INPUT_MAX_BYTES} bytes of JSON (Step Functions' 256 KiB input limit)` };
+  return bytes <= EXECUTION_INPUT_MAX_BYTES
+    ? undefined
+    : {
+        field: "input",
+        value: `[${bytes} bytes]`,
+        allowed: `at most ${EXECUTION_INPUT_MAX_BYTES} bytes of JSON (Step Functions' 256 KiB input limit)`,
+      };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -231,8 +259,14 @@ export function checkAlarmWindow(periodSeconds: number, evaluationPeriods: numbe
  * The ManualStateActive alarm: one period per health probe interval, as many as cover manualStateMaxMinutes
  * (components/breaker-alarms.ts). Both numbers, and the rule on their product.
  */
-export function manualStateAlarmWindow(probeIntervalMinutes: number, manualStateMaxMinutes: number): { periodSeconds: number; evaluationPeriods: number } {
-  return { periodSeconds: probeIntervalMinutes * 60, evaluationPeriods: Math.max(1, Math.ceil(manualStateMaxMinutes / probeIntervalMinutes)) };
+export function manualStateAlarmWindow(
+  probeIntervalMinutes: number,
+  manualStateMaxMinutes: number,
+): { periodSeconds: number; evaluationPeriods: number } {
+  return {
+    periodSeconds: probeIntervalMinutes * 60,
+    evaluationPeriods: Math.max(1, Math.ceil(manualStateMaxMinutes / probeIntervalMinutes)),
+  };
 }
 
 export function checkManualStateAlarm(probeIntervalMinutes: number, manualStateMaxMinutes: number): LimitProblem | undefined {
@@ -275,7 +309,12 @@ export function environmentBytes(env: Record<string, string>): number {
  * The environment fits, keeping `reservedBytes` for the variables only known at deploy time (ARNs, table
  * names, endpoints). `field` names the variable that grows (e.g. healthProbe.request).
  */
-export function checkEnvironment(env: Record<string, string>, reservedBytes: number, field: string, value: unknown): LimitProblem | undefined {
+export function checkEnvironment(
+  env: Record<string, string>,
+  reservedBytes: number,
+  field: string,
+  value: unknown,
+): LimitProblem | undefined {
   const known = environmentBytes(env);
   if (known + reservedBytes <= LAMBDA_ENV_MAX_BYTES) return undefined;
   return {
@@ -309,7 +348,13 @@ export function dynamoNumberBytes(n: number): number {
  * `slots` of slot id (the execution name) -> lease expiry (epoch ms). A map costs 3 bytes, each element
  * 1 byte plus its name and value.
  */
-export function bulkheadItemBytes(keyName: string, keyValue: string, ttlName: string, slotIds: readonly string[], expiryMs = 9_999_999_999_999): number {
+export function bulkheadItemBytes(
+  keyName: string,
+  keyValue: string,
+  ttlName: string,
+  slotIds: readonly string[],
+  expiryMs = 9_999_999_999_999,
+): number {
   const s = (x: string) => Buffer.byteLength(x, "utf8");
   const ttl = s(ttlName) + dynamoNumberBytes(Math.floor(expiryMs / 1000));
   const slots = s("slots") + 3 + slotIds.reduce((n, id) => n + s(id) + dynamoNumberBytes(expiryMs) + 1, 0);

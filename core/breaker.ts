@@ -130,9 +130,7 @@ export function decide(rec: BreakerRecord | null, now: number, s: BreakerSetting
 // ---------------------------------------------------------------------------------------------
 // Classifying an outcome
 
-export type Outcome =
-  | { kind: "success"; durationMs?: number }
-  | { kind: "failure"; error: string; durationMs?: number };
+export type Outcome = { kind: "success"; durationMs?: number } | { kind: "failure"; error: string; durationMs?: number };
 
 /** success and failure count; slow counts as a failure; ignored (a client error) does not count. */
 export type Classified = "success" | "failure" | "slow" | "ignored";
@@ -404,7 +402,15 @@ export function applyOverride(
   const by = truncateText(who.by, MAX_OVERRIDE_TEXT);
   const reason = truncateText(who.reason, MAX_OVERRIDE_TEXT);
   const to: BreakerState | null =
-    cmd === "open" ? "FORCED_OPEN" : cmd === "disable" ? "DISABLED" : cmd === "enable" ? (r.state === "DISABLED" ? "CLOSED" : null) : "CLOSED";
+    cmd === "open"
+      ? "FORCED_OPEN"
+      : cmd === "disable"
+        ? "DISABLED"
+        : cmd === "enable"
+          ? r.state === "DISABLED"
+            ? "CLOSED"
+            : null
+          : "CLOSED";
   if (to === null) return { record: null, transition: null, result: r.state };
   if (to === r.state && cmd !== "reset") return { record: null, transition: null, result: r.state };
   const { record, transition } = moveTo(r, to, now, `${cmd} by ${by}${reason ? `: ${reason}` : ""}`);

@@ -99,7 +99,12 @@ export function handlerActions(handler: HandlerName, store: StoreKind, opts: { s
  * The built-in fallback is always deployed: it emits CallsRejected/FallbacksServed, runs before a user
  * fallback, and runs before the Fail state with fallback "none".
  */
-export function deployedHandlers(opts: { store: StoreKind; healthProbe: boolean; demoDownstream: boolean; bulkhead: boolean }): HandlerName[] {
+export function deployedHandlers(opts: {
+  store: StoreKind;
+  healthProbe: boolean;
+  demoDownstream: boolean;
+  bulkhead: boolean;
+}): HandlerName[] {
   return HANDLER_NAMES.filter((h) => {
     switch (h) {
       case "get-status":

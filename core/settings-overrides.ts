@@ -73,10 +73,16 @@ export function applyOverrides(deployed: BreakerSettings, text: string, where: s
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new SettingsError(where, `${where} is not valid JSON (${(e as Error).message}); allowed: a JSON object of breaker settings, e.g. {"failureThreshold":3}`);
+    throw new SettingsError(
+      where,
+      `${where} is not valid JSON (${(e as Error).message}); allowed: a JSON object of breaker settings, e.g. {"failureThreshold":3}`,
+    );
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw new SettingsError(where, `${where} must be a JSON object of breaker settings, got ${show(raw)}; allowed: e.g. {"failureThreshold":3}`);
+    throw new SettingsError(
+      where,
+      `${where} must be a JSON object of breaker settings, got ${show(raw)}; allowed: e.g. {"failureThreshold":3}`,
+    );
   }
   const merged = loadSettings({ ...deployed, ...(raw as Record<string, unknown>) }, where);
   for (const key of Object.keys(DEPLOY_TIME_SETTINGS) as DeployTimeSetting[]) {
@@ -102,6 +108,11 @@ export function applyOverrides(deployed: BreakerSettings, text: string, where: s
 }
 
 /** The settings whose values differ between `before` and `after`, for the log line of an applied change. */
-export function changedSettings(before: BreakerSettings, after: BreakerSettings): { setting: keyof BreakerSettings; from: unknown; to: unknown }[] {
-  return (Object.keys(after) as (keyof BreakerSettings)[]).filter((k) => !sameValue(before[k], after[k])).map((k) => ({ setting: k, from: before[k], to: after[k] }));
+export function changedSettings(
+  before: BreakerSettings,
+  after: BreakerSettings,
+): { setting: keyof BreakerSettings; from: unknown; to: unknown }[] {
+  return (Object.keys(after) as (keyof BreakerSettings)[])
+    .filter((k) => !sameValue(before[k], after[k]))
+    .map((k) => ({ setting: k, from: before[k], to: after[k] }));
 }

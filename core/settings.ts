@@ -1,7 +1,15 @@
 // Breaker settings: the schema (core/schema/settings.ts) is the one definition of every tunable, its default
 // and its allowed range; this module keeps the entry points the rest of the code uses.
 import { parseWith } from "./schema/format";
-import { BreakerSettings, defaultSettings, NUMBER_RULES, ON_STORE_ERROR, SETTING_NAMES, settingsSchema, TRIP_RULES } from "./schema/settings";
+import {
+  BreakerSettings,
+  defaultSettings,
+  NUMBER_RULES,
+  ON_STORE_ERROR,
+  SETTING_NAMES,
+  settingsSchema,
+  TRIP_RULES,
+} from "./schema/settings";
 
 export type { BreakerSettings, OnStoreError, TripRule } from "./schema/settings";
 export { NUMBER_RULES, ON_STORE_ERROR, SETTING_NAMES, TRIP_RULES };
@@ -25,5 +33,10 @@ export class SettingsError extends Error {
  * value and what is allowed.
  */
 export function loadSettings(raw: unknown, where = "settings"): BreakerSettings {
-  return parseWith(settingsSchema, raw === null ? undefined : raw, where, (path, message) => new SettingsError(path, message)) as BreakerSettings;
+  return parseWith(
+    settingsSchema,
+    raw === null ? undefined : raw,
+    where,
+    (path, message) => new SettingsError(path, message),
+  ) as BreakerSettings;
 }

@@ -203,24 +203,31 @@ function checkOptions(o: DefinitionOptions): void {
   const bad = (what: string) => {
     throw new Error(`buildDefinition: ${what}`);
   };
-  if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(o.breakerName)) bad(`breakerName is ${JSON.stringify(o.breakerName)}; allowed: 1 to 128 letters, digits, _ . : -`);
+  if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(o.breakerName))
+    bad(`breakerName is ${JSON.stringify(o.breakerName)}; allowed: 1 to 128 letters, digits, _ . : -`);
   if (o.store.kind === "dynamodb" && !o.store.tableName) bad("store.tableName is empty; allowed: the breaker table's name");
   if (o.store.kind === "redis" && !o.functions.getStatus) bad("functions.getStatus is missing; it is required with the redis store");
-  if (!["builtin", "none", "user"].includes(o.fallback)) bad(`fallback is ${JSON.stringify(o.fallback)}; allowed: "builtin", "none", "user"`);
+  if (!["builtin", "none", "user"].includes(o.fallback))
+    bad(`fallback is ${JSON.stringify(o.fallback)}; allowed: "builtin", "none", "user"`);
   if (o.fallback === "user" && !o.userFallbackArn) bad('fallback is "user" but userFallbackArn is missing');
-  if (o.fallback !== "user" && o.userFallbackArn) bad(`userFallbackArn is set but fallback is "${o.fallback}"; set fallback "user" to use it`);
+  if (o.fallback !== "user" && o.userFallbackArn)
+    bad(`userFallbackArn is set but fallback is "${o.fallback}"; set fallback "user" to use it`);
   for (const [k, v] of Object.entries({ ...o.functions, targetArn: o.targetArn })) {
     if (v !== undefined && (typeof v !== "string" || v === "")) bad(`${k} is ${JSON.stringify(v)}; allowed: a Lambda function ARN or name`);
   }
   const s = o.settings;
   for (const k of ["timeoutSeconds", "retryIntervalSeconds", "retryMaxDelaySeconds"] as const) {
-    if (!Number.isInteger(s[k]) || s[k] < 1) bad(`settings.${k} is ${s[k]}; allowed: a whole number of seconds >= 1 (Step Functions takes no fractions)`);
+    if (!Number.isInteger(s[k]) || s[k] < 1)
+      bad(`settings.${k} is ${s[k]}; allowed: a whole number of seconds >= 1 (Step Functions takes no fractions)`);
   }
-  if (!Number.isInteger(s.retryAttempts) || s.retryAttempts < 0) bad(`settings.retryAttempts is ${s.retryAttempts}; allowed: an integer >= 0`);
-  if (!Number.isInteger(s.maxConcurrentCalls) || s.maxConcurrentCalls < 0) bad(`settings.maxConcurrentCalls is ${s.maxConcurrentCalls}; allowed: an integer >= 0 (0 = no bulkhead)`);
+  if (!Number.isInteger(s.retryAttempts) || s.retryAttempts < 0)
+    bad(`settings.retryAttempts is ${s.retryAttempts}; allowed: an integer >= 0`);
+  if (!Number.isInteger(s.maxConcurrentCalls) || s.maxConcurrentCalls < 0)
+    bad(`settings.maxConcurrentCalls is ${s.maxConcurrentCalls}; allowed: an integer >= 0 (0 = no bulkhead)`);
   if (s.maxConcurrentCalls > 0) {
     for (const k of ["acquireSlot", "releaseSlot"] as const) {
-      if (!o.functions[k]) bad(`functions.${k} is missing; it is required when settings.maxConcurrentCalls > 0 (the bulkhead is on: ${s.maxConcurrentCalls})`);
+      if (!o.functions[k])
+        bad(`functions.${k} is missing; it is required when settings.maxConcurrentCalls > 0 (the bulkhead is on: ${s.maxConcurrentCalls})`);
     }
   }
 }
@@ -242,7 +249,16 @@ function invoke(functionName: string, payload: Record<string, unknown>, extra: S
 
 /** Retry for handler invocations: Lambda service errors only (handlers answer store trouble in their result). */
 function handlerRetry(): State[] {
-  return [{ ErrorEquals: [...LAMBDA_SERVICE_ERRORS], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2, MaxDelaySeconds: 4, JitterStrategy: "FULL" }];
+  return [
+    {
+      ErrorEquals: [...LAMBDA_SERVICE_ERRORS],
+      IntervalSeconds: 1,
+      MaxAttempts: 2,
+      BackoffRate: 2,
+      MaxDelaySeconds: 4,
+      JitterStrategy: "FULL",
+    },
+  ];
 }
 
 /** What `$.store` holds the Choice attributes under. */
@@ -316,7 +332,8 @@ const FALLBACKS: Record<FallbackKind, FallbackSpec> = {
     user: S.userFallbackBulkheadFull,
     fail: S.bulkheadFull,
     error: ERRORS.bulkheadFull,
-    cause: (b, s) => `Circuit breaker '${b}' rejected the call: its limit of ${s.maxConcurrentCalls} concurrent calls (maxConcurrentCalls) is reached`,
+    cause: (b, s) =>
+      `Circuit breaker '${b}' rejected the call: its limit of ${s.maxConcurrentCalls} concurrent calls (maxConcurrentCalls) is reached`,
   },
 };
 
@@ -415,7 +432,11 @@ function callTarget(o: DefinitionOptions, c: CallSpec): State {
     Parameters: { FunctionName: o.targetArn, "Payload.$": PATHS.request },
     TimeoutSeconds: s.timeoutSeconds,
     ResultSelector: success(o),
-    ...(c.thenRecord ? { ResultPath: PATHS.output, Next: c.thenRecord } : bulkheadOn(o) ? { ResultPath: PATHS.output, Next: S.releaseSlotAfterSuccess } : { End: true }),
+    ...(c.thenRecord
+      ? { ResultPath: PATHS.output, Next: c.thenRecord }
+      : bulkheadOn(o)
+        ? { ResultPath: PATHS.output, Next: S.releaseSlotAfterSuccess }
+        : { End: true }),
     Retry: retry,
     Catch: catches,
   };
@@ -452,13 +473,20 @@ function bulkheadStates(o: DefinitionOptions): Record<string, State> {
   for (const call of Object.keys(GATES) as CallState[]) {
     const gate = GATES[call];
     // A probe passes its lease: if the bulkhead turns it away, acquire-slot frees the lease without counting.
-    const payload = call === S.callProbe ? { ...slot, "probeLeaseId.$": `${PATHS.probe}.leaseId`, "probeGen.$": `${PATHS.probe}.gen` } : slot;
+    const payload =
+      call === S.callProbe ? { ...slot, "probeLeaseId.$": `${PATHS.probe}.leaseId`, "probeGen.$": `${PATHS.probe}.gen` } : slot;
     states[gate.acquire] = invoke(o.functions.acquireSlot!, payload, {
       ResultSelector: { "admitted.$": "$.Payload.admitted", "reason.$": "$.Payload.reason" },
       ResultPath: PATHS.slot,
       Retry: handlerRetry(),
       // No answer from acquire-slot: as with a store fault, onStoreError decides (allow: call without a slot).
-      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: PATHS.recorded, Next: o.settings.onStoreError === "allow" ? call : fallbackEntry(o, "storeError") }],
+      Catch: [
+        {
+          ErrorEquals: ["States.ALL"],
+          ResultPath: PATHS.recorded,
+          Next: o.settings.onStoreError === "allow" ? call : fallbackEntry(o, "storeError"),
+        },
+      ],
       Next: gate.route,
     });
     states[gate.route] = {
@@ -579,7 +607,11 @@ function storeErrorRoute(o: DefinitionOptions, allowPath: string): State {
 function readState(o: DefinitionOptions): State {
   const catchToReport = [{ ErrorEquals: ["States.ALL"], ResultPath: PATHS.storeFault, Next: S.reportStoreError }];
   if (o.store.kind === "redis") {
-    return invoke(o.functions.getStatus!, { breaker: o.breakerName }, { ResultPath: PATHS.store, Retry: handlerRetry(), Catch: catchToReport, Next: S.decide });
+    return invoke(
+      o.functions.getStatus!,
+      { breaker: o.breakerName },
+      { ResultPath: PATHS.store, Retry: handlerRetry(), Catch: catchToReport, Next: S.decide },
+    );
   }
   return {
     Type: "Task",
@@ -593,7 +625,16 @@ function readState(o: DefinitionOptions): State {
       ExpressionAttributeNames: { "#state": ATTR.state, "#gen": ATTR.gen, "#until": ATTR.openUntilIso, "#rs": ATTR.recordSuccess },
     },
     ResultPath: PATHS.store,
-    Retry: [{ ErrorEquals: [...DYNAMODB_TRANSIENT_ERRORS], IntervalSeconds: 1, MaxAttempts: 1, BackoffRate: 2, MaxDelaySeconds: 1, JitterStrategy: "FULL" }],
+    Retry: [
+      {
+        ErrorEquals: [...DYNAMODB_TRANSIENT_ERRORS],
+        IntervalSeconds: 1,
+        MaxAttempts: 1,
+        BackoffRate: 2,
+        MaxDelaySeconds: 1,
+        JitterStrategy: "FULL",
+      },
+    ],
     Catch: catchToReport,
     Next: S.decide,
   };
@@ -642,7 +683,8 @@ function allStates(o: DefinitionOptions): Record<string, State> {
     [S.invalidInputNotObject]: {
       Type: "Fail",
       Error: ERRORS.invalidInput,
-      Cause: 'The execution input\'s "request" is a string, number, boolean or array; allowed: a JSON object, passed to the target as its event',
+      Cause:
+        'The execution input\'s "request" is a string, number, boolean or array; allowed: a JSON object, passed to the target as its event',
     },
     [S.readState]: readState(o),
     [S.reportStoreError]: invoke(
@@ -653,7 +695,13 @@ function allStates(o: DefinitionOptions): Record<string, State> {
         ResultPath: PATHS.storeError,
         Retry: handlerRetry(),
         // The report itself failed: apply this breaker's onStoreError directly.
-        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: PATHS.recorded, Next: allowOnStoreError ? entry(o, S.callUnrecorded) : fallbackEntry(o, "storeError") }],
+        Catch: [
+          {
+            ErrorEquals: ["States.ALL"],
+            ResultPath: PATHS.recorded,
+            Next: allowOnStoreError ? entry(o, S.callUnrecorded) : fallbackEntry(o, "storeError"),
+          },
+        ],
         Next: S.storeErrorRoute,
       },
     ),
@@ -673,11 +721,22 @@ function allStates(o: DefinitionOptions): Record<string, State> {
       o.functions.acquireProbe,
       { breaker: o.breakerName, "leaseId.$": EXECUTION_NAME },
       {
-        ResultSelector: { "admitted.$": "$.Payload.admitted", "gen.$": "$.Payload.gen", "state.$": "$.Payload.state", "leaseId.$": "$.Payload.leaseId" },
+        ResultSelector: {
+          "admitted.$": "$.Payload.admitted",
+          "gen.$": "$.Payload.gen",
+          "state.$": "$.Payload.state",
+          "leaseId.$": "$.Payload.leaseId",
+        },
         ResultPath: PATHS.probe,
         Retry: handlerRetry(),
         // The lease could not be asked for: the state is unknown, as with a store fault.
-        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: PATHS.recorded, Next: allowOnStoreError ? entry(o, S.callUnrecorded) : fallbackEntry(o, "storeError") }],
+        Catch: [
+          {
+            ErrorEquals: ["States.ALL"],
+            ResultPath: PATHS.recorded,
+            Next: allowOnStoreError ? entry(o, S.callUnrecorded) : fallbackEntry(o, "storeError"),
+          },
+        ],
         Next: S.probeRoute,
       },
     ),
@@ -685,12 +744,27 @@ function allStates(o: DefinitionOptions): Record<string, State> {
       Type: "Choice",
       Choices: [
         // Not admitted: route by what the store said the circuit is now.
-        { And: [{ Variable: `${PATHS.probe}.admitted`, BooleanEquals: false }, isState(`${PATHS.probe}.state`, "HALF_OPEN")], Next: fallbackEntry(o, "probeSlotsTaken") },
-        { And: [{ Variable: `${PATHS.probe}.admitted`, BooleanEquals: false }, isState(`${PATHS.probe}.state`, "OPEN")], Next: fallbackEntry(o, "open") },
-        { And: [{ Variable: `${PATHS.probe}.admitted`, BooleanEquals: false }, isState(`${PATHS.probe}.state`, "FORCED_OPEN")], Next: fallbackEntry(o, "forcedOpen") },
+        {
+          And: [{ Variable: `${PATHS.probe}.admitted`, BooleanEquals: false }, isState(`${PATHS.probe}.state`, "HALF_OPEN")],
+          Next: fallbackEntry(o, "probeSlotsTaken"),
+        },
+        {
+          And: [{ Variable: `${PATHS.probe}.admitted`, BooleanEquals: false }, isState(`${PATHS.probe}.state`, "OPEN")],
+          Next: fallbackEntry(o, "open"),
+        },
+        {
+          And: [{ Variable: `${PATHS.probe}.admitted`, BooleanEquals: false }, isState(`${PATHS.probe}.state`, "FORCED_OPEN")],
+          Next: fallbackEntry(o, "forcedOpen"),
+        },
         // Closed or disabled meanwhile: serve the call without a report (its generation was not read).
-        { And: [{ Variable: `${PATHS.probe}.admitted`, BooleanEquals: false }, isState(`${PATHS.probe}.state`, "CLOSED")], Next: entry(o, S.callUnrecorded) },
-        { And: [{ Variable: `${PATHS.probe}.admitted`, BooleanEquals: false }, isState(`${PATHS.probe}.state`, "DISABLED")], Next: entry(o, S.callUnrecorded) },
+        {
+          And: [{ Variable: `${PATHS.probe}.admitted`, BooleanEquals: false }, isState(`${PATHS.probe}.state`, "CLOSED")],
+          Next: entry(o, S.callUnrecorded),
+        },
+        {
+          And: [{ Variable: `${PATHS.probe}.admitted`, BooleanEquals: false }, isState(`${PATHS.probe}.state`, "DISABLED")],
+          Next: entry(o, S.callUnrecorded),
+        },
         { Variable: `${PATHS.probe}.admitted`, BooleanEquals: false, Next: fallbackEntry(o, "storeError") },
         // Admitted without a lease: the store failed and onStoreError is allow.
         { Variable: `${PATHS.probe}.leaseId`, IsNull: true, Next: entry(o, S.callUnrecorded) },

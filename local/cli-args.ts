@@ -52,7 +52,16 @@ export function numberOption(opt: string, text: string, min: number, max: number
 const START_OPTIONS = startOptionsSchema(LIMITS, STORE_KINDS);
 
 export function parseArgs(argv: string[]): CliOptions {
-  const o: CliOptions = { scenarioFile: null, outDir: DEFAULT_OUT_DIR, store: null, redisUrl: null, speed: null, seed: null, quiet: false, help: false };
+  const o: CliOptions = {
+    scenarioFile: null,
+    outDir: DEFAULT_OUT_DIR,
+    store: null,
+    redisUrl: null,
+    speed: null,
+    seed: null,
+    quiet: false,
+    help: false,
+  };
   const seen = new Set<string>();
   const values: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
@@ -80,7 +89,13 @@ export function parseArgs(argv: string[]): CliOptions {
     }
     values[arg.slice(2)] = value;
   }
-  const v = parseWith(START_OPTIONS, values, "", (_p, message) => new CliError(message), (_w, path) => `--${String(path[0])}`);
+  const v = parseWith(
+    START_OPTIONS,
+    values,
+    "",
+    (_p, message) => new CliError(message),
+    (_w, path) => `--${String(path[0])}`,
+  );
   if (v.scenario !== undefined) o.scenarioFile = v.scenario;
   if (v.out !== undefined) o.outDir = v.out;
   if (v.store !== undefined) o.store = v.store as StoreKind;

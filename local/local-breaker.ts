@@ -35,7 +35,10 @@ export const TARGET_FUNCTION = "demo-downstream";
 /** Wraps handlers so the work meter counts each invocation and marks the work done inside it. */
 export function meteredLambdas(handlers: Record<string, LocalLambda>, uncounted: string[] = []): Record<string, LocalLambda> {
   return Object.fromEntries(
-    Object.entries(handlers).map(([name, h]) => [name, (event: unknown) => inLambda(name, !uncounted.includes(name), async () => h(event))]),
+    Object.entries(handlers).map(([name, h]) => [
+      name,
+      (event: unknown) => inLambda(name, !uncounted.includes(name), async () => h(event)),
+    ]),
   );
 }
 
@@ -89,6 +92,11 @@ export function localBreaker(o: LocalBreakerOptions): LocalBreaker {
     },
     [TARGET_FUNCTION],
   );
-  const machine = createLocalStateMachine(definition, { lambdas, dynamodbClient: o.store.dynamodb ?? undefined, speed: o.speed, name: o.breakerName });
+  const machine = createLocalStateMachine(definition, {
+    lambdas,
+    dynamodbClient: o.store.dynamodb ?? undefined,
+    speed: o.speed,
+    name: o.breakerName,
+  });
   return { machine, runSettings };
 }

@@ -91,7 +91,8 @@ function runTableName(): string {
  * the command that needs it ("npm start").
  */
 export function checkPrerequisites(kind: StoreKind, endpoints: StoreEndpoints, command = "npm start"): void {
-  if (kind === "dynamodb" && !endpoints.dynamodbEndpoint) requirePrograms(["java"], `${command} (its store, DynamoDB Local)`, "run with --store redis");
+  if (kind === "dynamodb" && !endpoints.dynamodbEndpoint)
+    requirePrograms(["java"], `${command} (its store, DynamoDB Local)`, "run with --store redis");
   if (kind === "redis" && !endpoints.redisUrl) {
     const around = command === "npm start" ? "point at a running Redis with --redis-url redis://host:port" : "run with --store dynamodb";
     requirePrograms(["redis-server"], `${command} with --store redis (it starts redis-server)`, around);
@@ -126,7 +127,13 @@ export async function openLocalStore(
       client = localDynamoClient(endpoint);
       // Creating the table is set-up (the stack does it), not a breaker request: its own client, generous
       // bounds (a cold DynamoDB Local can take seconds), straight to the store.
-      const setup = dynamoDbBaseClient({ endpoint: endpoints.dynamodbEndpoint ?? proc!.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS, requestTimeoutMs: 10_000, maxAttempts: 3 });
+      const setup = dynamoDbBaseClient({
+        endpoint: endpoints.dynamodbEndpoint ?? proc!.endpoint,
+        region: "us-east-1",
+        credentials: LOCAL_CREDENTIALS,
+        requestTimeoutMs: 10_000,
+        maxAttempts: 3,
+      });
       try {
         await ensureTable(setup, tableName, TTL_ATTRIBUTE);
       } finally {
@@ -194,7 +201,9 @@ export async function openLocalStore(
     dynamodb: null,
     tableName: null,
     description:
-      (proc ? `redis-server at ${url} (started for this run, pid ${proc.pid()}${spawnOptions.persist ? ", persistent" : ""})` : `Redis at ${url} (not started here; breaker '${breaker}' was reset in it)`) +
+      (proc
+        ? `redis-server at ${url} (started for this run, pid ${proc.pid()}${spawnOptions.persist ? ", persistent" : ""})`
+        : `Redis at ${url} (not started here; breaker '${breaker}' was reset in it)`) +
       (proxy ? `, reached through a delaying proxy at ${storeUrl}` : ""),
     process: proc,
     proxy,

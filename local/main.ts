@@ -25,8 +25,11 @@ function fileLog(stream: WriteStream): Log {
 
 function describeRun(s: Scenario): string {
   const { total } = phaseStarts(s);
-  const fault = (p: Scenario["phases"][number]) => (p.storeFault === "down" ? ", store down" : p.storeFault === "slow" ? `, store slow ${p.storeDelayMs} ms` : "");
-  const phases = s.phases.map((p) => `${p.name} ${p.durationSeconds}s @ ${Math.round(p.failureRate * 100)}% failures${fault(p)}`).join(", ");
+  const fault = (p: Scenario["phases"][number]) =>
+    p.storeFault === "down" ? ", store down" : p.storeFault === "slow" ? `, store slow ${p.storeDelayMs} ms` : "";
+  const phases = s.phases
+    .map((p) => `${p.name} ${p.durationSeconds}s @ ${Math.round(p.failureRate * 100)}% failures${fault(p)}`)
+    .join(", ");
   return (
     `scenario ${s.name}: breaker '${s.breaker.name}' (${s.breaker.settings.tripRule}, threshold ${s.breaker.settings.failureThreshold}, open ${s.breaker.settings.openDurationSeconds}s), ` +
     `${s.traffic.ratePerSecond}/s; ${phases}\n` +
@@ -56,10 +59,13 @@ async function main(argv: string[]): Promise<number> {
     checkStoreFaults(scenario, redisUrl ? { redisUrl } : {});
     checkPrerequisites(scenario.store, redisUrl ? { redisUrl } : {});
     const why = makeOutDir(outDir);
-    if (why) throw new CliError(`--out ${args.outDir}: cannot create the directory: ${why}; allowed: a directory path this user can write to`);
+    if (why)
+      throw new CliError(`--out ${args.outDir}: cannot create the directory: ${why}; allowed: a directory path this user can write to`);
   } catch (e) {
     if (e instanceof CliError || e instanceof ScenarioError) {
-      process.stderr.write(`error: ${e.message}\n(npm start -- --help for the options; docs/local-runtime.md, section "Scenario files", for the scenario format)\n`);
+      process.stderr.write(
+        `error: ${e.message}\n(npm start -- --help for the options; docs/local-runtime.md, section "Scenario files", for the scenario format)\n`,
+      );
       return 2;
     }
     if (e instanceof MissingProgramError) {
@@ -79,7 +85,9 @@ async function main(argv: string[]): Promise<number> {
       return;
     }
     interrupted = true;
-    process.stderr.write(`\n${signal}: no new executions; finishing the running ones, then stopping what this run started (again to stop at once)\n`);
+    process.stderr.write(
+      `\n${signal}: no new executions; finishing the running ones, then stopping what this run started (again to stop at once)\n`,
+    );
     controller.abort();
   };
   process.on("SIGINT", onSignal);
@@ -89,7 +97,13 @@ async function main(argv: string[]): Promise<number> {
   const logStream = createWriteStream(logFile);
   try {
     process.stderr.write(describeRun(scenario) + "\n");
-    process.stderr.write(scenario.store === "dynamodb" ? "starting DynamoDB Local...\n" : redisUrl ? `connecting to ${redisUrl}...\n` : "starting redis-server...\n");
+    process.stderr.write(
+      scenario.store === "dynamodb"
+        ? "starting DynamoDB Local...\n"
+        : redisUrl
+          ? `connecting to ${redisUrl}...\n`
+          : "starting redis-server...\n",
+    );
     const result = await runLocal(scenario, {
       endpoints: redisUrl ? { redisUrl } : {},
       onProcessStarted: (p) => started.push(p),

@@ -39,7 +39,8 @@ export function makeOutDir(dir: string): string | null {
       } catch {
         writable = false;
       }
-      if (code === "EACCES" || code === "EPERM" || !writable) return `the folder ${parent} is not writable, so ${d} cannot be created (${code})`;
+      if (code === "EACCES" || code === "EPERM" || !writable)
+        return `the folder ${parent} is not writable, so ${d} cannot be created (${code})`;
       if (code === "EROFS") return `the folder ${parent} is on a read-only file system, so ${d} cannot be created (${code})`;
       if (code === "ENOSPC") return `no space left on the device of ${parent} (${code})`;
       return `the file system of ${parent} refused to create ${d} (${code})`;

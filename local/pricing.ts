@@ -14,16 +14,31 @@ export interface Price {
 const CHECKED = "2026-11-23";
 
 export const PRICES = {
-  expressRequest: { usd: 1.0 / 1e6, unit: "Step Functions Express request", asOf: CHECKED, source: "https://aws.amazon.com/step-functions/pricing/" },
+  expressRequest: {
+    usd: 1.0 / 1e6,
+    unit: "Step Functions Express request",
+    asOf: CHECKED,
+    source: "https://aws.amazon.com/step-functions/pricing/",
+  },
   expressGbSecond: {
     usd: 0.00001667,
     unit: "Express duration GB-second (first 1,000 GB-hours/month), billed in 64 MB chunks rounded up to 100 ms",
     asOf: CHECKED,
     source: "https://aws.amazon.com/step-functions/pricing/",
   },
-  standardTransition: { usd: 0.025 / 1000, unit: "Step Functions Standard state transition (each retry is one)", asOf: CHECKED, source: "https://aws.amazon.com/step-functions/pricing/" },
+  standardTransition: {
+    usd: 0.025 / 1000,
+    unit: "Step Functions Standard state transition (each retry is one)",
+    asOf: CHECKED,
+    source: "https://aws.amazon.com/step-functions/pricing/",
+  },
   lambdaRequest: { usd: 0.2 / 1e6, unit: "Lambda request", asOf: CHECKED, source: "https://aws.amazon.com/lambda/pricing/" },
-  lambdaArmGbSecond: { usd: 0.0000133334, unit: "Lambda arm64 GB-second (1 ms billing)", asOf: CHECKED, source: "https://aws.amazon.com/lambda/pricing/" },
+  lambdaArmGbSecond: {
+    usd: 0.0000133334,
+    unit: "Lambda arm64 GB-second (1 ms billing)",
+    asOf: CHECKED,
+    source: "https://aws.amazon.com/lambda/pricing/",
+  },
   dynamodbReadUnit: {
     usd: 0.125 / 1e6,
     unit: "DynamoDB on-demand read request unit (4 KB strongly consistent; eventually consistent = 0.5)",

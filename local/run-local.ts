@@ -62,7 +62,13 @@ export function countingSink(into: Record<string, number>): MetricsSink {
 export async function runLocal(scenario: Scenario, o: LocalRunOptions = {}): Promise<LocalRunResult> {
   // A store fault phase against an external store cannot be honoured: a ScenarioError before anything starts.
   checkStoreFaults(scenario, o.endpoints ?? {});
-  const store: LocalStore = await openLocalStore(scenario.store, scenario.breaker.name, o.endpoints ?? {}, o.onProcessStarted, storeFaultNeeds(scenario));
+  const store: LocalStore = await openLocalStore(
+    scenario.store,
+    scenario.breaker.name,
+    o.endpoints ?? {},
+    o.onProcessStarted,
+    storeFaultNeeds(scenario),
+  );
   try {
     o.onStoreReady?.(store.description);
     const metrics: Record<string, number> = {};
@@ -91,7 +97,9 @@ export async function runLocal(scenario: Scenario, o: LocalRunOptions = {}): Pro
       // The definition's healthy path ends in CallTarget (CLOSED, nothing to report), or CallTargetNew before the
       // breaker has a record; its work is measured, not assumed.
       isHealthyPath: (r) => HEALTHY_ENDS.includes(r.states[r.states.length - 1]),
-      ...(scenario.phases.some((p) => p.storeFault !== "none") ? { storeFaults: (tb: Timebase) => driveStoreFaults(scenario, tb, store, o.onStoreFault) } : {}),
+      ...(scenario.phases.some((p) => p.storeFault !== "none")
+        ? { storeFaults: (tb: Timebase) => driveStoreFaults(scenario, tb, store, o.onStoreFault) }
+        : {}),
       ...(o.onLine ? { onLine: o.onLine } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
     });

@@ -34,7 +34,10 @@ export function storeObserver(store: StateStore, breaker: string): StateObserver
     async poll() {
       const rec = await store.get(breaker);
       if (!rec) return { state: "CLOSED", transitions: [] };
-      return { state: rec.state, transitions: rec.history.map((t) => ({ atMs: t.at, from: t.from, to: t.to, reason: t.reason, gen: t.gen })) };
+      return {
+        state: rec.state,
+        transitions: rec.history.map((t) => ({ atMs: t.at, from: t.from, to: t.to, reason: t.reason, gen: t.gen })),
+      };
     },
   };
 }
@@ -66,7 +69,10 @@ export interface RunSetup {
 }
 
 /** How an execution ended, from the executor's result and the target attempts it made. */
-export function resultOf(r: LocalExecutionResult, targetAttempts: number): Pick<ExecutionRecord, "result" | "error" | "fallbackReason" | "fallbackServed"> {
+export function resultOf(
+  r: LocalExecutionResult,
+  targetAttempts: number,
+): Pick<ExecutionRecord, "result" | "error" | "fallbackReason" | "fallbackServed"> {
   if (r.status === "SUCCEEDED") {
     const out = (r.output ?? {}) as { fallback?: unknown; response?: { reason?: unknown; error?: unknown } };
     if (out.fallback === true) {
@@ -125,7 +131,16 @@ export async function runScenario(setup: RunSetup): Promise<RunRecords> {
     if (result.status === "fulfilled") r = result.value;
     else {
       const e = result.reason as Error;
-      r = { executionName: name, status: "FAILED", error: e?.name ?? "LocalRuntimeError", cause: e?.message, startDate: startReal, stopDate: endReal, states: [], calls: [] };
+      r = {
+        executionName: name,
+        status: "FAILED",
+        error: e?.name ?? "LocalRuntimeError",
+        cause: e?.message,
+        startDate: startReal,
+        stopDate: endReal,
+        states: [],
+        calls: [],
+      };
     }
     const kind = resultOf(r, work.targetAttempts);
     const phase = a.phase;

@@ -33,7 +33,10 @@ export function loadScenarioFile(file: string): Scenario {
     // A UTF-8 byte-order mark (as some Windows editors write) is not part of the JSON.
     text = readFileSync(file, "utf8").replace(/^\uFEFF/, "");
   } catch (e) {
-    throw new ScenarioError("--scenario", `cannot read scenario file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ScenarioError(
+      "--scenario",
+      `cannot read scenario file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   let raw: unknown;
   try {

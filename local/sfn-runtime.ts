@@ -128,7 +128,10 @@ export class TaskError extends Error {
 // ---------------------------------------------------------------------------------------------
 // Definition checks and timing
 
-type AslValidator = (def: unknown, options?: { checkPaths?: boolean; checkArn?: boolean }) => { isValid: boolean; errorsText: (sep?: string) => string };
+type AslValidator = (
+  def: unknown,
+  options?: { checkPaths?: boolean; checkArn?: boolean },
+) => { isValid: boolean; errorsText: (sep?: string) => string };
 // asl-validator ships no type declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- without declarations an import would be typed any; require keeps the type above
 const aslValidator: AslValidator = require("asl-validator");
@@ -195,8 +198,16 @@ function json(v: unknown): unknown {
 }
 
 function errorText(e: unknown): { name: string; message: string; stack: string[] } {
-  if (e instanceof Error) return { name: e.name || "Error", message: e.message, stack: (e.stack ?? "").split("\n").slice(1).map((l) => l.trim()) };
-  return { name: "Error", message: typeof e === "string" ? e : JSON.stringify(e) ?? String(e), stack: [] };
+  if (e instanceof Error)
+    return {
+      name: e.name || "Error",
+      message: e.message,
+      stack: (e.stack ?? "")
+        .split("\n")
+        .slice(1)
+        .map((l) => l.trim()),
+    };
+  return { name: "Error", message: typeof e === "string" ? e : (JSON.stringify(e) ?? String(e)), stack: [] };
 }
 
 type TaskHandler = NonNullable<NonNullable<RunOptions["overrides"]>["taskResourceLocalHandlers"]>[string];
@@ -242,7 +253,9 @@ function dynamodbServer(operation: string, client: () => DynamoDBClient): Served
       const service = err.$metadata?.httpStatusCode !== undefined;
       const name = service && err.name ? `DynamoDB.${err.name}` : "DynamoDB.SdkClientException";
       record({ target, input: params, ok: false, error: name });
-      const meta = service ? ` (Service: DynamoDb, Status Code: ${err.$metadata!.httpStatusCode}, Request ID: ${err.$metadata!.requestId ?? "local"})` : "";
+      const meta = service
+        ? ` (Service: DynamoDb, Status Code: ${err.$metadata!.httpStatusCode}, Request ID: ${err.$metadata!.requestId ?? "local"})`
+        : "";
       throw new TaskError(name, `${err.message ?? String(e)}${meta}`);
     }
     record({ target, input: params, ok: true });
@@ -255,7 +268,9 @@ function serverFor(stateName: string, resource: string, options: LocalStateMachi
   if (resource === LAMBDA_INVOKE) return lambdaServer(options.lambdas);
   const ddb = DYNAMODB.exec(resource);
   if (ddb && DYNAMODB_COMMANDS[ddb[1]]) return dynamodbServer(ddb[1], client);
-  throw new Error(`Task ${stateName}: resource ${resource} cannot be served locally; served: ${LAMBDA_INVOKE}, arn:aws:states:::dynamodb:{${Object.keys(DYNAMODB_COMMANDS).join(",")}}`);
+  throw new Error(
+    `Task ${stateName}: resource ${resource} cannot be served locally; served: ${LAMBDA_INVOKE}, arn:aws:states:::dynamodb:{${Object.keys(DYNAMODB_COMMANDS).join(",")}}`,
+  );
 }
 
 /** Task state name -> resource, through Parallel branches and Map processors too (names are unique per machine). */
@@ -282,7 +297,8 @@ export function createLocalStateMachine(def: AslDefinition, options: LocalStateM
   let ddbClient: DynamoDBClient | null = options.dynamodbClient ?? null;
   const client = (): DynamoDBClient => {
     if (ddbClient) return ddbClient;
-    if (!options.dynamodbEndpoint) throw new TaskError("DynamoDB.SdkClientException", "no DynamoDB endpoint is configured for the local runtime");
+    if (!options.dynamodbEndpoint)
+      throw new TaskError("DynamoDB.SdkClientException", "no DynamoDB endpoint is configured for the local runtime");
     ddbClient = new DynamoDBClient({
       endpoint: options.dynamodbEndpoint,
       region: "us-east-1",
@@ -292,7 +308,11 @@ export function createLocalStateMachine(def: AslDefinition, options: LocalStateM
     });
     return ddbClient;
   };
-  const servers = Object.entries(taskStates(executed.States)).map(([name, resource]) => ({ name, resource, serve: serverFor(name, resource, options, client) }));
+  const servers = Object.entries(taskStates(executed.States)).map(([name, resource]) => ({
+    name,
+    resource,
+    serve: serverFor(name, resource, options, client),
+  }));
   const machineName = options.name ?? "local";
   const machineArn = `arn:aws:states:us-east-1:000000000000:stateMachine:${machineName}`;
   // Built once and reused: construction costs ~100 ms; runs are independent of each other.
@@ -326,7 +346,10 @@ export function createLocalStateMachine(def: AslDefinition, options: LocalStateM
     const execution = machine.run(payload as never, {
       overrides: { taskResourceLocalHandlers: handlers },
       context: {
-        Execution: { Id: `arn:aws:states:us-east-1:000000000000:express:${machineName}:${executionName}:${randomUUID()}`, Name: executionName },
+        Execution: {
+          Id: `arn:aws:states:us-east-1:000000000000:express:${machineName}:${executionName}:${randomUUID()}`,
+          Name: executionName,
+        },
         StateMachine: { Id: machineArn, Name: machineName },
       },
     });
@@ -341,7 +364,11 @@ export function createLocalStateMachine(def: AslDefinition, options: LocalStateM
       result.output = await execution.result;
     } catch (e) {
       if (e instanceof ExecutionTimeoutError) {
-        Object.assign(result, { status: "TIMED_OUT", error: "States.Timeout", cause: "The execution ran longer than the state machine's TimeoutSeconds" });
+        Object.assign(result, {
+          status: "TIMED_OUT",
+          error: "States.Timeout",
+          cause: "The execution ran longer than the state machine's TimeoutSeconds",
+        });
       } else if (e instanceof ExecutionAbortedError) {
         Object.assign(result, { status: "ABORTED" });
       } else if (e instanceof ExecutionError) {

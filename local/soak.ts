@@ -30,7 +30,8 @@ export function soakScenario(store: StoreKind): Scenario {
   });
   const s = validateScenario({
     name: `soak-${store}`,
-    description: "10,000 executions: healthy, an outage, recovery, the store killed and restarted, a slow store, another outage and recovery",
+    description:
+      "10,000 executions: healthy, an outage, recovery, the store killed and restarted, a slow store, another outage and recovery",
     store,
     speed: SOAK.speed,
     seed: 42,
@@ -136,7 +137,13 @@ export async function runSoak(store: StoreKind, onLine?: (line: string) => void)
     ...(onLine ? { onLine } : {}),
   }).finally(() => timers.forEach((cancel) => cancel()));
   sample("end");
-  return { run, executions: run.report.totals.executions, wallSeconds: Math.round((Date.now() - t0) / 100) / 10, samples, forcedGc: gc !== null };
+  return {
+    run,
+    executions: run.report.totals.executions,
+    wallSeconds: Math.round((Date.now() - t0) / 100) / 10,
+    samples,
+    forcedGc: gc !== null,
+  };
 }
 
 function machine(): string {
@@ -146,7 +153,10 @@ function machine(): string {
 export function soakFigures(r: SoakResult): string {
   const rep = r.run.report;
   const failed = Object.values(rep.totals.failed).reduce((a, b) => a + b, 0);
-  const rows = r.samples.map((s) => `  ${s.label.padEnd(6)} ${`${s.atSeconds.toFixed(1)} s`.padStart(8)}  ${String(s.executionsDue).padStart(6)} due  heap ${s.heapUsedMB.toFixed(1).padStart(6)} MB  rss ${s.rssMB.toFixed(1).padStart(6)} MB`);
+  const rows = r.samples.map(
+    (s) =>
+      `  ${s.label.padEnd(6)} ${`${s.atSeconds.toFixed(1)} s`.padStart(8)}  ${String(s.executionsDue).padStart(6)} due  heap ${s.heapUsedMB.toFixed(1).padStart(6)} MB  rss ${s.rssMB.toFixed(1).padStart(6)} MB`,
+  );
   return [
     `soak on ${rep.scenario.store}: ${r.executions} executions in ${r.wallSeconds.toFixed(1)} s wall (${rep.realSeconds.toFixed(1)} s of traffic, ${rep.delayedStarts} delayed starts)`,
     `failed for reasons other than the breaker: ${failed}; store errors: ${rep.totals.storeErrors}; transitions: ${rep.transitions.length}`,
@@ -160,14 +170,17 @@ async function main(argv: string[]): Promise<number> {
   let store: StoreKind = "redis";
   try {
     for (let i = 0; i < argv.length; i++) {
-      const [flag, inline] = argv[i].includes("=") ? [argv[i].slice(0, argv[i].indexOf("=")), argv[i].slice(argv[i].indexOf("=") + 1)] : [argv[i], undefined];
+      const [flag, inline] = argv[i].includes("=")
+        ? [argv[i].slice(0, argv[i].indexOf("=")), argv[i].slice(argv[i].indexOf("=") + 1)]
+        : [argv[i], undefined];
       if (flag === "--help" || flag === "-h") {
         process.stdout.write("usage: npm run soak -- [--store redis|dynamodb]   (default redis)\n");
         return 0;
       }
       if (flag !== "--store") throw new CliError(`unknown option ${JSON.stringify(argv[i])}; allowed: --store, --help`);
       const value = inline ?? argv[++i];
-      if (!STORE_KINDS.includes(value as StoreKind)) throw new CliError(`--store is ${JSON.stringify(value)}; allowed: ${STORE_KINDS.join(", ")}`);
+      if (!STORE_KINDS.includes(value as StoreKind))
+        throw new CliError(`--store is ${JSON.stringify(value)}; allowed: ${STORE_KINDS.join(", ")}`);
       store = value as StoreKind;
     }
     checkPrerequisites(store, {}, "npm run soak");
@@ -179,7 +192,9 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   }
   process.env.DDB_LOCAL_TELEMETRY = "0";
-  process.stderr.write(`soak: ${SOAK.ratePerSecond * SOAK.designSeconds} executions on ${store}, about ${SOAK.designSeconds / SOAK.speed} s of traffic\n`);
+  process.stderr.write(
+    `soak: ${SOAK.ratePerSecond * SOAK.designSeconds} executions on ${store}, about ${SOAK.designSeconds / SOAK.speed} s of traffic\n`,
+  );
   const r = await runSoak(store, (line) => process.stderr.write(line + "\n"));
   process.stdout.write("\n" + summaryText(r.run.report) + "\n\n" + soakFigures(r) + "\n");
   return 0;

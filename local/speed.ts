@@ -37,11 +37,14 @@ export function scaleSettings(s: BreakerSettings, speed: number): BreakerSetting
 export function runAt(epochMs: number, fn: () => void, reached: () => boolean = () => Date.now() >= epochMs): () => void {
   let timer: NodeJS.Timeout | null = null;
   const arm = () => {
-    timer = setTimeout(() => {
-      timer = null;
-      if (reached()) fn();
-      else arm();
-    }, Math.max(0, epochMs - Date.now()));
+    timer = setTimeout(
+      () => {
+        timer = null;
+        if (reached()) fn();
+        else arm();
+      },
+      Math.max(0, epochMs - Date.now()),
+    );
   };
   arm();
   return () => {

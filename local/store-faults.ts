@@ -53,7 +53,10 @@ export function storeFaultNeeds(s: Scenario): Required<LocalStoreOptions> {
  * naming the phase, before anything is started.
  */
 export function checkStoreFaults(s: Scenario, endpoints: StoreEndpoints, where = "scenario"): void {
-  const external = s.store === "dynamodb" ? endpoints.dynamodbEndpoint && `a DynamoDB endpoint given (${endpoints.dynamodbEndpoint})` : endpoints.redisUrl && `--redis-url ${endpoints.redisUrl}`;
+  const external =
+    s.store === "dynamodb"
+      ? endpoints.dynamodbEndpoint && `a DynamoDB endpoint given (${endpoints.dynamodbEndpoint})`
+      : endpoints.redisUrl && `--redis-url ${endpoints.redisUrl}`;
   if (!external) return;
   const i = s.phases.findIndex((p) => p.storeFault !== "none");
   if (i < 0) return;
@@ -138,7 +141,8 @@ export function driveStoreFaults(scenario: Scenario, tb: Timebase, store: LocalS
     pending.push({ phase, apply, cancel: tb.runAt(designSeconds, () => applyThrough(phase)) });
   };
   scenario.phases.forEach((p, i) => {
-    if (p.storeFault !== "none" || (i > 0 && scenario.phases[i - 1].storeFault !== "none")) at(i, starts[i], () => change(p.name, p.storeFault, p.storeDelayMs ?? 0));
+    if (p.storeFault !== "none" || (i > 0 && scenario.phases[i - 1].storeFault !== "none"))
+      at(i, starts[i], () => change(p.name, p.storeFault, p.storeDelayMs ?? 0));
   });
   at(scenario.phases.length, total, () => change("end", "none", 0));
 

@@ -105,7 +105,13 @@ function tail(p: ChildProcess): () => string {
  * Returns a ServerControl whose restart() relaunches on the same port. If it never comes up, the
  * process is stopped, `cleanup` runs, and the error says why.
  */
-export async function managedProcess(name: string, port: number, launch: () => ChildProcess, ready: () => Promise<void>, cleanup: () => void): Promise<ServerControl> {
+export async function managedProcess(
+  name: string,
+  port: number,
+  launch: () => ChildProcess,
+  ready: () => Promise<void>,
+  cleanup: () => void,
+): Promise<ServerControl> {
   let proc: ChildProcess | null = null;
   const up = async (): Promise<void> => {
     const p = launch();

@@ -24,7 +24,8 @@ export const dynamodbBreakerTableTtl: ResourceValidationPolicy = {
   description: "Checks whether the breaker state table has TTL enabled on the attribute the breaker writes.",
   enforcementLevel: "mandatory",
   severity: "high",
-  remediationSteps: 'Set ttl: { enabled: true, attributeName: "<ttlAttributeName>" } so that abandoned breakers and expired leases are removed.',
+  remediationSteps:
+    'Set ttl: { enabled: true, attributeName: "<ttlAttributeName>" } so that abandoned breakers and expired leases are removed.',
   configSchema: configSchema(ttlKnobs),
   validateResource: (args, report) => {
     const cfg = readConfig(args, ttlKnobs);
@@ -52,8 +53,12 @@ export const dynamodbBreakerTablePitr: ResourceValidationPolicy = {
     requireStateTable(args, cfg);
     if (args.props.pointInTimeRecovery?.enabled !== true) report("Point-in-time recovery is disabled; it must be enabled.");
     // Each replica of a global table has its own PITR setting; a region restored from a replica needs it too.
-    const replicas = Array.isArray(args.props.replicas) ? Array.from(args.props.replicas as { regionName?: string; pointInTimeRecovery?: boolean }[]) : [];
-    for (const r of replicas) if (r.pointInTimeRecovery !== true) report(`Point-in-time recovery is disabled on the replica in ${r.regionName ?? "another region"}; it must be enabled.`);
+    const replicas = Array.isArray(args.props.replicas)
+      ? Array.from(args.props.replicas as { regionName?: string; pointInTimeRecovery?: boolean }[])
+      : [];
+    for (const r of replicas)
+      if (r.pointInTimeRecovery !== true)
+        report(`Point-in-time recovery is disabled on the replica in ${r.regionName ?? "another region"}; it must be enabled.`);
   },
 };
 
@@ -75,10 +80,17 @@ export const dynamodbBreakerReplicaPitr: StackValidationPolicy = {
     }
     for (const replica of stack.ofType(T.tableReplica)) {
       const arn = unknowns.attempt(() => replica.props.globalTableArn);
-      const ofState = stateTables.some((t) => (replica.propertyDependencies?.globalTableArn ?? []).includes(t) || (typeof arn === "string" && unknowns.attempt(() => t.props.arn) === arn));
+      const ofState = stateTables.some(
+        (t) =>
+          (replica.propertyDependencies?.globalTableArn ?? []).includes(t) ||
+          (typeof arn === "string" && unknowns.attempt(() => t.props.arn) === arn),
+      );
       const tagged = unknowns.attempt(() => isStateStore(replica.props, cfg)) === true;
       if ((ofState || tagged) && unknowns.attempt(() => replica.props.pointInTimeRecovery) !== true) {
-        report(`Table replica ${replica.name} of the breaker state table has point-in-time recovery disabled; it must be enabled.`, replica.urn);
+        report(
+          `Table replica ${replica.name} of the breaker state table has point-in-time recovery disabled; it must be enabled.`,
+          replica.urn,
+        );
       }
     }
     unknowns.finish();
@@ -126,8 +138,14 @@ export const dynamodbBreakerTableEncryption: ResourceValidationPolicy = {
       const stronger = minimum === "customer-managed" ? "" : " or stronger";
       report(`Server-side encryption uses ${KEY_LABEL[actual]}; it must use ${KEY_LABEL[minimum]}${stronger}.`);
     }
-    if (sse && sse.enabled !== true && sse.kmsKeyArn) report(`Server-side encryption is disabled, so kmsKeyArn ${sse.kmsKeyArn} is ignored.`);
+    if (sse && sse.enabled !== true && sse.kmsKeyArn)
+      report(`Server-side encryption is disabled, so kmsKeyArn ${sse.kmsKeyArn} is ignored.`);
   },
 };
 
-export const dynamodbPolicies = [dynamodbBreakerTableTtl, dynamodbBreakerTablePitr, dynamodbBreakerTableEncryption, dynamodbBreakerReplicaPitr];
+export const dynamodbPolicies = [
+  dynamodbBreakerTableTtl,
+  dynamodbBreakerTablePitr,
+  dynamodbBreakerTableEncryption,
+  dynamodbBreakerReplicaPitr,
+];

@@ -13,18 +13,21 @@ const isRedisCluster = (p: Record<string, any>): boolean => p.engine !== "memcac
 
 const scopeKnobs = {
   ...stateStoreKnobs,
-  scope: knob("all", 'Which caches the rule applies to: "all", or only the "state-store" (tagged like the breaker table).', ["all", "state-store"]),
+  scope: knob("all", 'Which caches the rule applies to: "all", or only the "state-store" (tagged like the breaker table).', [
+    "all",
+    "state-store",
+  ]),
 };
 
 /** Not applicable unless the resource is a cache this rule covers. */
 function requireCache(args: ResourceValidationArgs, cfg: ConfigOf<typeof scopeKnobs>): void {
   requireType(args, [T.replicationGroup, T.serverlessCache, T.cacheCluster]);
-  if (args.type === T.cacheCluster && nonEmpty(args.props.replicationGroupId)) args.notApplicable("The cluster is a member of a replication group");
+  if (args.type === T.cacheCluster && nonEmpty(args.props.replicationGroupId))
+    args.notApplicable("The cluster is a member of a replication group");
   if (cfg.scope === "state-store" && !isStateStore(args.props, cfg)) {
     args.notApplicable(`Cache is not tagged ${cfg.stateStoreTagKey}=${cfg.stateStoreTagValue}`);
   }
 }
-
 
 const encryptionKnobs = {
   ...scopeKnobs,
@@ -36,7 +39,8 @@ export const elasticacheEncryption: ResourceValidationPolicy = {
   description: "Checks whether ElastiCache encrypts data in transit (TLS required) and at rest.",
   enforcementLevel: "mandatory",
   severity: "high",
-  remediationSteps: 'Set transitEncryptionEnabled: true (transitEncryptionMode "required" if set) and atRestEncryptionEnabled: true; add kmsKeyId where a customer key is required.',
+  remediationSteps:
+    'Set transitEncryptionEnabled: true (transitEncryptionMode "required" if set) and atRestEncryptionEnabled: true; add kmsKeyId where a customer key is required.',
   configSchema: configSchema(encryptionKnobs),
   validateResource: (args, report) => {
     const cfg = readConfig(args, encryptionKnobs);
@@ -44,17 +48,22 @@ export const elasticacheEncryption: ResourceValidationPolicy = {
     const p = args.props;
     if (args.type === T.replicationGroup) {
       if (p.transitEncryptionEnabled !== true) report("Encryption in transit is disabled; it must be enabled.");
-      else if (p.transitEncryptionMode === "preferred") report('Transit encryption mode is "preferred", which accepts plaintext clients; it must be "required".');
+      else if (p.transitEncryptionMode === "preferred")
+        report('Transit encryption mode is "preferred", which accepts plaintext clients; it must be "required".');
       // Valkey encrypts at rest unless told otherwise; Redis OSS only when asked.
       const atRest = p.atRestEncryptionEnabled ?? (p.engine === "valkey" ? true : false);
       if (atRest !== true) report("Encryption at rest is disabled; it must be enabled.");
     }
     if (args.type === T.cacheCluster) {
-      if (isRedisCluster(p)) report(`A single-node ${p.engine ?? "redis"} cluster cannot encrypt in transit or at rest; use a replication group (or a serverless cache).`);
+      if (isRedisCluster(p))
+        report(
+          `A single-node ${p.engine ?? "redis"} cluster cannot encrypt in transit or at rest; use a replication group (or a serverless cache).`,
+        );
       else if (p.transitEncryptionEnabled !== true) report("Encryption in transit is disabled; it must be enabled.");
     }
     // A serverless cache always encrypts in transit and at rest; only the key is a choice.
-    if (cfg.requireCustomerManagedKey && !nonEmpty(p.kmsKeyId)) report("Encryption at rest uses an AWS-owned key; a customer-managed KMS key (kmsKeyId) is required.");
+    if (cfg.requireCustomerManagedKey && !nonEmpty(p.kmsKeyId))
+      report("Encryption at rest uses an AWS-owned key; a customer-managed KMS key (kmsKeyId) is required.");
   },
 };
 
@@ -63,14 +72,17 @@ export const elasticacheAuth: ResourceValidationPolicy = {
   description: "Checks whether clients must authenticate to ElastiCache (an AUTH token or an RBAC user group).",
   enforcementLevel: "mandatory",
   severity: "high",
-  remediationSteps: "Set authToken (kept as a secret, e.g. in Secrets Manager) or userGroupIds on a replication group; userGroupId on a serverless cache.",
+  remediationSteps:
+    "Set authToken (kept as a secret, e.g. in Secrets Manager) or userGroupIds on a replication group; userGroupId on a serverless cache.",
   configSchema: configSchema(scopeKnobs),
   validateResource: (args, report) => {
     const cfg = readConfig(args, scopeKnobs);
     requireCache(args, cfg);
     const p = args.props;
     if (args.type === T.cacheCluster) {
-      report(`A single-node ${p.engine ?? "redis"} cluster admits any client that reaches it (no AUTH token, no user group); use a replication group with authToken or userGroupIds.`);
+      report(
+        `A single-node ${p.engine ?? "redis"} cluster admits any client that reaches it (no AUTH token, no user group); use a replication group with authToken or userGroupIds.`,
+      );
     } else if (args.type === T.replicationGroup) {
       const token = nonEmpty(p.authToken) || nonEmpty(p.authTokenWo) || typeof p.authTokenWoVersion === "number";
       if (!token && !nonEmpty(p.userGroupIds)) report("No AUTH token and no user group; any client that reaches the cache can use it.");
@@ -90,7 +102,8 @@ export const elasticachePrivateNetwork: ResourceValidationPolicy = {
   description: "Checks whether ElastiCache is placed in chosen subnets (subnet group or subnet ids) behind chosen security groups.",
   enforcementLevel: "mandatory",
   severity: "high",
-  remediationSteps: "Set subnetGroupName (replication group) or subnetIds (serverless) to private subnets, and securityGroupIds to a group admitting only the breaker functions.",
+  remediationSteps:
+    "Set subnetGroupName (replication group) or subnetIds (serverless) to private subnets, and securityGroupIds to a group admitting only the breaker functions.",
   configSchema: configSchema(networkKnobs),
   validateResource: (args, report) => {
     const cfg = readConfig(args, networkKnobs);

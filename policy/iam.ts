@@ -4,7 +4,15 @@ import { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValida
 import { configSchema, knob, readConfig } from "./util/config";
 import { permissionDocuments, statementsOf } from "./util/documents";
 import { broadManagedPolicy } from "./util/managed-policies";
-import { actionBreadth, dependsOn, globMatch, isWildcardResource, PolicyDocumentError, readStatements, Statement } from "./util/policy-document";
+import {
+  actionBreadth,
+  dependsOn,
+  globMatch,
+  isWildcardResource,
+  PolicyDocumentError,
+  readStatements,
+  Statement,
+} from "./util/policy-document";
 import { WILDCARD_ONLY_ACTION_PURPOSES, WILDCARD_ONLY_ACTIONS, WildcardPurpose } from "./util/project-defaults";
 import { roleUsers, statementsOfRole } from "./util/role-permissions";
 import { refsTo, StackIndex } from "./util/stack-index";
@@ -64,7 +72,8 @@ export const iamNoWildcardActions: ResourceValidationPolicy = {
           const breadth = actionBreadth(action);
           if (breadth === "all") out.push(`${where} allows every action ("${action}")${unknownNote(st)}.`);
           else if (breadth === "service") out.push(`${where} allows every ${action.split(":")[0]} action ("${action}")${unknownNote(st)}.`);
-          else if (breadth === "partial" && cfg.forbidPartialWildcards) out.push(`${where} uses the wildcard action "${action}"${unknownNote(st)}.`);
+          else if (breadth === "partial" && cfg.forbidPartialWildcards)
+            out.push(`${where} uses the wildcard action "${action}"${unknownNote(st)}.`);
         }
         return out;
       },
@@ -74,8 +83,11 @@ export const iamNoWildcardActions: ResourceValidationPolicy = {
 };
 
 const wildcardResourceKnobs = {
-  allowedWildcardActions: knob([...WILDCARD_ONLY_ACTIONS], 'Actions AWS accepts only on Resource "*" (case-insensitive; "*" and "?" wildcards allowed).'),
-  extraAllowedWildcardActions: knob([], "More actions allowed on \"*\", added to allowedWildcardActions."),
+  allowedWildcardActions: knob(
+    [...WILDCARD_ONLY_ACTIONS],
+    'Actions AWS accepts only on Resource "*" (case-insensitive; "*" and "?" wildcards allowed).',
+  ),
+  extraAllowedWildcardActions: knob([], 'More actions allowed on "*", added to allowedWildcardActions.'),
 };
 
 export const iamNoWildcardResources: ResourceValidationPolicy = {
@@ -84,7 +96,8 @@ export const iamNoWildcardResources: ResourceValidationPolicy = {
     'Checks whether IAM policies grant actions on Resource "*", on an ARN with a wildcard in its region, account or resource name (`function:*`, `table/*`), or on NotResource, other than the actions AWS accepts only on "*".',
   enforcementLevel: "mandatory",
   severity: "critical",
-  remediationSteps: "Scope each statement to this stack's ARNs (the table, the functions, the log group). Only actions without resource-level permissions may keep \"*\".",
+  remediationSteps:
+    'Scope each statement to this stack\'s ARNs (the table, the functions, the log group). Only actions without resource-level permissions may keep "*".',
   configSchema: configSchema(wildcardResourceKnobs),
   validateResource: (args, report) => {
     const cfg = readConfig(args, wildcardResourceKnobs);
@@ -101,9 +114,12 @@ export const iamNoWildcardResources: ResourceValidationPolicy = {
         if (wide.length > 0 || st.notResources.length > 0) dependsOn(st, ["Action", "NotAction"], unknowns);
         if (st.notResources.length > 0) wide.push(`NotResource ${st.notResources.join(", ")}`);
         if (wide.length === 0) return [];
-        const scoped = st.notActions.length > 0 ? ["every action but " + st.notActions.join(", ")] : st.actions.filter((a) => !onlyOnStar(a));
+        const scoped =
+          st.notActions.length > 0 ? ["every action but " + st.notActions.join(", ")] : st.actions.filter((a) => !onlyOnStar(a));
         if (scoped.length === 0) return [];
-        return [`${where} grants ${scoped.join(", ")} on ${wide.map((r) => (r.startsWith("NotResource") ? r : `"${r}"`)).join(", ")}${unknownNote(st)}.`];
+        return [
+          `${where} grants ${scoped.join(", ")} on ${wide.map((r) => (r.startsWith("NotResource") ? r : `"${r}"`)).join(", ")}${unknownNote(st)}.`,
+        ];
       },
       false,
     );
@@ -111,7 +127,10 @@ export const iamNoWildcardResources: ResourceValidationPolicy = {
 };
 
 const managedPolicyKnobs = {
-  forbiddenPolicyNames: knob([], "More AWS-managed policy names (wildcards allowed) that must not be attached, on top of the pack's list (policy/util/managed-policies.ts)."),
+  forbiddenPolicyNames: knob(
+    [],
+    "More AWS-managed policy names (wildcards allowed) that must not be attached, on top of the pack's list (policy/util/managed-policies.ts).",
+  ),
   allowedPolicyNames: knob([], "AWS-managed policy names exempt from the pack's list (a deliberate, reviewed exception)."),
 };
 
@@ -122,7 +141,10 @@ export function awsManagedPolicyName(arn: string): string | undefined {
 }
 
 /** Why an AWS-managed policy is too broad, or undefined when it is not (or is allowed). */
-export function broadManagedReason(name: string, cfg: { forbiddenPolicyNames: string[]; allowedPolicyNames: string[] }): string | undefined {
+export function broadManagedReason(
+  name: string,
+  cfg: { forbiddenPolicyNames: string[]; allowedPolicyNames: string[] },
+): string | undefined {
   if (cfg.allowedPolicyNames.some((p) => globMatch(p, name))) return undefined;
   const listed = broadManagedPolicy(name, globMatch);
   if (listed) return listed.reason;
@@ -155,7 +177,14 @@ export const iamNoBroadManagedPolicies: ResourceValidationPolicy = {
   remediationSteps: "Replace the managed policy with an inline policy that names the actions and this stack's ARNs.",
   configSchema: configSchema(managedPolicyKnobs),
   validateResource: (args, report) => {
-    requireType(args, [T.role, T.rolePolicyAttachment, T.policyAttachment, T.userPolicyAttachment, T.groupPolicyAttachment, T.rolePolicyAttachmentsExclusive]);
+    requireType(args, [
+      T.role,
+      T.rolePolicyAttachment,
+      T.policyAttachment,
+      T.userPolicyAttachment,
+      T.groupPolicyAttachment,
+      T.rolePolicyAttachmentsExclusive,
+    ]);
     const cfg = readConfig(args, managedPolicyKnobs);
     const unknowns = new UnknownValues();
     for (const arn of attachedPolicyArns(args.type, args.props, unknowns)) {
@@ -168,7 +197,10 @@ export const iamNoBroadManagedPolicies: ResourceValidationPolicy = {
 };
 
 const trustKnobs = {
-  conditionKeys: knob(["aws:SourceAccount", "aws:SourceArn"], "A trust statement must carry at least one of these condition keys, with a concrete value."),
+  conditionKeys: knob(
+    ["aws:SourceAccount", "aws:SourceArn"],
+    "A trust statement must carry at least one of these condition keys, with a concrete value.",
+  ),
   sourceArnRequiredFor: knob(
     ["states.amazonaws.com", "scheduler.amazonaws.com"],
     "Service principals whose trust must name the one state machine or schedule (aws:SourceArn), not only the account.",
@@ -237,15 +269,24 @@ export const iamTrustPolicyScoped: ResourceValidationPolicy = {
       const p = st.principal;
       const kinds = p === undefined ? [] : p === "*" ? ["*"] : Object.keys(p);
       const services = p !== undefined && p !== "*" ? (p.Service ?? []) : [];
-      const badActions = [...st.actions.filter((a) => !cfg.allowedActions.some((ok) => ok.toLowerCase() === a.toLowerCase())), ...st.notActions.map((a) => `NotAction ${a}`)];
-      if (badActions.length > 0) report(`${where} allows ${badActions.join(", ")}; a service trust may allow only ${cfg.allowedActions.join(", ")}.`);
+      const badActions = [
+        ...st.actions.filter((a) => !cfg.allowedActions.some((ok) => ok.toLowerCase() === a.toLowerCase())),
+        ...st.notActions.map((a) => `NotAction ${a}`),
+      ];
+      if (badActions.length > 0)
+        report(`${where} allows ${badActions.join(", ")}; a service trust may allow only ${cfg.allowedActions.join(", ")}.`);
       dependsOn(st, ["Action", "NotAction"], unknowns);
       if (st.unknown.includes("Principal")) {
         dependsOn(st, ["Principal"], unknowns);
         continue;
       }
       if (kinds.length !== 1 || kinds[0] !== "Service" || services.length !== 1) {
-        const named = p === undefined ? "no principal" : p === "*" ? '"*"' : kinds.map((k) => `${k}: ${(p as Record<string, string[]>)[k].join(", ")}`).join("; ");
+        const named =
+          p === undefined
+            ? "no principal"
+            : p === "*"
+              ? '"*"'
+              : kinds.map((k) => `${k}: ${(p as Record<string, string[]>)[k].join(", ")}`).join("; ");
         report(`${where} must name exactly one service principal; it names ${named}.`);
         continue;
       }
@@ -260,13 +301,22 @@ export const iamTrustPolicyScoped: ResourceValidationPolicy = {
       const found = keys.map((k) => ({ key: k, c: concreteConditionValues(st, k) }));
       const present = found.filter((f) => f.c !== undefined);
       if (present.length === 0) {
-        report(`${where} for ${service} has no ${needArn ? "aws:SourceArn" : cfg.conditionKeys.join(" or ")} condition${needArn ? " naming the one state machine or schedule that may use the role" : ""}.`);
+        report(
+          `${where} for ${service} has no ${needArn ? "aws:SourceArn" : cfg.conditionKeys.join(" or ")} condition${needArn ? " naming the one state machine or schedule that may use the role" : ""}.`,
+        );
         continue;
       }
-      const good = present.some(({ key, c }) => c!.values.length > 0 && c!.loose.length === 0 && c!.values.every((v) => (key === "aws:sourceaccount" ? concreteAccount(v) : key === "aws:sourcearn" ? concreteArn(v) : true)));
+      const good = present.some(
+        ({ key, c }) =>
+          c!.values.length > 0 &&
+          c!.loose.length === 0 &&
+          c!.values.every((v) => (key === "aws:sourceaccount" ? concreteAccount(v) : key === "aws:sourcearn" ? concreteArn(v) : true)),
+      );
       if (!good) {
         const shown = present.flatMap(({ key, c }) => [...c!.loose, ...c!.values.map((v) => `${key} ${JSON.stringify(v)}`)]);
-        report(`${where} for ${service} has a condition that matches more than one caller (${shown.join("; ")}); it needs this account's id or the one ARN allowed to assume the role.`);
+        report(
+          `${where} for ${service} has a condition that matches more than one caller (${shown.join("; ")}); it needs this account's id or the one ARN allowed to assume the role.`,
+        );
       }
     }
     unknowns.finish();
@@ -279,7 +329,8 @@ const sharedRoleKnobs = {
 
 export const iamRoleNotShared: StackValidationPolicy = {
   name: "iam-role-not-shared-by-functions",
-  description: "Checks whether one IAM role is the execution role of several Lambda functions, or of more than one kind of service (a Lambda and a state machine or schedule).",
+  description:
+    "Checks whether one IAM role is the execution role of several Lambda functions, or of more than one kind of service (a Lambda and a state machine or schedule).",
   enforcementLevel: "mandatory",
   severity: "medium",
   remediationSteps: "Give every function, state machine and schedule its own role holding only the permissions it uses.",
@@ -299,7 +350,8 @@ export const iamRoleNotShared: StackValidationPolicy = {
       byRole.set(key, entry);
     }
     for (const { label, urn, functions } of byRole.values()) {
-      if (functions.length > cfg.maxFunctionsPerRole) report(`Role ${label} is shared by ${functions.length} Lambda functions (${functions.join(", ")}).`, urn);
+      if (functions.length > cfg.maxFunctionsPerRole)
+        report(`Role ${label} is shared by ${functions.length} Lambda functions (${functions.join(", ")}).`, urn);
     }
     for (const role of stack.ofType(T.role)) {
       const { functions, machines, schedules } = roleUsers(stack, role, unknowns);
@@ -308,7 +360,11 @@ export const iamRoleNotShared: StackValidationPolicy = {
         ...(machines.length > 0 ? [`state machine ${machines.map((m) => m.name).join(", ")}`] : []),
         ...(schedules.length > 0 ? [`schedule ${schedules.map((s) => s.name).join(", ")}`] : []),
       ];
-      if (kinds.length > 1) report(`Role ${role.name} is used by more than one kind of service (${kinds.join("; ")}); each needs its own permissions.`, role.urn);
+      if (kinds.length > 1)
+        report(
+          `Role ${role.name} is used by more than one kind of service (${kinds.join("; ")}); each needs its own permissions.`,
+          role.urn,
+        );
     }
     unknowns.finish();
   },
@@ -331,7 +387,9 @@ function purposesOf(stack: StackIndex, role: PolicyResource, unknowns: UnknownVa
   return out;
 }
 
-const LOWER_PURPOSES: Record<string, WildcardPurpose> = Object.fromEntries(Object.entries(WILDCARD_ONLY_ACTION_PURPOSES).map(([a, p]) => [a.toLowerCase(), p]));
+const LOWER_PURPOSES: Record<string, WildcardPurpose> = Object.fromEntries(
+  Object.entries(WILDCARD_ONLY_ACTION_PURPOSES).map(([a, p]) => [a.toLowerCase(), p]),
+);
 
 const PURPOSE_LABEL: Record<WildcardPurpose, string> = {
   "state-machine-logging": "a state machine that logs",
@@ -349,7 +407,8 @@ export const iamWildcardActionsMatchPurpose: StackValidationPolicy = {
     'Checks whether each role holds the actions allowed on "*" only for what it runs: log delivery for a logging state machine, network interfaces for a Lambda in a VPC, X-Ray with tracing on.',
   enforcementLevel: "mandatory",
   severity: "medium",
-  remediationSteps: 'Remove the "*" actions the role\'s function or state machine does not need (they are granted per purpose in components/iam-wildcard-actions.ts).',
+  remediationSteps:
+    'Remove the "*" actions the role\'s function or state machine does not need (they are granted per purpose in components/iam-wildcard-actions.ts).',
   configSchema: configSchema(purposeKnobs),
   validateStack: (args, report) => {
     const cfg = readConfig(args, purposeKnobs);
@@ -376,4 +435,11 @@ export const iamWildcardActionsMatchPurpose: StackValidationPolicy = {
   },
 };
 
-export const iamPolicies = [iamNoWildcardActions, iamNoWildcardResources, iamNoBroadManagedPolicies, iamTrustPolicyScoped, iamRoleNotShared, iamWildcardActionsMatchPurpose];
+export const iamPolicies = [
+  iamNoWildcardActions,
+  iamNoWildcardResources,
+  iamNoBroadManagedPolicies,
+  iamTrustPolicyScoped,
+  iamRoleNotShared,
+  iamWildcardActionsMatchPurpose,
+];

@@ -8,11 +8,35 @@ import { requireType, T } from "./util/types";
 
 /** Runtimes AWS has deprecated (no security patches); override the list in config as AWS announces more. */
 export const DEPRECATED_RUNTIMES = [
-  "nodejs", "nodejs4.3", "nodejs4.3-edge", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x", "nodejs18.x", "nodejs20.x",
-  "python2.7", "python3.6", "python3.7", "python3.8", "python3.9",
-  "java8", "go1.x", "provided",
-  "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "dotnet5.0", "dotnet6", "dotnet7",
-  "ruby2.5", "ruby2.7", "ruby3.2",
+  "nodejs",
+  "nodejs4.3",
+  "nodejs4.3-edge",
+  "nodejs6.10",
+  "nodejs8.10",
+  "nodejs10.x",
+  "nodejs12.x",
+  "nodejs14.x",
+  "nodejs16.x",
+  "nodejs18.x",
+  "nodejs20.x",
+  "python2.7",
+  "python3.6",
+  "python3.7",
+  "python3.8",
+  "python3.9",
+  "java8",
+  "go1.x",
+  "provided",
+  "dotnetcore1.0",
+  "dotnetcore2.0",
+  "dotnetcore2.1",
+  "dotnetcore3.1",
+  "dotnet5.0",
+  "dotnet6",
+  "dotnet7",
+  "ruby2.5",
+  "ruby2.7",
+  "ruby3.2",
 ];
 
 const runtimeKnobs = {
@@ -63,10 +87,7 @@ export const lambdaCacheClientsInVpc: ResourceValidationPolicy = {
     });
     if (marker === undefined) return args.notApplicable("Function does not reach ElastiCache");
     const vpc = args.props.vpcConfig as { subnetIds?: unknown[]; securityGroupIds?: unknown[] } | undefined;
-    const missing = [
-      ...(vpc?.subnetIds?.length ? [] : ["subnetIds"]),
-      ...(vpc?.securityGroupIds?.length ? [] : ["securityGroupIds"]),
-    ];
+    const missing = [...(vpc?.subnetIds?.length ? [] : ["subnetIds"]), ...(vpc?.securityGroupIds?.length ? [] : ["securityGroupIds"])];
     if (missing.length > 0) report(`Function reaches ElastiCache (${marker}) but its vpcConfig has no ${missing.join(" and no ")}.`);
   },
 };
@@ -81,7 +102,8 @@ function cacheEndpoints(cache: PolicyResource, unknowns: UnknownValues): string[
     if (typeof v === "string" && v !== "") out.push(v);
   }
   for (const k of ["endpoints", "readerEndpoints", "cacheNodes"]) {
-    const list = unknowns.attempt(() => (Array.isArray(cache.props[k]) ? cache.props[k].map((e: { address?: string }) => e.address) : [])) ?? [];
+    const list =
+      unknowns.attempt(() => (Array.isArray(cache.props[k]) ? cache.props[k].map((e: { address?: string }) => e.address) : [])) ?? [];
     for (const a of list) if (typeof a === "string" && a !== "") out.push(a);
   }
   return out;
@@ -109,14 +131,19 @@ export const lambdaCacheClientsInVpcByUse: StackValidationPolicy = {
       const deps = fn.propertyDependencies?.environment ?? [];
       const env = knownEnv(fn);
       // Values are a fallback to propertyDependencies: unknown endpoints need no note.
-      const used = caches.find((c) => deps.includes(c) || cacheEndpoints(c, new UnknownValues()).some((e) => env.some((v) => v.includes(e))));
+      const used = caches.find(
+        (c) => deps.includes(c) || cacheEndpoints(c, new UnknownValues()).some((e) => env.some((v) => v.includes(e))),
+      );
       if (!used) continue;
       const vpc = new UnknownValues().attempt(() => ({
         subnets: Array.isArray(fn.props.vpcConfig?.subnetIds) ? fn.props.vpcConfig.subnetIds.length : 0,
         groups: Array.isArray(fn.props.vpcConfig?.securityGroupIds) ? fn.props.vpcConfig.securityGroupIds.length : 0,
       }));
       if (vpc !== undefined && (vpc.subnets === 0 || vpc.groups === 0)) {
-        report(`Function ${fn.name} reaches the cache ${used.name} through its environment but runs outside the VPC (vpcConfig needs subnetIds and securityGroupIds).`, fn.urn);
+        report(
+          `Function ${fn.name} reaches the cache ${used.name} through its environment but runs outside the VPC (vpcConfig needs subnetIds and securityGroupIds).`,
+          fn.urn,
+        );
       }
     }
     unknowns.finish();

@@ -21,7 +21,11 @@ interface Breaker {
  * The stack and its breaker state machines (tagged; unknown tags are skipped). Not applicable when there are none
  * (unless a tag was unknown: then the engine's preview note).
  */
-function breakerStack(args: StackValidationArgs, cfg: { breakerTagKey: string }, unknowns: UnknownValues): { stack: StackIndex; breakers: Breaker[] } {
+function breakerStack(
+  args: StackValidationArgs,
+  cfg: { breakerTagKey: string },
+  unknowns: UnknownValues,
+): { stack: StackIndex; breakers: Breaker[] } {
   const stack = new StackIndex(args.resources);
   const breakers: Breaker[] = [];
   for (const machine of stack.ofType(T.stateMachine)) {
@@ -76,14 +80,22 @@ export const breakerCircuitOpenedAlarm: StackValidationPolicy = {
         ),
       );
       if (watching.length === 0) {
-        report(`Breaker "${name}" has no alarm on ${cfg.namespace}/${cfg.metricName} with dimension ${cfg.dimensionName}=${name}.`, machine.urn);
+        report(
+          `Breaker "${name}" has no alarm on ${cfg.namespace}/${cfg.metricName} with dimension ${cfg.dimensionName}=${name}.`,
+          machine.urn,
+        );
         continue;
       }
       const notifying = watching.filter((alarm) =>
-        unknowns.attempt(() => alarm.props.actionsEnabled !== false && Array.isArray(alarm.props.alarmActions) && alarm.props.alarmActions.length > 0),
+        unknowns.attempt(
+          () => alarm.props.actionsEnabled !== false && Array.isArray(alarm.props.alarmActions) && alarm.props.alarmActions.length > 0,
+        ),
       );
       if (notifying.length === 0) {
-        report(`The ${cfg.metricName} alarm of breaker "${name}" has no alarmActions (or actions are disabled); nobody is told when the circuit opens.`, watching[0].urn);
+        report(
+          `The ${cfg.metricName} alarm of breaker "${name}" has no alarmActions (or actions are disabled); nobody is told when the circuit opens.`,
+          watching[0].urn,
+        );
       }
     }
     unknowns.finish();
@@ -122,17 +134,26 @@ export function invokedFunctions(definition: string): string[] {
 const invokeKnobs = {
   ...breakerKnobs,
   invokeGrantingManagedPolicies: knob(
-    ["AWSLambdaRole", "AWSLambda_FullAccess", "AWSLambdaFullAccess", "AdministratorAccess", "PowerUserAccess", "AWSStepFunctionsFullAccess"],
+    [
+      "AWSLambdaRole",
+      "AWSLambda_FullAccess",
+      "AWSLambdaFullAccess",
+      "AdministratorAccess",
+      "PowerUserAccess",
+      "AWSStepFunctionsFullAccess",
+    ],
     "AWS-managed policies that let a role invoke every function.",
   ),
 };
 
 export const breakerRoleInvokeScope: StackValidationPolicy = {
   name: "breaker-role-invoke-scope",
-  description: "Checks whether each breaker state machine's role may invoke only that breaker's own functions (target, fallback, handlers).",
+  description:
+    "Checks whether each breaker state machine's role may invoke only that breaker's own functions (target, fallback, handlers).",
   enforcementLevel: "mandatory",
   severity: "high",
-  remediationSteps: "Grant lambda:InvokeFunction on the ARNs of the functions the breaker's definition calls (and their :* qualifiers), nothing else.",
+  remediationSteps:
+    "Grant lambda:InvokeFunction on the ARNs of the functions the breaker's definition calls (and their :* qualifiers), nothing else.",
   configSchema: configSchema(invokeKnobs),
   validateStack: (args, report) => {
     const cfg = readConfig(args, invokeKnobs);
@@ -141,7 +162,11 @@ export const breakerRoleInvokeScope: StackValidationPolicy = {
     for (const { name, machine } of breakers) {
       const roleRef = refsTo(stack, machine, "roleArn", T.role, ["arn"], unknowns);
       if (roleRef.resources.length === 0) {
-        if (roleRef.value !== undefined) report(`The role of breaker "${name}" (${roleRef.value}) is not in this stack; its invoke permissions cannot be checked.`, machine.urn);
+        if (roleRef.value !== undefined)
+          report(
+            `The role of breaker "${name}" (${roleRef.value}) is not in this stack; its invoke permissions cannot be checked.`,
+            machine.urn,
+          );
         continue;
       }
       const definition = unknowns.attempt(() => machine.props.definition);
@@ -173,10 +198,14 @@ export const breakerRoleInvokeScope: StackValidationPolicy = {
         for (const { where, st } of statementsOfRole(stack, role, unknowns, onManaged)) {
           if (!grants(st, "lambda:InvokeFunction")) continue;
           dependsOn(st, ["Resource", "NotResource"], unknowns);
-          if (st.notResources.length > 0) report(`The role of breaker "${name}" may invoke every function except ${st.notResources.join(", ")} (${where}).`, role.urn);
+          if (st.notResources.length > 0)
+            report(`The role of breaker "${name}" may invoke every function except ${st.notResources.join(", ")} (${where}).`, role.urn);
           const foreign = st.resources.filter((r) => !isOwn(r));
           if (foreign.length > 0) {
-            report(`The role of breaker "${name}" may invoke ${foreign.join(", ")} (${where}); only the breaker's own functions are allowed.`, role.urn);
+            report(
+              `The role of breaker "${name}" may invoke ${foreign.join(", ")} (${where}); only the breaker's own functions are allowed.`,
+              role.urn,
+            );
           }
         }
       }
@@ -204,7 +233,6 @@ export function definitionTables(definition: string): string[] {
 
 const CACHE_TYPES = [T.replicationGroup, T.serverlessCache, T.cacheCluster];
 
-
 const taggingKnobs = { ...breakerKnobs, ...stateStoreKnobs };
 
 export const breakerResourcesTagged: StackValidationPolicy = {
@@ -213,7 +241,8 @@ export const breakerResourcesTagged: StackValidationPolicy = {
     "Checks whether every state machine that calls a breaker's functions carries the breaker tag, and every table or cache the breaker uses (its dynamodb tasks, its functions' environment) carries the state-store tag, so that the breaker rules apply to them.",
   enforcementLevel: "mandatory",
   severity: "high",
-  remediationSteps: "Tag the state machine breaker=<name> and the table or cache circuitbreaker:role=state-store (components/tags.ts does this for the project's own components).",
+  remediationSteps:
+    "Tag the state machine breaker=<name> and the table or cache circuitbreaker:role=state-store (components/tags.ts does this for the project's own components).",
   configSchema: configSchema(taggingKnobs),
   validateStack: (args, report) => {
     const cfg = readConfig(args, taggingKnobs);
@@ -247,7 +276,10 @@ export const breakerResourcesTagged: StackValidationPolicy = {
     for (const m of stack.ofType(T.stateMachine)) {
       if (breakerMachines.has(m) || !stack.ofType(T.lambdaFunction).some((f) => breakerFunctions.has(f) && invokes(m, f))) continue;
       breakerMachines.add(m);
-      report(`State machine ${m.name} calls the breaker's functions but has no ${cfg.breakerTagKey} tag, so the breaker rules (EXPRESS, logging, invoke scope) skip it.`, m.urn);
+      report(
+        `State machine ${m.name} calls the breaker's functions but has no ${cfg.breakerTagKey} tag, so the breaker rules (EXPRESS, logging, invoke scope) skip it.`,
+        m.urn,
+      );
     }
     for (const m of breakerMachines) for (const f of stack.ofType(T.lambdaFunction)) if (invokes(m, f)) breakerFunctions.add(f);
 
@@ -269,14 +301,22 @@ export const breakerResourcesTagged: StackValidationPolicy = {
       const env = knownEnv(f);
       const deps = f.propertyDependencies?.environment ?? [];
       for (const store of [...stack.ofType(T.table), ...CACHE_TYPES.flatMap((t) => stack.ofType(t))]) {
-        const keys = ["name", "arn", "primaryEndpointAddress", "replicationGroupId", "clusterId"].map((k) => fnKey(store, k)).filter((v): v is string => typeof v === "string" && v !== "");
-        const endpoints = (new UnknownValues().attempt(() => (Array.isArray(store.props.endpoints) ? store.props.endpoints.map((e: { address?: string }) => String(e.address)) : [])) ?? []) as string[];
-        if (deps.includes(store) || env.some((v) => [...keys, ...endpoints].some((k) => v === k || v.includes(k)))) usedStores.set(store, `function ${f.name}`);
+        const keys = ["name", "arn", "primaryEndpointAddress", "replicationGroupId", "clusterId"]
+          .map((k) => fnKey(store, k))
+          .filter((v): v is string => typeof v === "string" && v !== "");
+        const endpoints = (new UnknownValues().attempt(() =>
+          Array.isArray(store.props.endpoints) ? store.props.endpoints.map((e: { address?: string }) => String(e.address)) : [],
+        ) ?? []) as string[];
+        if (deps.includes(store) || env.some((v) => [...keys, ...endpoints].some((k) => v === k || v.includes(k))))
+          usedStores.set(store, `function ${f.name}`);
       }
     }
     for (const [store, user] of usedStores) {
       if (unknowns.attempt(() => isStateStore(store.props, cfg)) !== false) continue;
-      report(`${store.type.split(":").pop()} ${store.name} holds breaker state (used by ${user}) but is not tagged ${cfg.stateStoreTagKey}=${cfg.stateStoreTagValue}, so the state-store rules (TTL, PITR, encryption, TLS, AUTH) skip it.`, store.urn);
+      report(
+        `${store.type.split(":").pop()} ${store.name} holds breaker state (used by ${user}) but is not tagged ${cfg.stateStoreTagKey}=${cfg.stateStoreTagValue}, so the state-store rules (TTL, PITR, encryption, TLS, AUTH) skip it.`,
+        store.urn,
+      );
     }
     unknowns.finish();
   },

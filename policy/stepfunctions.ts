@@ -69,7 +69,8 @@ export const sfnBreakerNoExecutionData: ResourceValidationPolicy = {
   description: "Checks whether breaker state machines keep execution data (requests, responses) out of their logs.",
   enforcementLevel: "mandatory",
   severity: "medium",
-  remediationSteps: "Set loggingConfiguration.includeExecutionData: false, or allow it in this policy's config for a stack whose payloads may be logged.",
+  remediationSteps:
+    "Set loggingConfiguration.includeExecutionData: false, or allow it in this policy's config for a stack whose payloads may be logged.",
   configSchema: configSchema(executionDataKnobs),
   validateResource: (args, report) => {
     const cfg = readConfig(args, executionDataKnobs);

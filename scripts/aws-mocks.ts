@@ -68,12 +68,19 @@ export const NAME_LIMITS: Readonly<Record<string, number>> = {
 function checkNameLimit(type: string, n: string): void {
   const limit = NAME_LIMITS[type];
   if (limit !== undefined && n.length > limit) {
-    throw new Error(`aws-mocks: ${type} name ${JSON.stringify(n)} is ${n.length} characters; AWS allows ${limit} (Pulumi's autoname suffix included)`);
+    throw new Error(
+      `aws-mocks: ${type} name ${JSON.stringify(n)} is ${n.length} characters; AWS allows ${limit} (Pulumi's autoname suffix included)`,
+    );
   }
 }
 
 /** ARN and id/extra state per resource type. */
-function providerState(type: string, name: string, inputs: Record<string, any>, o: AwsMockOptions): { id: string; state: Record<string, unknown> } {
+function providerState(
+  type: string,
+  name: string,
+  inputs: Record<string, any>,
+  o: AwsMockOptions,
+): { id: string; state: Record<string, unknown> } {
   const region = typeof inputs.region === "string" ? inputs.region : o.region;
   const acct = o.accountId;
   const n = physicalName(type, name, inputs);
@@ -82,9 +89,25 @@ function providerState(type: string, name: string, inputs: Record<string, any>, 
   const regional = (service: string, resource: string) => `arn:aws:${service}:${region}:${acct}:${resource}`;
   switch (type) {
     case "aws:dynamodb/table:Table":
-      return { id: n, state: { name: n, arn: regional("dynamodb", `table/${n}`), streamArn: regional("dynamodb", `table/${n}/stream/2026-01-01T00:00:00.000`) } };
+      return {
+        id: n,
+        state: {
+          name: n,
+          arn: regional("dynamodb", `table/${n}`),
+          streamArn: regional("dynamodb", `table/${n}/stream/2026-01-01T00:00:00.000`),
+        },
+      };
     case "aws:lambda/function:Function":
-      return { id: n, state: { name: n, arn: regional("lambda", `function:${n}`), invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${regional("lambda", `function:${n}`)}/invocations`, qualifiedArn: regional("lambda", `function:${n}:$LATEST`), version: "$LATEST" } };
+      return {
+        id: n,
+        state: {
+          name: n,
+          arn: regional("lambda", `function:${n}`),
+          invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${regional("lambda", `function:${n}`)}/invocations`,
+          qualifiedArn: regional("lambda", `function:${n}:$LATEST`),
+          version: "$LATEST",
+        },
+      };
     case "aws:iam/role:Role":
       return { id: n, state: { name: n, arn: `arn:aws:iam::${acct}:role/${n}`, uniqueId: `AROA${suffix.toUpperCase()}` } };
     case "aws:iam/policy:Policy":
@@ -94,13 +117,19 @@ function providerState(type: string, name: string, inputs: Record<string, any>, 
     case "aws:cloudwatch/logGroup:LogGroup":
       return { id: n, state: { name: n, arn: regional("logs", `log-group:${n}`) } };
     case "aws:sfn/stateMachine:StateMachine":
-      return { id: regional("states", `stateMachine:${n}`), state: { name: n, arn: regional("states", `stateMachine:${n}`), status: "ACTIVE" } };
+      return {
+        id: regional("states", `stateMachine:${n}`),
+        state: { name: n, arn: regional("states", `stateMachine:${n}`), status: "ACTIVE" },
+      };
     case "aws:sns/topic:Topic":
       return { id: regional("sns", n), state: { name: n, arn: regional("sns", n) } };
     case "aws:sns/topicSubscription:TopicSubscription":
       return { id: regional("sns", `${n}:${suffix}`), state: { arn: regional("sns", `${n}:${suffix}`) } };
     case "aws:secretsmanager/secret:Secret":
-      return { id: regional("secretsmanager", `secret:${n}-${suffix.slice(0, 6)}`), state: { name: n, arn: regional("secretsmanager", `secret:${n}-${suffix.slice(0, 6)}`) } };
+      return {
+        id: regional("secretsmanager", `secret:${n}-${suffix.slice(0, 6)}`),
+        state: { name: n, arn: regional("secretsmanager", `secret:${n}-${suffix.slice(0, 6)}`) },
+      };
     case "aws:secretsmanager/secretVersion:SecretVersion":
       return { id: `${inputs.secretId}|${suffix}`, state: { arn: inputs.secretId, versionId: suffix } };
     case "aws:scheduler/schedule:Schedule":
@@ -110,9 +139,25 @@ function providerState(type: string, name: string, inputs: Record<string, any>, 
     case "aws:cloudwatch/dashboard:Dashboard":
       return { id: n, state: { dashboardName: n, dashboardArn: `arn:aws:cloudwatch::${acct}:dashboard/${n}` } };
     case "aws:elasticache/serverlessCache:ServerlessCache":
-      return { id: n, state: { name: n, arn: regional("elasticache", `serverlesscache:${n}`), endpoints: [{ address: `${n}-${suffix.slice(0, 6)}.serverless.${region}.cache.amazonaws.com`, port: 6379 }], readerEndpoints: [{ address: `${n}-${suffix.slice(0, 6)}.serverless.${region}.cache.amazonaws.com`, port: 6380 }] } };
+      return {
+        id: n,
+        state: {
+          name: n,
+          arn: regional("elasticache", `serverlesscache:${n}`),
+          endpoints: [{ address: `${n}-${suffix.slice(0, 6)}.serverless.${region}.cache.amazonaws.com`, port: 6379 }],
+          readerEndpoints: [{ address: `${n}-${suffix.slice(0, 6)}.serverless.${region}.cache.amazonaws.com`, port: 6380 }],
+        },
+      };
     case "aws:elasticache/replicationGroup:ReplicationGroup":
-      return { id: n, state: { replicationGroupId: n, arn: regional("elasticache", `replicationgroup:${n}`), primaryEndpointAddress: `master.${n}.${suffix.slice(0, 6)}.${region}.cache.amazonaws.com`, readerEndpointAddress: `replica.${n}.${suffix.slice(0, 6)}.${region}.cache.amazonaws.com` } };
+      return {
+        id: n,
+        state: {
+          replicationGroupId: n,
+          arn: regional("elasticache", `replicationgroup:${n}`),
+          primaryEndpointAddress: `master.${n}.${suffix.slice(0, 6)}.${region}.cache.amazonaws.com`,
+          readerEndpointAddress: `replica.${n}.${suffix.slice(0, 6)}.${region}.cache.amazonaws.com`,
+        },
+      };
     case "aws:elasticache/subnetGroup:SubnetGroup":
       return { id: n, state: { name: n, arn: regional("elasticache", `subnetgroup:${n}`) } };
     case "aws:elasticache/user:User":
@@ -123,11 +168,22 @@ function providerState(type: string, name: string, inputs: Record<string, any>, 
       return { id: `sg-${suffix}`, state: { arn: regional("ec2", `security-group/sg-${suffix}`), name: n } };
     case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
     case "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":
-      return { id: `sgr-${suffix}`, state: { arn: regional("ec2", `security-group-rule/sgr-${suffix}`), securityGroupRuleId: `sgr-${suffix}` } };
+      return {
+        id: `sgr-${suffix}`,
+        state: { arn: regional("ec2", `security-group-rule/sgr-${suffix}`), securityGroupRuleId: `sgr-${suffix}` },
+      };
     case "aws:ec2/vpcEndpoint:VpcEndpoint":
       return { id: `vpce-${suffix}`, state: { arn: regional("ec2", `vpc-endpoint/vpce-${suffix}`), dnsEntries: [] } };
     case "aws:ssm/parameter:Parameter":
-      return { id: n, state: { name: n, arn: regional("ssm", `parameter${n.startsWith("/") ? n : `/${n}`}`), version: 1, tier: inputs.tier ?? "Standard" } };
+      return {
+        id: n,
+        state: {
+          name: n,
+          arn: regional("ssm", `parameter${n.startsWith("/") ? n : `/${n}`}`),
+          version: 1,
+          tier: inputs.tier ?? "Standard",
+        },
+      };
     case "pulumi:pulumi:StackReference": {
       const outputs = o.stackReferences[String(inputs.name ?? name)] ?? {};
       return { id: String(inputs.name ?? name), state: { name: inputs.name ?? name, outputs, secretOutputNames: [] } };
@@ -182,7 +238,11 @@ export function policyDocumentJson(inputs: Record<string, any>): string {
     true,
   );
   for (const ov of inputs.overridePolicyDocuments ?? []) add(JSON.parse(ov).Statement, true);
-  return JSON.stringify({ Version: inputs.version ?? "2012-10-17", ...(inputs.policyId ? { Id: inputs.policyId } : {}), Statement: statements });
+  return JSON.stringify({
+    Version: inputs.version ?? "2012-10-17",
+    ...(inputs.policyId ? { Id: inputs.policyId } : {}),
+    Statement: statements,
+  });
 }
 
 /** The provider functions a program may call, answered as AWS would for this account and region. */
@@ -206,18 +266,39 @@ function invokeResult(token: string, inputs: Record<string, any>, o: AwsMockOpti
       return { json, minifiedJson: json, id: hex(json, 10) };
     }
     case "aws:iam/getPolicy:getPolicy": {
-      const name = inputs.name ?? String(inputs.arn ?? "").split("/").pop();
+      const name =
+        inputs.name ??
+        String(inputs.arn ?? "")
+          .split("/")
+          .pop();
       const arn = inputs.arn ?? `arn:aws:iam::aws:policy/${name}`;
       return { arn, name, path: "/", policy: JSON.stringify({ Version: "2012-10-17", Statement: [] }), id: arn };
     }
     case "aws:ec2/getVpc:getVpc":
-      return { id: "vpc-0mock0000000000001", arn: `arn:aws:ec2:${region}:${o.accountId}:vpc/vpc-0mock0000000000001`, cidrBlock: "10.0.0.0/16", default: Boolean(inputs.default), ownerId: o.accountId };
+      return {
+        id: "vpc-0mock0000000000001",
+        arn: `arn:aws:ec2:${region}:${o.accountId}:vpc/vpc-0mock0000000000001`,
+        cidrBlock: "10.0.0.0/16",
+        default: Boolean(inputs.default),
+        ownerId: o.accountId,
+      };
     case "aws:ec2/getSubnets:getSubnets":
       return { id: region, ids: ["subnet-0mock00000000000a", "subnet-0mock00000000000b"] };
     case "aws:ec2/getSecurityGroup:getSecurityGroup":
-      return { id: inputs.id ?? "sg-0mock0000000000001", arn: `arn:aws:ec2:${region}:${o.accountId}:security-group/${inputs.id ?? "sg-0mock0000000000001"}`, name: inputs.name ?? "default", vpcId: "vpc-0mock0000000000001" };
+      return {
+        id: inputs.id ?? "sg-0mock0000000000001",
+        arn: `arn:aws:ec2:${region}:${o.accountId}:security-group/${inputs.id ?? "sg-0mock0000000000001"}`,
+        name: inputs.name ?? "default",
+        vpcId: "vpc-0mock0000000000001",
+      };
     case "aws:kms/getAlias:getAlias":
-      return { id: inputs.name, name: inputs.name, arn: `arn:aws:kms:${region}:${o.accountId}:${inputs.name}`, targetKeyId: "mock-key", targetKeyArn: `arn:aws:kms:${region}:${o.accountId}:key/mock-key` };
+      return {
+        id: inputs.name,
+        name: inputs.name,
+        arn: `arn:aws:kms:${region}:${o.accountId}:${inputs.name}`,
+        targetKeyId: "mock-key",
+        targetKeyArn: `arn:aws:kms:${region}:${o.accountId}:key/mock-key`,
+      };
     default:
       return undefined;
   }

@@ -76,16 +76,26 @@ export function parseArgs(argv: string[]): CliArgs {
       if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value`);
       flags[flag] = v;
     } else if (flag !== null) {
-      throw new UsageError(`unknown option ${a.length > 80 ? describeValue(a) : a}; allowed: ${[...VALUE_FLAGS, ...BOOL_FLAGS].map((f) => `--${f}`).join(", ")}`);
+      throw new UsageError(
+        `unknown option ${a.length > 80 ? describeValue(a) : a}; allowed: ${[...VALUE_FLAGS, ...BOOL_FLAGS].map((f) => `--${f}`).join(", ")}`,
+      );
     } else positional.push(a);
   }
   const [command, breaker, ...rest] = positional;
   if (!command) throw new UsageError(`missing command; allowed: ${COMMANDS.join(", ")}`);
-  if (!(COMMANDS as readonly string[]).includes(command)) throw new UsageError(`unknown command '${command}'; allowed: ${COMMANDS.join(", ")}`);
+  if (!(COMMANDS as readonly string[]).includes(command))
+    throw new UsageError(`unknown command '${command}'; allowed: ${COMMANDS.join(", ")}`);
   if (!breaker) throw new UsageError(`missing breaker name after '${command}'`);
-  if (!BREAKER_NAME_PATTERN.test(breaker)) throw new UsageError(`breaker name ${describeValue(breaker)} is invalid; allowed: ${BREAKER_NAME_DOC}`);
+  if (!BREAKER_NAME_PATTERN.test(breaker))
+    throw new UsageError(`breaker name ${describeValue(breaker)} is invalid; allowed: ${BREAKER_NAME_DOC}`);
   if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
-  const o = parseWith(operatorOptionsSchema, { ...flags }, "", (_path, message) => new UsageError(message), (_w, path) => `--${String(path[0])}`);
+  const o = parseWith(
+    operatorOptionsSchema,
+    { ...flags },
+    "",
+    (_path, message) => new UsageError(message),
+    (_w, path) => `--${String(path[0])}`,
+  );
   const targets = [o.stack, o.table && !o.local ? o.table : undefined, o["redis-url"], o.local ? "local" : undefined].filter(Boolean);
   if (targets.length !== 1) throw new UsageError("name exactly one store: --stack, --table, --redis-url or --local");
   return {
@@ -145,8 +155,10 @@ async function openStack(a: CliArgs, settingsRaw: unknown): Promise<Target> {
   const stack = a.stack!;
   const out = stackOutputs(stack);
   const known = out.breakers ? Object.keys(out.breakers) : undefined;
-  if (!known) throw new UsageError(`stack '${stack}' has no breakers output; deploy this project's index.ts (or pass --table / --redis-url)`);
-  if (!known.includes(a.breaker)) throw new UsageError(`unknown breaker '${a.breaker}' in stack '${stack}'; known: ${known.join(", ") || "none"}`);
+  if (!known)
+    throw new UsageError(`stack '${stack}' has no breakers output; deploy this project's index.ts (or pass --table / --redis-url)`);
+  if (!known.includes(a.breaker))
+    throw new UsageError(`unknown breaker '${a.breaker}' in stack '${stack}'; known: ${known.join(", ") || "none"}`);
   const settings = loadSettings(settingsRaw ?? out.breakers?.[a.breaker]?.settings, "settings");
   const region = a.region ?? out.region;
   const env: Record<string, string | undefined> = { ...process.env, ...(region ? { AWS_REGION: region } : {}) };
@@ -181,9 +193,19 @@ export async function openTarget(a: CliArgs): Promise<Target> {
     const endpoint = a.endpoint ?? "http://127.0.0.1:8000";
     const tableName = a.table ?? "circuit-breaker-local";
     const credentials = { accessKeyId: "local", secretAccessKey: "local" };
-    return { store: new DynamoDbStore({ tableName, endpoint, region: "us-east-1", credentials }), settings, where: `local ${endpoint} table ${tableName}`, onAws: false };
+    return {
+      store: new DynamoDbStore({ tableName, endpoint, region: "us-east-1", credentials }),
+      settings,
+      where: `local ${endpoint} table ${tableName}`,
+      onAws: false,
+    };
   }
-  return { store: new DynamoDbStore({ tableName: a.table!, endpoint: a.endpoint, region: a.region }), settings, where: `table ${a.table}`, onAws: !a.endpoint };
+  return {
+    store: new DynamoDbStore({ tableName: a.table!, endpoint: a.endpoint, region: a.region }),
+    settings,
+    where: `table ${a.table}`,
+    onAws: !a.endpoint,
+  };
 }
 
 function parseJson(text: string, what: string): unknown {
@@ -212,12 +234,19 @@ async function emitOverrideMetric(breaker: string): Promise<void> {
   await new CloudWatchClient({}).send(
     new PutMetricDataCommand({
       Namespace: METRIC_NAMESPACE,
-      MetricData: [{ MetricName: METRICS.overridesApplied, Unit: "Count", Value: 1, Dimensions: [{ Name: BREAKER_DIMENSION, Value: breaker }] }],
+      MetricData: [
+        { MetricName: METRICS.overridesApplied, Unit: "Count", Value: 1, Dimensions: [{ Name: BREAKER_DIMENSION, Value: breaker }] },
+      ],
     }),
   );
 }
 
-export function describeStatus(breaker: string, rec: BreakerRecord | null, settings: BreakerSettings, now: number): Record<string, unknown> {
+export function describeStatus(
+  breaker: string,
+  rec: BreakerRecord | null,
+  settings: BreakerSettings,
+  now: number,
+): Record<string, unknown> {
   const r = rec;
   const counts =
     settings.tripRule === "consecutive"
@@ -235,7 +264,9 @@ export function describeStatus(breaker: string, rec: BreakerRecord | null, setti
     counts,
     openUntil: r?.openUntil ? new Date(r.openUntil).toISOString() : null,
     reopens: r?.reopens ?? 0,
-    probes: r ? { live: Object.values(r.leases).filter((e) => e > now).length, succeeded: r.probeSuccesses, of: settings.halfOpenProbes } : null,
+    probes: r
+      ? { live: Object.values(r.leases).filter((e) => e > now).length, succeeded: r.probeSuccesses, of: settings.halfOpenProbes }
+      : null,
     override: r?.override ? { ...r.override, at: new Date(r.override.at).toISOString() } : null,
     lastTransitions: (r?.history ?? []).map((t) => ({ at: new Date(t.at).toISOString(), from: t.from, to: t.to, reason: t.reason })),
     record: r ? "present" : "none (never failed, or removed by TTL after going idle)",
@@ -243,7 +274,9 @@ export function describeStatus(breaker: string, rec: BreakerRecord | null, setti
 }
 
 function printStatus(s: Record<string, unknown>): string {
-  const lines = [`${s.breaker}: ${s.state} (generation ${s.generation}, calls ${s.route === "reject" ? "rejected" : s.route === "probe" ? "probing" : "allowed"})`];
+  const lines = [
+    `${s.breaker}: ${s.state} (generation ${s.generation}, calls ${s.route === "reject" ? "rejected" : s.route === "probe" ? "probing" : "allowed"})`,
+  ];
   lines.push(`  rule ${s.tripRule}, counts ${JSON.stringify(s.counts)}`);
   if (s.openUntil) lines.push(`  open until ${s.openUntil} (re-opens ${s.reopens})`);
   if (s.probes && s.state === "HALF_OPEN") lines.push(`  probes ${JSON.stringify(s.probes)}`);
@@ -272,13 +305,29 @@ export async function main(argv: string[], out: (line: string) => void = console
     }
     const before = await service.status(a.breaker);
     if (!before && !a.create && !target.knownBreakers) {
-      throw new UsageError(`breaker '${a.breaker}' has no record in ${target.where}; check the name, or pass --create to set its state anyway`);
+      throw new UsageError(
+        `breaker '${a.breaker}' has no record in ${target.where}; check the name, or pass --create to set its state anyway`,
+      );
     }
     const by = await whoAmI(target.onAws);
     const { state, transition } = await service.override(a.breaker, target.settings, a.command as OverrideCommand, by, a.reason);
-    const audit = { audit: "breaker-override", breaker: a.breaker, command: a.command, by, at: new Date().toISOString(), reason: a.reason, from: before?.state ?? "CLOSED", to: state, changed: transition !== null, store: target.where };
+    const audit = {
+      audit: "breaker-override",
+      breaker: a.breaker,
+      command: a.command,
+      by,
+      at: new Date().toISOString(),
+      reason: a.reason,
+      from: before?.state ?? "CLOSED",
+      to: state,
+      changed: transition !== null,
+      store: target.where,
+    };
     console.error(JSON.stringify(audit));
-    if (target.onAws) await emitOverrideMetric(a.breaker).catch((e) => console.error(`warning: metric ${METRICS.overridesApplied} not sent: ${(e as Error).message}`));
+    if (target.onAws)
+      await emitOverrideMetric(a.breaker).catch((e) =>
+        console.error(`warning: metric ${METRICS.overridesApplied} not sent: ${(e as Error).message}`),
+      );
     out(a.json ? JSON.stringify(audit) : `${a.breaker}: ${audit.from} -> ${state}${transition ? "" : " (no change)"} by ${by}`);
     return 0;
   } catch (e) {

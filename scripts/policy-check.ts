@@ -16,10 +16,19 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { policies } from "../policy/policies";
-import { Diagnostic, NotApplicable, PackConfig, PolicyConfigError, PolicyEngine, readPackConfig, ResourceDescription } from "./policy-engine";
+import {
+  Diagnostic,
+  NotApplicable,
+  PackConfig,
+  PolicyConfigError,
+  PolicyEngine,
+  readPackConfig,
+  ResourceDescription,
+} from "./policy-engine";
 import { DEFAULT_ENTRY, MockRunResult, RecordedResource, REPO_ROOT, runProgramUnderMocks } from "./run-under-mocks";
 
-export const USAGE = "usage: npm run policy:check -- [<program entry .ts>] [--stack <name>] [--preview] [--config <policy config .json>] [--set <key>=<value>]... [--secret <key>=<value>]...";
+export const USAGE =
+  "usage: npm run policy:check -- [<program entry .ts>] [--stack <name>] [--preview] [--config <policy config .json>] [--set <key>=<value>]... [--secret <key>=<value>]...";
 
 export class UsageError extends Error {}
 
@@ -57,7 +66,8 @@ export function parseArgs(argv: string[], cwd = process.cwd()): CheckArgs {
     };
     if (a === "--stack") {
       stack = value();
-      if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`--stack ${JSON.stringify(stack)} is not a stack name (letters, digits, "-", "_", ".")`);
+      if (!/^[A-Za-z0-9_.-]+$/.test(stack))
+        throw new UsageError(`--stack ${JSON.stringify(stack)} is not a stack name (letters, digits, "-", "_", ".")`);
     } else if (a === "--preview") preview = true;
     else if (a === "--config") configFile = path.resolve(cwd, value());
     else if (a === "--set") {
@@ -103,7 +113,11 @@ export interface CheckResult {
 }
 
 /** Feeds a mock run's resources to the policies: Analyze per resource (inputs), AnalyzeStack once (outputs). */
-export async function checkResources(run: MockRunResult, config: PackConfig, opts: { applySchemaDefaults?: boolean } = {}): Promise<CheckResult> {
+export async function checkResources(
+  run: MockRunResult,
+  config: PackConfig,
+  opts: { applySchemaDefaults?: boolean } = {},
+): Promise<CheckResult> {
   const engine = new PolicyEngine(policies, { config, applySchemaDefaults: opts.applySchemaDefaults });
   const diagnostics: Diagnostic[] = [];
   const notApplicable: NotApplicable[] = [];
@@ -122,8 +136,10 @@ export async function checkResources(run: MockRunResult, config: PackConfig, opt
 /** Why a mock run cannot be trusted (empty when it can): a failure, an unmocked invoke, a resource never registered. */
 export function incompleteRun(run: MockRunResult): string[] {
   const out: string[] = [];
-  for (const token of run.unmockedInvokes ?? []) out.push(`the program calls ${token}, which no mock answers (add it to scripts/aws-mocks.ts)`);
-  for (const r of run.unregistered ?? []) out.push(`the resource ${r} was constructed but never registered (one of its inputs failed), so it was not checked`);
+  for (const token of run.unmockedInvokes ?? [])
+    out.push(`the program calls ${token}, which no mock answers (add it to scripts/aws-mocks.ts)`);
+  for (const r of run.unregistered ?? [])
+    out.push(`the resource ${r} was constructed but never registered (one of its inputs failed), so it was not checked`);
   if (run.error !== undefined && out.length === 0) out.push(`the program failed under mocks: ${run.error}`);
   return out;
 }
@@ -160,10 +176,18 @@ export async function main(argv: string[]): Promise<number> {
     const r = path.relative(process.cwd(), p);
     return r && !r.startsWith("..") ? r : p;
   };
-  console.error(`policy:check: ${rel(args.entry)} (stack ${args.stack}${args.preview ? ", first preview" : ""}) under mocks; policy config: ${args.configFile ? rel(args.configFile) : "pack defaults"}`);
+  console.error(
+    `policy:check: ${rel(args.entry)} (stack ${args.stack}${args.preview ? ", first preview" : ""}) under mocks; policy config: ${args.configFile ? rel(args.configFile) : "pack defaults"}`,
+  );
   let run: MockRunResult;
   try {
-    run = await runProgramUnderMocks({ entry: args.entry, stack: args.stack, preview: args.preview, config: args.programConfig, secretKeys: args.secretKeys });
+    run = await runProgramUnderMocks({
+      entry: args.entry,
+      stack: args.stack,
+      preview: args.preview,
+      config: args.programConfig,
+      secretKeys: args.secretKeys,
+    });
   } catch (e) {
     console.error(`policy:check: the program could not be run under mocks: ${(e as Error).message}`);
     return 2;
@@ -176,7 +200,9 @@ export async function main(argv: string[]): Promise<number> {
   const { diagnostics, resources } = await checkResources(run, config);
   for (const d of diagnostics) console.log(formatDiagnostic(d));
   const mandatory = diagnostics.filter((d) => d.enforcementLevel === "mandatory").length;
-  console.error(`policy:check: ${resources} resources, ${policies.length} policies: ${mandatory} mandatory, ${diagnostics.length - mandatory} advisory violation(s)`);
+  console.error(
+    `policy:check: ${resources} resources, ${policies.length} policies: ${mandatory} mandatory, ${diagnostics.length - mandatory} advisory violation(s)`,
+  );
   return mandatory > 0 ? 1 : 0;
 }
 

@@ -60,7 +60,11 @@ function copyData<T>(v: T): T {
   if (Array.isArray(v)) return v.map(copyData) as T;
   if (v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
     // Like the wire format, which has no undefined: such keys are absent.
-    return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, copyData(x)])) as T;
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([, x]) => x !== undefined)
+        .map(([k, x]) => [k, copyData(x)]),
+    ) as T;
   }
   return v;
 }
@@ -106,10 +110,19 @@ function options(o: Partial<PolicyResourceOptions> | undefined, parent: string |
 function checkValue(where: string, schema: PolicyConfigJSONSchema, value: unknown): void {
   const types = schema.type === undefined ? [] : Array.isArray(schema.type) ? schema.type : [schema.type];
   const typeOk = (t: string) =>
-    t === "array" ? Array.isArray(value) : t === "integer" ? Number.isInteger(value) : t === "null" ? value === null : typeof value === t && !Array.isArray(value);
-  if (types.length > 0 && !types.some(typeOk)) throw new PolicyConfigError(`${where} must be of type ${types.join(" or ")}, got ${JSON.stringify(value)}`);
+    t === "array"
+      ? Array.isArray(value)
+      : t === "integer"
+        ? Number.isInteger(value)
+        : t === "null"
+          ? value === null
+          : typeof value === t && !Array.isArray(value);
+  if (types.length > 0 && !types.some(typeOk))
+    throw new PolicyConfigError(`${where} must be of type ${types.join(" or ")}, got ${JSON.stringify(value)}`);
   if (schema.enum && !schema.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) {
-    throw new PolicyConfigError(`${where} must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}, got ${JSON.stringify(value)}`);
+    throw new PolicyConfigError(
+      `${where} must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}, got ${JSON.stringify(value)}`,
+    );
   }
   if (Array.isArray(value) && schema.items && typeof schema.items === "object" && !Array.isArray(schema.items)) {
     value.forEach((v, i) => checkValue(`${where}[${i}]`, schema.items as PolicyConfigJSONSchema, v));
@@ -135,30 +148,39 @@ export class PolicyEngine {
     const config = opts.config ?? {};
     const byName = new Map(policies.map((p) => [p.name, p]));
     for (const key of Object.keys(config)) {
-      if (key !== "all" && !byName.has(key)) throw new PolicyConfigError(`config names policy "${key}", which is not in the pack (policies: ${[...byName.keys()].join(", ")})`);
+      if (key !== "all" && !byName.has(key))
+        throw new PolicyConfigError(`config names policy "${key}", which is not in the pack (policies: ${[...byName.keys()].join(", ")})`);
     }
     const all = config.all;
-    if (all !== undefined && !LEVELS.includes(all as EnforcementLevel)) throw new PolicyConfigError(`config "all" must be one of ${LEVELS.join(", ")}`);
+    if (all !== undefined && !LEVELS.includes(all as EnforcementLevel))
+      throw new PolicyConfigError(`config "all" must be one of ${LEVELS.join(", ")}`);
     for (const p of policies) {
       const entry = config[p.name];
       const { enforcementLevel, ...props } = typeof entry === "string" ? { enforcementLevel: entry } : (entry ?? {});
       if (enforcementLevel !== undefined && !LEVELS.includes(enforcementLevel as EnforcementLevel)) {
-        throw new PolicyConfigError(`${p.name}.enforcementLevel must be one of ${LEVELS.join(", ")}, got ${JSON.stringify(enforcementLevel)}`);
+        throw new PolicyConfigError(
+          `${p.name}.enforcementLevel must be one of ${LEVELS.join(", ")}, got ${JSON.stringify(enforcementLevel)}`,
+        );
       }
       const schema = p.configSchema?.properties ?? {};
       for (const [k, v] of Object.entries(props)) {
-        if (!(k in schema)) throw new PolicyConfigError(`${p.name} has no config property "${k}" (properties: ${Object.keys(schema).join(", ") || "none"})`);
+        if (!(k in schema))
+          throw new PolicyConfigError(`${p.name} has no config property "${k}" (properties: ${Object.keys(schema).join(", ") || "none"})`);
         checkValue(`${p.name}.${k}`, schema[k] as PolicyConfigJSONSchema, v);
       }
       for (const req of p.configSchema?.required ?? []) {
-        if (!(req in props) && (schema[req] as PolicyConfigJSONSchema | undefined)?.default === undefined) throw new PolicyConfigError(`${p.name}.${req} is required`);
+        if (!(req in props) && (schema[req] as PolicyConfigJSONSchema | undefined)?.default === undefined)
+          throw new PolicyConfigError(`${p.name}.${req} is required`);
       }
       const defaults: Record<string, unknown> = {};
       if (opts.applySchemaDefaults !== false) {
         for (const [k, s] of Object.entries(schema)) if (typeof s === "object" && s.default !== undefined) defaults[k] = s.default;
       }
       this.configs.set(p.name, { ...defaults, ...props });
-      this.levels.set(p.name, (enforcementLevel as EnforcementLevel | undefined) ?? (all as EnforcementLevel | undefined) ?? p.enforcementLevel ?? "advisory"); // the pack's own level (policy/index.ts)
+      this.levels.set(
+        p.name,
+        (enforcementLevel as EnforcementLevel | undefined) ?? (all as EnforcementLevel | undefined) ?? p.enforcementLevel ?? "advisory",
+      ); // the pack's own level (policy/index.ts)
     }
   }
 
@@ -191,7 +213,8 @@ export class PolicyEngine {
         notApplicable.push({ policyName: p.name, urn: resource.urn, reason: `Policy only applies to resources of type '${fastType}'` });
         continue;
       }
-      const report = (message: string, urn?: string) => diagnostics.push({ policyName: p.name, enforcementLevel: level, urn: urn || resource.urn, message });
+      const report = (message: string, urn?: string) =>
+        diagnostics.push({ policyName: p.name, enforcementLevel: level, urn: urn || resource.urn, message });
       for (const validate of validations) {
         const args: ResourceValidationArgs = {
           ...describedResource(resource),
@@ -204,7 +227,8 @@ export class PolicyEngine {
         } catch (e) {
           if (isUnknownValueError(e)) diagnostics.push(this.unknownDiagnostic(p.name, resource.urn, e));
           else if (e instanceof NotApplicableSignal) notApplicable.push({ policyName: p.name, urn: resource.urn, reason: e.reason });
-          else throw new Error(`Error validating resource ${resource.urn} with policy '${p.name}': ${(e as Error).stack ?? e}`, { cause: e });
+          else
+            throw new Error(`Error validating resource ${resource.urn} with policy '${p.name}': ${(e as Error).stack ?? e}`, { cause: e });
         }
       }
     }
@@ -223,7 +247,8 @@ export class PolicyEngine {
         notApplicable.push({ policyName: p.name, urn: "", reason: `Policy only applies to resources of type '${fastType}'` });
         continue;
       }
-      const report = (message: string, urn?: string) => diagnostics.push({ policyName: p.name, enforcementLevel: level, urn: urn ?? "", message });
+      const report = (message: string, urn?: string) =>
+        diagnostics.push({ policyName: p.name, enforcementLevel: level, urn: urn ?? "", message });
       try {
         const args: StackValidationArgs = {
           resources: policyResources(resources),
@@ -267,7 +292,8 @@ function policyResources(resources: ResourceDescription[]): PolicyResource[] {
   resources.forEach((r, i) => {
     const pr = out[i];
     if (r.parent && byUrn.has(r.parent)) pr.parent = byUrn.get(r.parent);
-    const resolve = (urns: string[] | undefined) => (urns ?? []).map((u) => byUrn.get(u)).filter((x): x is PolicyResource => x !== undefined);
+    const resolve = (urns: string[] | undefined) =>
+      (urns ?? []).map((u) => byUrn.get(u)).filter((x): x is PolicyResource => x !== undefined);
     pr.dependencies = resolve(r.dependencies);
     for (const [k, urns] of Object.entries(r.propertyDependencies ?? {})) pr.propertyDependencies[k] = resolve(urns);
   });
@@ -294,6 +320,7 @@ export function readPackConfig(file: string): PackConfig {
   } catch (e) {
     throw new PolicyConfigError(`policy config ${file} is not valid JSON: ${(e as Error).message}`);
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new PolicyConfigError(`policy config ${file} must be a JSON object`);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new PolicyConfigError(`policy config ${file} must be a JSON object`);
   return parsed as PackConfig;
 }

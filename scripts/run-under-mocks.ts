@@ -122,7 +122,10 @@ export function stackFileConfig(entry: string, stack: string, project: string): 
     return doc?.config ?? {};
   };
   for (const [k, v] of Object.entries(read("Pulumi.yaml"))) {
-    const value = v && typeof v === "object" && !Array.isArray(v) && ("value" in v || "default" in v) ? ((v as Record<string, unknown>).value ?? (v as Record<string, unknown>).default) : v;
+    const value =
+      v && typeof v === "object" && !Array.isArray(v) && ("value" in v || "default" in v)
+        ? ((v as Record<string, unknown>).value ?? (v as Record<string, unknown>).default)
+        : v;
     if (value !== undefined) config[fullKey(k, project)] = configValue(value);
   }
   for (const [k, v] of Object.entries(read(`Pulumi.${stack}.yaml`))) {
@@ -222,7 +225,8 @@ function hookConstruction(): void {
  * are global); tests should use runProgramUnderMocks.
  */
 export async function runProgramInThisProcess(options: MockRunOptions = {}): Promise<MockRunResult> {
-  if (usedInThisProcess) throw new Error("runProgramInThisProcess: a program already ran in this process; use runProgramUnderMocks (child process)");
+  if (usedInThisProcess)
+    throw new Error("runProgramInThisProcess: a program already ran in this process; use runProgramUnderMocks (child process)");
   usedInThisProcess = true;
   return runOne(options);
 }
@@ -243,7 +247,9 @@ async function runOne(options: MockRunOptions): Promise<MockRunResult> {
   const isProjectDir = fs.existsSync(path.join(path.dirname(entry), "Pulumi.yaml"));
   if (options.useStackFile !== false && options.config === undefined && isProjectDir && !fs.existsSync(stackFile)) {
     const known = fs.readdirSync(path.dirname(entry)).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f));
-    throw new Error(`stack ${stack}: ${stackFile} does not exist; allowed: a stack with a stack file (${known.join(", ") || "none found"})`);
+    throw new Error(
+      `stack ${stack}: ${stackFile} does not exist; allowed: a stack with a stack file (${known.join(", ") || "none found"})`,
+    );
   }
   const fromFile = options.useStackFile === false ? { config: {}, secureKeys: [] } : stackFileConfig(entry, stack, project);
   const config: Record<string, string> = { ...fromFile.config };
@@ -259,7 +265,12 @@ async function runOne(options: MockRunOptions): Promise<MockRunResult> {
   inProcessState = { resources, invokes, errors };
 
   pulumi.runtime.setAllConfig(config, secretKeys);
-  const mockOptions = { accountId: options.accountId ?? MOCK_ACCOUNT_ID, region, stackReferences: options.stackReferences ?? {}, preview: options.preview === true };
+  const mockOptions = {
+    accountId: options.accountId ?? MOCK_ACCOUNT_ID,
+    region,
+    stackReferences: options.stackReferences ?? {},
+    preview: options.preview === true,
+  };
   await pulumi.runtime.setMocks(awsMocks(mockOptions, invokes), project, stack, options.preview === true);
 
   // Every resource the program constructs, so that one whose inputs never resolved (and so never reached the
@@ -368,7 +379,11 @@ export async function runProgramsUnderMocks(list: MockRunOptions[], timeoutMs = 
   return runInChild(list, "--children", timeoutMs) as Promise<MockRunResult[]>;
 }
 
-async function runInChild(options: MockRunOptions | MockRunOptions[], mode: "--child" | "--children", batchTimeoutMs?: number): Promise<MockRunResult | MockRunResult[]> {
+async function runInChild(
+  options: MockRunOptions | MockRunOptions[],
+  mode: "--child" | "--children",
+  batchTimeoutMs?: number,
+): Promise<MockRunResult | MockRunResult[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cb-mocks-"));
   const optionsFile = path.join(dir, "options.json");
   const resultFile = path.join(dir, "result.json");
@@ -418,7 +433,17 @@ async function childMain(optionsFile: string, resultFile: string): Promise<void>
     const partial = inProcessState;
     const message = "the program did not finish: some outputs never resolved (a dependency cycle, or an apply callback that failed)";
     const errors = [message, ...(partial?.errors ?? [])];
-    fs.writeFileSync(resultFile, JSON.stringify({ resources: partial?.resources ?? [], outputs: {}, invokes: partial?.invokes ?? [], config: {}, error: errors.join("\n"), errors }));
+    fs.writeFileSync(
+      resultFile,
+      JSON.stringify({
+        resources: partial?.resources ?? [],
+        outputs: {},
+        invokes: partial?.invokes ?? [],
+        config: {},
+        error: errors.join("\n"),
+        errors,
+      }),
+    );
     process.exit(0);
   });
   let result: MockRunResult;
@@ -437,7 +462,14 @@ async function childrenMain(optionsFile: string, resultFile: string): Promise<vo
   const list = JSON.parse(fs.readFileSync(optionsFile, "utf8")) as MockRunOptions[];
   const results: MockRunResult[] = [];
   for (const options of list) {
-    const fail = (message: string): MockRunResult => ({ resources: inProcessState?.resources ?? [], outputs: {}, invokes: inProcessState?.invokes ?? [], config: {}, error: message, errors: [message] });
+    const fail = (message: string): MockRunResult => ({
+      resources: inProcessState?.resources ?? [],
+      outputs: {},
+      invokes: inProcessState?.invokes ?? [],
+      config: {},
+      error: message,
+      errors: [message],
+    });
     let timer: NodeJS.Timeout | undefined;
     const stalled = new Promise<MockRunResult>((resolve) => {
       timer = setTimeout(() => resolve(fail("the program did not finish: some outputs never resolved")), options.timeoutMs ?? 60_000);

@@ -26,10 +26,12 @@ function parseArgs(argv: string[]): Args | "help" {
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === "--help" || flag === "-h") return "help";
-    if (flag !== "--report" && flag !== "--png") throw new Error(`unknown option ${JSON.stringify(flag)}; allowed: --report, --png, --help`);
+    if (flag !== "--report" && flag !== "--png")
+      throw new Error(`unknown option ${JSON.stringify(flag)}; allowed: --report, --png, --help`);
     const value = argv[++i];
     if (value === undefined) throw new Error(`${flag} needs a value`);
-    if (flag === "--report" && !existsSync(value)) throw new Error(`--report ${value}: no such file; allowed: a report.html that npm start wrote`);
+    if (flag === "--report" && !existsSync(value))
+      throw new Error(`--report ${value}: no such file; allowed: a report.html that npm start wrote`);
     if (flag === "--report") out.report = resolve(value);
     else out.png = resolve(value);
   }
@@ -49,13 +51,23 @@ function runDefaultScenario(outDir: string): string {
 }
 
 async function photograph(html: string, png: string): Promise<void> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found; install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} not found; install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`);
   const profile = mkdtempSync(join(tmpdir(), "screenshot-profile-"));
   // --disable-background-networking and friends: without them chromium keeps dialling Google's hosts.
   const browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     viewport: { width: 1100, height: 900 },
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   try {
     const page = await browser.newPage();

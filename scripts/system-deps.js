@@ -5,10 +5,24 @@
 const { spawnSync } = require("node:child_process");
 
 const PROGRAMS = {
-  java: { pkg: "openjdk-17-jre-headless", check: javaProblem, why: "DynamoDB Local (Java 17+)", elsewhere: "any Java 17+ runtime on the PATH (macOS: brew install openjdk@17)" },
-  "redis-server": { pkg: "redis-server", check: () => missingProblem("redis-server", ["--version"]), why: "the Redis state store", elsewhere: "macOS: brew install redis" },
+  java: {
+    pkg: "openjdk-17-jre-headless",
+    check: javaProblem,
+    why: "DynamoDB Local (Java 17+)",
+    elsewhere: "any Java 17+ runtime on the PATH (macOS: brew install openjdk@17)",
+  },
+  "redis-server": {
+    pkg: "redis-server",
+    check: () => missingProblem("redis-server", ["--version"]),
+    why: "the Redis state store",
+    elsewhere: "macOS: brew install redis",
+  },
   chromium: { pkg: "chromium", check: () => missingProblem("chromium", ["--version"]), why: "the report page test (headless browser)" },
-  openssl: { pkg: "openssl", check: () => missingProblem("openssl", ["version"]), why: "the Redis TLS test (a throwaway CA and server certificate)" },
+  openssl: {
+    pkg: "openssl",
+    check: () => missingProblem("openssl", ["version"]),
+    why: "the Redis TLS test (a throwaway CA and server certificate)",
+  },
 };
 
 /** null when `cmd args` runs; otherwise what is wrong. */
@@ -67,14 +81,18 @@ function provide(names, o = {}) {
   const refuse = (why) => {
     const elsewhere = missing.filter((n) => PROGRAMS[n].elsewhere).map((n) => `  elsewhere: ${PROGRAMS[n].elsewhere}`);
     return new MissingProgramError(
-      `${describe()}\n${why}install ${missing.length > 1 ? "them" : "it"} with:\n  ${aptCommand(pkgs, true)}\n` + [...elsewhere, ...(o.hint ? [`  or ${o.hint}`] : [])].join("\n"),
+      `${describe()}\n${why}install ${missing.length > 1 ? "them" : "it"} with:\n  ${aptCommand(pkgs, true)}\n` +
+        [...elsewhere, ...(o.hint ? [`  or ${o.hint}`] : [])].join("\n"),
     );
   };
   if (!(o.root ?? isRoot())) throw refuse("");
   if (!hasAptGet()) throw refuse("(running as root, but apt-get was not found to install it)\n");
   log(`installing ${pkgs.join(", ")} with apt-get: ${missing.map((n) => `${n} for ${PROGRAMS[n].why}`).join("; ")}${needs}`);
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  for (const args of [["update", "-qq"], ["install", "-y", "-qq", ...pkgs]]) {
+  for (const args of [
+    ["update", "-qq"],
+    ["install", "-y", "-qq", ...pkgs],
+  ]) {
     const r = spawnSync("apt-get", args, { stdio: ["ignore", "ignore", "inherit"], env });
     if (r.status !== 0) throw refuse(`('apt-get ${args.join(" ")}' failed: ${r.error ? r.error.message : `exit ${r.status}`})\n`);
   }

@@ -56,12 +56,22 @@ function problemsOf(all: Raw): string[] {
 }
 
 const store = { kind: "dynamodb", storeTimeoutMs: 1000 } as unknown as CircuitStateStore;
-const args = (extra: Partial<CircuitBreakerArgs>): CircuitBreakerArgs => ({ store, targetArn: "arn:aws:lambda:us-east-1:123456789012:function:orders", ...extra });
+const args = (extra: Partial<CircuitBreakerArgs>): CircuitBreakerArgs => ({
+  store,
+  targetArn: "arn:aws:lambda:us-east-1:123456789012:function:orders",
+  ...extra,
+});
 
 describe("AWS limits", () => {
   describe("EXPRESS runs at most 300 s", () => {
     it("adds attempts, capped retry delays and the handlers on the longest path of the real definition", () => {
-      const s = loadSettings({ timeoutSeconds: 10, retryAttempts: 3, retryIntervalSeconds: 2, retryBackoffRate: 3, retryMaxDelaySeconds: 10 });
+      const s = loadSettings({
+        timeoutSeconds: 10,
+        retryAttempts: 3,
+        retryIntervalSeconds: 2,
+        retryBackoffRate: 3,
+        retryMaxDelaySeconds: 10,
+      });
       assert.deepEqual(retryDelaysSeconds(s), [2, 6, 10]);
       assert.equal(targetCallSeconds(s), 4 * 10 + 18);
       const b = breakerExecutionBudget({ name: "orders", settings: s, fallback: "builtin" }, { kind: "dynamodb", timeoutMs: 1000 });
@@ -72,7 +82,10 @@ describe("AWS limits", () => {
     });
     it("counts the bulkhead's and the user fallback's handlers when they are on", () => {
       const s = loadSettings({ maxConcurrentCalls: 5 });
-      const plain = breakerExecutionBudget({ name: "a", settings: loadSettings({}), fallback: "builtin" }, { kind: "elasticache", timeoutMs: 1000 });
+      const plain = breakerExecutionBudget(
+        { name: "a", settings: loadSettings({}), fallback: "builtin" },
+        { kind: "elasticache", timeoutMs: 1000 },
+      );
       const full = breakerExecutionBudget({ name: "a", settings: s, fallback: "user" }, { kind: "elasticache", timeoutMs: 1000 });
       assert.equal(full.handlerTasks - plain.handlerTasks, 3);
       assert.ok(full.tasks.includes("AcquireSlotForCallProbe") && full.tasks.includes("ReleaseSlotAfterFailure"));
@@ -80,7 +93,12 @@ describe("AWS limits", () => {
     it("stops the stack config when a hanging target would end the execution TIMED_OUT", () => {
       const problems = problemsOf(base({ settings: { timeoutSeconds: 120, retryAttempts: 2 } }));
       assert.equal(problems.length, 1);
-      assert.match(problems[0], new RegExp(`^${B0.replace(/[[\]]/g, "\\$&")}\\.settings\\.timeoutSeconds is 120; allowed: an execution that fits Step Functions EXPRESS's 300 s with a 30 s margin \\(at most 270 s\\); at worst it takes \\(\\(retryAttempts 2 \\+ 1\\) × timeoutSeconds 120 s \\+ retry delays 3 s`));
+      assert.match(
+        problems[0],
+        new RegExp(
+          `^${B0.replace(/[[\]]/g, "\\$&")}\\.settings\\.timeoutSeconds is 120; allowed: an execution that fits Step Functions EXPRESS's 300 s with a 30 s margin \\(at most 270 s\\); at worst it takes \\(\\(retryAttempts 2 \\+ 1\\) × timeoutSeconds 120 s \\+ retry delays 3 s`,
+        ),
+      );
       assert.match(problems[0], /= 389 s/);
     });
     it("accepts the largest timeout that fits, and refuses the next", () => {
@@ -98,26 +116,53 @@ describe("AWS limits", () => {
       assert.match(problems[0], /= 655 s\. .*or storeTimeoutMs, which bounds each handler call/);
     });
     it("stops the CircuitBreaker component too", () => {
-      assert.throws(() => resolveBreakerOptions("orders", args({ settings: { timeoutSeconds: 300 } })), /CircuitBreaker\(orders\)\.settings\.timeoutSeconds is 300; allowed: an execution that fits Step Functions EXPRESS's 300 s/);
+      assert.throws(
+        () => resolveBreakerOptions("orders", args({ settings: { timeoutSeconds: 300 } })),
+        /CircuitBreaker\(orders\)\.settings\.timeoutSeconds is 300; allowed: an execution that fits Step Functions EXPRESS's 300 s/,
+      );
     });
   });
 
   describe("reserved States.* error names", () => {
     it("refuses States.* in ignoredErrors, naming the entry", () => {
       assert.deepEqual(checkIgnoredErrors(["ClientError"]), []);
-      assert.deepEqual(checkIgnoredErrors(["ClientError", "States.ALL"]).map((p) => p.field), ["ignoredErrors[1]"]);
+      assert.deepEqual(
+        checkIgnoredErrors(["ClientError", "States.ALL"]).map((p) => p.field),
+        ["ignoredErrors[1]"],
+      );
       const problems = problemsOf(base({ settings: { ignoredErrors: ["ClientError", "States.Timeout"] } }));
       assert.equal(problems.length, 1);
-      assert.match(problems[0], /^circuit-breaker:breakers\[0\]\.settings\.ignoredErrors\[1\] is "States\.Timeout"; allowed: an error name of the target, not one Step Functions reserves \(the "States\." prefix/);
-      assert.throws(() => resolveBreakerOptions("orders", args({ settings: { ignoredErrors: ["States.ALL"] } })), /settings\.ignoredErrors\[0\] is "States\.ALL"/);
+      assert.match(
+        problems[0],
+        /^circuit-breaker:breakers\[0\]\.settings\.ignoredErrors\[1\] is "States\.Timeout"; allowed: an error name of the target, not one Step Functions reserves \(the "States\." prefix/,
+      );
       assert.throws(
-        () => validateScenario({ name: "s", breaker: { name: "s", settings: { ignoredErrors: ["States.TaskFailed"] } }, traffic: { ratePerSecond: 1, maxConcurrency: 1 }, phases: [{ name: "p", durationSeconds: 1, failureRate: 0 }] }),
+        () => resolveBreakerOptions("orders", args({ settings: { ignoredErrors: ["States.ALL"] } })),
+        /settings\.ignoredErrors\[0\] is "States\.ALL"/,
+      );
+      assert.throws(
+        () =>
+          validateScenario({
+            name: "s",
+            breaker: { name: "s", settings: { ignoredErrors: ["States.TaskFailed"] } },
+            traffic: { ratePerSecond: 1, maxConcurrency: 1 },
+            phases: [{ name: "p", durationSeconds: 1, failureRate: 0 }],
+          }),
         /^ScenarioError: scenario\.breaker\.settings\.ignoredErrors\[0\] is "States\.TaskFailed"; allowed: an error name of the target/,
       );
     });
     it("our own error names never use the reserved prefix", () => {
       for (const name of Object.values(ERRORS)) assert.ok(!name.startsWith("States."), name);
-      const d = JSON.stringify(buildDefinition({ breakerName: "a", store: { kind: "dynamodb", tableName: "t" }, functions: { recordOutcome: "r", acquireProbe: "p", fallback: "f", reportStoreError: "e" }, targetArn: "t", fallback: "none", settings: loadSettings({}) }));
+      const d = JSON.stringify(
+        buildDefinition({
+          breakerName: "a",
+          store: { kind: "dynamodb", tableName: "t" },
+          functions: { recordOutcome: "r", acquireProbe: "p", fallback: "f", reportStoreError: "e" },
+          targetArn: "t",
+          fallback: "none",
+          settings: loadSettings({}),
+        }),
+      );
       const thrown = [...d.matchAll(/"Error":"([^"]+)"/g)].map((m) => m[1]);
       assert.ok(thrown.length > 0);
       for (const e of thrown) assert.ok(!e.startsWith("States."), e);
@@ -134,14 +179,25 @@ describe("AWS limits", () => {
       // 1440 / 7 -> 206 periods of 420 s = 86,520 s.
       assert.equal(checkManualStateAlarm(1, 1440), undefined);
       assert.ok(checkManualStateAlarm(7, 1440));
-      const problems = problemsOf(base({ healthProbe: { enabled: true, schedule: "rate(7 minutes)" } }, { [`${NS}:alarms`]: JSON.stringify({ manualStateMaxMinutes: 1440 }) }));
+      const problems = problemsOf(
+        base(
+          { healthProbe: { enabled: true, schedule: "rate(7 minutes)" } },
+          { [`${NS}:alarms`]: JSON.stringify({ manualStateMaxMinutes: 1440 }) },
+        ),
+      );
       assert.equal(problems.length, 1);
-      assert.match(problems[0], /^circuit-breaker:breakers\[0\]\.healthProbe\.schedule is "every 7 minutes"; allowed: .*= 206 periods × 420 s = 86520 s > 86400 s/);
+      assert.match(
+        problems[0],
+        /^circuit-breaker:breakers\[0\]\.healthProbe\.schedule is "every 7 minutes"; allowed: .*= 206 periods × 420 s = 86520 s > 86400 s/,
+      );
     });
     it("refuses the breaker alarms' window in the stack config", () => {
       const problems = problemsOf(base({}, { [`${NS}:alarms`]: JSON.stringify({ periodSeconds: 3600, evaluationPeriods: 25 }) }));
       assert.equal(problems.length, 1);
-      assert.match(problems[0], /circuit-breaker:alarms\.evaluationPeriods is 25; allowed: period × evaluationPeriods ≤ 86400 s \(CloudWatch evaluates at most one day\): 3600 s × 25 = 90000 s; at most 24 periods of 3600 s$/);
+      assert.match(
+        problems[0],
+        /circuit-breaker:alarms\.evaluationPeriods is 25; allowed: period × evaluationPeriods ≤ 86400 s \(CloudWatch evaluates at most one day\): 3600 s × 25 = 90000 s; at most 24 periods of 3600 s$/,
+      );
     });
   });
 
@@ -151,17 +207,33 @@ describe("AWS limits", () => {
       assert.equal(empty, "breaker".length + "a#bulkhead".length + "expiresAt".length + 6 + "slots".length + 3);
       // one slot: its name, 1 byte of element overhead, and a 13-digit number (7 + 1 bytes).
       assert.equal(bulkheadItemBytes("breaker", "a#bulkhead", "expiresAt", ["abc"], 1_700_000_001_123) - empty, 3 + 1 + 8);
-      assert.ok(DYNAMODB_MAX_CONCURRENT_CALLS > 100 && bulkheadItemBytes("breaker", `${"x".repeat(128)}#bulkhead`, "expiresAt", Array(DYNAMODB_MAX_CONCURRENT_CALLS).fill("\u{10000}".repeat(80))) < DYNAMODB_ITEM_MAX_BYTES);
+      assert.ok(
+        DYNAMODB_MAX_CONCURRENT_CALLS > 100 &&
+          bulkheadItemBytes(
+            "breaker",
+            `${"x".repeat(128)}#bulkhead`,
+            "expiresAt",
+            Array(DYNAMODB_MAX_CONCURRENT_CALLS).fill("\u{10000}".repeat(80)),
+          ) < DYNAMODB_ITEM_MAX_BYTES,
+      );
     });
     it("bounds maxConcurrentCalls on the DynamoDB store, not on ElastiCache", () => {
       const over = DYNAMODB_MAX_CONCURRENT_CALLS + 1;
       const problems = problemsOf(base({ settings: { maxConcurrentCalls: over } }));
       assert.equal(problems.length, 1);
-      assert.match(problems[0], new RegExp(`^circuit-breaker:breakers\\[0\\]\\.settings\\.maxConcurrentCalls is ${over}; allowed: at most ${DYNAMODB_MAX_CONCURRENT_CALLS} with the DynamoDB store: .*400 KB|409600 bytes`));
+      assert.match(
+        problems[0],
+        new RegExp(
+          `^circuit-breaker:breakers\\[0\\]\\.settings\\.maxConcurrentCalls is ${over}; allowed: at most ${DYNAMODB_MAX_CONCURRENT_CALLS} with the DynamoDB store: .*400 KB|409600 bytes`,
+        ),
+      );
       assert.deepEqual(problemsOf(base({ settings: { maxConcurrentCalls: DYNAMODB_MAX_CONCURRENT_CALLS } })), []);
       const redis = { ...store, kind: "elasticache" } as unknown as CircuitStateStore;
       assert.doesNotThrow(() => resolveBreakerOptions("orders", args({ store: redis, settings: { maxConcurrentCalls: over } })));
-      assert.throws(() => resolveBreakerOptions("orders", args({ settings: { maxConcurrentCalls: over } })), /settings\.maxConcurrentCalls is \d+; allowed: at most/);
+      assert.throws(
+        () => resolveBreakerOptions("orders", args({ settings: { maxConcurrentCalls: over } })),
+        /settings\.maxConcurrentCalls is \d+; allowed: at most/,
+      );
     });
   });
 
@@ -187,20 +259,44 @@ describe("AWS limits", () => {
       assert.deepEqual(problemsOf(base({ healthProbe: { request: { ping: "x".repeat(1000) } } })), []);
       const problems = problemsOf(base({ healthProbe: { request: { ping: "x".repeat(100_000) } } }));
       assert.equal(problems.length, 1);
-      assert.match(problems[0], /^circuit-breaker:breakers\[0\]\.healthProbe\.request is \{"ping":"x.*\(100011 characters\); allowed: what fits Lambda's 4096-byte environment/);
+      assert.match(
+        problems[0],
+        /^circuit-breaker:breakers\[0\]\.healthProbe\.request is \{"ping":"x.*\(100011 characters\); allowed: what fits Lambda's 4096-byte environment/,
+      );
       // A disabled probe deploys no probe Lambda.
       assert.deepEqual(problemsOf(base({ healthProbe: { enabled: false, request: { ping: "x".repeat(100_000) } } })), []);
     });
     it("bounds the breakers to what one dashboard shows", () => {
       assert.equal(maxBreakersPerDashboard(6), 83);
       assert.equal(MAX_DASHBOARD_BREAKERS, 83);
-      const many = (n: number) => ({ [`${NS}:stateStore`]: "dynamodb", [`${NS}:breakers`]: JSON.stringify(Array.from({ length: n }, (_, i) => ({ name: `b${i}`, demoDownstream: true }))) });
+      const many = (n: number) => ({
+        [`${NS}:stateStore`]: "dynamodb",
+        [`${NS}:breakers`]: JSON.stringify(Array.from({ length: n }, (_, i) => ({ name: `b${i}`, demoDownstream: true }))),
+      });
       assert.deepEqual(problemsOf(many(83)), []);
       const problems = problemsOf(many(84));
       assert.equal(problems.length, 1);
-      assert.match(problems[0], /^circuit-breaker:breakers is "\[84 breakers\]"; allowed: at most 83 breakers per stack: .*6 × 84 = 504.*500 per dashboard/);
-      assert.equal(JSON.parse(dashboardBody(Array.from({ length: 83 }, (_, i) => ({ name: `b${i}`, stateMachineArn: "a" })), "us-east-1")).widgets.length, 498);
-      assert.throws(() => dashboardBody(Array.from({ length: 84 }, (_, i) => ({ name: `b${i}`, stateMachineArn: "a" })), "us-east-1"), /at most 83/);
+      assert.match(
+        problems[0],
+        /^circuit-breaker:breakers is "\[84 breakers\]"; allowed: at most 83 breakers per stack: .*6 × 84 = 504.*500 per dashboard/,
+      );
+      assert.equal(
+        JSON.parse(
+          dashboardBody(
+            Array.from({ length: 83 }, (_, i) => ({ name: `b${i}`, stateMachineArn: "a" })),
+            "us-east-1",
+          ),
+        ).widgets.length,
+        498,
+      );
+      assert.throws(
+        () =>
+          dashboardBody(
+            Array.from({ length: 84 }, (_, i) => ({ name: `b${i}`, stateMachineArn: "a" })),
+            "us-east-1",
+          ),
+        /at most 83/,
+      );
     });
     it("never echoes a long value whole", () => {
       assert.match(showValue("x".repeat(1000)), /\.\.\. \(1002 characters\)$/);
@@ -225,18 +321,29 @@ describe("AWS limits", () => {
     it("refuses a value that is not a security group id", () => {
       const problems = problemsOf({
         [`${NS}:stateStore`]: "elasticache",
-        [`${NS}:elasticache`]: JSON.stringify({ vpcId: "vpc-0aaaaaaaaaaaaaaa1", subnetIds: ["subnet-0aaaaaaaaaaaaaaa1"], existingEndpointsSecurityGroupId: "default" }),
+        [`${NS}:elasticache`]: JSON.stringify({
+          vpcId: "vpc-0aaaaaaaaaaaaaaa1",
+          subnetIds: ["subnet-0aaaaaaaaaaaaaaa1"],
+          existingEndpointsSecurityGroupId: "default",
+        }),
         [`${NS}:redisAuthToken`]: "s3cr3t-T0ken-for-tests-0123456789",
         [`${NS}:breakers`]: JSON.stringify([{ name: "orders", demoDownstream: true }]),
       });
-      assert.deepEqual(problems, [`${NS}:elasticache.existingEndpointsSecurityGroupId is "default"; allowed: the security group id (sg-0123456789abcdef0) of the VPC's existing interface endpoints for secretsmanager (and lambda, ssm as used), with private DNS`]);
+      assert.deepEqual(problems, [
+        `${NS}:elasticache.existingEndpointsSecurityGroupId is "default"; allowed: the security group id (sg-0123456789abcdef0) of the VPC's existing interface endpoints for secretsmanager (and lambda, ssm as used), with private DNS`,
+      ]);
     });
   });
 });
 
 describe("customer-managed KMS key: the key-policy statement", () => {
   it("is scoped to the store's service, region and account, for the given roles only", () => {
-    const st = storeKeyPolicyStatement({ store: "dynamodb", region: "eu-west-1", account: "123456789012", principalArns: ["arn:aws:iam::123456789012:role/b", "arn:aws:iam::123456789012:role/a"] });
+    const st = storeKeyPolicyStatement({
+      store: "dynamodb",
+      region: "eu-west-1",
+      account: "123456789012",
+      principalArns: ["arn:aws:iam::123456789012:role/b", "arn:aws:iam::123456789012:role/a"],
+    });
     assert.deepEqual(st, {
       Sid: "CircuitBreakerStoreThroughService",
       Effect: "Allow",
@@ -245,10 +352,24 @@ describe("customer-managed KMS key: the key-policy statement", () => {
       Resource: "*",
       Condition: { StringEquals: { "kms:ViaService": "dynamodb.eu-west-1.amazonaws.com", "kms:CallerAccount": "123456789012" } },
     });
-    const ec = storeKeyPolicyStatement({ store: "elasticache", region: "us-east-1", account: "123456789012", principalArns: ["arn:aws:iam::123456789012:role/deployer"] });
+    const ec = storeKeyPolicyStatement({
+      store: "elasticache",
+      region: "us-east-1",
+      account: "123456789012",
+      principalArns: ["arn:aws:iam::123456789012:role/deployer"],
+    });
     assert.deepEqual(ec.Action, ["kms:CreateGrant", "kms:DescribeKey"]);
-    assert.equal((ec.Condition as { StringEquals: Record<string, string> }).StringEquals["kms:ViaService"], "elasticache.us-east-1.amazonaws.com");
-    assert.throws(() => storeKeyPolicyStatement({ store: "dynamodb", region: "eu-west-1", account: "1", principalArns: ["x"] }), /account is "1"; allowed: a 12-digit/);
-    assert.throws(() => storeKeyPolicyStatement({ store: "dynamodb", region: "eu-west-1", account: "123456789012", principalArns: [] }), /principalArns is empty/);
+    assert.equal(
+      (ec.Condition as { StringEquals: Record<string, string> }).StringEquals["kms:ViaService"],
+      "elasticache.us-east-1.amazonaws.com",
+    );
+    assert.throws(
+      () => storeKeyPolicyStatement({ store: "dynamodb", region: "eu-west-1", account: "1", principalArns: ["x"] }),
+      /account is "1"; allowed: a 12-digit/,
+    );
+    assert.throws(
+      () => storeKeyPolicyStatement({ store: "dynamodb", region: "eu-west-1", account: "123456789012", principalArns: [] }),
+      /principalArns is empty/,
+    );
   });
 });

@@ -96,7 +96,10 @@ class Model {
       if (failed || s.tripRule === "rate") this.calls.push({ at: now, failed });
       const w = this.inWindow(now);
       const failures = w.filter((c) => c.failed).length;
-      tripNow = s.tripRule === "window" ? failures >= s.failureThreshold : w.length >= s.minimumCalls && failures / w.length >= s.failureRateThreshold;
+      tripNow =
+        s.tripRule === "window"
+          ? failures >= s.failureThreshold
+          : w.length >= s.minimumCalls && failures / w.length >= s.failureRateThreshold;
     }
     if (!tripNow) return null;
     const t = this.move("OPEN");
@@ -179,7 +182,10 @@ function sutOutcome(rec: BreakerRecord | null, kind: Kind, gen: number, now: num
   return t.record ? { rec: t.record, transitions: [t.transition!] } : { rec: counted, transitions: [] };
 }
 
-function applied<T>(rec: BreakerRecord | null, change: { record: BreakerRecord | null; transition: Transition | null; result: T }): Step & { result: T } {
+function applied<T>(
+  rec: BreakerRecord | null,
+  change: { record: BreakerRecord | null; transition: Transition | null; result: T },
+): Step & { result: T } {
   return { rec: change.record ?? rec, transitions: change.transition ? [change.transition] : [], result: change.result };
 }
 
@@ -194,11 +200,26 @@ type Command =
 
 const kindArb = fc.constantFrom<Kind>("success", "failure", "failure", "slow", "ignored");
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ t: fc.constant("advance" as const), ms: fc.oneof(fc.integer({ min: 0, max: 2_000 }), fc.integer({ min: 0, max: 40_000 })) }) },
-  { weight: 6, arbitrary: fc.record({ t: fc.constant("outcome" as const), kind: kindArb, stale: fc.integer({ min: 0, max: 9 }).map((n) => n === 0) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      t: fc.constant("advance" as const),
+      ms: fc.oneof(fc.integer({ min: 0, max: 2_000 }), fc.integer({ min: 0, max: 40_000 })),
+    }),
+  },
+  {
+    weight: 6,
+    arbitrary: fc.record({ t: fc.constant("outcome" as const), kind: kindArb, stale: fc.integer({ min: 0, max: 9 }).map((n) => n === 0) }),
+  },
   { weight: 3, arbitrary: fc.record({ t: fc.constant("probe" as const) }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant("report" as const), pick: fc.nat(), kind: kindArb }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant("override" as const), cmd: fc.constantFrom<OverrideCommand>("open", "close", "reset", "disable", "enable") }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant("override" as const),
+      cmd: fc.constantFrom<OverrideCommand>("open", "close", "reset", "disable", "enable"),
+    }),
+  },
 );
 
 const settingsArb = fc
@@ -222,99 +243,120 @@ describe("breaker (pure): property tests against a reference model", () => {
     const stats = { runs: 0, transitions: 0 };
     const kinds = new Set<string>();
     fc.assert(
-      fc.property(settingsArb, fc.array(commandArb, { minLength: 1, maxLength: 120, size: "max" }), fc.integer({ min: 0, max: 999 }), (s, commands, offset) => {
-        const model = new Model(s);
-        let now = 1_700_000_000_000 + offset;
-        let rec: BreakerRecord | null = null;
-        const grants: { id: string; gen: number }[] = [];
-        let transitionsSeen = 0;
-        commands.forEach((cmd, i) => {
-          let step: Step;
-          let expected: [BreakerState, BreakerState] | null = null;
-          switch (cmd.t) {
-            case "advance":
-              now += cmd.ms;
-              step = { rec, transitions: [] };
-              break;
-            case "outcome": {
-              const gen = cmd.stale ? (model.gen > 0 ? model.gen - 1 : model.gen + 1) : model.gen;
-              expected = model.outcome(cmd.kind, gen, now);
-              step = sutOutcome(rec, cmd.kind, gen, now, s);
-              break;
-            }
-            case "probe": {
-              const id = `lease-${i}`;
-              const m = model.probe(id, now);
-              expected = m.change;
-              const r = applied(rec, acquireProbe(rec, now, s, id));
-              assert.equal(r.result.admitted, m.admitted, `step ${i}: probe admitted`);
-              if (r.result.admitted) grants.push({ id, gen: r.result.gen });
-              step = r;
-              break;
-            }
-            case "report": {
-              if (grants.length === 0) {
+      fc.property(
+        settingsArb,
+        fc.array(commandArb, { minLength: 1, maxLength: 120, size: "max" }),
+        fc.integer({ min: 0, max: 999 }),
+        (s, commands, offset) => {
+          const model = new Model(s);
+          let now = 1_700_000_000_000 + offset;
+          let rec: BreakerRecord | null = null;
+          const grants: { id: string; gen: number }[] = [];
+          let transitionsSeen = 0;
+          commands.forEach((cmd, i) => {
+            let step: Step;
+            let expected: [BreakerState, BreakerState] | null = null;
+            switch (cmd.t) {
+              case "advance":
+                now += cmd.ms;
                 step = { rec, transitions: [] };
                 break;
+              case "outcome": {
+                const gen = cmd.stale ? (model.gen > 0 ? model.gen - 1 : model.gen + 1) : model.gen;
+                expected = model.outcome(cmd.kind, gen, now);
+                step = sutOutcome(rec, cmd.kind, gen, now, s);
+                break;
               }
-              const g = grants[cmd.pick % grants.length];
-              expected = model.report(g.id, g.gen, cmd.kind, now);
-              step = applied(rec, reportProbe(rec, g.gen, g.id, classify(outcomeOf(cmd.kind, s), s), now, s));
-              break;
+              case "probe": {
+                const id = `lease-${i}`;
+                const m = model.probe(id, now);
+                expected = m.change;
+                const r = applied(rec, acquireProbe(rec, now, s, id));
+                assert.equal(r.result.admitted, m.admitted, `step ${i}: probe admitted`);
+                if (r.result.admitted) grants.push({ id, gen: r.result.gen });
+                step = r;
+                break;
+              }
+              case "report": {
+                if (grants.length === 0) {
+                  step = { rec, transitions: [] };
+                  break;
+                }
+                const g = grants[cmd.pick % grants.length];
+                expected = model.report(g.id, g.gen, cmd.kind, now);
+                step = applied(rec, reportProbe(rec, g.gen, g.id, classify(outcomeOf(cmd.kind, s), s), now, s));
+                break;
+              }
+              case "override":
+                expected = model.override(cmd.cmd);
+                step = applied(rec, applyOverride(rec, cmd.cmd, now, { by: "prop", reason: "" }));
+                break;
             }
-            case "override":
-              expected = model.override(cmd.cmd);
-              step = applied(rec, applyOverride(rec, cmd.cmd, now, { by: "prop", reason: "" }));
-              break;
-          }
-          rec = step.rec;
-          const ctx = `step ${i} (${JSON.stringify(cmd)})`;
-          // Exactly one transition event per real state change, none otherwise.
-          assert.deepEqual(step.transitions.map((t) => [t.from, t.to]), expected ? [expected] : [], ctx);
-          if (step.transitions.length === 1) {
-            const t = step.transitions[0];
-            assert.deepEqual([t.gen, t.at], [model.gen, now], ctx);
-            assert.deepEqual(rec!.history[0], t, ctx);
-            transitionsSeen += 1;
-            kinds.add(`${t.from}->${t.to}`);
-          }
-          const state = rec?.state ?? "CLOSED";
-          assert.equal(state, model.state, ctx);
-          assert.equal(rec?.gen ?? 0, model.gen, ctx);
-          assert.equal(rec?.openUntil ?? null, model.openUntil, ctx);
-          assert.equal(rec?.reopens ?? 0, model.reopens, ctx);
-          assert.equal(rec?.probeSuccesses ?? 0, model.successes, ctx);
-          if (cmd.t === "probe" || state !== "HALF_OPEN") assert.deepEqual(Object.keys(rec?.leases ?? {}).sort(), [...model.leases.keys()].sort(), ctx);
-          assert.equal(decide(rec, now, s).route, model.route(now), ctx);
-        });
-        stats.runs += 1;
-        stats.transitions += transitionsSeen;
-      }),
+            rec = step.rec;
+            const ctx = `step ${i} (${JSON.stringify(cmd)})`;
+            // Exactly one transition event per real state change, none otherwise.
+            assert.deepEqual(
+              step.transitions.map((t) => [t.from, t.to]),
+              expected ? [expected] : [],
+              ctx,
+            );
+            if (step.transitions.length === 1) {
+              const t = step.transitions[0];
+              assert.deepEqual([t.gen, t.at], [model.gen, now], ctx);
+              assert.deepEqual(rec!.history[0], t, ctx);
+              transitionsSeen += 1;
+              kinds.add(`${t.from}->${t.to}`);
+            }
+            const state = rec?.state ?? "CLOSED";
+            assert.equal(state, model.state, ctx);
+            assert.equal(rec?.gen ?? 0, model.gen, ctx);
+            assert.equal(rec?.openUntil ?? null, model.openUntil, ctx);
+            assert.equal(rec?.reopens ?? 0, model.reopens, ctx);
+            assert.equal(rec?.probeSuccesses ?? 0, model.successes, ctx);
+            if (cmd.t === "probe" || state !== "HALF_OPEN")
+              assert.deepEqual(Object.keys(rec?.leases ?? {}).sort(), [...model.leases.keys()].sort(), ctx);
+            assert.equal(decide(rec, now, s).route, model.route(now), ctx);
+          });
+          stats.runs += 1;
+          stats.transitions += transitionsSeen;
+        },
+      ),
       { numRuns: 400 },
     );
     // The generators must reach the interesting states, or the property proves little.
     assert.ok(stats.transitions > stats.runs, `only ${stats.transitions} transitions in ${stats.runs} runs`);
-    for (const k of ["CLOSED->OPEN", "OPEN->HALF_OPEN", "HALF_OPEN->CLOSED", "HALF_OPEN->OPEN", "CLOSED->FORCED_OPEN", "DISABLED->CLOSED"]) {
+    for (const k of [
+      "CLOSED->OPEN",
+      "OPEN->HALF_OPEN",
+      "HALF_OPEN->CLOSED",
+      "HALF_OPEN->OPEN",
+      "CLOSED->FORCED_OPEN",
+      "DISABLED->CLOSED",
+    ]) {
       assert.ok(kinds.has(k), `no ${k} transition was generated`);
     }
   });
 
   it("HALF_OPEN never holds more than P live leases plus successes", () => {
     fc.assert(
-      fc.property(settingsArb, fc.array(fc.oneof(fc.constant("probe" as const), fc.integer({ min: 0, max: 12_000 })), { maxLength: 80, size: "max" }), (s, steps) => {
-        let now = 1_700_000_000_000;
-        let rec: BreakerRecord | null = applyOverride(null, "open", now, { by: "p", reason: "" }).record;
-        // FORCED_OPEN -> close -> trip by hand: an OPEN record due now.
-        rec = { ...applyOverride(rec, "close", now, { by: "p", reason: "" }).record!, state: "OPEN", openUntil: now };
-        steps.forEach((st, i) => {
-          if (st === "probe") rec = acquireProbe(rec, now, s, `l${i}`).record ?? rec;
-          else now += st;
-          if (rec!.state === "HALF_OPEN") {
-            const live = Object.values(rec!.leases).filter((e) => e > now).length;
-            assert.ok(live + rec!.probeSuccesses <= s.halfOpenProbes);
-          }
-        });
-      }),
+      fc.property(
+        settingsArb,
+        fc.array(fc.oneof(fc.constant("probe" as const), fc.integer({ min: 0, max: 12_000 })), { maxLength: 80, size: "max" }),
+        (s, steps) => {
+          let now = 1_700_000_000_000;
+          let rec: BreakerRecord | null = applyOverride(null, "open", now, { by: "p", reason: "" }).record;
+          // FORCED_OPEN -> close -> trip by hand: an OPEN record due now.
+          rec = { ...applyOverride(rec, "close", now, { by: "p", reason: "" }).record!, state: "OPEN", openUntil: now };
+          steps.forEach((st, i) => {
+            if (st === "probe") rec = acquireProbe(rec, now, s, `l${i}`).record ?? rec;
+            else now += st;
+            if (rec!.state === "HALF_OPEN") {
+              const live = Object.values(rec!.leases).filter((e) => e > now).length;
+              assert.ok(live + rec!.probeSuccesses <= s.halfOpenProbes);
+            }
+          });
+        },
+      ),
       { numRuns: 200 },
     );
   });

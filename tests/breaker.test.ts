@@ -78,7 +78,10 @@ describe("breaker (pure): trip rules", () => {
     assert.deepEqual([rec.state, rec.counters.cf, transitions.length], ["CLOSED", 2, 0]);
     const tripped = feed(s, fails(3));
     assert.equal(tripped.rec.state, "OPEN");
-    assert.deepEqual(tripped.transitions.map((t) => [t.from, t.to, t.gen]), [["CLOSED", "OPEN", 1]]);
+    assert.deepEqual(
+      tripped.transitions.map((t) => [t.from, t.to, t.gen]),
+      [["CLOSED", "OPEN", 1]],
+    );
   });
 
   it("consecutive: a success is recorded only while failures are on the count", () => {
@@ -94,10 +97,21 @@ describe("breaker (pure): trip rules", () => {
 
   it("window: N failures within T seconds trip; failures that slid out do not count", () => {
     const s = loadSettings({ tripRule: "window", failureThreshold: 3, windowSeconds: 10 });
-    const spread = feed(s, [["failure", T0], ["failure", T0 + 1_000], ["failure", T0 + 10_500]]);
+    const spread = feed(s, [
+      ["failure", T0],
+      ["failure", T0 + 1_000],
+      ["failure", T0 + 10_500],
+    ]);
     assert.equal(spread.rec.state, "CLOSED", "the first failure slid out of the window");
     assert.equal(Object.keys(spread.rec.counters).length, 2, "its bucket was removed");
-    assert.equal(feed(s, [["failure", T0], ["failure", T0 + 5_000], ["failure", T0 + 9_999]]).rec.state, "OPEN");
+    assert.equal(
+      feed(s, [
+        ["failure", T0],
+        ["failure", T0 + 5_000],
+        ["failure", T0 + 9_999],
+      ]).rec.state,
+      "OPEN",
+    );
     assert.equal(planCount(null, "success", T0, s), null, "successes are not counted by the window rule");
   });
 
@@ -105,7 +119,13 @@ describe("breaker (pure): trip rules", () => {
     const s = loadSettings({ tripRule: "rate", failureRateThreshold: 0.5, minimumCalls: 4, windowSeconds: 10 });
     assert.equal(feed(s, fails(3)).rec.state, "CLOSED", "3 calls < minimumCalls");
     assert.equal(feed(s, fails(4)).rec.state, "OPEN");
-    const mixed: [Classified, number][] = [["success", T0], ["success", T0], ["success", T0], ["failure", T0], ["failure", T0]];
+    const mixed: [Classified, number][] = [
+      ["success", T0],
+      ["success", T0],
+      ["success", T0],
+      ["failure", T0],
+      ["failure", T0],
+    ];
     assert.equal(feed(s, mixed).rec.state, "CLOSED", "2/5 < 0.5");
     assert.equal(feed(s, [...mixed, ["failure", T0]]).rec.state, "OPEN", "3/6 = 0.5");
     assert.equal(feed(s, [...fails(3), ["success", T0 + 11_000]]).rec.state, "CLOSED", "old failures slid out");
@@ -114,9 +134,23 @@ describe("breaker (pure): trip rules", () => {
 
   it("slow calls count as failures; ignored errors do not count", () => {
     const s = loadSettings({ tripRule: "consecutive", failureThreshold: 2 });
-    assert.equal(feed(s, [["slow", T0], ["slow", T0]]).rec.state, "OPEN");
+    assert.equal(
+      feed(s, [
+        ["slow", T0],
+        ["slow", T0],
+      ]).rec.state,
+      "OPEN",
+    );
     assert.equal(planCount(null, "ignored", T0, s), null);
-    assert.equal(feed(s, [["failure", T0], ["ignored", T0], ["failure", T0]]).rec.state, "OPEN", "an ignored error does not reset the run");
+    assert.equal(
+      feed(s, [
+        ["failure", T0],
+        ["ignored", T0],
+        ["failure", T0],
+      ]).rec.state,
+      "OPEN",
+      "an ignored error does not reset the run",
+    );
   });
 
   it("counts only in CLOSED", () => {
@@ -127,7 +161,14 @@ describe("breaker (pure): trip rules", () => {
 });
 
 describe("breaker (pure): OPEN and HALF_OPEN", () => {
-  const s = loadSettings({ failureThreshold: 1, openDurationSeconds: 10, openDurationMultiplier: 3, maxOpenDurationSeconds: 60, halfOpenProbes: 2, probeLeaseSeconds: 5 });
+  const s = loadSettings({
+    failureThreshold: 1,
+    openDurationSeconds: 10,
+    openDurationMultiplier: 3,
+    maxOpenDurationSeconds: 60,
+    halfOpenProbes: 2,
+    probeLeaseSeconds: 5,
+  });
 
   it("OPEN rejects until openUntil, then routes to a probe", () => {
     const o = opened(s);
@@ -138,7 +179,10 @@ describe("breaker (pure): OPEN and HALF_OPEN", () => {
   });
 
   it("open duration: base x multiplier^reopens, capped", () => {
-    assert.deepEqual([0, 1, 2, 3].map((k) => openDurationMs(k, s)), [10_000, 30_000, 60_000, 60_000]);
+    assert.deepEqual(
+      [0, 1, 2, 3].map((k) => openDurationMs(k, s)),
+      [10_000, 30_000, 60_000, 60_000],
+    );
   });
 
   it("HALF_OPEN admits exactly P probes; P successes close and reset the backoff", () => {
@@ -147,7 +191,13 @@ describe("breaker (pure): OPEN and HALF_OPEN", () => {
     const b = acquireProbe(rec, at, s, "b");
     assert.equal(b.result.admitted, true);
     rec = b.record!;
-    assert.deepEqual(acquireProbe(rec, at, s, "c").result, { admitted: false, gen: rec.gen, state: "HALF_OPEN", leaseId: null, reason: "all probe slots taken" });
+    assert.deepEqual(acquireProbe(rec, at, s, "c").result, {
+      admitted: false,
+      gen: rec.gen,
+      state: "HALF_OPEN",
+      leaseId: null,
+      reason: "all probe slots taken",
+    });
     const first = reportProbe(rec, rec.gen, "a", "success", at, s);
     assert.deepEqual([first.result, first.transition], ["counted", null]);
     assert.equal(acquireProbe(first.record!, at, s, "c").result.admitted, false, "a success still holds its slot");
@@ -191,7 +241,10 @@ describe("breaker (pure): OPEN and HALF_OPEN", () => {
     for (let i = 0; i < HISTORY_LIMIT + 3; i++) rec = applyOverride(rec, i % 2 ? "close" : "open", T0 + i, { by: "t", reason: "" }).record;
     assert.equal(rec!.history.length, HISTORY_LIMIT);
     assert.equal(rec!.history[0].gen, rec!.gen);
-    assert.deepEqual(rec!.history.map((t) => t.gen), Array.from({ length: HISTORY_LIMIT }, (_, i) => rec!.gen - i));
+    assert.deepEqual(
+      rec!.history.map((t) => t.gen),
+      Array.from({ length: HISTORY_LIMIT }, (_, i) => rec!.gen - i),
+    );
   });
 });
 

@@ -27,10 +27,20 @@ describe("DynamoDB bulkhead item size (DynamoDB Local)", function () {
   before(async () => {
     const ddb = await startDynamoLocal();
     tableName = `item-size-${randomUUID().slice(0, 8)}`;
-    client = new DynamoDBClient({ endpoint: ddb.endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+    client = new DynamoDBClient({
+      endpoint: ddb.endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
     doc = DynamoDBDocumentClient.from(client);
     await ensureTable(client, tableName);
-    store = new DynamoDbStore({ tableName, endpoint: ddb.endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" }, requestTimeoutMs: 5_000 });
+    store = new DynamoDbStore({
+      tableName,
+      endpoint: ddb.endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      requestTimeoutMs: 5_000,
+    });
   });
   after(async () => {
     await store?.close();
@@ -41,12 +51,19 @@ describe("DynamoDB bulkhead item size (DynamoDB Local)", function () {
     const key = `size-${randomUUID().slice(0, 8)}${BULKHEAD_SUFFIX}`;
     const expiry = 1_700_000_001_123;
     const ids = (n: number) => Array.from({ length: n }, (_, i) => worstId(i));
-    const item = (list: string[]) => ({ [BREAKER_TABLE_KEY]: key, [TTL_ATTRIBUTE]: Math.floor(expiry / 1000), slots: Object.fromEntries(list.map((id) => [id, expiry])) });
+    const item = (list: string[]) => ({
+      [BREAKER_TABLE_KEY]: key,
+      [TTL_ATTRIBUTE]: Math.floor(expiry / 1000),
+      slots: Object.fromEntries(list.map((id) => [id, expiry])),
+    });
     let n = 1;
     while (bulkheadItemBytes(BREAKER_TABLE_KEY, key, TTL_ATTRIBUTE, ids(n + 1), expiry) <= DYNAMODB_ITEM_MAX_BYTES) n += 1;
     // n slots fit by the model, n + 1 do not: DynamoDB takes the first and refuses the second.
     await doc.send(new PutCommand({ TableName: tableName, Item: item(ids(n)) }));
-    await assert.rejects(doc.send(new PutCommand({ TableName: tableName, Item: item(ids(n + 1)) })), /size has exceeded the maximum allowed size/);
+    await assert.rejects(
+      doc.send(new PutCommand({ TableName: tableName, Item: item(ids(n + 1)) })),
+      /size has exceeded the maximum allowed size/,
+    );
     assert.ok(DYNAMODB_MAX_CONCURRENT_CALLS < n, `${DYNAMODB_MAX_CONCURRENT_CALLS} < ${n}`);
   });
 
@@ -60,7 +77,9 @@ describe("DynamoDB bulkhead item size (DynamoDB Local)", function () {
       assert.equal(await store.acquireSlot(breaker, id, limit, 600_000, now), true, `slot ${i}`);
     }
     assert.equal(await store.acquireSlot(breaker, worstId(limit), limit, 600_000, now), false);
-    const got = await doc.send(new GetCommand({ TableName: tableName, Key: { [BREAKER_TABLE_KEY]: breaker + BULKHEAD_SUFFIX }, ConsistentRead: true }));
+    const got = await doc.send(
+      new GetCommand({ TableName: tableName, Key: { [BREAKER_TABLE_KEY]: breaker + BULKHEAD_SUFFIX }, ConsistentRead: true }),
+    );
     assert.equal(Object.keys(got.Item!.slots).length, limit);
     // Renewing a held slot still works on the full item (the write that would fail first if it were too big).
     assert.equal(await store.acquireSlot(breaker, worstId(0), limit, 600_000, now + 1), true);

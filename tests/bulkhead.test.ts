@@ -19,7 +19,16 @@ import { StateStore } from "../core/state-store";
 import { buildDefinition, STATE_NAMES as S } from "../core/state-machine-definition";
 import { LOCAL_FUNCTIONS } from "../local/local-breaker";
 import { createLocalStateMachine, LocalExecutionResult, LocalStateMachine } from "../local/sfn-runtime";
-import { CapturedMetrics, closeStores, openStore, RecordingLog, STORE_KINDS, StoreKind, TestClock, uniqueBreaker } from "./handlers/support";
+import {
+  CapturedMetrics,
+  closeStores,
+  openStore,
+  RecordingLog,
+  STORE_KINDS,
+  StoreKind,
+  TestClock,
+  uniqueBreaker,
+} from "./handlers/support";
 import { startDynamoLocal } from "./support/servers";
 
 /** The local names of the breaker's functions, as the local runtime gives them. */
@@ -78,7 +87,14 @@ async function rigFor(kind: StoreKind, breakerName: string, settings: BreakerSet
   const store = await openStore(kind);
   const metrics = new CapturedMetrics();
   const slotClock = new TestClock();
-  const deps: HandlerDeps = { settings, breakerName, store: async () => store, clock: Date.now, metrics: metrics.sink, log: new RecordingLog() };
+  const deps: HandlerDeps = {
+    settings,
+    breakerName,
+    store: async () => store,
+    clock: Date.now,
+    metrics: metrics.sink,
+    log: new RecordingLog(),
+  };
   const rig = { store, metrics, slotClock, settings, target: () => ({ ok: true }) } as Omit<Rig, "machine" | "acquireSlot" | "releaseSlot">;
   const acquireSlot = makeAcquireSlotHandler({ ...deps, clock: slotClock.now });
   const releaseSlot = makeReleaseSlotHandler(deps);
@@ -137,7 +153,12 @@ for (const kind of STORE_KINDS) {
         assert.equal(first.endedEarly.length, 7, "the other 7 ended while the 3 were still held");
         for (const r of first.endedEarly) {
           assert.equal(called(r), 0);
-          assert.deepEqual(r.states.slice(3), [S.acquireSlotForCallTargetNew, S.slotRouteForCallTargetNew, S.fallbackBulkheadFull, ...(fallback === "none" ? [S.bulkheadFull] : [])]);
+          assert.deepEqual(r.states.slice(3), [
+            S.acquireSlotForCallTargetNew,
+            S.slotRouteForCallTargetNew,
+            S.fallbackBulkheadFull,
+            ...(fallback === "none" ? [S.bulkheadFull] : []),
+          ]);
           if (fallback === "builtin") {
             const out = r.output as { fallback: boolean; response: { reason: string; message: string } };
             assert.deepEqual([r.status, out.fallback, out.response.reason], ["SUCCEEDED", true, "bulkhead full"]);
@@ -173,7 +194,8 @@ for (const kind of STORE_KINDS) {
       const settings = loadSettings({ maxConcurrentCalls: 2, timeoutSeconds: 5, retryAttempts: 1 });
       const breaker = uniqueBreaker("crash");
       const rig = await rigFor(kind, breaker, settings, "builtin");
-      for (const slotId of ["crashed-1", "crashed-2"]) assert.equal(((await rig.acquireSlot({ breaker, slotId })) as { admitted: boolean }).admitted, true);
+      for (const slotId of ["crashed-1", "crashed-2"])
+        assert.equal(((await rig.acquireSlot({ breaker, slotId })) as { admitted: boolean }).admitted, true);
       const rejected = await rig.machine.run({ request: {} });
       assert.equal((rejected.output as { response: { reason: string } }).response.reason, "bulkhead full");
       rig.slotClock.advance(bulkheadLeaseMs(settings) - 1);
@@ -194,8 +216,16 @@ for (const kind of STORE_KINDS) {
       };
       const steps: [string, () => unknown, string[]][] = [
         ["success, new breaker", () => ({ ok: 1 }), [S.callTargetNew, S.releaseSlotAfterSuccess, S.succeeded]],
-        ["counted failure", fail("ServiceUnavailable"), [S.callTargetNew, S.recordFailureNew, S.releaseSlotAfterFailure, S.fallbackTargetFailed]],
-        ["success reported (clears the count)", () => ({ ok: 2 }), [S.callTargetThenRecord, S.recordSuccess, S.releaseSlotAfterSuccess, S.succeeded]],
+        [
+          "counted failure",
+          fail("ServiceUnavailable"),
+          [S.callTargetNew, S.recordFailureNew, S.releaseSlotAfterFailure, S.fallbackTargetFailed],
+        ],
+        [
+          "success reported (clears the count)",
+          () => ({ ok: 2 }),
+          [S.callTargetThenRecord, S.recordSuccess, S.releaseSlotAfterSuccess, S.succeeded],
+        ],
         ["ignored error", fail("ClientError"), [S.callTarget, S.releaseSlotAfterIgnoredError, S.targetRejectedRequest]],
         ["success, lean path", () => ({ ok: 3 }), [S.callTarget, S.releaseSlotAfterSuccess, S.succeeded]],
       ];
@@ -209,7 +239,14 @@ for (const kind of STORE_KINDS) {
     });
 
     it("a HALF_OPEN probe the full bulkhead turns away frees its probe lease: the next caller probes and closes the circuit", async function () {
-      const settings = loadSettings({ maxConcurrentCalls: 1, failureThreshold: 1, openDurationSeconds: 1, halfOpenProbes: 1, probeLeaseSeconds: 3600, retryAttempts: 0 });
+      const settings = loadSettings({
+        maxConcurrentCalls: 1,
+        failureThreshold: 1,
+        openDurationSeconds: 1,
+        halfOpenProbes: 1,
+        probeLeaseSeconds: 3600,
+        retryAttempts: 0,
+      });
       const breaker = uniqueBreaker("probe");
       const rig = await rigFor(kind, breaker, settings, "builtin");
       rig.target = () => {
@@ -225,13 +262,28 @@ for (const kind of STORE_KINDS) {
 
       rig.target = () => ({ ok: "recovered" });
       const turned = await rig.machine.run({ request: {} });
-      assert.deepEqual(turned.states.slice(3), [S.acquireProbe, S.probeRoute, S.acquireSlotForCallProbe, S.slotRouteForCallProbe, S.fallbackBulkheadFull]);
+      assert.deepEqual(turned.states.slice(3), [
+        S.acquireProbe,
+        S.probeRoute,
+        S.acquireSlotForCallProbe,
+        S.slotRouteForCallProbe,
+        S.fallbackBulkheadFull,
+      ]);
       const half = (await rig.store.get(breaker))!;
       assert.deepEqual([half.state, half.leases, half.probeSuccesses], ["HALF_OPEN", {}, 0], "the lease was freed, nothing counted");
 
       await rig.releaseSlot({ breaker, slotId: "holder" });
       const probe = await rig.machine.run({ request: {} });
-      assert.deepEqual(probe.states.slice(3), [S.acquireProbe, S.probeRoute, S.acquireSlotForCallProbe, S.slotRouteForCallProbe, S.callProbe, S.recordProbeSuccess, S.releaseSlotAfterSuccess, S.succeeded]);
+      assert.deepEqual(probe.states.slice(3), [
+        S.acquireProbe,
+        S.probeRoute,
+        S.acquireSlotForCallProbe,
+        S.slotRouteForCallProbe,
+        S.callProbe,
+        S.recordProbeSuccess,
+        S.releaseSlotAfterSuccess,
+        S.succeeded,
+      ]);
       assert.deepEqual(probe.output, { breaker, fallback: false, response: { ok: "recovered" } });
       assert.equal((await rig.store.get(breaker))!.state, "CLOSED");
     });

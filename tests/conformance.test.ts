@@ -35,7 +35,13 @@ import { createLocalStateMachine, LocalExecutionResult, LocalStateMachine } from
 import { CapturedMetrics, closeStores, openStore, RecordingLog, StoreKind, uniqueBreaker } from "./handlers/support";
 import { startDynamoLocal } from "./support/servers";
 
-const FN = { recordOutcome: "record-outcome", acquireProbe: "acquire-probe", fallback: "fallback", reportStoreError: "report-store-error", getStatus: "get-status" };
+const FN = {
+  recordOutcome: "record-outcome",
+  acquireProbe: "acquire-probe",
+  fallback: "fallback",
+  reportStoreError: "report-store-error",
+  getStatus: "get-status",
+};
 const TARGET = "target";
 
 interface Rig {
@@ -49,7 +55,14 @@ interface Rig {
 }
 
 function depsOf(store: StateStore, settings: BreakerSettings): HandlerDeps {
-  return { settings, breakerName: null, store: async () => store, clock: Date.now, metrics: new CapturedMetrics().sink, log: new RecordingLog() };
+  return {
+    settings,
+    breakerName: null,
+    store: async () => store,
+    clock: Date.now,
+    metrics: new CapturedMetrics().sink,
+    log: new RecordingLog(),
+  };
 }
 
 /**
@@ -65,7 +78,13 @@ function rigFor(kind: StoreKind, store: StateStore, settings: BreakerSettings, t
     [FN.acquireProbe]: makeAcquireProbeHandler(deps),
     [FN.reportStoreError]: makeReportStoreErrorHandler(deps),
     [FN.getStatus]: makeGetStatusHandler(deps),
-    [FN.fallback]: (e: { breaker: string; reason: string; state?: string }) => ({ fallback: true, breaker: e.breaker, state: e.state ?? "UNKNOWN", reason: e.reason, message: "fake" }),
+    [FN.fallback]: (e: { breaker: string; reason: string; state?: string }) => ({
+      fallback: true,
+      breaker: e.breaker,
+      state: e.state ?? "UNKNOWN",
+      reason: e.reason,
+      message: "fake",
+    }),
     [TARGET]: () => rig.target(),
   };
   const machines = new Map<string, LocalStateMachine>();
@@ -110,7 +129,11 @@ function pathAfterDecide(next: string, probe?: { admitted: boolean; state: strin
       return [next, S.recordSuccessNew];
     case S.acquireProbe: {
       if (probe!.admitted) return [next, S.probeRoute, S.callProbe, S.recordProbeSuccess];
-      const rejected: Record<string, string> = { HALF_OPEN: S.fallbackProbeSlotsTaken, OPEN: S.fallbackOpen, FORCED_OPEN: S.fallbackForcedOpen };
+      const rejected: Record<string, string> = {
+        HALF_OPEN: S.fallbackProbeSlotsTaken,
+        OPEN: S.fallbackOpen,
+        FORCED_OPEN: S.fallbackForcedOpen,
+      };
       return [next, S.probeRoute, rejected[probe!.state] ?? S.callUnrecorded];
     }
     default:
@@ -149,9 +172,14 @@ async function checkRoute(rig: Rig, breaker: string, rec: BreakerRecord | null):
   const reads = r.calls.filter((c) => c.state === S.readState);
   assert.equal(reads.length, 1, where);
   assert.equal(reads[0].resource, rig.kind === "dynamodb" ? RESOURCES.dynamodbGetItem : RESOURCES.lambdaInvoke, where);
-  const called = r.states.some((s) => [S.callTarget, S.callTargetNew, S.callTargetThenRecord, S.callTargetNewThenRecord, S.callProbe, S.callUnrecorded].includes(s as never));
+  const called = r.states.some((s) =>
+    [S.callTarget, S.callTargetNew, S.callTargetThenRecord, S.callTargetNewThenRecord, S.callProbe, S.callUnrecorded].includes(s as never),
+  );
   assert.equal(r.calls.filter((c) => c.target === TARGET).length, called ? 1 : 0, where);
-  assert.ok(r.calls.every((c) => c.ok), where);
+  assert.ok(
+    r.calls.every((c) => c.ok),
+    where,
+  );
   return r;
 }
 
@@ -184,9 +212,24 @@ function halfOpen(now: number, s: BreakerSettings, leases: number): BreakerRecor
 }
 
 const FIXED: { name: string; build: (now: number, s: BreakerSettings) => BreakerRecord | null; consecutive: string[]; rate: string[] }[] = [
-  { name: "no item (new breaker)", build: () => null, consecutive: [S.callTargetNew], rate: [S.callTargetNewThenRecord, S.recordSuccessNew] },
-  { name: "CLOSED without failures", build: (now) => newRecord(now), consecutive: [S.callTarget], rate: [S.callTargetThenRecord, S.recordSuccess] },
-  { name: "CLOSED with failures", build: (now, s) => failures(null, 1, now, s), consecutive: [S.callTargetThenRecord, S.recordSuccess], rate: [S.callTargetThenRecord, S.recordSuccess] },
+  {
+    name: "no item (new breaker)",
+    build: () => null,
+    consecutive: [S.callTargetNew],
+    rate: [S.callTargetNewThenRecord, S.recordSuccessNew],
+  },
+  {
+    name: "CLOSED without failures",
+    build: (now) => newRecord(now),
+    consecutive: [S.callTarget],
+    rate: [S.callTargetThenRecord, S.recordSuccess],
+  },
+  {
+    name: "CLOSED with failures",
+    build: (now, s) => failures(null, 1, now, s),
+    consecutive: [S.callTargetThenRecord, S.recordSuccess],
+    rate: [S.callTargetThenRecord, S.recordSuccess],
+  },
   { name: "OPEN, not due", build: (now, s) => opened(now, s), consecutive: [S.fallbackOpen], rate: [S.fallbackOpen] },
   {
     name: "OPEN, due (its TTL not applied)",
@@ -206,8 +249,18 @@ const FIXED: { name: string; build: (now: number, s: BreakerSettings) => Breaker
     consecutive: [S.acquireProbe, S.probeRoute, S.fallbackProbeSlotsTaken],
     rate: [S.acquireProbe, S.probeRoute, S.fallbackProbeSlotsTaken],
   },
-  { name: "FORCED_OPEN", build: (now) => applyOverride(null, "open", now, WHO).record, consecutive: [S.fallbackForcedOpen], rate: [S.fallbackForcedOpen] },
-  { name: "DISABLED", build: (now) => applyOverride(null, "disable", now, WHO).record, consecutive: [S.callUnrecorded], rate: [S.callUnrecorded] },
+  {
+    name: "FORCED_OPEN",
+    build: (now) => applyOverride(null, "open", now, WHO).record,
+    consecutive: [S.fallbackForcedOpen],
+    rate: [S.fallbackForcedOpen],
+  },
+  {
+    name: "DISABLED",
+    build: (now) => applyOverride(null, "disable", now, WHO).record,
+    consecutive: [S.callUnrecorded],
+    rate: [S.callUnrecorded],
+  },
 ];
 
 const PRESETS: Record<"consecutive" | "rate", Partial<BreakerSettings>> = {
@@ -269,10 +322,16 @@ type Op =
   | { k: "override"; cmd: OverrideCommand };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ k: fc.constant("outcome" as const), c: fc.constantFrom<Classified>("failure", "success", "slow", "ignored") }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ k: fc.constant("outcome" as const), c: fc.constantFrom<Classified>("failure", "success", "slow", "ignored") }),
+  },
   { weight: 3, arbitrary: fc.record({ k: fc.constant("advance" as const), ms: fc.integer({ min: 0, max: 90_000 }) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("probe" as const) }) },
-  { weight: 2, arbitrary: fc.record({ k: fc.constant("report" as const), c: fc.constantFrom<Classified>("failure", "success", "ignored") }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ k: fc.constant("report" as const), c: fc.constantFrom<Classified>("failure", "success", "ignored") }),
+  },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("override" as const), cmd: fc.constantFrom(...OVERRIDE_COMMANDS) }) },
 );
 
@@ -305,8 +364,24 @@ function simulate(ops: Op[], gapMs: number, now: number, s: BreakerSettings): Br
 
 const PROPERTY_SETTINGS: Partial<BreakerSettings>[] = [
   { tripRule: "consecutive", failureThreshold: 2, openDurationSeconds: 60, halfOpenProbes: 1, probeLeaseSeconds: 30 },
-  { tripRule: "window", failureThreshold: 3, windowSeconds: 120, slowCallDurationMs: 1000, openDurationSeconds: 120, halfOpenProbes: 2, probeLeaseSeconds: 60 },
-  { tripRule: "rate", minimumCalls: 3, failureRateThreshold: 0.5, openDurationSeconds: 30, openDurationMultiplier: 3, halfOpenProbes: 3, probeLeaseSeconds: 20 },
+  {
+    tripRule: "window",
+    failureThreshold: 3,
+    windowSeconds: 120,
+    slowCallDurationMs: 1000,
+    openDurationSeconds: 120,
+    halfOpenProbes: 2,
+    probeLeaseSeconds: 60,
+  },
+  {
+    tripRule: "rate",
+    minimumCalls: 3,
+    failureRateThreshold: 0.5,
+    openDurationSeconds: 30,
+    openDurationMultiplier: 3,
+    halfOpenProbes: 3,
+    probeLeaseSeconds: 20,
+  },
 ];
 
 describe("conformance (dynamodb): 30 random records from the pure module route as decide() says", function () {
@@ -326,14 +401,19 @@ describe("conformance (dynamodb): 30 random records from the pure module route a
   it("routes every generated record as decide() and acquireProbe() say", async function () {
     const seen = new Set<string>();
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: PROPERTY_SETTINGS.length - 1 }), fc.array(opArb, { maxLength: 30 }), fc.integer({ min: 0, max: 240_000 }), async (preset, ops, gap) => {
-        const breaker = uniqueBreaker("prop");
-        const rig = rigs[preset](breaker);
-        const rec = simulate(ops, gap, Date.now(), rig.settings);
-        await write(rig.store, breaker, rec, rig.settings);
-        const r = await checkRoute(rig, breaker, rec);
-        seen.add(r.states[3]);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: PROPERTY_SETTINGS.length - 1 }),
+        fc.array(opArb, { maxLength: 30 }),
+        fc.integer({ min: 0, max: 240_000 }),
+        async (preset, ops, gap) => {
+          const breaker = uniqueBreaker("prop");
+          const rig = rigs[preset](breaker);
+          const rec = simulate(ops, gap, Date.now(), rig.settings);
+          await write(rig.store, breaker, rec, rig.settings);
+          const r = await checkRoute(rig, breaker, rec);
+          seen.add(r.states[3]);
+        },
+      ),
       { numRuns: 30 },
     );
     // The random records reached more than one route (a generator stuck on one state would prove little).
@@ -393,7 +473,11 @@ for (const kind of ["dynamodb", "redis"] as const) {
       for (let i = 1; i <= 2; i++) {
         const r = await rig.machine.run({ request: { n: i } });
         assert.equal((r.output as { fallback: boolean }).fallback, true);
-        assert.deepEqual(r.states.slice(3), [i === 1 ? S.callTargetNew : S.callTargetThenRecord, i === 1 ? S.recordFailureNew : S.recordFailure, S.fallbackTargetFailed]);
+        assert.deepEqual(r.states.slice(3), [
+          i === 1 ? S.callTargetNew : S.callTargetThenRecord,
+          i === 1 ? S.recordFailureNew : S.recordFailure,
+          S.fallbackTargetFailed,
+        ]);
         assert.equal((await rig.store.get(breaker))!.counters.cf, i);
       }
       rig.target = () => {
@@ -425,7 +509,10 @@ for (const kind of ["dynamodb", "redis"] as const) {
       assert.deepEqual(failed.states.slice(3), [S.acquireProbe, S.probeRoute, S.callProbe, S.recordProbeFailure, S.fallbackTargetFailed]);
       let rec = (await rig.store.get(breaker))!;
       assert.deepEqual([rec.state, rec.gen, rec.reopens], ["OPEN", genBefore + 2, 1]);
-      assert.deepEqual(rec.history.slice(0, 2).map((t) => `${t.from}->${t.to}`), ["HALF_OPEN->OPEN", "OPEN->HALF_OPEN"]);
+      assert.deepEqual(
+        rec.history.slice(0, 2).map((t) => `${t.from}->${t.to}`),
+        ["HALF_OPEN->OPEN", "OPEN->HALF_OPEN"],
+      );
 
       await untilDue(rig.store, breaker);
       rig.target = () => ({ ok: "again" });

@@ -30,12 +30,19 @@ describe("record size: the largest record is one read unit", function () {
   before(async () => {
     endpoint = (await startDynamoLocal()).endpoint;
     await ensureTable(dynamoClient(endpoint), TABLE);
-    store = new DynamoDbStore({ tableName: TABLE, endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+    store = new DynamoDbStore({
+      tableName: TABLE,
+      endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
   });
   after(async () => store.close());
 
   it("control: DynamoDB Local charges a 5 KB item two read units", async () => {
-    await dynamoClient(endpoint).send(new PutCommand({ TableName: TABLE, Item: { [BREAKER_TABLE_KEY]: "control", pad: "x".repeat(5000) } }));
+    await dynamoClient(endpoint).send(
+      new PutCommand({ TableName: TABLE, Item: { [BREAKER_TABLE_KEY]: "control", pad: "x".repeat(5000) } }),
+    );
     assert.equal(await readUnits("control"), 2);
   });
 
@@ -55,7 +62,10 @@ describe("record size: the largest record is one read unit", function () {
     const rec = (await service.status(breaker))!;
     assert.equal(rec.state, "CLOSED");
     assert.equal(rec.history.length, HISTORY_LIMIT);
-    assert.ok(rec.history.every((t) => t.reason.length <= MAX_TRANSITION_REASON), "transition reasons are cut");
+    assert.ok(
+      rec.history.every((t) => t.reason.length <= MAX_TRANSITION_REASON),
+      "transition reasons are cut",
+    );
     assert.match(rec.history[0].reason, /^close by arn:aws:sts::123456789012:assumed-role\/OnCall.*\[truncated: \d+ characters\]$/);
 
     const bucketMs = (settings.windowSeconds * 1000) / 10;

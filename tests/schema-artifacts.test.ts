@@ -20,7 +20,10 @@ describe("generated schema artifacts", () => {
   it("the settings table has one row per setting with its range", () => {
     const doc = readFileSync(join(ROOT, "docs/settings.md"), "utf8");
     for (const name of SETTING_NAMES) assert.match(doc, new RegExp(`\\| \`${name}\` \\|`), name);
-    assert.match(doc, new RegExp(`\\| \`failureThreshold\` \\| integer ${NUMBER_RULES.failureThreshold.min} to ${NUMBER_RULES.failureThreshold.max} \\|`));
+    assert.match(
+      doc,
+      new RegExp(`\\| \`failureThreshold\` \\| integer ${NUMBER_RULES.failureThreshold.min} to ${NUMBER_RULES.failureThreshold.max} \\|`),
+    );
   });
 
   it("the scenario JSON Schema carries the breaker-name rule and refuses unknown keys", () => {

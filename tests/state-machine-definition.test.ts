@@ -121,7 +121,16 @@ describe("state machine definition: every variant", function () {
   });
 
   it("calls the target with the configured Retry (ignored errors first, never retried; then FULL jitter and MaxDelaySeconds) and TimeoutSeconds", function () {
-    const o = options({ settings: { ignoredErrors: ["ClientError"], retryAttempts: 3, retryIntervalSeconds: 2, retryBackoffRate: 1.5, retryMaxDelaySeconds: 7, timeoutSeconds: 9 } });
+    const o = options({
+      settings: {
+        ignoredErrors: ["ClientError"],
+        retryAttempts: 3,
+        retryIntervalSeconds: 2,
+        retryBackoffRate: 1.5,
+        retryMaxDelaySeconds: 7,
+        timeoutSeconds: 9,
+      },
+    });
     const def = buildDefinition(o);
     const calls = Object.values(def.States).filter((s: AnyState) => s.Type === "Task" && s.Parameters.FunctionName === TARGET);
     assert.ok(calls.length >= 3);
@@ -130,7 +139,14 @@ describe("state machine definition: every variant", function () {
       assert.equal(s.TimeoutSeconds, 9);
       assert.deepEqual(s.Retry, [
         { ErrorEquals: ["ClientError"], MaxAttempts: 0 },
-        { ErrorEquals: [...TARGET_RETRY_ERRORS], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 1.5, MaxDelaySeconds: 7, JitterStrategy: "FULL" },
+        {
+          ErrorEquals: [...TARGET_RETRY_ERRORS],
+          IntervalSeconds: 2,
+          MaxAttempts: 3,
+          BackoffRate: 1.5,
+          MaxDelaySeconds: 7,
+          JitterStrategy: "FULL",
+        },
       ]);
       assert.deepEqual(s.Catch[0].ErrorEquals, ["ClientError"]);
       assert.deepEqual(s.Catch.at(-1).ErrorEquals, ["States.ALL"]);
@@ -169,11 +185,17 @@ describe("state machine definition: every variant", function () {
   });
 
   it("rejects options it cannot build from, naming what is wrong", function () {
-    assert.throws(() => buildDefinition(options({ store: { kind: "redis" }, functions: { ...FN, getStatus: undefined } })), /getStatus is missing/);
+    assert.throws(
+      () => buildDefinition(options({ store: { kind: "redis" }, functions: { ...FN, getStatus: undefined } })),
+      /getStatus is missing/,
+    );
     assert.throws(() => buildDefinition({ ...options({ fallback: "user" }), userFallbackArn: undefined }), /userFallbackArn is missing/);
     assert.throws(() => buildDefinition({ ...options(), userFallbackArn: USER_FALLBACK }), /set fallback "user"/);
     assert.throws(() => buildDefinition({ ...options(), breakerName: "a#b" }), /breakerName is "a#b"; allowed/);
-    assert.throws(() => buildDefinition({ ...options(), settings: { ...options().settings, timeoutSeconds: 0.5 } }), /settings.timeoutSeconds is 0.5; allowed: a whole number/);
+    assert.throws(
+      () => buildDefinition({ ...options(), settings: { ...options().settings, timeoutSeconds: 0.5 } }),
+      /settings.timeoutSeconds is 0.5; allowed: a whole number/,
+    );
   });
 });
 
@@ -181,7 +203,8 @@ describe("state machine definition: every variant", function () {
 
 describe("state machine definition: IAM grants derived from it", function () {
   const invoke = (resource: string) => ({ action: "lambda:InvokeFunction", resource });
-  const sorted = (l: { action: string; resource: string }[]) => [...l].sort((a, b) => (a.action + a.resource).localeCompare(b.action + b.resource));
+  const sorted = (l: { action: string; resource: string }[]) =>
+    [...l].sort((a, b) => (a.action + a.resource).localeCompare(b.action + b.resource));
 
   it("DynamoDB store: GetItem on the table and InvokeFunction on exactly the functions its Tasks invoke", function () {
     for (const fallback of ["builtin", "none"] as const) {
@@ -205,7 +228,17 @@ describe("state machine definition: IAM grants derived from it", function () {
     assert.ok(user.some((p) => p.action === "lambda:InvokeFunction" && p.resource === USER_FALLBACK));
     assert.equal(user.length, 7);
     const redis = requiredPermissions(buildDefinition(options({ store: { kind: "redis" } })), {});
-    assert.deepEqual(redis, sorted([invoke(FN.getStatus), invoke(FN.recordOutcome), invoke(FN.acquireProbe), invoke(FN.fallback), invoke(FN.reportStoreError), invoke(TARGET)]));
+    assert.deepEqual(
+      redis,
+      sorted([
+        invoke(FN.getStatus),
+        invoke(FN.recordOutcome),
+        invoke(FN.acquireProbe),
+        invoke(FN.fallback),
+        invoke(FN.reportStoreError),
+        invoke(TARGET),
+      ]),
+    );
   });
 
   it("matches every Task state one to one: each grant is used by a Task and each Task is covered", function () {
@@ -213,18 +246,31 @@ describe("state machine definition: IAM grants derived from it", function () {
       const def = buildDefinition(o);
       const perms = requiredPermissions(def, { tableArn: TABLE_ARN });
       const tasks = Object.values(def.States).filter((s: AnyState) => s.Type === "Task") as AnyState[];
-      const needed = new Set(tasks.map((t) => (t.Resource === RESOURCES.lambdaInvoke ? `lambda:InvokeFunction ${t.Parameters.FunctionName}` : `dynamodb:GetItem ${TABLE_ARN}`)));
+      const needed = new Set(
+        tasks.map((t) =>
+          t.Resource === RESOURCES.lambdaInvoke ? `lambda:InvokeFunction ${t.Parameters.FunctionName}` : `dynamodb:GetItem ${TABLE_ARN}`,
+        ),
+      );
       assert.deepEqual(new Set(perms.map((p) => `${p.action} ${p.resource}`)), needed, label);
-      assert.ok(perms.every((p) => !p.resource.includes("*") && !p.action.includes("*")), label);
+      assert.ok(
+        perms.every((p) => !p.resource.includes("*") && !p.action.includes("*")),
+        label,
+      );
     }
   });
 
   it("refuses to guess: a DynamoDB Task without a table ARN, a dynamic FunctionName, an unknown resource", function () {
     const def = buildDefinition(options());
     assert.throws(() => requiredPermissions(def, {}), /no tableArn/);
-    const dynamic: AslDefinition = { StartAt: "A", States: { A: { Type: "Task", Resource: RESOURCES.lambdaInvoke, Parameters: { "FunctionName.$": "$.fn" }, End: true } } };
+    const dynamic: AslDefinition = {
+      StartAt: "A",
+      States: { A: { Type: "Task", Resource: RESOURCES.lambdaInvoke, Parameters: { "FunctionName.$": "$.fn" }, End: true } },
+    };
     assert.throws(() => requiredPermissions(dynamic, {}), /no literal Parameters.FunctionName/);
-    const sqs: AslDefinition = { StartAt: "A", States: { A: { Type: "Task", Resource: "arn:aws:states:::sqs:sendMessage", Parameters: {}, End: true } } };
+    const sqs: AslDefinition = {
+      StartAt: "A",
+      States: { A: { Type: "Task", Resource: "arn:aws:states:::sqs:sendMessage", Parameters: {}, End: true } },
+    };
     assert.throws(() => requiredPermissions(sqs, {}), /no known IAM mapping/);
   });
 });
@@ -258,7 +304,13 @@ function scripted(o: DefinitionOptions, script: Script) {
       const ev = validateAcquireProbeEvent(e);
       log("acquireProbe", ev);
       const p = script.probe ?? { admitted: true, state: "HALF_OPEN" };
-      return { admitted: p.admitted, gen: p.gen ?? 4, state: p.state, leaseId: p.leaseId !== undefined ? p.leaseId : p.admitted ? ev.leaseId : null, reason: "scripted" };
+      return {
+        admitted: p.admitted,
+        gen: p.gen ?? 4,
+        state: p.state,
+        leaseId: p.leaseId !== undefined ? p.leaseId : p.admitted ? ev.leaseId : null,
+        reason: "scripted",
+      };
     },
     [FN.recordOutcome]: (e) => {
       log("recordOutcome", validateRecordOutcomeEvent(e));
@@ -290,10 +342,14 @@ function scripted(o: DefinitionOptions, script: Script) {
   return { machine: createLocalStateMachine(buildDefinition(o), { lambdas, speed: 1000 }), seen };
 }
 
-const item = (state: string, extra: Record<string, unknown> = {}): StatusView => ({ Item: { state: { S: state }, gen: { N: "7" }, recordSuccess: { BOOL: false }, ...extra } as StatusView["Item"] });
-const fail = (name: string, message = "it broke") => () => {
-  throw Object.assign(new Error(message), { name });
-};
+const item = (state: string, extra: Record<string, unknown> = {}): StatusView => ({
+  Item: { state: { S: state }, gen: { N: "7" }, recordSuccess: { BOOL: false }, ...extra } as StatusView["Item"],
+});
+const fail =
+  (name: string, message = "it broke") =>
+  () => {
+    throw Object.assign(new Error(message), { name });
+  };
 const ok = () => ({ answer: 42 });
 
 describe("state machine definition: input validation", function () {
@@ -361,7 +417,11 @@ describe("state machine definition: what each path sends and answers", function 
     assert.equal(JSON.parse(ev.cause!).errorType, "Boom");
     assert.ok(ev.startedAt && Math.abs(Date.parse(ev.startedAt) - r.startDate) < 1000);
     assert.equal(ev.leaseId, null);
-    assert.deepEqual(r.output, { breaker: "payments", fallback: true, response: { fallback: true, breaker: "payments", state: "UNKNOWN", reason: "target failed", message: "builtin" } });
+    assert.deepEqual(r.output, {
+      breaker: "payments",
+      fallback: true,
+      response: { fallback: true, breaker: "payments", state: "UNKNOWN", reason: "target failed", message: "builtin" },
+    });
     assert.equal((seen.fallback as { error: string }[])[0].error, "Boom");
   });
 
@@ -420,7 +480,11 @@ describe("state machine definition: what each path sends and answers", function 
     const open = item("OPEN", { openUntilIso: { S: new Date(Date.now() + 60_000).toISOString() } });
     const builtin = scripted(redis(), { view: open, target: ok });
     const r1 = await builtin.machine.run({ request: { id: 1 } });
-    assert.deepEqual(r1.output, { breaker: "payments", fallback: true, response: { fallback: true, breaker: "payments", state: "OPEN", reason: "open", message: "builtin" } });
+    assert.deepEqual(r1.output, {
+      breaker: "payments",
+      fallback: true,
+      response: { fallback: true, breaker: "payments", state: "OPEN", reason: "open", message: "builtin" },
+    });
     assert.deepEqual(builtin.seen.fallback, [{ breaker: "payments", reason: "open", state: "OPEN", request: { id: 1 } }]);
     assert.equal(builtin.seen.target, undefined);
 
@@ -520,7 +584,8 @@ describe("state machine definition: bulkhead graph", function () {
       const { acquireSlot: _a, releaseSlot: _r, ...without } = o.functions;
       assert.equal(JSON.stringify(def), JSON.stringify(buildDefinition({ ...o, functions: without })), label);
       const text = JSON.stringify(def);
-      for (const name of [...BULKHEAD.acquire, ...BULKHEAD.release, STATE_NAMES.fallbackBulkheadFull, STATE_NAMES.bulkheadFull]) assert.ok(!(name in def.States), `${label}: ${name}`);
+      for (const name of [...BULKHEAD.acquire, ...BULKHEAD.release, STATE_NAMES.fallbackBulkheadFull, STATE_NAMES.bulkheadFull])
+        assert.ok(!(name in def.States), `${label}: ${name}`);
       assert.ok(!text.includes(FN.acquireSlot) && !text.includes(FN.releaseSlot) && !text.includes("$.slot"), label);
     }
   });
@@ -564,22 +629,42 @@ describe("state machine definition: bulkhead graph", function () {
     for (const { label, o } of on) {
       const def = buildDefinition(o);
       const beforeAcquire = reach(def, [def.StartAt], (n) => BULKHEAD.acquire.includes(n));
-      for (const n of [STATE_NAMES.fallbackOpen, STATE_NAMES.fallbackForcedOpen, STATE_NAMES.fallbackProbeSlotsTaken, STATE_NAMES.acquireProbe]) assert.ok(beforeAcquire.has(n), `${label}: ${n}`);
+      for (const n of [
+        STATE_NAMES.fallbackOpen,
+        STATE_NAMES.fallbackForcedOpen,
+        STATE_NAMES.fallbackProbeSlotsTaken,
+        STATE_NAMES.acquireProbe,
+      ])
+        assert.ok(beforeAcquire.has(n), `${label}: ${n}`);
       const gates = BULKHEAD.acquire.filter((n) => n in def.States);
       assert.ok(gates.length >= 4, label);
       const afterAcquire = reach(def, gates, () => false);
-      for (const n of [STATE_NAMES.acquireProbe, STATE_NAMES.fallbackOpen, STATE_NAMES.fallbackForcedOpen, STATE_NAMES.fallbackProbeSlotsTaken]) assert.ok(!afterAcquire.has(n), `${label}: ${n} after a slot`);
+      for (const n of [
+        STATE_NAMES.acquireProbe,
+        STATE_NAMES.fallbackOpen,
+        STATE_NAMES.fallbackForcedOpen,
+        STATE_NAMES.fallbackProbeSlotsTaken,
+      ])
+        assert.ok(!afterAcquire.has(n), `${label}: ${n} after a slot`);
       for (const a of gates) {
         const st = def.States[a];
         const allow = o.settings.onStoreError === "allow";
-        assert.equal(def.States[st.Catch[0].Next].Parameters?.FunctionName ?? st.Catch[0].Next, allow ? TARGET : STATE_NAMES.fallbackStoreError, `${label}: ${a}`);
+        assert.equal(
+          def.States[st.Catch[0].Next].Parameters?.FunctionName ?? st.Catch[0].Next,
+          allow ? TARGET : STATE_NAMES.fallbackStoreError,
+          `${label}: ${a}`,
+        );
       }
     }
   });
 
-  it("on: a full bulkhead ends in the built-in fallback with reason \"bulkhead full\"; fallback none then fails with BulkheadFull", function () {
+  it('on: a full bulkhead ends in the built-in fallback with reason "bulkhead full"; fallback none then fails with BulkheadFull', function () {
     const none = buildDefinition(options({ fallback: "none", settings: { maxConcurrentCalls: 4 } }));
-    assert.deepEqual(none.States[STATE_NAMES.fallbackBulkheadFull].Parameters.Payload, { breaker: "payments", reason: "bulkhead full", "request.$": "$.request" });
+    assert.deepEqual(none.States[STATE_NAMES.fallbackBulkheadFull].Parameters.Payload, {
+      breaker: "payments",
+      reason: "bulkhead full",
+      "request.$": "$.request",
+    });
     assert.equal(none.States[STATE_NAMES.fallbackBulkheadFull].Next, STATE_NAMES.bulkheadFull);
     assert.deepEqual(none.States[STATE_NAMES.bulkheadFull], {
       Type: "Fail",
@@ -603,9 +688,18 @@ describe("state machine definition: bulkhead graph", function () {
   it("refuses maxConcurrentCalls > 0 without the slot functions, naming the missing one", function () {
     const { acquireSlot: _a, ...noAcquire } = FN;
     const { releaseSlot: _r, ...noRelease } = FN;
-    assert.throws(() => buildDefinition(options({ functions: noAcquire, settings: { maxConcurrentCalls: 2 } })), /functions.acquireSlot is missing; it is required when settings.maxConcurrentCalls > 0/);
-    assert.throws(() => buildDefinition(options({ functions: noRelease, settings: { maxConcurrentCalls: 2 } })), /functions.releaseSlot is missing/);
-    assert.throws(() => buildDefinition(options({ functions: { ...FN, acquireSlot: "" }, settings: { maxConcurrentCalls: 2 } })), /acquireSlot is ""; allowed: a Lambda function ARN or name/);
+    assert.throws(
+      () => buildDefinition(options({ functions: noAcquire, settings: { maxConcurrentCalls: 2 } })),
+      /functions.acquireSlot is missing; it is required when settings.maxConcurrentCalls > 0/,
+    );
+    assert.throws(
+      () => buildDefinition(options({ functions: noRelease, settings: { maxConcurrentCalls: 2 } })),
+      /functions.releaseSlot is missing/,
+    );
+    assert.throws(
+      () => buildDefinition(options({ functions: { ...FN, acquireSlot: "" }, settings: { maxConcurrentCalls: 2 } })),
+      /acquireSlot is ""; allowed: a Lambda function ARN or name/,
+    );
     assert.doesNotThrow(() => buildDefinition(options({ functions: noAcquire, settings: { maxConcurrentCalls: 0 } })));
   });
 });
@@ -632,14 +726,23 @@ describe("state machine definition: bulkhead executions (scripted handlers)", fu
     { name: "CLOSED, failure (recorded, then fallback)", script: { view: item("CLOSED"), target: fail("Boom") } },
     { name: "CLOSED, ignored error passed through", script: { view: item("CLOSED"), target: fail("ClientError") } },
     { name: "CLOSED, success reported", script: { view: item("CLOSED", { recordSuccess: { BOOL: true } }), target: ok } },
-    { name: "CLOSED, success whose report fails", script: { view: item("CLOSED", { recordSuccess: { BOOL: true } }), target: ok, record: "throw" } },
+    {
+      name: "CLOSED, success whose report fails",
+      script: { view: item("CLOSED", { recordSuccess: { BOOL: true } }), target: ok, record: "throw" },
+    },
     { name: "CLOSED, failure whose report fails", script: { view: item("CLOSED"), target: fail("Boom"), record: "throw" } },
     { name: "rate rule, new breaker, success", script: { view: {}, target: ok }, settings: { tripRule: "rate" } },
     { name: "probe, success", script: { view: item("HALF_OPEN"), target: ok } },
     { name: "probe, failure", script: { view: item("HALF_OPEN"), target: fail("Boom") } },
     { name: "probe, ignored error", script: { view: item("HALF_OPEN"), target: fail("ClientError") } },
-    { name: "probe not admitted, closed meanwhile", script: { view: item("HALF_OPEN"), target: ok, probe: { admitted: false, state: "CLOSED" } } },
-    { name: "probe slots taken (rejected)", script: { view: item("HALF_OPEN"), target: ok, probe: { admitted: false, state: "HALF_OPEN" } } },
+    {
+      name: "probe not admitted, closed meanwhile",
+      script: { view: item("HALF_OPEN"), target: ok, probe: { admitted: false, state: "CLOSED" } },
+    },
+    {
+      name: "probe slots taken (rejected)",
+      script: { view: item("HALF_OPEN"), target: ok, probe: { admitted: false, state: "HALF_OPEN" } },
+    },
     { name: "DISABLED, failure", script: { view: item("DISABLED"), target: fail("Boom") } },
     { name: "OPEN (rejected)", script: { view: open(), target: ok } },
     { name: "FORCED_OPEN (rejected)", script: { view: item("FORCED_OPEN"), target: ok } },
@@ -684,13 +787,21 @@ describe("state machine definition: bulkhead executions (scripted handlers)", fu
     }
   });
 
-  it("full: no call, no release; builtin answers with reason \"bulkhead full\", none fails with BulkheadFull, user answers with the user fallback", async function () {
+  it('full: no call, no release; builtin answers with reason "bulkhead full", none fails with BulkheadFull, user answers with the user fallback', async function () {
     const full = { admitted: false, reason: "bulkhead full" };
     const builtin = scripted(redis({ settings: { maxConcurrentCalls: 3 } }), { view: item("CLOSED"), target: ok, slot: full });
     const r1 = await builtin.machine.run({ request: { id: 7 } });
-    assert.deepEqual(r1.output, { breaker: "payments", fallback: true, response: { fallback: true, breaker: "payments", state: "UNKNOWN", reason: "bulkhead full", message: "builtin" } });
+    assert.deepEqual(r1.output, {
+      breaker: "payments",
+      fallback: true,
+      response: { fallback: true, breaker: "payments", state: "UNKNOWN", reason: "bulkhead full", message: "builtin" },
+    });
     assert.deepEqual(builtin.seen.fallback, [{ breaker: "payments", reason: "bulkhead full", request: { id: 7 } }]);
-    assert.deepEqual(r1.states.slice(3), [STATE_NAMES.acquireSlotForCallTarget, STATE_NAMES.slotRouteForCallTarget, STATE_NAMES.fallbackBulkheadFull]);
+    assert.deepEqual(r1.states.slice(3), [
+      STATE_NAMES.acquireSlotForCallTarget,
+      STATE_NAMES.slotRouteForCallTarget,
+      STATE_NAMES.fallbackBulkheadFull,
+    ]);
 
     const none = scripted(redis({ fallback: "none", settings: { maxConcurrentCalls: 3 } }), { view: {}, target: ok, slot: full });
     const r2 = await none.machine.run({ request: {} });
@@ -698,7 +809,11 @@ describe("state machine definition: bulkhead executions (scripted handlers)", fu
     assert.match(r2.cause!, /limit of 3 concurrent calls/);
     assert.equal(countOf(none.seen, "fallback"), 1, "the built-in fallback still counts the rejection");
 
-    const user = scripted(redis({ fallback: "user", settings: { maxConcurrentCalls: 3 } }), { view: item("HALF_OPEN"), target: ok, slot: full });
+    const user = scripted(redis({ fallback: "user", settings: { maxConcurrentCalls: 3 } }), {
+      view: item("HALF_OPEN"),
+      target: ok,
+      slot: full,
+    });
     const r3 = await user.machine.run({ request: {} });
     assert.deepEqual(r3.output, { breaker: "payments", fallback: true, response: { from: "user", reason: "bulkhead full" } });
     for (const s of [builtin.seen, none.seen, user.seen]) {
@@ -708,12 +823,20 @@ describe("state machine definition: bulkhead executions (scripted handlers)", fu
     }
   });
 
-  it("store trouble at the gate follows onStoreError: acquire-slot answering \"store error\" or failing", async function () {
-    const refused = scripted(redis({ settings: { maxConcurrentCalls: 3, onStoreError: "reject" } }), { view: item("CLOSED"), target: ok, slot: { admitted: false, reason: "store error" } });
+  it('store trouble at the gate follows onStoreError: acquire-slot answering "store error" or failing', async function () {
+    const refused = scripted(redis({ settings: { maxConcurrentCalls: 3, onStoreError: "reject" } }), {
+      view: item("CLOSED"),
+      target: ok,
+      slot: { admitted: false, reason: "store error" },
+    });
     const r1 = await refused.machine.run({ request: {} });
     assert.equal((r1.output as { response: { reason: string } }).response.reason, "store error");
     for (const onStoreError of ["allow", "reject"] as const) {
-      const broken = scripted(redis({ settings: { maxConcurrentCalls: 3, onStoreError } }), { view: item("CLOSED"), target: ok, slot: "throw" });
+      const broken = scripted(redis({ settings: { maxConcurrentCalls: 3, onStoreError } }), {
+        view: item("CLOSED"),
+        target: ok,
+        slot: "throw",
+      });
       const r = await broken.machine.run({ request: {} });
       assert.equal(r.status, "SUCCEEDED");
       if (onStoreError === "allow") {

@@ -37,7 +37,8 @@ describe("DynamoDB store: the stored item", function () {
   let endpoint: string;
   let store: DynamoDbStore;
   const raw = async (name: string) =>
-    (await dynamoClient(endpoint).send(new GetCommand({ TableName: TABLE, Key: { [BREAKER_TABLE_KEY]: name }, ConsistentRead: true }))).Item!;
+    (await dynamoClient(endpoint).send(new GetCommand({ TableName: TABLE, Key: { [BREAKER_TABLE_KEY]: name }, ConsistentRead: true })))
+      .Item!;
 
   before(async () => {
     endpoint = (await startDynamoLocal()).endpoint;
@@ -90,7 +91,10 @@ describe("DynamoDB store: the stored item", function () {
   });
 
   it("rejects a TTL attribute name that collides with a record attribute", () => {
-    assert.throws(() => new DynamoDbStore({ tableName: TABLE, ttlAttribute: "state" }), (e: Error) => e instanceof StoreError && /ttlAttribute is "state"/.test(e.message));
+    assert.throws(
+      () => new DynamoDbStore({ tableName: TABLE, ttlAttribute: "state" }),
+      (e: Error) => e instanceof StoreError && /ttlAttribute is "state"/.test(e.message),
+    );
     assert.throws(() => new DynamoDbStore({ tableName: TABLE, ttlAttribute: "f_12" }), StoreError);
   });
 
@@ -106,7 +110,10 @@ describe("DynamoDB store: the stored item", function () {
       const item: Record<string, unknown> = { [BREAKER_TABLE_KEY]: name, state: "CLOSED", gen: 0, ver: 0, leases: {}, history: [] };
       item[attr] = value;
       await dynamoClient(endpoint).send(new PutCommand({ TableName: TABLE, Item: item }));
-      await assert.rejects(store.get(name), (e: Error) => e instanceof StoreError && e.message.includes(`'${attr}'`) && e.message.includes(name));
+      await assert.rejects(
+        store.get(name),
+        (e: Error) => e instanceof StoreError && e.message.includes(`'${attr}'`) && e.message.includes(name),
+      );
     });
   }
 
@@ -137,9 +144,17 @@ describe("DynamoDB store: the stored item", function () {
   });
 
   it("a missing table -> StoreError with the SDK error as cause", async () => {
-    const s = new DynamoDbStore({ tableName: "no-such-table", endpoint, region: "us-east-1", credentials: { accessKeyId: "l", secretAccessKey: "l" } });
+    const s = new DynamoDbStore({
+      tableName: "no-such-table",
+      endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "l", secretAccessKey: "l" },
+    });
     try {
-      await assert.rejects(s.get("x"), (e: StoreError) => e instanceof StoreError && /ResourceNotFound/.test(e.message) && e.cause !== undefined);
+      await assert.rejects(
+        s.get("x"),
+        (e: StoreError) => e instanceof StoreError && /ResourceNotFound/.test(e.message) && e.cause !== undefined,
+      );
     } finally {
       await s.close();
     }

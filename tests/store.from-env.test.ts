@@ -40,7 +40,12 @@ describe("storeFromEnv", function () {
   it("STORE_KIND=dynamodb opens the table (DynamoDB Local via DYNAMODB_ENDPOINT)", async () => {
     const { endpoint } = await startDynamoLocal();
     await ensureTable(dynamoClient(endpoint), "breakers-env");
-    const store = await storeFromEnv({ STORE_KIND: "dynamodb", TABLE_NAME: "breakers-env", DYNAMODB_ENDPOINT: endpoint, STORE_TIMEOUT_MS: "2000" });
+    const store = await storeFromEnv({
+      STORE_KIND: "dynamodb",
+      TABLE_NAME: "breakers-env",
+      DYNAMODB_ENDPOINT: endpoint,
+      STORE_TIMEOUT_MS: "2000",
+    });
     assert.ok(store instanceof DynamoDbStore);
     assert.equal(store.kind, "dynamodb");
     assert.equal((store as DynamoDbStore).ttlAttribute, "expiresAt");
@@ -48,7 +53,11 @@ describe("storeFromEnv", function () {
   });
 
   it("STORE_KIND=dynamodb addresses the table in the environment's AWS_REGION (the operator CLI passes the stack's)", async () => {
-    const store = (await storeFromEnv({ STORE_KIND: "dynamodb", TABLE_NAME: "breakers-env", AWS_REGION: "ap-southeast-2" })) as DynamoDbStore;
+    const store = (await storeFromEnv({
+      STORE_KIND: "dynamodb",
+      TABLE_NAME: "breakers-env",
+      AWS_REGION: "ap-southeast-2",
+    })) as DynamoDbStore;
     try {
       const client = store as unknown as { doc: { config: { region: () => Promise<string> } } };
       assert.equal(await client.doc.config.region(), "ap-southeast-2");
@@ -102,14 +111,39 @@ describe("storeFromEnv", function () {
       ["no TABLE_NAME", { STORE_KIND: "dynamodb" }, "TABLE_NAME", /not set; allowed: the DynamoDB table name/],
       ["bad TABLE_NAME", { STORE_KIND: "dynamodb", TABLE_NAME: "a b" }, "TABLE_NAME", /allowed: 3-255/],
       ["bad TTL_ATTRIBUTE", { STORE_KIND: "dynamodb", TABLE_NAME: "tbl", TTL_ATTRIBUTE: "gen" }, "TTL_ATTRIBUTE", /allowed: a name/],
-      ["bad DYNAMODB_ENDPOINT", { STORE_KIND: "dynamodb", TABLE_NAME: "tbl", DYNAMODB_ENDPOINT: "localhost:8000" }, "DYNAMODB_ENDPOINT", /allowed: an http/],
-      ["bad STORE_TIMEOUT_MS", { STORE_KIND: "dynamodb", TABLE_NAME: "tbl", STORE_TIMEOUT_MS: "10" }, "STORE_TIMEOUT_MS", /allowed: an integer from 50 to 30000/],
+      [
+        "bad DYNAMODB_ENDPOINT",
+        { STORE_KIND: "dynamodb", TABLE_NAME: "tbl", DYNAMODB_ENDPOINT: "localhost:8000" },
+        "DYNAMODB_ENDPOINT",
+        /allowed: an http/,
+      ],
+      [
+        "bad STORE_TIMEOUT_MS",
+        { STORE_KIND: "dynamodb", TABLE_NAME: "tbl", STORE_TIMEOUT_MS: "10" },
+        "STORE_TIMEOUT_MS",
+        /allowed: an integer from 50 to 30000/,
+      ],
       ["no Redis endpoint", { STORE_KIND: "redis" }, "REDIS_HOST", /not set \(nor REDIS_URL\)/],
-      ["bad REDIS_PORT", { STORE_KIND: "redis", REDIS_HOST: "h", REDIS_PORT: "70000" }, "REDIS_PORT", /allowed: an integer from 1 to 65535/],
+      [
+        "bad REDIS_PORT",
+        { STORE_KIND: "redis", REDIS_HOST: "h", REDIS_PORT: "70000" },
+        "REDIS_PORT",
+        /allowed: an integer from 1 to 65535/,
+      ],
       ["bad REDIS_TLS", { STORE_KIND: "redis", REDIS_HOST: "h", REDIS_TLS: "yes" }, "REDIS_TLS", /allowed: true, false/],
       ["bad REDIS_URL", { STORE_KIND: "redis", REDIS_URL: "http://h:1" }, "REDIS_URL", /allowed: redis:\/\/host:port/],
-      ["bad REDIS_AUTH_SECRET_ARN", { STORE_KIND: "redis", REDIS_HOST: "h", REDIS_AUTH_SECRET_ARN: "my-secret" }, "REDIS_AUTH_SECRET_ARN", /allowed: a Secrets Manager secret ARN/],
-      ["a plain-text token", { STORE_KIND: "redis", REDIS_HOST: "h", REDIS_AUTH_TOKEN: "tok" }, "REDIS_AUTH_TOKEN", /must not be passed in a plain environment variable; allowed: REDIS_AUTH_SECRET_ARN/],
+      [
+        "bad REDIS_AUTH_SECRET_ARN",
+        { STORE_KIND: "redis", REDIS_HOST: "h", REDIS_AUTH_SECRET_ARN: "my-secret" },
+        "REDIS_AUTH_SECRET_ARN",
+        /allowed: a Secrets Manager secret ARN/,
+      ],
+      [
+        "a plain-text token",
+        { STORE_KIND: "redis", REDIS_HOST: "h", REDIS_AUTH_TOKEN: "tok" },
+        "REDIS_AUTH_TOKEN",
+        /must not be passed in a plain environment variable; allowed: REDIS_AUTH_SECRET_ARN/,
+      ],
     ];
     for (const [what, env, variable, allowed] of cases) {
       it(what, () => rejectsWith(storeFromEnv(env, { readSecret: noSecret }), variable, allowed));

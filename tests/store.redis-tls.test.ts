@@ -17,7 +17,15 @@ import { depsFromEnv, Env, HandlerDeps } from "../functions/shared/runtime";
 import { storeFromEnv, StoreFromEnvOptions } from "../functions/store/from-env";
 import { redisKey } from "../core/store-schema";
 import { StateStore, StoreError } from "../core/state-store";
-import { AWS_JSON, CapturedMetrics, fakeAwsEndpoint, FakeAwsEndpoint, FAKE_AWS_CLIENT, RecordingLog, uniqueBreaker } from "./handlers/support";
+import {
+  AWS_JSON,
+  CapturedMetrics,
+  fakeAwsEndpoint,
+  FakeAwsEndpoint,
+  FAKE_AWS_CLIENT,
+  RecordingLog,
+  uniqueBreaker,
+} from "./handlers/support";
 import { makeCertificates, secretReads, secretsManagerAnswers, startTlsRedis, TlsFiles, TlsRedis } from "./support/tls-redis";
 
 const TOKEN = "tls-auth-token-0123456789abcdef";
@@ -82,7 +90,11 @@ describe("Redis store over TLS with AUTH from Secrets Manager (TLS-only redis-se
     sm.seen.length = 0;
   });
   afterEach(async () => {
-    while (opened.length) await opened.pop()!.close().catch(() => undefined);
+    while (opened.length)
+      await opened
+        .pop()!
+        .close()
+        .catch(() => undefined);
   });
   after(async () => {
     await sm?.close();
@@ -112,7 +124,14 @@ describe("Redis store over TLS with AUTH from Secrets Manager (TLS-only redis-se
     assert.equal(lambda.log.withMessage("state store error").length, 0, JSON.stringify(lambda.log.entries));
 
     // The record is on the TLS server itself: read it with a separate TLS client that authenticates.
-    const admin = new Redis({ host: "127.0.0.1", port: server.port, tls: { ca: files.caPem }, password: TOKEN, lazyConnect: true, maxRetriesPerRequest: 0 });
+    const admin = new Redis({
+      host: "127.0.0.1",
+      port: server.port,
+      tls: { ca: files.caPem },
+      password: TOKEN,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+    });
     try {
       await admin.connect();
       const hash = await admin.hgetall(redisKey(breaker));
@@ -182,7 +201,14 @@ describe("Redis store over TLS with AUTH from Secrets Manager (TLS-only redis-se
     // the drop fails per onStoreError too, but as a timeout or an unwritable stream, and one made after the
     // refusal already reopens the store. Either would make this test depend on timing.
     const warmClient = ((await lambda.deps.store()) as unknown as { redis: Redis }).redis;
-    const admin = new Redis({ host: "127.0.0.1", port: server.port, tls: { ca: files.caPem }, password: TOKEN, lazyConnect: true, maxRetriesPerRequest: 0 });
+    const admin = new Redis({
+      host: "127.0.0.1",
+      port: server.port,
+      tls: { ca: files.caPem },
+      password: TOKEN,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+    });
     await admin.connect();
     try {
       // The rotation: the server takes the new token, the secret holds it, and the old connections are dropped
@@ -195,7 +221,10 @@ describe("Redis store over TLS with AUTH from Secrets Manager (TLS-only redis-se
       await admin.client("KILL", "TYPE", "normal", "SKIPME", "yes");
       const refused = await duringReconnect;
       assert.deepEqual(refused, { StoreError: { allow: true } });
-      assert.match(String(lambda.log.withMessage("state store error")[0]?.attributes.errorMessage), /refused the AUTH credentials: WRONGPASS/);
+      assert.match(
+        String(lambda.log.withMessage("state store error")[0]?.attributes.errorMessage),
+        /refused the AUTH credentials: WRONGPASS/,
+      );
       assert.deepEqual(secretReads(sm), [ARN], "the refused call did not read the secret yet");
       const next = await lambda.getStatus({ breaker });
       assert.equal(next.StoreError, undefined, JSON.stringify(next));
@@ -221,7 +250,11 @@ describe("Redis store over TLS with AUTH from Secrets Manager (TLS-only redis-se
       for (let i = 0; i < 50 && secretReads(sm).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
       assert.deepEqual(secretReads(sm), [ARN], "read during init");
       opened.push(await inLambda.store(), await outside.store());
-      assert.deepEqual(secretReads(sm), [ARN, ARN], "the init-time open is the one the first invocation uses; the other container reads on first use");
+      assert.deepEqual(
+        secretReads(sm),
+        [ARN, ARN],
+        "the init-time open is the one the first invocation uses; the other container reads on first use",
+      );
     } finally {
       for (const k of ["AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
         if (saved[k] === undefined) delete process.env[k];

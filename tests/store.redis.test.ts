@@ -79,7 +79,10 @@ describe("Redis store: the stored key", function () {
     it(`malformed stored data (${field}) -> StoreError naming the field`, async () => {
       const name = uniqueBreaker("malformed");
       await admin.hset(redisKey(name), { state: "CLOSED", gen: "0", ver: "0", leases: "{}", history: "[]", [field]: value });
-      await assert.rejects(store.get(name), (e: Error) => e instanceof StoreError && e.message.includes(`'${field}'`) && e.message.includes(name));
+      await assert.rejects(
+        store.get(name),
+        (e: Error) => e instanceof StoreError && e.message.includes(`'${field}'`) && e.message.includes(name),
+      );
     });
   }
 

@@ -52,7 +52,11 @@ export class BreakerService {
    * Read, plan with the pure module, compare-and-set; on a conflict read again and re-plan.
    * The single write that lands is the one whose transition (if any) is reported.
    */
-  private async mutate<T>(breaker: string, settings: BreakerSettings, plan: (rec: BreakerRecord | null, now: number) => Change<T>): Promise<Change<T>> {
+  private async mutate<T>(
+    breaker: string,
+    settings: BreakerSettings,
+    plan: (rec: BreakerRecord | null, now: number) => Change<T>,
+  ): Promise<Change<T>> {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const rec = await this.store.get(breaker);
       const change = plan(rec, this.clock());
@@ -67,7 +71,13 @@ export class BreakerService {
    * An outcome of a call admitted in generation `gen` (with `leaseId` when it was a probe).
    * Counts in CLOSED, trips at the threshold, closes or re-opens in HALF_OPEN; older generations are ignored.
    */
-  async recordOutcome(breaker: string, settings: BreakerSettings, gen: number, outcome: Outcome, leaseId?: string | null): Promise<OutcomeReport> {
+  async recordOutcome(
+    breaker: string,
+    settings: BreakerSettings,
+    gen: number,
+    outcome: Outcome,
+    leaseId?: string | null,
+  ): Promise<OutcomeReport> {
     const c = classify(outcome, settings);
     if (leaseId) {
       let read: BreakerRecord | null = null;
@@ -113,13 +123,23 @@ export class BreakerService {
   }
 
   /** Asks for a HALF_OPEN probe lease (OPEN and due -> HALF_OPEN). */
-  async acquireProbe(breaker: string, settings: BreakerSettings, leaseId: string): Promise<{ grant: ProbeGrant; transition: Transition | null }> {
+  async acquireProbe(
+    breaker: string,
+    settings: BreakerSettings,
+    leaseId: string,
+  ): Promise<{ grant: ProbeGrant; transition: Transition | null }> {
     const change = await this.mutate(breaker, settings, (rec, now) => planProbe(rec, now, settings, leaseId));
     return { grant: change.result, transition: change.transition };
   }
 
   /** A manual override; every one starts a new generation. */
-  async override(breaker: string, settings: BreakerSettings, command: OverrideCommand, by: string, reason = ""): Promise<{ state: BreakerState; transition: Transition | null }> {
+  async override(
+    breaker: string,
+    settings: BreakerSettings,
+    command: OverrideCommand,
+    by: string,
+    reason = "",
+  ): Promise<{ state: BreakerState; transition: Transition | null }> {
     const change = await this.mutate(breaker, settings, (rec, now) => applyOverride(rec, command, now, { by, reason }));
     return { state: change.result, transition: change.transition };
   }

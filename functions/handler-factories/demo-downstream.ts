@@ -37,7 +37,10 @@ function envNumber(env: Env, name: string, min: number, max: number, integer: bo
   if (text === undefined || text.trim() === "") return fallback;
   const n = Number(text);
   if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-    throw new SettingsError(name, `${name} is ${JSON.stringify(text)}; allowed: ${integer ? "an integer" : "a number"} from ${min} to ${max}`);
+    throw new SettingsError(
+      name,
+      `${name} is ${JSON.stringify(text)}; allowed: ${integer ? "an integer" : "a number"} from ${min} to ${max}`,
+    );
   }
   return n;
 }
@@ -46,7 +49,10 @@ function envNumber(env: Env, name: string, min: number, max: number, integer: bo
 export function demoConfigFromEnv(env: Env = process.env): DemoConfig {
   const errorName = env[DEMO_ENV.errorName]?.trim() || DEFAULT_DEMO_CONFIG.errorName;
   if (!ERROR_NAME_PATTERN.test(errorName)) {
-    throw new SettingsError(DEMO_ENV.errorName, `${DEMO_ENV.errorName} is ${JSON.stringify(errorName)}; allowed: an error name: 1 to 128 letters, digits, _ . : -`);
+    throw new SettingsError(
+      DEMO_ENV.errorName,
+      `${DEMO_ENV.errorName} is ${JSON.stringify(errorName)}; allowed: an error name: 1 to 128 letters, digits, _ . : -`,
+    );
   }
   return {
     failureRate: envNumber(env, DEMO_ENV.failureRate, 0, 1, false, DEFAULT_DEMO_CONFIG.failureRate),

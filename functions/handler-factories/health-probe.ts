@@ -32,7 +32,10 @@ export const PROBE_REQUEST_ENV = HANDLER_ENV.probeRequest;
 export function probeTargetFromEnv(env: Env = process.env): { targetArn: string; probeRequest: Record<string, unknown> } {
   const targetArn = env[TARGET_ARN_ENV] ?? "";
   if (!LAMBDA_ARN_PATTERN.test(targetArn)) {
-    throw new SettingsError(TARGET_ARN_ENV, `${TARGET_ARN_ENV} is ${JSON.stringify(targetArn)}; allowed: a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>[:<alias>])`);
+    throw new SettingsError(
+      TARGET_ARN_ENV,
+      `${TARGET_ARN_ENV} is ${JSON.stringify(targetArn)}; allowed: a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>[:<alias>])`,
+    );
   }
   const text = env[PROBE_REQUEST_ENV];
   if (text === undefined || text.trim() === "") return { targetArn, probeRequest: {} };
@@ -43,7 +46,10 @@ export function probeTargetFromEnv(env: Env = process.env): { targetArn: string;
     probeRequest = undefined;
   }
   if (typeof probeRequest !== "object" || probeRequest === null || Array.isArray(probeRequest)) {
-    throw new SettingsError(PROBE_REQUEST_ENV, `${PROBE_REQUEST_ENV} is ${JSON.stringify(text)}; allowed: a JSON object (the request sent to the target)`);
+    throw new SettingsError(
+      PROBE_REQUEST_ENV,
+      `${PROBE_REQUEST_ENV} is ${JSON.stringify(text)}; allowed: a JSON object (the request sent to the target)`,
+    );
   }
   return { targetArn, probeRequest: probeRequest as Record<string, unknown> };
 }
@@ -62,7 +68,9 @@ export function makeHealthProbeHandler(deps: HealthProbeDeps): (event: unknown) 
     const event = validateHealthProbeEvent(raw);
     const breaker = event.breaker ?? deps.breakerName;
     if (!breaker) {
-      throw new InvalidEventError(`health-probe event: field "breaker" is missing; allowed: a breaker name (required when BREAKER_NAME is not set)`);
+      throw new InvalidEventError(
+        `health-probe event: field "breaker" is missing; allowed: a breaker name (required when BREAKER_NAME is not set)`,
+      );
     }
     checkServed(deps, breaker, "health-probe event");
     const settings = await settingsNow(deps);

@@ -39,7 +39,8 @@ const ISO_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-
  * without whitespace, control characters or < > { } [ ] ? * " # % \ ^ | ~ ` $ & , ; : /.
  */
 const SLOT_ID_PATTERN = /^[^\s\u0000-\u001f\u007f-\u009f<>{}[\]?*"#%\\^|~`$&,;:/]{1,256}$/u; // eslint-disable-line no-control-regex -- it matches control characters in order to refuse them
-const SLOT_ID_DOC = "a slot id (the execution name): 1 to 256 characters, no whitespace, control characters or < > { } [ ] ? * \" # % \\ ^ | ~ ` $ & , ; : /";
+const SLOT_ID_DOC =
+  'a slot id (the execution name): 1 to 256 characters, no whitespace, control characters or < > { } [ ] ? * " # % \\ ^ | ~ ` $ & , ; : /';
 /** Longer causes are cut to this length (with a note of the original length), never refused. */
 export const MAX_CAUSE_LENGTH = 32768;
 
@@ -51,7 +52,14 @@ export function truncateCause(text: string, max = MAX_CAUSE_LENGTH): string {
   return truncateText(text, max);
 }
 
-export const FALLBACK_REASONS: readonly FallbackReason[] = ["open", "forced open", "probe slots taken", "bulkhead full", "target failed", "store error"];
+export const FALLBACK_REASONS: readonly FallbackReason[] = [
+  "open",
+  "forced open",
+  "probe slots taken",
+  "bulkhead full",
+  "target failed",
+  "store error",
+];
 /** Fallback reasons where the call never reached the target: counted as CallsRejected. */
 export const REJECTION_REASONS: readonly FallbackReason[] = ["open", "forced open", "probe slots taken", "bulkhead full"];
 
@@ -179,7 +187,16 @@ export function validateAcquireProbeEvent(raw: unknown): AcquireProbeEvent {
 export type ValidRecordOutcomeEvent = RecordOutcomeEvent & { gen: number };
 
 export function validateRecordOutcomeEvent(raw: unknown): ValidRecordOutcomeEvent {
-  const r = new EventReader(raw, "record-outcome event", ["breaker", "gen", "leaseId", "outcome", "error", "cause", "durationMs", "startedAt"]);
+  const r = new EventReader(raw, "record-outcome event", [
+    "breaker",
+    "gen",
+    "leaseId",
+    "outcome",
+    "error",
+    "cause",
+    "durationMs",
+    "startedAt",
+  ]);
   const breaker = breakerOf(r);
   const gen = r.generation("gen");
   const leaseId = r.string("leaseId", LEASE_ID_PATTERN, LEASE_ID_DOC, true) ?? null;
@@ -202,7 +219,9 @@ export function validateAcquireSlotEvent(raw: unknown): AcquireSlotEvent & { pro
   const present = (f: string) => r.raw(f) !== undefined && r.raw(f) !== null;
   if (present("probeGen") !== (probeLeaseId !== undefined)) {
     const [given, missing] = probeLeaseId !== undefined ? ["probeLeaseId", "probeGen"] : ["probeGen", "probeLeaseId"];
-    throw new InvalidEventError(`acquire-slot event: field "${given}" is given without "${missing}"; allowed: both (a HALF_OPEN probe's lease and generation) or neither`);
+    throw new InvalidEventError(
+      `acquire-slot event: field "${given}" is given without "${missing}"; allowed: both (a HALF_OPEN probe's lease and generation) or neither`,
+    );
   }
   const probeGen = probeLeaseId !== undefined ? r.generation("probeGen") : undefined;
   return compact({ breaker, slotId, probeLeaseId, probeGen });

@@ -50,7 +50,10 @@ export function settingsFromEnv(env: Env = process.env): BreakerSettings {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new SettingsError(SETTINGS_ENV, `${SETTINGS_ENV} is not valid JSON (${(e as Error).message}); allowed: a JSON object of breaker settings`);
+    throw new SettingsError(
+      SETTINGS_ENV,
+      `${SETTINGS_ENV} is not valid JSON (${(e as Error).message}); allowed: a JSON object of breaker settings`,
+    );
   }
   return loadSettings(raw, SETTINGS_ENV);
 }
@@ -118,7 +121,9 @@ export function settingsNow(deps: HandlerDeps): Promise<BreakerSettings> {
 /** Rejects an event for a breaker this function does not serve (its settings would not apply). */
 export function checkServed(deps: HandlerDeps, breaker: string, what: string): void {
   if (deps.breakerName !== null && breaker !== deps.breakerName) {
-    throw new InvalidEventError(`${what}: field "breaker" is ${JSON.stringify(breaker)}; allowed: ${JSON.stringify(deps.breakerName)} (the breaker this function serves)`);
+    throw new InvalidEventError(
+      `${what}: field "breaker" is ${JSON.stringify(breaker)}; allowed: ${JSON.stringify(deps.breakerName)} (the breaker this function serves)`,
+    );
   }
 }
 

@@ -38,7 +38,10 @@ export function settingsSourceConfigFromEnv(env: Env): SettingsSourceConfig | nu
   if (refreshText !== "") {
     refreshSeconds = Number(refreshText);
     if (!/^\d+$/.test(refreshText) || refreshSeconds < min || refreshSeconds > max) {
-      throw new SettingsError(SETTINGS_REFRESH_ENV, `${SETTINGS_REFRESH_ENV} is ${JSON.stringify(refreshText)}; allowed: an integer from ${min} to ${max} (seconds)`);
+      throw new SettingsError(
+        SETTINGS_REFRESH_ENV,
+        `${SETTINGS_REFRESH_ENV} is ${JSON.stringify(refreshText)}; allowed: an integer from ${min} to ${max} (seconds)`,
+      );
     }
   }
   const parameter = env[SETTINGS_PARAMETER_ENV]?.trim() ?? "";

@@ -14,7 +14,10 @@ export const SSM_MAX_ATTEMPTS = 2;
  * An SSM client that gives up: throwOnRequestTimeout, because without it the SDK's requestTimeout only
  * logs a warning and the call waits on.
  */
-export function boundedSsmClient(timeoutMs = SSM_TIMEOUT_MS, config: Omit<SSMClientConfig, "requestHandler" | "maxAttempts"> = {}): SSMClient {
+export function boundedSsmClient(
+  timeoutMs = SSM_TIMEOUT_MS,
+  config: Omit<SSMClientConfig, "requestHandler" | "maxAttempts"> = {},
+): SSMClient {
   return new SSMClient({
     ...config,
     maxAttempts: SSM_MAX_ATTEMPTS,

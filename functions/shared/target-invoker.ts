@@ -27,7 +27,10 @@ function failureOfPayload(payload: Uint8Array | undefined, functionError: string
  * A Lambda client with a bounded timeout and no SDK retries (one probe is one call). throwOnRequestTimeout:
  * without it the SDK's requestTimeout only logs a warning and the call waits on.
  */
-export function boundedLambdaClient(timeoutMs: number, config: Omit<LambdaClientConfig, "requestHandler" | "maxAttempts"> = {}): LambdaClient {
+export function boundedLambdaClient(
+  timeoutMs: number,
+  config: Omit<LambdaClientConfig, "requestHandler" | "maxAttempts"> = {},
+): LambdaClient {
   return new LambdaClient({
     ...config,
     maxAttempts: 1,

@@ -53,7 +53,11 @@ export function dynamoDbBaseClient(config: ClientConfig): DynamoDBClient {
     ...(config.credentials ? { credentials: config.credentials } : {}),
     maxAttempts: config.maxAttempts ?? DYNAMODB_DEFAULTS.maxAttempts,
     // throwOnRequestTimeout: without it the SDK only logs a warning when requestTimeout passes and keeps waiting.
-    requestHandler: { requestTimeout, connectionTimeout: config.connectionTimeoutMs ?? Math.min(requestTimeout, 1000), throwOnRequestTimeout: true },
+    requestHandler: {
+      requestTimeout,
+      connectionTimeout: config.connectionTimeoutMs ?? Math.min(requestTimeout, 1000),
+      throwOnRequestTimeout: true,
+    },
   });
 }
 
@@ -102,7 +106,9 @@ export class DynamoDbStore implements StateStore {
   async get(breaker: string): Promise<BreakerRecord | null> {
     let item: Record<string, unknown> | undefined;
     try {
-      const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { [BREAKER_TABLE_KEY]: breaker }, ConsistentRead: true }));
+      const out = await this.doc.send(
+        new GetCommand({ TableName: this.tableName, Key: { [BREAKER_TABLE_KEY]: breaker }, ConsistentRead: true }),
+      );
       item = out.Item;
     } catch (e) {
       throw this.fail("GetItem", breaker, e);
@@ -163,9 +169,7 @@ export class DynamoDbStore implements StateStore {
       add.push(`${counter(k, i, "a")} :a${i}`);
       values[`:a${i}`] = v;
     });
-    plan.remove
-      .filter((k) => !(k in plan.set) && !(k in plan.add))
-      .forEach((k, i) => remove.push(counter(k, i, "r")));
+    plan.remove.filter((k) => !(k in plan.set) && !(k in plan.add)).forEach((k, i) => remove.push(counter(k, i, "r")));
     const update = [`SET ${set.join(", ")}`, add.length ? `ADD ${add.join(", ")}` : "", remove.length ? `REMOVE ${remove.join(", ")}` : ""]
       .filter(Boolean)
       .join(" ");
@@ -203,7 +207,11 @@ export class DynamoDbStore implements StateStore {
           Item: item,
           ...(expectedVer === null
             ? { ConditionExpression: "attribute_not_exists(#k)", ExpressionAttributeNames: { "#k": BREAKER_TABLE_KEY } }
-            : { ConditionExpression: "#ver = :v", ExpressionAttributeNames: { "#ver": FIELD.ver }, ExpressionAttributeValues: { ":v": expectedVer } }),
+            : {
+                ConditionExpression: "#ver = :v",
+                ExpressionAttributeNames: { "#ver": FIELD.ver },
+                ExpressionAttributeValues: { ":v": expectedVer },
+              }),
         }),
       );
       return true;
@@ -241,7 +249,8 @@ export class DynamoDbStore implements StateStore {
       }
       let item: Record<string, unknown> | undefined;
       try {
-        item = (await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { [BREAKER_TABLE_KEY]: key }, ConsistentRead: true }))).Item;
+        item = (await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { [BREAKER_TABLE_KEY]: key }, ConsistentRead: true })))
+          .Item;
       } catch (e) {
         throw this.fail("GetItem (bulkhead)", breaker, e);
       }
@@ -260,7 +269,9 @@ export class DynamoDbStore implements StateStore {
       if (expired.length === 0) return false; // full of live leases
       await this.reclaimSlots(key, breaker, expired);
     }
-    throw new StoreError(`${this.where(key)}: the bulkhead stayed full of leases being reclaimed for ${BULKHEAD_ATTEMPTS} attempts; giving up`);
+    throw new StoreError(
+      `${this.where(key)}: the bulkhead stayed full of leases being reclaimed for ${BULKHEAD_ATTEMPTS} attempts; giving up`,
+    );
   }
 
   /** The bulkhead item with an empty slot map (a concurrent creation wins just as well). */
@@ -323,7 +334,9 @@ export class DynamoDbStore implements StateStore {
   private readSlots(item: Record<string, unknown>, breaker: string): Record<string, number> {
     const slots = item[SLOTS];
     if (typeof slots !== "object" || slots === null || Array.isArray(slots) || Object.values(slots).some((v) => typeof v !== "number")) {
-      throw new StoreError(`${this.where(breaker + BULKHEAD_SUFFIX)}: stored attribute '${SLOTS}' is ${JSON.stringify(slots)}; expected a map of slot id -> lease expiry (epoch ms)`);
+      throw new StoreError(
+        `${this.where(breaker + BULKHEAD_SUFFIX)}: stored attribute '${SLOTS}' is ${JSON.stringify(slots)}; expected a map of slot id -> lease expiry (epoch ms)`,
+      );
     }
     return slots as Record<string, number>;
   }

@@ -65,7 +65,8 @@ function integer(env: Env, name: string, min: number, max: number, fallback: num
   const v = value(env, name);
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (!/^\d+$/.test(v) || n < min || n > max) throw new StoreConfigError(name, `${name} is ${JSON.stringify(v)}; allowed: an integer from ${min} to ${max}`);
+  if (!/^\d+$/.test(v) || n < min || n > max)
+    throw new StoreConfigError(name, `${name} is ${JSON.stringify(v)}; allowed: an integer from ${min} to ${max}`);
   return n;
 }
 
@@ -98,7 +99,10 @@ export function secretsManagerReader(timeoutMs = 3000, clientConfig: SecretsMana
     try {
       const out = await client.send(new GetSecretValueCommand({ SecretId: arn }));
       if (typeof out.SecretString !== "string" || out.SecretString === "") {
-        throw new StoreConfigError(STORE_ENV.redisAuthSecretArn, `secret ${arn} has no SecretString; allowed: the AUTH token as text, or JSON {"password": ..., "username"?: ...}`);
+        throw new StoreConfigError(
+          STORE_ENV.redisAuthSecretArn,
+          `secret ${arn} has no SecretString; allowed: the AUTH token as text, or JSON {"password": ..., "username"?: ...}`,
+        );
       }
       return out.SecretString;
     } finally {
@@ -115,7 +119,10 @@ export function parseAuthSecret(secret: string, arn: string): { username?: strin
     try {
       o = JSON.parse(t) as Record<string, unknown>;
     } catch {
-      throw new StoreConfigError(STORE_ENV.redisAuthSecretArn, `secret ${arn} starts with "{" but is not JSON; allowed: the AUTH token as text, or JSON {"password": ..., "username"?: ...}`);
+      throw new StoreConfigError(
+        STORE_ENV.redisAuthSecretArn,
+        `secret ${arn} starts with "{" but is not JSON; allowed: the AUTH token as text, or JSON {"password": ..., "username"?: ...}`,
+      );
     }
     const password = [o.password, o.token, o.authToken].find((x) => typeof x === "string" && x !== "");
     if (typeof password !== "string") {
@@ -134,18 +141,30 @@ export function parseAuthSecret(secret: string, arn: string): { username?: strin
 export async function redisConfigFromEnv(env: Env, timeoutMs: number, readSecret: SecretReader): Promise<RedisStoreConfig> {
   const plain = PLAIN_SECRETS.find((n) => value(env, n) !== undefined);
   if (plain) {
-    throw new StoreConfigError(plain, `${plain} is set; a Redis AUTH token must not be passed in a plain environment variable; allowed: ${STORE_ENV.redisAuthSecretArn} (a Secrets Manager secret ARN)`);
+    throw new StoreConfigError(
+      plain,
+      `${plain} is set; a Redis AUTH token must not be passed in a plain environment variable; allowed: ${STORE_ENV.redisAuthSecretArn} (a Secrets Manager secret ARN)`,
+    );
   }
   const url = value(env, STORE_ENV.redisUrl);
   const host = value(env, STORE_ENV.redisHost);
   if (!url && !host) {
-    throw new StoreConfigError(STORE_ENV.redisHost, `${STORE_ENV.redisHost} is not set (nor ${STORE_ENV.redisUrl}); allowed: the Redis primary endpoint host name`);
+    throw new StoreConfigError(
+      STORE_ENV.redisHost,
+      `${STORE_ENV.redisHost} is not set (nor ${STORE_ENV.redisUrl}); allowed: the Redis primary endpoint host name`,
+    );
   }
   if (url && !/^rediss?:\/\/[^\s]+$/.test(url)) {
-    throw new StoreConfigError(STORE_ENV.redisUrl, `${STORE_ENV.redisUrl} is ${JSON.stringify(url)}; allowed: redis://host:port or rediss://host:port`);
+    throw new StoreConfigError(
+      STORE_ENV.redisUrl,
+      `${STORE_ENV.redisUrl} is ${JSON.stringify(url)}; allowed: redis://host:port or rediss://host:port`,
+    );
   }
   if (host && !/^[A-Za-z0-9.-]{1,253}$/.test(host)) {
-    throw new StoreConfigError(STORE_ENV.redisHost, `${STORE_ENV.redisHost} is ${JSON.stringify(host)}; allowed: a host name or IPv4 address`);
+    throw new StoreConfigError(
+      STORE_ENV.redisHost,
+      `${STORE_ENV.redisHost} is ${JSON.stringify(host)}; allowed: a host name or IPv4 address`,
+    );
   }
   const config: RedisStoreConfig = { commandTimeoutMs: timeoutMs, connectTimeoutMs: timeoutMs };
   if (url) config.url = url;
@@ -159,7 +178,10 @@ export async function redisConfigFromEnv(env: Env, timeoutMs: number, readSecret
   const arn = value(env, STORE_ENV.redisAuthSecretArn);
   if (arn) {
     if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/.test(arn)) {
-      throw new StoreConfigError(STORE_ENV.redisAuthSecretArn, `${STORE_ENV.redisAuthSecretArn} is ${JSON.stringify(arn)}; allowed: a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)`);
+      throw new StoreConfigError(
+        STORE_ENV.redisAuthSecretArn,
+        `${STORE_ENV.redisAuthSecretArn} is ${JSON.stringify(arn)}; allowed: a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)`,
+      );
     }
     Object.assign(config, parseAuthSecret(await readSecret(arn), arn));
   }
@@ -176,11 +198,17 @@ export async function storeFromEnv(env: Env = process.env, options: StoreFromEnv
   if (kind === "dynamodb") {
     const tableName = required(env, STORE_ENV.tableName, "the DynamoDB table name (3-255 of a-z A-Z 0-9 _ - .)");
     if (!/^[A-Za-z0-9_.-]{3,255}$/.test(tableName)) {
-      throw new StoreConfigError(STORE_ENV.tableName, `${STORE_ENV.tableName} is ${JSON.stringify(tableName)}; allowed: 3-255 of a-z A-Z 0-9 _ - .`);
+      throw new StoreConfigError(
+        STORE_ENV.tableName,
+        `${STORE_ENV.tableName} is ${JSON.stringify(tableName)}; allowed: 3-255 of a-z A-Z 0-9 _ - .`,
+      );
     }
     const endpoint = value(env, STORE_ENV.dynamoEndpoint);
     if (endpoint && !/^https?:\/\/\S+$/.test(endpoint)) {
-      throw new StoreConfigError(STORE_ENV.dynamoEndpoint, `${STORE_ENV.dynamoEndpoint} is ${JSON.stringify(endpoint)}; allowed: an http(s):// URL (DynamoDB Local)`);
+      throw new StoreConfigError(
+        STORE_ENV.dynamoEndpoint,
+        `${STORE_ENV.dynamoEndpoint} is ${JSON.stringify(endpoint)}; allowed: an http(s):// URL (DynamoDB Local)`,
+      );
     }
     const ttlAttribute = value(env, STORE_ENV.ttlAttribute) ?? TTL_ATTRIBUTE;
     try {
@@ -201,7 +229,11 @@ export async function storeFromEnv(env: Env = process.env, options: StoreFromEnv
       ...(endpoint && !env.AWS_ACCESS_KEY_ID ? { credentials: { accessKeyId: "local", secretAccessKey: "local" } } : {}),
     });
   }
-  const config = await redisConfigFromEnv(env, timeoutMs, options.readSecret ?? secretsManagerReader(Math.max(timeoutMs, 3000), options.secretsManager));
+  const config = await redisConfigFromEnv(
+    env,
+    timeoutMs,
+    options.readSecret ?? secretsManagerReader(Math.max(timeoutMs, 3000), options.secretsManager),
+  );
   if (options.redisTlsCa) config.tlsCa = options.redisTlsCa;
   return new RedisStore(config);
 }

@@ -2,7 +2,16 @@
 // (numbers, booleans, maps, lists); Redis stores every hash field as text (JSON for maps and lists).
 // Reading accepts either form and rejects malformed data with a StoreError naming the attribute.
 
-import { BreakerRecord, BreakerState, CONSECUTIVE_FAILURES, expiresAtSeconds, openUntilIso, OverrideInfo, STATES, Transition } from "../../core/breaker";
+import {
+  BreakerRecord,
+  BreakerState,
+  CONSECUTIVE_FAILURES,
+  expiresAtSeconds,
+  openUntilIso,
+  OverrideInfo,
+  STATES,
+  Transition,
+} from "../../core/breaker";
 import { BreakerSettings } from "../../core/settings";
 import { ATTR } from "../../core/contracts";
 import { StoreError } from "../../core/state-store";
@@ -42,7 +51,11 @@ export type StoredValue = string | number | boolean | Record<string, unknown> | 
  * The attributes to store for `rec` (the key excluded). Absent rather than null: openUntil and
  * openUntilIso outside OPEN, override outside FORCED_OPEN/DISABLED, the TTL attribute for manual states.
  */
-export function recordAttributes(rec: BreakerRecord, settings: BreakerSettings, ttlAttribute: string = FIELD.expiresAt): Record<string, StoredValue> {
+export function recordAttributes(
+  rec: BreakerRecord,
+  settings: BreakerSettings,
+  ttlAttribute: string = FIELD.expiresAt,
+): Record<string, StoredValue> {
   const out: Record<string, StoredValue> = {
     [FIELD.state]: rec.state,
     [FIELD.gen]: rec.gen,
@@ -121,7 +134,8 @@ export function readRecord(attrs: Record<string, unknown>, where: string): Break
   }
 
   const rawHistory = json(FIELD.history) ?? [];
-  if (!Array.isArray(rawHistory) || !rawHistory.every(isTransition)) throw bad(FIELD.history, "a list of transitions {from, to, at, gen, reason}");
+  if (!Array.isArray(rawHistory) || !rawHistory.every(isTransition))
+    throw bad(FIELD.history, "a list of transitions {from, to, at, gen, reason}");
 
   const counters: Record<string, number> = {};
   for (const k of Object.keys(attrs)) if (isCounterField(k)) counters[k] = num(k);

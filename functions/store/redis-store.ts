@@ -64,8 +64,8 @@ export function redisOptions(config: RedisStoreConfig): RedisOptions {
     host: config.host ?? fromUrl.host ?? "127.0.0.1",
     port: config.port ?? fromUrl.port ?? 6379,
     ...(tls ? { tls: config.tlsCa ? { ca: config.tlsCa } : {} } : {}),
-    ...(config.username ?? fromUrl.username ? { username: config.username ?? fromUrl.username } : {}),
-    ...(config.password ?? fromUrl.password ? { password: config.password ?? fromUrl.password } : {}),
+    ...((config.username ?? fromUrl.username) ? { username: config.username ?? fromUrl.username } : {}),
+    ...((config.password ?? fromUrl.password) ? { password: config.password ?? fromUrl.password } : {}),
     lazyConnect: true,
     enableOfflineQueue: false,
     enableReadyCheck: true,
@@ -195,7 +195,10 @@ export class RedisStore implements StateStore {
     };
     // A refused AUTH will not heal by waiting: fail at once, and let the owner reopen with fresh credentials.
     const authRejected = () =>
-      Object.assign(new Error(`the server refused the AUTH credentials: ${this.lastError?.message}`), { name: "RedisAuthRejected", cause: this.lastError ?? undefined });
+      Object.assign(new Error(`the server refused the AUTH credentials: ${this.lastError?.message}`), {
+        name: "RedisAuthRejected",
+        cause: this.lastError ?? undefined,
+      });
     if (this.credentialsRejected()) throw authRejected();
     if (down >= this.connectTimeoutMs) throw unreachable(`not connected for ${down} ms`);
     // Every call waiting for this connection shares one wait (one pair of listeners, however many calls).

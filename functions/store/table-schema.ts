@@ -21,7 +21,11 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
 }
 
 /** Creates the table if it does not exist, waits until it is ACTIVE, and enables TTL on `ttlAttribute`. */
-export async function ensureTable(client: DynamoDBClient | DynamoDBDocumentClient, tableName: string, ttlAttribute: string = TTL_ATTRIBUTE): Promise<void> {
+export async function ensureTable(
+  client: DynamoDBClient | DynamoDBDocumentClient,
+  tableName: string,
+  ttlAttribute: string = TTL_ATTRIBUTE,
+): Promise<void> {
   const c = client as DynamoDBClient;
   try {
     await c.send(new CreateTableCommand(createTableInput(tableName)));
@@ -30,7 +34,9 @@ export async function ensureTable(client: DynamoDBClient | DynamoDBDocumentClien
   }
   await waitUntilTableExists({ client: c, maxWaitTime: 30, minDelay: 1, maxDelay: 2 }, { TableName: tableName });
   try {
-    await c.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true } }));
+    await c.send(
+      new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true } }),
+    );
   } catch (e) {
     // "TimeToLive is already enabled" is fine; anything else is not.
     if (!/already enabled/i.test((e as Error).message ?? "")) throw e;

@@ -12,7 +12,12 @@ const STATE_COLORS: Record<string, string> = {
   DISABLED: "#8a8f98",
 };
 
-const SERIES: { key: "targetCalls" | "targetFailures" | "rejected" | "fallback" | "succeeded"; label: string; color: string; dash?: string }[] = [
+const SERIES: {
+  key: "targetCalls" | "targetFailures" | "rejected" | "fallback" | "succeeded";
+  label: string;
+  color: string;
+  dash?: string;
+}[] = [
   { key: "targetCalls", label: "target calls", color: "#2f6fd6" },
   { key: "targetFailures", label: "target failures", color: "#7d8ca3", dash: "4 3" },
   { key: "succeeded", label: "succeeded", color: "#2e9d5b" },
@@ -67,7 +72,10 @@ export function stateSegments(r: Report): StateSegment[] {
 
 function xAxis(end: number, x: (t: number) => number, y: number, height: number): string {
   return ticks(end, 10)
-    .map((t) => `<line x1="${n(x(t))}" x2="${n(x(t))}" y1="${y - height}" y2="${y}" class="grid"/><text x="${n(x(t))}" y="${y + 14}" text-anchor="middle">${t}s</text>`)
+    .map(
+      (t) =>
+        `<line x1="${n(x(t))}" x2="${n(x(t))}" y1="${y - height}" y2="${y}" class="grid"/><text x="${n(x(t))}" y="${y + 14}" text-anchor="middle">${t}s</text>`,
+    )
     .join("");
 }
 
@@ -96,10 +104,16 @@ function stateChart(r: Report, end: number): string {
     )
     .join("");
   const marks = r.transitions
-    .map((t) => `<line class="transition" x1="${n(x(t.at))}" x2="${n(x(t.at))}" y1="${stateY - 4}" y2="${stateY + 44}" stroke="#222" stroke-width="1"><title>${n(t.at)} s: ${esc(t.from)} -> ${esc(t.to)} (${esc(t.reason)})</title></line>`)
+    .map(
+      (t) =>
+        `<line class="transition" x1="${n(x(t.at))}" x2="${n(x(t.at))}" y1="${stateY - 4}" y2="${stateY + 44}" stroke="#222" stroke-width="1"><title>${n(t.at)} s: ${esc(t.from)} -> ${esc(t.to)} (${esc(t.reason)})</title></line>`,
+    )
     .join("");
   const legend = Object.entries(STATE_COLORS)
-    .map(([s, c], i) => `<rect x="${PAD_L + i * 120}" y="${H - 14}" width="12" height="12" fill="${c}"/><text x="${PAD_L + i * 120 + 16}" y="${H - 4}">${s}</text>`)
+    .map(
+      ([s, c], i) =>
+        `<rect x="${PAD_L + i * 120}" y="${H - 14}" width="12" height="12" fill="${c}"/><text x="${PAD_L + i * 120 + 16}" y="${H - 4}">${s}</text>`,
+    )
     .join("");
   return (
     `<svg id="state-timeline" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="breaker state over time">` +
@@ -124,16 +138,25 @@ function seriesChart(r: Report, end: number): string {
   const y = (v: number) => bottom - (v / peak) * (bottom - top);
   const shading = stateSegments(r)
     .filter((g) => g.state !== "CLOSED")
-    .map((g) => `<rect class="state-shade" x="${n(x(g.from))}" y="${top}" width="${n(Math.max(0.5, x(g.to) - x(g.from)))}" height="${bottom - top}" fill="${STATE_COLORS[g.state] ?? "#555"}" opacity="0.12"/>`)
+    .map(
+      (g) =>
+        `<rect class="state-shade" x="${n(x(g.from))}" y="${top}" width="${n(Math.max(0.5, x(g.to) - x(g.from)))}" height="${bottom - top}" fill="${STATE_COLORS[g.state] ?? "#555"}" opacity="0.12"/>`,
+    )
     .join("");
   const paths = SERIES.map((d) => {
     const pts = s[d.key].map((v, i) => `${i === 0 ? "M" : "L"}${n(x(i + 0.5))},${n(y(v))}`).join(" ");
     return `<path class="series" data-series="${d.key}" d="${pts}" fill="none" stroke="${d.color}" stroke-width="2"${d.dash ? ` stroke-dasharray="${d.dash}"` : ""}><title>${d.label} per second</title></path>`;
   }).join("");
   const yAxis = ticks(peak, 5)
-    .map((v) => `<line x1="${PAD_L}" x2="${W - PAD_R}" y1="${n(y(v))}" y2="${n(y(v))}" class="grid"/><text x="${PAD_L - 6}" y="${n(y(v) + 4)}" text-anchor="end">${v}</text>`)
+    .map(
+      (v) =>
+        `<line x1="${PAD_L}" x2="${W - PAD_R}" y1="${n(y(v))}" y2="${n(y(v))}" class="grid"/><text x="${PAD_L - 6}" y="${n(y(v) + 4)}" text-anchor="end">${v}</text>`,
+    )
     .join("");
-  const legend = SERIES.map((d, i) => `<line x1="${PAD_L + i * 170}" x2="${PAD_L + i * 170 + 18}" y1="${H - 8}" y2="${H - 8}" stroke="${d.color}" stroke-width="3"${d.dash ? ` stroke-dasharray="${d.dash}"` : ""}/><text x="${PAD_L + i * 170 + 24}" y="${H - 4}">${d.label}</text>`).join("");
+  const legend = SERIES.map(
+    (d, i) =>
+      `<line x1="${PAD_L + i * 170}" x2="${PAD_L + i * 170 + 18}" y1="${H - 8}" y2="${H - 8}" stroke="${d.color}" stroke-width="3"${d.dash ? ` stroke-dasharray="${d.dash}"` : ""}/><text x="${PAD_L + i * 170 + 24}" y="${H - 4}">${d.label}</text>`,
+  ).join("");
   return (
     `<svg id="per-second" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="target calls, rejected and fallback per second">` +
     shading +
@@ -153,13 +176,46 @@ function storeFaultText(r: Report, i: number): string {
 }
 
 function phaseTable(r: Report): string {
-  const failed = (f: Record<string, number>) => Object.entries(f).map(([k, v]) => `${v} ${esc(k)}`).join(", ") || "0";
-  const row = (cells: (string | number)[], cls = "") => `<tr${cls ? ` class="${cls}"` : ""}>${cells.map((c) => `<td>${typeof c === "number" ? c : c}</td>`).join("")}</tr>`;
+  const failed = (f: Record<string, number>) =>
+    Object.entries(f)
+      .map(([k, v]) => `${v} ${esc(k)}`)
+      .join(", ") || "0";
+  const row = (cells: (string | number)[], cls = "") =>
+    `<tr${cls ? ` class="${cls}"` : ""}>${cells.map((c) => `<td>${typeof c === "number" ? c : c}</td>`).join("")}</tr>`;
   const rows = r.phases.map((p) =>
-    row([esc(p.name), p.role, `${p.startSeconds}-${p.startSeconds + p.durationSeconds}`, p.executions, p.succeeded, p.fallback, p.rejected, failed(p.failed), p.targetAttempts, p.targetFailures, p.storeErrors]),
+    row([
+      esc(p.name),
+      p.role,
+      `${p.startSeconds}-${p.startSeconds + p.durationSeconds}`,
+      p.executions,
+      p.succeeded,
+      p.fallback,
+      p.rejected,
+      failed(p.failed),
+      p.targetAttempts,
+      p.targetFailures,
+      p.storeErrors,
+    ]),
   );
   const t = r.totals;
-  rows.push(row(["total", "", `0-${n(r.durationSeconds)}`, t.executions, t.succeeded, t.fallback, t.rejected, failed(t.failed), t.targetAttempts, t.targetFailures, t.storeErrors], "total"));
+  rows.push(
+    row(
+      [
+        "total",
+        "",
+        `0-${n(r.durationSeconds)}`,
+        t.executions,
+        t.succeeded,
+        t.fallback,
+        t.rejected,
+        failed(t.failed),
+        t.targetAttempts,
+        t.targetFailures,
+        t.storeErrors,
+      ],
+      "total",
+    ),
+  );
   return (
     `<table id="phases"><thead><tr><th>phase</th><th>role</th><th>seconds</th><th>executions</th><th>succeeded</th><th>fallback</th><th>rejected</th><th>failed</th><th>target attempts</th><th>target failures</th><th>store errors</th></tr></thead>` +
     `<tbody>${rows.join("")}</tbody></table>`

@@ -108,7 +108,14 @@ export function percentiles(values: number[]): Percentiles {
   const v = [...values].sort((a, b) => a - b);
   const at = (q: number) => v[Math.min(v.length - 1, Math.max(0, Math.ceil(q * v.length) - 1))];
   const r = (n: number) => Math.round(n * 10) / 10;
-  return { count: v.length, p50: r(at(0.5)), p90: r(at(0.9)), p99: r(at(0.99)), max: r(v[v.length - 1]), mean: r(v.reduce((a, b) => a + b, 0) / v.length) };
+  return {
+    count: v.length,
+    p50: r(at(0.5)),
+    p90: r(at(0.9)),
+    p99: r(at(0.99)),
+    max: r(v[v.length - 1]),
+    mean: r(v.reduce((a, b) => a + b, 0) / v.length),
+  };
 }
 
 function emptyStats(p: Phase, start: number): PhaseStats {
@@ -131,7 +138,13 @@ function emptyStats(p: Phase, start: number): PhaseStats {
   };
 }
 
-function addExecution(s: Pick<PhaseStats, "executions" | "succeeded" | "fallback" | "rejected" | "failed" | "fallbackServed" | "fallbackReasons" | "storeErrors">, e: ExecutionRecord): void {
+function addExecution(
+  s: Pick<
+    PhaseStats,
+    "executions" | "succeeded" | "fallback" | "rejected" | "failed" | "fallbackServed" | "fallbackReasons" | "storeErrors"
+  >,
+  e: ExecutionRecord,
+): void {
   s.executions += 1;
   s.storeErrors += e.storeErrors;
   if (e.result === "failed") s.failed[e.error ?? "Unknown"] = (s.failed[e.error ?? "Unknown"] ?? 0) + 1;
@@ -158,7 +171,18 @@ export function isClosedSuccess(e: ExecutionRecord): boolean {
 export function buildReport(scenario: Scenario, run: RunRecords, startedAt: Date): Report {
   const { starts } = phaseStarts(scenario);
   const phases = scenario.phases.map((p, i) => emptyStats(p, starts[i]));
-  const totals: Report["totals"] = { executions: 0, succeeded: 0, fallback: 0, rejected: 0, failed: {}, fallbackServed: 0, fallbackReasons: {}, targetAttempts: 0, targetFailures: 0, storeErrors: 0 };
+  const totals: Report["totals"] = {
+    executions: 0,
+    succeeded: 0,
+    fallback: 0,
+    rejected: 0,
+    failed: {},
+    fallbackServed: 0,
+    fallbackReasons: {},
+    targetAttempts: 0,
+    targetFailures: 0,
+    storeErrors: 0,
+  };
   for (const e of run.executions) {
     addExecution(phases[e.phase], e);
     addExecution(totals, e);
@@ -222,7 +246,16 @@ export function buildReport(scenario: Scenario, run: RunRecords, startedAt: Date
 export function buildSeries(run: RunRecords): Series {
   const n = Math.max(1, Math.ceil(run.endedAt));
   const zeros = () => new Array<number>(n).fill(0);
-  const s: Series = { seconds: n, executions: zeros(), targetCalls: zeros(), targetFailures: zeros(), succeeded: zeros(), rejected: zeros(), fallback: zeros(), failed: zeros() };
+  const s: Series = {
+    seconds: n,
+    executions: zeros(),
+    targetCalls: zeros(),
+    targetFailures: zeros(),
+    succeeded: zeros(),
+    rejected: zeros(),
+    fallback: zeros(),
+    failed: zeros(),
+  };
   const slot = (t: number) => Math.min(n - 1, Math.max(0, Math.floor(t)));
   for (const e of run.executions) {
     s.executions[slot(e.startedAt)] += 1;

@@ -18,7 +18,19 @@ function sec(n: number | null): string {
 }
 
 export function summaryText(r: Report): string {
-  const header = ["phase", "role", "seconds", "executions", "succeeded", "fallback", "rejected", "failed", "target attempts", "target failures", "store errors"];
+  const header = [
+    "phase",
+    "role",
+    "seconds",
+    "executions",
+    "succeeded",
+    "fallback",
+    "rejected",
+    "failed",
+    "target attempts",
+    "target failures",
+    "store errors",
+  ];
   const rows = r.phases.map((p) => [
     p.name,
     p.role,
@@ -33,12 +45,31 @@ export function summaryText(r: Report): string {
     String(p.storeErrors),
   ]);
   const t = r.totals;
-  rows.push(["total", "", `0-${r.durationSeconds.toFixed(0)}`, String(t.executions), String(t.succeeded), String(t.fallback), String(t.rejected), failedText(t.failed), String(t.targetAttempts), String(t.targetFailures), String(t.storeErrors)]);
+  rows.push([
+    "total",
+    "",
+    `0-${r.durationSeconds.toFixed(0)}`,
+    String(t.executions),
+    String(t.succeeded),
+    String(t.fallback),
+    String(t.rejected),
+    failedText(t.failed),
+    String(t.targetAttempts),
+    String(t.targetFailures),
+    String(t.storeErrors),
+  ]);
   const transitions = r.transitions.length
     ? r.transitions.map((x) => `  ${x.at.toFixed(1).padStart(7)} s  ${x.from} -> ${x.to}  (${x.reason})`).join("\n")
     : "  none";
   const faults = r.storeFaults.map((f) => {
-    const what = f.action === "delay" ? (f.delayMs ? `store requests delayed by ${f.delayMs} ms` : "store delay removed") : f.action === "kill" ? "store process killed (SIGKILL)" : `store process restarted (answering after ${f.tookMs} ms)`;
+    const what =
+      f.action === "delay"
+        ? f.delayMs
+          ? `store requests delayed by ${f.delayMs} ms`
+          : "store delay removed"
+        : f.action === "kill"
+          ? "store process killed (SIGKILL)"
+          : `store process restarted (answering after ${f.tookMs} ms)`;
     return `  ${f.at.toFixed(1).padStart(7)} s  ${what} [${f.phase}]${f.error ? `: FAILED: ${f.error}` : ""}`;
   });
   const hp = r.awsWork.healthyPath;

@@ -12,7 +12,10 @@ export function lambdaInvocations(e: ExecutionRecord): number {
 export function workOf(e: ExecutionRecord): Work {
   const w = e.work;
   const invocations = lambdaInvocations(e);
-  const lambdaMs = invocations * ASSUMPTIONS.handlerBaseMs + w.dynamodbLambdaCalls * ASSUMPTIONS.dynamodbCallMs + w.redisCommands * ASSUMPTIONS.redisCommandMs;
+  const lambdaMs =
+    invocations * ASSUMPTIONS.handlerBaseMs +
+    w.dynamodbLambdaCalls * ASSUMPTIONS.dynamodbCallMs +
+    w.redisCommands * ASSUMPTIONS.redisCommandMs;
   const durationMs =
     w.dynamodbDirectCalls * ASSUMPTIONS.dynamodbCallMs +
     invocations * ASSUMPTIONS.lambdaInvokeOverheadMs +
@@ -30,7 +33,15 @@ export function workOf(e: ExecutionRecord): Work {
   };
 }
 
-const KEYS: (keyof Work)[] = ["stateTransitions", "lambdaInvocations", "lambdaMs", "readUnits", "writeUnits", "redisCommands", "durationMs"];
+const KEYS: (keyof Work)[] = [
+  "stateTransitions",
+  "lambdaInvocations",
+  "lambdaMs",
+  "readUnits",
+  "writeUnits",
+  "redisCommands",
+  "durationMs",
+];
 
 export function zeroWork(): Work {
   return { stateTransitions: 0, lambdaInvocations: 0, lambdaMs: 0, readUnits: 0, writeUnits: 0, redisCommands: 0, durationMs: 0 };

@@ -32,7 +32,11 @@ export function permissionDocuments(type: string, props: Props, unknowns: Unknow
  * The statements of the given documents, each with where it is ("Policy statement 2"). Unknown documents or
  * values are skipped and recorded in `unknowns`; a malformed document goes to `onMalformed`.
  */
-export function statementsOf(sources: DocumentSource[], unknowns: UnknownValues, onMalformed: (message: string) => void): { where: string; st: Statement }[] {
+export function statementsOf(
+  sources: DocumentSource[],
+  unknowns: UnknownValues,
+  onMalformed: (message: string) => void,
+): { where: string; st: Statement }[] {
   const out: { where: string; st: Statement }[] = [];
   for (const source of sources) {
     const doc = unknowns.attempt(source.read);

@@ -63,10 +63,15 @@ function strings(v: unknown, field: string, unknown: string[] = [], unknowns: Un
   const length = isList ? (known(() => (v as unknown[]).length, field, unknown, unknowns) ?? 0) : 1;
   const out: string[] = [];
   for (let i = 0; i < length; i++) {
-    const x = known(() => {
-      const item = isList ? (v as unknown[])[i] : v;
-      return typeof item === "string" ? String(item) : item;
-    }, isList ? `${field}[${i}]` : field, unknown, unknowns);
+    const x = known(
+      () => {
+        const item = isList ? (v as unknown[])[i] : v;
+        return typeof item === "string" ? String(item) : item;
+      },
+      isList ? `${field}[${i}]` : field,
+      unknown,
+      unknowns,
+    );
     if (x === undefined) continue;
     if (typeof x !== "string") throw new PolicyDocumentError(`${field} must be a string or a list of strings`);
     out.push(x);
@@ -141,7 +146,8 @@ export function readStatements(doc: unknown, unknowns: UnknownValues): Statement
       throw new PolicyDocumentError(`policy document is not valid JSON (${(e as Error).message})`);
     }
   }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new PolicyDocumentError("policy document must be a JSON object");
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    throw new PolicyDocumentError("policy document must be a JSON object");
   const list = unknowns.attempt(() => {
     const raw = (body as Record<string, unknown>).Statement;
     if (raw === undefined) return [];
@@ -162,7 +168,10 @@ export function readStatements(doc: unknown, unknowns: UnknownValues): Statement
 
 /** `pattern` with `*` and `?` wildcards, matched case-insensitively (IAM action and policy-name semantics). */
 export function globMatch(pattern: string, value: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${re}$`, "i").test(value);
 }
 
@@ -172,7 +181,8 @@ const ONLY_WILDCARDS = /^[*?]*\*[*?]*$/;
 
 /** How much an Action entry grants: every action ("*", "**"), a whole service ("svc:*", "svc:**", "svc:?*"), another wildcard ("s3:Get*"), or one action. */
 export function actionBreadth(action: string): ActionBreadth {
-  if (!action.includes(":")) return ONLY_WILDCARDS.test(action) ? "all" : action.includes("*") || action.includes("?") ? "partial" : "exact";
+  if (!action.includes(":"))
+    return ONLY_WILDCARDS.test(action) ? "all" : action.includes("*") || action.includes("?") ? "partial" : "exact";
   const [service, name] = action.split(":", 2);
   if (ONLY_WILDCARDS.test(service)) return ONLY_WILDCARDS.test(name) ? "all" : "partial";
   if (ONLY_WILDCARDS.test(name)) return "service";

@@ -12,11 +12,20 @@ import { UnknownValues } from "./unknowns";
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? Array.from(v as unknown[]) : []);
 
 /** Every permission statement that applies to `role`, each with where it comes from. */
-export function statementsOfRole(stack: StackIndex, role: PolicyResource, unknowns: UnknownValues, onManaged: (arn: string) => void): { where: string; st: Statement }[] {
-  const sources: DocumentSource[] = permissionDocuments(T.role, role.props, unknowns).map((s) => ({ ...s, label: `inline policy ${s.label.replace(/^Inline policy /, "")}` }));
+export function statementsOfRole(
+  stack: StackIndex,
+  role: PolicyResource,
+  unknowns: UnknownValues,
+  onManaged: (arn: string) => void,
+): { where: string; st: Statement }[] {
+  const sources: DocumentSource[] = permissionDocuments(T.role, role.props, unknowns).map((s) => ({
+    ...s,
+    label: `inline policy ${s.label.replace(/^Inline policy /, "")}`,
+  }));
   const roleKeys = ["name", "id", "arn"];
   const points = (r: PolicyResource, prop: string) => refsTo(stack, r, prop, T.role, roleKeys, unknowns).resources.includes(role);
-  for (const rp of stack.ofType(T.rolePolicy).filter((r) => points(r, "role"))) sources.push({ label: `role policy ${rp.name}`, read: () => rp.props.policy });
+  for (const rp of stack.ofType(T.rolePolicy).filter((r) => points(r, "role")))
+    sources.push({ label: `role policy ${rp.name}`, read: () => rp.props.policy });
 
   const attached = new Set<PolicyResource>();
   const attach = (arn: unknown, from: PolicyResource, prop: string) => {
@@ -25,12 +34,22 @@ export function statementsOfRole(stack: StackIndex, role: PolicyResource, unknow
     for (const p of [...deps, ...matched]) attached.add(p);
     if (deps.length === 0 && matched.length === 0 && typeof arn === "string") onManaged(arn);
   };
-  for (const att of stack.ofType(T.rolePolicyAttachment).filter((r) => points(r, "role"))) attach(unknowns.attempt(() => att.props.policyArn), att, "policyArn");
+  for (const att of stack.ofType(T.rolePolicyAttachment).filter((r) => points(r, "role")))
+    attach(
+      unknowns.attempt(() => att.props.policyArn),
+      att,
+      "policyArn",
+    );
   for (const att of stack.ofType(T.policyAttachment)) {
     const names = unknowns.attempt(() => list(att.props.roles).map(String)) ?? [];
     const viaDeps = (att.propertyDependencies?.roles ?? []).includes(role);
     const roleName = unknowns.attempt(() => role.props.name);
-    if (viaDeps || (typeof roleName === "string" && names.includes(roleName))) attach(unknowns.attempt(() => att.props.policyArn), att, "policyArn");
+    if (viaDeps || (typeof roleName === "string" && names.includes(roleName)))
+      attach(
+        unknowns.attempt(() => att.props.policyArn),
+        att,
+        "policyArn",
+      );
   }
   for (const ex of stack.ofType(T.rolePolicyAttachmentsExclusive).filter((r) => points(r, "roleName"))) {
     // The engine's dependencies name the stack's policies even when their ARNs are unknown at preview.

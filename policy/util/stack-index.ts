@@ -29,7 +29,14 @@ export interface Ref {
  * The resources of `targetType` that `from.props[prop]` refers to, through propertyDependencies or because the
  * value equals one of the target's `matchProps`. Unknown values are skipped and recorded in `unknowns`.
  */
-export function refsTo(stack: StackIndex, from: PolicyResource, prop: string, targetType: string, matchProps: string[], unknowns: UnknownValues): Ref {
+export function refsTo(
+  stack: StackIndex,
+  from: PolicyResource,
+  prop: string,
+  targetType: string,
+  matchProps: string[],
+  unknowns: UnknownValues,
+): Ref {
   const deps = (from.propertyDependencies?.[prop] ?? []).filter((r) => r.type === targetType);
   // With the engine's dependencies in hand the value is only a label: an unknown one is no reason to skip.
   const raw = (deps.length > 0 ? new UnknownValues() : unknowns).attempt(() => from.props[prop]);

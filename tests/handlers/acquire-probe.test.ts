@@ -30,7 +30,10 @@ describeEachStore("acquire-probe handler", (s) => {
     const first = await handle({ breaker, leaseId: "exec-1" });
     assert.deepEqual(first, { admitted: true, gen: 2, state: "HALF_OPEN", leaseId: "exec-1", reason: "first probe" });
     const second = await handle({ breaker, leaseId: "exec-2" });
-    assert.deepEqual({ admitted: second.admitted, reason: second.reason, leaseId: second.leaseId }, { admitted: false, reason: "all probe slots taken", leaseId: null });
+    assert.deepEqual(
+      { admitted: second.admitted, reason: second.reason, leaseId: second.leaseId },
+      { admitted: false, reason: "all probe slots taken", leaseId: null },
+    );
     const rec = await s.store.get(breaker);
     assert.deepEqual(Object.keys(rec?.leases ?? {}), ["exec-1"]);
     const totals = h.metrics.totals(breaker);

@@ -6,7 +6,17 @@ import { bulkheadLeaseMs, EXPRESS_MAX_SECONDS } from "../../core/bulkhead";
 import { makeAcquireProbeHandler } from "../../functions/handler-factories/acquire-probe";
 import { makeAcquireSlotHandler, makeReleaseSlotHandler } from "../../functions/handler-factories/bulkhead";
 import { METRICS } from "../../core/metric-names";
-import { closeStores, describeEachStore, downStore, harness, rejectsWith, settingsOf, STORE_KINDS, tripFresh, uniqueBreaker } from "./support";
+import {
+  closeStores,
+  describeEachStore,
+  downStore,
+  harness,
+  rejectsWith,
+  settingsOf,
+  STORE_KINDS,
+  tripFresh,
+  uniqueBreaker,
+} from "./support";
 
 describeEachStore("bulkhead handlers", (s) => {
   it("admits at most maxConcurrentCalls slots; a holder renews its own; a release frees one; releasing twice is a no-op", async () => {
@@ -16,9 +26,21 @@ describeEachStore("bulkhead handlers", (s) => {
     const release = makeReleaseSlotHandler(h.deps);
     const breaker = uniqueBreaker();
     const leaseMs = bulkheadLeaseMs(settings);
-    assert.deepEqual(await acquire({ breaker, slotId: "exec-a" }), { admitted: true, slotId: "exec-a", reason: "slot free", limit: 2, leaseMs });
+    assert.deepEqual(await acquire({ breaker, slotId: "exec-a" }), {
+      admitted: true,
+      slotId: "exec-a",
+      reason: "slot free",
+      limit: 2,
+      leaseMs,
+    });
     assert.equal((await acquire({ breaker, slotId: "exec-b" })).admitted, true);
-    assert.deepEqual(await acquire({ breaker, slotId: "exec-c" }), { admitted: false, slotId: null, reason: "bulkhead full", limit: 2, leaseMs });
+    assert.deepEqual(await acquire({ breaker, slotId: "exec-c" }), {
+      admitted: false,
+      slotId: null,
+      reason: "bulkhead full",
+      limit: 2,
+      leaseMs,
+    });
     assert.equal((await acquire({ breaker, slotId: "exec-a" })).admitted, true, "a holder asking again keeps its slot");
     assert.deepEqual(await release({ breaker, slotId: "exec-a" }), { breaker, slotId: "exec-a", released: true });
     assert.deepEqual(await release({ breaker, slotId: "exec-a" }), { breaker, slotId: "exec-a", released: true });
@@ -37,7 +59,13 @@ describeEachStore("bulkhead handlers", (s) => {
     h.clock.advance(bulkheadLeaseMs(settings) - 1);
     assert.equal((await acquire({ breaker, slotId: "next" })).reason, "bulkhead full");
     h.clock.advance(1);
-    assert.deepEqual(await acquire({ breaker, slotId: "next" }), { admitted: true, slotId: "next", reason: "slot free", limit: 1, leaseMs: bulkheadLeaseMs(settings) });
+    assert.deepEqual(await acquire({ breaker, slotId: "next" }), {
+      admitted: true,
+      slotId: "next",
+      reason: "slot free",
+      limit: 1,
+      leaseMs: bulkheadLeaseMs(settings),
+    });
   });
 
   it("a HALF_OPEN probe the bulkhead turns away frees its probe lease without counting; the next caller probes at once", async () => {
@@ -55,11 +83,22 @@ describeEachStore("bulkhead handlers", (s) => {
     h.log.entries.length = 0;
 
     const stale = await acquire({ breaker, slotId: "exec-1", probeLeaseId: "exec-1", probeGen: grant.gen + 1 });
-    assert.deepEqual([stale.admitted, stale.reason, stale.probeLease], [false, "bulkhead full", "stale"], "another generation's lease is left alone");
+    assert.deepEqual(
+      [stale.admitted, stale.reason, stale.probeLease],
+      [false, "bulkhead full", "stale"],
+      "another generation's lease is left alone",
+    );
     assert.deepEqual(Object.keys((await s.store.get(breaker))!.leases), ["exec-1"]);
 
     const turned = await acquire({ breaker, slotId: "exec-1", probeLeaseId: "exec-1", probeGen: String(grant.gen) });
-    assert.deepEqual(turned, { admitted: false, slotId: null, reason: "bulkhead full", limit: 1, leaseMs: bulkheadLeaseMs(settings), probeLease: "released" });
+    assert.deepEqual(turned, {
+      admitted: false,
+      slotId: null,
+      reason: "bulkhead full",
+      limit: 1,
+      leaseMs: bulkheadLeaseMs(settings),
+      probeLease: "released",
+    });
     const rec = (await s.store.get(breaker))!;
     assert.deepEqual([rec.state, rec.gen, rec.leases, rec.probeSuccesses], ["HALF_OPEN", grant.gen, {}, 0]);
     assert.deepEqual(h.metrics.names(), [], "nothing counted: the probe never reached the target");
@@ -105,7 +144,13 @@ describe("bulkhead handlers: store failures and the bulkhead off", () => {
         const h = harness(await downStore(kind), settings);
         const breaker = uniqueBreaker();
         const r = await makeAcquireSlotHandler(h.deps)({ breaker, slotId: "exec-1" });
-        assert.deepEqual(r, { admitted: onStoreError === "allow", slotId: null, reason: "store error", limit: 3, leaseMs: bulkheadLeaseMs(settings) });
+        assert.deepEqual(r, {
+          admitted: onStoreError === "allow",
+          slotId: null,
+          reason: "store error",
+          limit: 3,
+          leaseMs: bulkheadLeaseMs(settings),
+        });
         const released = await makeReleaseSlotHandler(h.deps)({ breaker, slotId: "exec-1" });
         assert.deepEqual(released, { breaker, slotId: "exec-1", released: false });
         assert.deepEqual(h.metrics.totals(breaker), { [METRICS.storeErrors]: 2 });
@@ -135,16 +180,32 @@ describe("bulkhead lease (bulkheadLeaseMs)", () => {
     assert.equal(bulkheadLeaseMs(settingsOf()), (3 * 10 + 1 + 2 + 30) * 1000);
     assert.equal(bulkheadLeaseMs(settingsOf({ retryAttempts: 0, timeoutSeconds: 1 })), 31_000);
     // retry delays 5, 7 (capped from 50), 7 (capped from 500)
-    assert.equal(bulkheadLeaseMs(settingsOf({ timeoutSeconds: 2, retryAttempts: 3, retryIntervalSeconds: 5, retryBackoffRate: 10, retryMaxDelaySeconds: 7 })), (4 * 2 + 5 + 7 + 7 + 30) * 1000);
+    assert.equal(
+      bulkheadLeaseMs(
+        settingsOf({ timeoutSeconds: 2, retryAttempts: 3, retryIntervalSeconds: 5, retryBackoffRate: 10, retryMaxDelaySeconds: 7 }),
+      ),
+      (4 * 2 + 5 + 7 + 7 + 30) * 1000,
+    );
     // fractional backoff: 1, 1.5
-    assert.equal(bulkheadLeaseMs(settingsOf({ timeoutSeconds: 1, retryAttempts: 2, retryIntervalSeconds: 1, retryBackoffRate: 1.5 })), (3 + 1 + 1.5 + 30) * 1000);
+    assert.equal(
+      bulkheadLeaseMs(settingsOf({ timeoutSeconds: 1, retryAttempts: 2, retryIntervalSeconds: 1, retryBackoffRate: 1.5 })),
+      (3 + 1 + 1.5 + 30) * 1000,
+    );
   });
 
   it("is never longer than an EXPRESS execution can live (5 minutes)", () => {
     assert.equal(EXPRESS_MAX_SECONDS, 300);
     assert.equal(bulkheadLeaseMs(settingsOf({ timeoutSeconds: 900, retryAttempts: 10 })), 300_000);
-    assert.equal(bulkheadLeaseMs(settingsOf({ timeoutSeconds: 70, retryAttempts: 3, retryIntervalSeconds: 1 })), 300_000, "280 + 7 + 30 s: capped");
-    assert.equal(bulkheadLeaseMs(settingsOf({ timeoutSeconds: 60, retryAttempts: 3, retryIntervalSeconds: 1 })), 277_000, "240 + 7 + 30 s: under the cap");
+    assert.equal(
+      bulkheadLeaseMs(settingsOf({ timeoutSeconds: 70, retryAttempts: 3, retryIntervalSeconds: 1 })),
+      300_000,
+      "280 + 7 + 30 s: capped",
+    );
+    assert.equal(
+      bulkheadLeaseMs(settingsOf({ timeoutSeconds: 60, retryAttempts: 3, retryIntervalSeconds: 1 })),
+      277_000,
+      "240 + 7 + 30 s: under the cap",
+    );
   });
 });
 

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { DEFAULT_SETTINGS } from "../../core/settings";
-import { DEMO_CLIENT_ERROR, DemoDeps, demoConfigFromEnv, makeDemoDownstreamHandler } from "../../functions/handler-factories/demo-downstream";
+import {
+  DEMO_CLIENT_ERROR,
+  DemoDeps,
+  demoConfigFromEnv,
+  makeDemoDownstreamHandler,
+} from "../../functions/handler-factories/demo-downstream";
 import { mulberry32 } from "../../local/rng";
 import { rejectsWith } from "./support";
 
@@ -58,7 +63,11 @@ describe("demo-downstream handler", () => {
 
   it("event fields failureRate, latencyMs and errorName override the environment per request", async () => {
     const { handle, slept } = demo({ failureRate: 0, latencyMs: 5 });
-    assert.deepEqual(await run(handle, 3, { failureRate: 1, latencyMs: 40, errorName: "Throttled", payload: "x" }), ["Throttled", "Throttled", "Throttled"]);
+    assert.deepEqual(await run(handle, 3, { failureRate: 1, latencyMs: 40, errorName: "Throttled", payload: "x" }), [
+      "Throttled",
+      "Throttled",
+      "Throttled",
+    ]);
     assert.deepEqual(await run(handle, 1, { payload: "x" }), ["ok"]);
     assert.deepEqual(slept, [40, 40, 40, 5]);
     assert.deepEqual(await handle({ latencyMs: 0 }), { ok: true, message: "demo downstream answered", latencyMs: 0 });
@@ -71,8 +80,15 @@ describe("demo-downstream handler", () => {
     await rejectsWith(() => handle({ latencyMs: 1.5 }), "ClientError", '"latencyMs" is 1.5', "an integer");
     await rejectsWith(() => handle({ errorName: "no spaces" }), "ClientError", '"errorName"');
     await rejectsWith(() => handle("go"), "ClientError", "demo-downstream event must be a JSON object");
-    assert.deepEqual(demoConfigFromEnv({ FAILURE_RATE: "0.9", LATENCY_MS: "120", ERROR_NAME: "ClientError" }), { failureRate: 0.9, latencyMs: 120, errorName: "ClientError" });
-    assert.throws(() => demoConfigFromEnv({ FAILURE_RATE: "90%" }), (e: Error) => e.name === "SettingsError" && /FAILURE_RATE is "90%"; allowed: a number from 0 to 1/.test(e.message));
+    assert.deepEqual(demoConfigFromEnv({ FAILURE_RATE: "0.9", LATENCY_MS: "120", ERROR_NAME: "ClientError" }), {
+      failureRate: 0.9,
+      latencyMs: 120,
+      errorName: "ClientError",
+    });
+    assert.throws(
+      () => demoConfigFromEnv({ FAILURE_RATE: "90%" }),
+      (e: Error) => e.name === "SettingsError" && /FAILURE_RATE is "90%"; allowed: a number from 0 to 1/.test(e.message),
+    );
     assert.throws(() => demoConfigFromEnv({ LATENCY_MS: "-1" }), /LATENCY_MS is "-1"; allowed: an integer from 0 to 900000/);
     assert.throws(() => demoConfigFromEnv({ ERROR_NAME: "a b" }), /ERROR_NAME is "a b"/);
   });

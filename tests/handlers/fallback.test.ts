@@ -38,7 +38,12 @@ describe("fallback handler", () => {
 
   it("target failed: carries the error name; an unknown state reads UNKNOWN", async () => {
     const h = harness(await downStore("redis"), settingsOf());
-    const r = await makeFallbackHandler(h.deps)({ breaker: "orders", reason: "target failed", error: "States.Timeout", cause: "took too long" });
+    const r = await makeFallbackHandler(h.deps)({
+      breaker: "orders",
+      reason: "target failed",
+      error: "States.Timeout",
+      cause: "took too long",
+    });
     assert.deepEqual({ state: r.state, error: r.error }, { state: "UNKNOWN", error: "States.Timeout" });
     assert.match(r.message, /States\.Timeout/);
   });
@@ -48,7 +53,12 @@ describe("fallback handler", () => {
     const handle = makeFallbackHandler(h.deps);
     await rejectsWith(() => handle({ breaker: "orders" }), "InvalidEventError", '"reason" is missing', '"open"', '"store error"');
     await rejectsWith(() => handle({ breaker: "orders", reason: "closed" }), "InvalidEventError", '"reason" is "closed"');
-    await rejectsWith(() => handle({ breaker: "orders", reason: "open", state: "AJAR" }), "InvalidEventError", '"state" is "AJAR"', '"HALF_OPEN"');
+    await rejectsWith(
+      () => handle({ breaker: "orders", reason: "open", state: "AJAR" }),
+      "InvalidEventError",
+      '"state" is "AJAR"',
+      '"HALF_OPEN"',
+    );
     await rejectsWith(() => handle({ breaker: "orders", reason: "open", error: 5 }), "InvalidEventError", '"error" is 5');
     assert.deepEqual(h.metrics.names(), []);
   });

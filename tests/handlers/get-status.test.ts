@@ -19,7 +19,14 @@ function records(now: number): Record<string, BreakerRecord> {
   const open = trip(counted, now, settings).record!;
   const overdue = trip(counted, now - 3_600_000, settings).record!;
   const halfOpen = acquireProbe(open, now + 31_000, settings, "lease-1").record!;
-  const closedAgain = reportProbe(acquireProbe(halfOpen, now + 32_000, settings, "lease-2").record!, halfOpen.gen, "lease-1", "success", now + 33_000, settings).record!;
+  const closedAgain = reportProbe(
+    acquireProbe(halfOpen, now + 32_000, settings, "lease-2").record!,
+    halfOpen.gen,
+    "lease-1",
+    "success",
+    now + 33_000,
+    settings,
+  ).record!;
   const closed = reportProbe(closedAgain, halfOpen.gen, "lease-2", "success", now + 34_000, settings).record!;
   return {
     "CLOSED, success must be recorded": counted,
@@ -46,7 +53,11 @@ describe("get-status handler: the view equals what the DynamoDB item holds", () 
   before(async () => {
     dynamo = (await openStore("dynamodb")) as DynamoDbStore;
     redis = await openStore("redis");
-    raw = new DynamoDBClient({ endpoint: (await startDynamoLocal()).endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+    raw = new DynamoDBClient({
+      endpoint: (await startDynamoLocal()).endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
   });
   after(async () => {
     raw.destroy();

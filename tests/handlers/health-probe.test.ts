@@ -6,7 +6,18 @@ import { METRICS } from "../../core/metric-names";
 import { boundedLambdaClient, InvokeResult, lambdaInvoker } from "../../functions/shared/target-invoker";
 import { BreakerService } from "../../functions/breaker/service";
 import { StateStore } from "../../core/state-store";
-import { describeEachStore, downStore, FAKE_AWS_CLIENT, FakeAwsEndpoint, fakeAwsEndpoint, harness, rejectsWith, settingsOf, tripFresh, uniqueBreaker } from "./support";
+import {
+  describeEachStore,
+  downStore,
+  FAKE_AWS_CLIENT,
+  FakeAwsEndpoint,
+  fakeAwsEndpoint,
+  harness,
+  rejectsWith,
+  settingsOf,
+  tripFresh,
+  uniqueBreaker,
+} from "./support";
 
 const TARGET = "arn:aws:lambda:us-east-1:123456789012:function:orders";
 
@@ -55,7 +66,10 @@ describeEachStore("health-probe handler", (s) => {
     await tripFresh(t, breaker);
     t.clock.advance(10_001);
     const r = await t.probe({ breaker });
-    assert.deepEqual({ action: r.action, state: r.state, error: r.error, result: r.result }, { action: "probed", state: "OPEN", error: "ServiceUnavailable", result: "reopened" });
+    assert.deepEqual(
+      { action: r.action, state: r.state, error: r.error, result: r.result },
+      { action: "probed", state: "OPEN", error: "ServiceUnavailable", result: "reopened" },
+    );
     const rec = await s.store.get(breaker);
     assert.equal(rec?.openUntil, t.clock.t + 20_000);
     assert.equal(t.metrics.totals(breaker)[METRICS.circuitOpened], 1);
@@ -111,7 +125,10 @@ describeEachStore("health-probe handler", (s) => {
     assert.deepEqual({ action: later.action, state: later.state }, { action: "probed", state: "CLOSED" });
   });
 
-  for (const [command, state] of [["open", "FORCED_OPEN"], ["disable", "DISABLED"]] as const) {
+  for (const [command, state] of [
+    ["open", "FORCED_OPEN"],
+    ["disable", "DISABLED"],
+  ] as const) {
     it(`${state}: ManualStateActive = 1 and nothing else, even when an open period would be due`, async () => {
       const t = probeHarness(s.store, [{ ok: true }]);
       const breaker = uniqueBreaker();
@@ -154,9 +171,15 @@ describe("health-probe configuration and the Lambda invoker", () => {
   it("TARGET_ARN and PROBE_REQUEST are validated at cold start", () => {
     assert.deepEqual(probeTargetFromEnv({ TARGET_ARN: TARGET }), { targetArn: TARGET, probeRequest: {} });
     assert.deepEqual(probeTargetFromEnv({ TARGET_ARN: `${TARGET}:live`, PROBE_REQUEST: '{"ping":1}' }).probeRequest, { ping: 1 });
-    assert.throws(() => probeTargetFromEnv({}), (e: Error) => e.name === "SettingsError" && /TARGET_ARN is ""; allowed: a Lambda function ARN/.test(e.message));
+    assert.throws(
+      () => probeTargetFromEnv({}),
+      (e: Error) => e.name === "SettingsError" && /TARGET_ARN is ""; allowed: a Lambda function ARN/.test(e.message),
+    );
     assert.throws(() => probeTargetFromEnv({ TARGET_ARN: "orders" }), /TARGET_ARN is "orders"/);
-    assert.throws(() => probeTargetFromEnv({ TARGET_ARN: TARGET, PROBE_REQUEST: "[1]" }), /PROBE_REQUEST is "\[1\]"; allowed: a JSON object/);
+    assert.throws(
+      () => probeTargetFromEnv({ TARGET_ARN: TARGET, PROBE_REQUEST: "[1]" }),
+      /PROBE_REQUEST is "\[1\]"; allowed: a JSON object/,
+    );
     assert.throws(() => probeTargetFromEnv({ TARGET_ARN: TARGET, PROBE_REQUEST: "{" }), /PROBE_REQUEST/);
   });
 
@@ -187,12 +210,17 @@ describe("health-probe configuration and the Lambda invoker", () => {
 
     it("a function error is named by its errorType, as Step Functions names it", async () => {
       endpoint.respond = (res) =>
-        res.writeHead(200, { "content-type": "application/json", "x-amz-function-error": "Unhandled" }).end(JSON.stringify({ errorType: "ServiceUnavailable", errorMessage: "down" }));
+        res
+          .writeHead(200, { "content-type": "application/json", "x-amz-function-error": "Unhandled" })
+          .end(JSON.stringify({ errorType: "ServiceUnavailable", errorMessage: "down" }));
       assert.deepEqual(await lambdaInvoker(TARGET, 500, client)({}), { ok: false, error: "ServiceUnavailable", cause: "down" });
     });
 
     it("an API error is Lambda.<Exception>; no answer within the timeout is States.Timeout", async () => {
-      endpoint.respond = (res) => res.writeHead(429, { "content-type": "application/json", "x-amzn-errortype": "TooManyRequestsException" }).end('{"message":"Rate exceeded"}');
+      endpoint.respond = (res) =>
+        res
+          .writeHead(429, { "content-type": "application/json", "x-amzn-errortype": "TooManyRequestsException" })
+          .end('{"message":"Rate exceeded"}');
       const throttled = await lambdaInvoker(TARGET, 500, client)({});
       assert.equal(throttled.ok === false && throttled.error, "Lambda.TooManyRequestsException");
       endpoint.respond = () => undefined; // never answers

@@ -19,7 +19,10 @@ describeEachStore("record-outcome with a cause longer than 32768 characters", (s
     const h = harness(s.store, settingsOf({ tripRule: "consecutive", failureThreshold: 2 }));
     const handle = makeRecordOutcomeHandler(h.deps);
     const breaker = uniqueBreaker();
-    const cause = JSON.stringify({ errorMessage: "downstream exploded", trace: Array.from({ length: 2000 }, (_, i) => `    at frame${i} (/var/task/index.js:1:${i})`) });
+    const cause = JSON.stringify({
+      errorMessage: "downstream exploded",
+      trace: Array.from({ length: 2000 }, (_, i) => `    at frame${i} (/var/task/index.js:1:${i})`),
+    });
     assert.ok(cause.length > 2 * MAX_CAUSE_LENGTH);
     const first = await handle({ breaker, gen: 0, outcome: "failure", error: "ServiceUnavailable", cause });
     assert.equal(first.result, "counted");
@@ -54,7 +57,15 @@ describe("cause truncation (event validation)", () => {
 
   it("the fallback and report-store-error events truncate too; a cause that is not a string is still refused", async () => {
     assert.equal(validateFallbackEvent({ breaker: "b", reason: "target failed", error: "E", cause: long }).cause!.length, MAX_CAUSE_LENGTH);
-    assert.equal(validateStoreErrorEvent({ breaker: "b", error: "DynamoDB.InternalServerError", cause: long }).cause!.length, MAX_CAUSE_LENGTH);
-    await rejectsWith(async () => validateRecordOutcomeEvent({ breaker: "b", gen: 0, outcome: "failure", error: "E", cause: { text: "x" } }), "InvalidEventError", '"cause" is {"text":"x"}', "a string");
+    assert.equal(
+      validateStoreErrorEvent({ breaker: "b", error: "DynamoDB.InternalServerError", cause: long }).cause!.length,
+      MAX_CAUSE_LENGTH,
+    );
+    await rejectsWith(
+      async () => validateRecordOutcomeEvent({ breaker: "b", gen: 0, outcome: "failure", error: "E", cause: { text: "x" } }),
+      "InvalidEventError",
+      '"cause" is {"text":"x"}',
+      "a string",
+    );
   });
 });

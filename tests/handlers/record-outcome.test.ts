@@ -11,9 +11,15 @@ describeEachStore("record-outcome handler", (s) => {
     const breaker = uniqueBreaker();
     const results = [];
     for (let i = 0; i < 3; i++) results.push(await handle({ breaker, gen: 0, outcome: "failure", error: "ServiceUnavailable" }));
-    assert.deepEqual(results.map((r) => r.result), ["counted", "counted", "tripped"]);
+    assert.deepEqual(
+      results.map((r) => r.result),
+      ["counted", "counted", "tripped"],
+    );
     assert.equal(results[2].state, "OPEN");
-    assert.deepEqual({ from: results[2].transition?.from, to: results[2].transition?.to, gen: results[2].transition?.gen }, { from: "CLOSED", to: "OPEN", gen: 1 });
+    assert.deepEqual(
+      { from: results[2].transition?.from, to: results[2].transition?.to, gen: results[2].transition?.gen },
+      { from: "CLOSED", to: "OPEN", gen: 1 },
+    );
 
     const rec = await s.store.get(breaker);
     assert.equal(rec?.state, "OPEN");
@@ -87,7 +93,10 @@ describeEachStore("record-outcome handler", (s) => {
     const grant = await acquire({ breaker, leaseId: "exec-1" });
     assert.equal(grant.admitted, true);
     const failed = await record({ breaker, gen: grant.gen, leaseId: "exec-1", outcome: "failure", error: "Boom" });
-    assert.deepEqual({ result: failed.result, state: failed.state, to: failed.transition?.to }, { result: "reopened", state: "OPEN", to: "OPEN" });
+    assert.deepEqual(
+      { result: failed.result, state: failed.state, to: failed.transition?.to },
+      { result: "reopened", state: "OPEN", to: "OPEN" },
+    );
     const reopened = await s.store.get(breaker);
     assert.equal(reopened?.openUntil, h.clock.t + 20_000);
 
@@ -98,10 +107,7 @@ describeEachStore("record-outcome handler", (s) => {
     assert.deepEqual({ result: closed.result, state: closed.state }, { result: "closed", state: "CLOSED" });
     assert.equal((await s.store.get(breaker))?.state, "CLOSED");
     const totals = h.metrics.totals(breaker);
-    assert.deepEqual(
-      [totals[METRICS.circuitOpened], totals[METRICS.circuitHalfOpened], totals[METRICS.circuitClosed]],
-      [2, 2, 1],
-    );
+    assert.deepEqual([totals[METRICS.circuitOpened], totals[METRICS.circuitHalfOpened], totals[METRICS.circuitClosed]], [2, 2, 1]);
     assert.deepEqual(
       h.log.withMessage("breaker transition").map((e) => `${e.attributes.from}->${e.attributes.to}`),
       ["CLOSED->OPEN", "OPEN->HALF_OPEN", "HALF_OPEN->OPEN", "OPEN->HALF_OPEN", "HALF_OPEN->CLOSED"],
@@ -121,7 +127,10 @@ describeEachStore("record-outcome handler", (s) => {
     await record({ breaker, gen: 0, outcome: "success" });
     const closedBefore = await s.store.get(breaker);
     const closed = await record({ breaker, gen: 0, leaseId: "exec-1", outcome: "success" });
-    assert.deepEqual({ result: closed.result, state: closed.state, transition: closed.transition }, { result: "stale", state: "CLOSED", transition: null });
+    assert.deepEqual(
+      { result: closed.result, state: closed.state, transition: closed.transition },
+      { result: "stale", state: "CLOSED", transition: null },
+    );
     assert.deepEqual(await s.store.get(breaker), closedBefore, "the record is unchanged and CLOSED");
     // An OPEN record: a lease the breaker never granted.
     await record({ breaker, gen: 0, outcome: "failure", error: "Boom" });
@@ -168,11 +177,19 @@ describeEachStore("record-outcome handler", (s) => {
   it("rejects an event for a breaker this function does not serve", async () => {
     const breaker = uniqueBreaker();
     const h = harness(s.store, settingsOf(), "served-breaker");
-    await rejectsWith(() => makeRecordOutcomeHandler(h.deps)({ breaker, gen: 0, outcome: "failure", error: "Boom" }), "InvalidEventError", '"breaker"', '"served-breaker"');
+    await rejectsWith(
+      () => makeRecordOutcomeHandler(h.deps)({ breaker, gen: 0, outcome: "failure", error: "Boom" }),
+      "InvalidEventError",
+      '"breaker"',
+      '"served-breaker"',
+    );
     assert.equal(await s.store.get(breaker), null);
   });
 
-  for (const [what, broken] of [["store down", downStore], ["store hung (accepts, never answers)", silentStore]] as const) {
+  for (const [what, broken] of [
+    ["store down", downStore],
+    ["store hung (accepts, never answers)", silentStore],
+  ] as const) {
     it(`${what}: result store-error with StoreErrors and the call's own metric, an error log line, no throw`, async () => {
       const h = harness(await broken(s.kind), settingsOf());
       const breaker = uniqueBreaker();

@@ -10,7 +10,11 @@ describe("report-store-error handler", () => {
     it(`onStoreError=${onStoreError}: allow is ${onStoreError === "allow"}, one StoreErrors, one error log line naming the error`, async () => {
       const h = harness(await downStore("dynamodb"), settingsOf({ onStoreError }));
       const breaker = uniqueBreaker();
-      const r = await makeReportStoreErrorHandler(h.deps)({ breaker, error: "DynamoDB.ProvisionedThroughputExceededException", cause: "slow down" });
+      const r = await makeReportStoreErrorHandler(h.deps)({
+        breaker,
+        error: "DynamoDB.ProvisionedThroughputExceededException",
+        cause: "slow down",
+      });
       assert.deepEqual(r, { allow: onStoreError === "allow" });
       assert.deepEqual(h.metrics.totals(breaker), { [METRICS.storeErrors]: 1 });
       const [line, ...rest] = h.log.entries;
@@ -26,7 +30,12 @@ describe("report-store-error handler", () => {
     const h = harness(await downStore("dynamodb"), settingsOf());
     const handle = makeReportStoreErrorHandler(h.deps);
     await rejectsWith(() => handle({ breaker: "orders" }), "InvalidEventError", "report-store-error event", '"error" is missing');
-    await rejectsWith(() => handle({ breaker: "orders", error: "States.TaskFailed", cause: 12 }), "InvalidEventError", '"cause" is 12', "a string");
+    await rejectsWith(
+      () => handle({ breaker: "orders", error: "States.TaskFailed", cause: 12 }),
+      "InvalidEventError",
+      '"cause" is 12',
+      "a string",
+    );
     await rejectsWith(() => handle({ breaker: "orders", error: "x", Cause: "y" }), "InvalidEventError", '"Cause" is not allowed');
     assert.deepEqual(h.metrics.names(), []);
     assert.deepEqual(h.log.entries, []);

@@ -18,7 +18,9 @@ const ENTRIES = ["record-outcome", "acquire-probe", "get-status", "report-store-
 
 /** Loads Lambda entry files in a fresh Node process, as a cold start does; prints each `typeof handler`. */
 function coldStart(entries: string[], env: Env): { status: number | null; out: string } {
-  const script = entries.map((e) => `console.log(${JSON.stringify(e)}, typeof require(${JSON.stringify(`./functions/handlers/${e}`)}).handler);`).join("");
+  const script = entries
+    .map((e) => `console.log(${JSON.stringify(e)}, typeof require(${JSON.stringify(`./functions/handlers/${e}`)}).handler);`)
+    .join("");
   const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
@@ -43,20 +45,31 @@ describe("handler runtime: cold start from the environment", () => {
     assert.equal(settingsFromEnv({ BREAKER_SETTINGS: '{"tripRule":"rate","minimumCalls":10}' }).minimumCalls, 10);
     assert.throws(
       () => settingsFromEnv({ BREAKER_SETTINGS: '{"failureThreshold":0}' }),
-      (e: Error) => e.name === "SettingsError" && e.message === "BREAKER_SETTINGS.failureThreshold is 0; allowed: an integer from 1 to 10000",
+      (e: Error) =>
+        e.name === "SettingsError" && e.message === "BREAKER_SETTINGS.failureThreshold is 0; allowed: an integer from 1 to 10000",
     );
-    assert.throws(() => settingsFromEnv({ BREAKER_SETTINGS: "{tripRule:" }), (e: Error) => e.name === "SettingsError" && /BREAKER_SETTINGS is not valid JSON/.test(e.message));
+    assert.throws(
+      () => settingsFromEnv({ BREAKER_SETTINGS: "{tripRule:" }),
+      (e: Error) => e.name === "SettingsError" && /BREAKER_SETTINGS is not valid JSON/.test(e.message),
+    );
     assert.throws(() => settingsFromEnv({ BREAKER_SETTINGS: "[]" }), /BREAKER_SETTINGS is \[\]; allowed: an object of breaker settings/);
   });
 
   it("BREAKER_NAME: absent -> any breaker; invalid -> SettingsError", () => {
     assert.equal(breakerNameFromEnv({}), null);
     assert.equal(breakerNameFromEnv({ BREAKER_NAME: "orders" }), "orders");
-    assert.throws(() => breakerNameFromEnv({ BREAKER_NAME: "orders#1" }), (e: Error) => e.name === "SettingsError" && /BREAKER_NAME is "orders#1"/.test(e.message));
+    assert.throws(
+      () => breakerNameFromEnv({ BREAKER_NAME: "orders#1" }),
+      (e: Error) => e.name === "SettingsError" && /BREAKER_NAME is "orders#1"/.test(e.message),
+    );
   });
 
   it("every Lambda entry loads with a valid environment and exports a handler function", () => {
-    const r = coldStart(ENTRIES, { BREAKER_NAME: "orders", BREAKER_SETTINGS: '{"failureThreshold":3}', TARGET_ARN: "arn:aws:lambda:us-east-1:123456789012:function:orders" });
+    const r = coldStart(ENTRIES, {
+      BREAKER_NAME: "orders",
+      BREAKER_SETTINGS: '{"failureThreshold":3}',
+      TARGET_ARN: "arn:aws:lambda:us-east-1:123456789012:function:orders",
+    });
     assert.equal(r.status, 0, r.out);
     for (const e of ENTRIES) assert.ok(r.out.includes(`${e} function`), r.out);
   });
@@ -93,7 +106,13 @@ describe("handler runtime: cold start from the environment", () => {
     await ensureTable(admin, tableName);
     admin.destroy();
     const breaker = uniqueBreaker();
-    const { deps, metrics } = deployed({ STORE_KIND: "dynamodb", TABLE_NAME: tableName, DYNAMODB_ENDPOINT: ddb.endpoint, BREAKER_NAME: breaker, BREAKER_SETTINGS: '{"failureThreshold":1}' });
+    const { deps, metrics } = deployed({
+      STORE_KIND: "dynamodb",
+      TABLE_NAME: tableName,
+      DYNAMODB_ENDPOINT: ddb.endpoint,
+      BREAKER_NAME: breaker,
+      BREAKER_SETTINGS: '{"failureThreshold":1}',
+    });
     const r = await makeRecordOutcomeHandler(deps)({ breaker, gen: 0, outcome: "failure", error: "Boom" });
     assert.equal(r.result, "tripped");
     const view = await makeGetStatusHandler(deps)({ breaker });

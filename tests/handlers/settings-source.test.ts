@@ -15,7 +15,22 @@ import { boundedSsmClient, ssmParameterFetcher } from "../../functions/shared/ss
 import { ensureTable } from "../../functions/store/table-schema";
 import { dynamoClient, startDynamoLocal } from "../support/servers";
 import { StateStore } from "../../core/state-store";
-import { answerAwsJson, AWS_JSON, CapturedMetrics, closeStores, FAKE_AWS_CLIENT, FakeAwsEndpoint, fakeAwsEndpoint, harness, openStore, RecordingLog, SeenRequest, settingsOf, TestClock, uniqueBreaker } from "./support";
+import {
+  answerAwsJson,
+  AWS_JSON,
+  CapturedMetrics,
+  closeStores,
+  FAKE_AWS_CLIENT,
+  FakeAwsEndpoint,
+  fakeAwsEndpoint,
+  harness,
+  openStore,
+  RecordingLog,
+  SeenRequest,
+  settingsOf,
+  TestClock,
+  uniqueBreaker,
+} from "./support";
 
 const PARAM = "/circuit-breaker/test/orders/settings";
 const DEPLOYED = settingsOf({ failureThreshold: 5, openDurationSeconds: 30 });
@@ -52,7 +67,16 @@ describe("runtime settings: which settings change without a redeploy, and mergin
     const deployTime = Object.keys(DEPLOY_TIME_SETTINGS);
     assert.deepEqual([...runtime, ...deployTime].sort(), [...SETTING_NAMES].sort());
     assert.equal(runtime.filter((k) => deployTime.includes(k)).length, 0);
-    for (const k of ["timeoutSeconds", "retryAttempts", "retryIntervalSeconds", "retryBackoffRate", "retryMaxDelaySeconds", "ignoredErrors", "onStoreError", "tripRule"]) {
+    for (const k of [
+      "timeoutSeconds",
+      "retryAttempts",
+      "retryIntervalSeconds",
+      "retryBackoffRate",
+      "retryMaxDelaySeconds",
+      "ignoredErrors",
+      "onStoreError",
+      "tripRule",
+    ]) {
       assert.ok(deployTime.includes(k), `${k} is baked into the state machine`);
     }
     for (const k of ["failureThreshold", "openDurationSeconds", "maxOpenDurationSeconds", "openDurationMultiplier", "halfOpenProbes"]) {
@@ -79,10 +103,26 @@ describe("runtime settings: which settings change without a redeploy, and mergin
       ['{"hasOwnProperty":1}', `${PARAM}.hasOwnProperty`, /hasOwnProperty is not a breaker setting; allowed: tripRule,/],
       ['{"__proto__":{"failureThreshold":1}}', `${PARAM}.__proto__`, /__proto__ is not a breaker setting; allowed: tripRule,/],
       ['{"failureThreshold":1e309}', `${PARAM}.failureThreshold`, /failureThreshold is Infinity; allowed: an integer from 1 to 10000$/],
-      ['{"openDurationSeconds":600}', `${PARAM}.maxOpenDurationSeconds`, /maxOpenDurationSeconds is 300; allowed: at least openDurationSeconds \(600\)/],
-      ['{"timeoutSeconds":20}', `${PARAM}.timeoutSeconds`, /timeoutSeconds is 20 but 10 is deployed; timeoutSeconds changes only with a redeploy \(the state machine's TimeoutSeconds.*allowed at runtime: failureThreshold,/],
-      ['{"ignoredErrors":["ClientError","NotFound"]}', `${PARAM}.ignoredErrors`, /changes only with a redeploy \(the state machine's Retry and Catch/],
-      ['{"slowCallDurationMs":500}', `${PARAM}.slowCallDurationMs`, /slowCallDurationMs is 500 but 0 is deployed; allowed at runtime: 0 \(turning slow-call detection on or off/],
+      [
+        '{"openDurationSeconds":600}',
+        `${PARAM}.maxOpenDurationSeconds`,
+        /maxOpenDurationSeconds is 300; allowed: at least openDurationSeconds \(600\)/,
+      ],
+      [
+        '{"timeoutSeconds":20}',
+        `${PARAM}.timeoutSeconds`,
+        /timeoutSeconds is 20 but 10 is deployed; timeoutSeconds changes only with a redeploy \(the state machine's TimeoutSeconds.*allowed at runtime: failureThreshold,/,
+      ],
+      [
+        '{"ignoredErrors":["ClientError","NotFound"]}',
+        `${PARAM}.ignoredErrors`,
+        /changes only with a redeploy \(the state machine's Retry and Catch/,
+      ],
+      [
+        '{"slowCallDurationMs":500}',
+        `${PARAM}.slowCallDurationMs`,
+        /slowCallDurationMs is 500 but 0 is deployed; allowed at runtime: 0 \(turning slow-call detection on or off/,
+      ],
     ];
     for (const [text, setting, message] of cases) {
       assert.throws(
@@ -98,7 +138,10 @@ describe("runtime settings: which settings change without a redeploy, and mergin
     assert.deepEqual(applyOverrides(DEPLOYED, '{"ignoredErrors":["ClientError"],"retryAttempts":2}', PARAM), DEPLOYED);
     const slow = settingsOf({ slowCallDurationMs: 500 });
     assert.equal(applyOverrides(slow, '{"slowCallDurationMs":2000}', PARAM).slowCallDurationMs, 2000);
-    assert.throws(() => applyOverrides(slow, '{"slowCallDurationMs":0}', PARAM), /slowCallDurationMs is 0 but 500 is deployed; allowed at runtime: an integer from 1 to 900000/);
+    assert.throws(
+      () => applyOverrides(slow, '{"slowCallDurationMs":0}', PARAM),
+      /slowCallDurationMs is 0 but 500 is deployed; allowed at runtime: an integer from 1 to 900000/,
+    );
   });
 
   it("a refresh is due when never read, once the interval has passed, or when the clock went back", () => {
@@ -111,15 +154,26 @@ describe("runtime settings: which settings change without a redeploy, and mergin
   it("SETTINGS_PARAMETER and SETTINGS_REFRESH_SECONDS are validated at cold start", () => {
     assert.equal(settingsSourceConfigFromEnv({}), null);
     assert.deepEqual(settingsSourceConfigFromEnv({ SETTINGS_PARAMETER: PARAM }), { parameter: PARAM, refreshSeconds: 60 });
-    assert.deepEqual(settingsSourceConfigFromEnv({ SETTINGS_PARAMETER: "cb-orders", SETTINGS_REFRESH_SECONDS: "5" }), { parameter: "cb-orders", refreshSeconds: 5 });
+    assert.deepEqual(settingsSourceConfigFromEnv({ SETTINGS_PARAMETER: "cb-orders", SETTINGS_REFRESH_SECONDS: "5" }), {
+      parameter: "cb-orders",
+      refreshSeconds: 5,
+    });
     const bad: [Record<string, string>, RegExp][] = [
-      [{ SETTINGS_PARAMETER: PARAM, SETTINGS_REFRESH_SECONDS: "4" }, /^SETTINGS_REFRESH_SECONDS is "4"; allowed: an integer from 5 to 3600 \(seconds\)$/],
+      [
+        { SETTINGS_PARAMETER: PARAM, SETTINGS_REFRESH_SECONDS: "4" },
+        /^SETTINGS_REFRESH_SECONDS is "4"; allowed: an integer from 5 to 3600 \(seconds\)$/,
+      ],
       [{ SETTINGS_PARAMETER: PARAM, SETTINGS_REFRESH_SECONDS: "3601" }, /SETTINGS_REFRESH_SECONDS is "3601"/],
       [{ SETTINGS_PARAMETER: PARAM, SETTINGS_REFRESH_SECONDS: "1.5" }, /SETTINGS_REFRESH_SECONDS is "1.5"/],
       [{ SETTINGS_PARAMETER: "/circuit breaker/x" }, /^SETTINGS_PARAMETER is "\/circuit breaker\/x"; allowed: an SSM parameter name/],
       [{ SETTINGS_PARAMETER: "/a//b" }, /SETTINGS_PARAMETER is "\/a\/\/b"/],
     ];
-    for (const [env, message] of bad) assert.throws(() => settingsSourceConfigFromEnv(env), (e: Error) => e.name === "SettingsError" && message.test(e.message), JSON.stringify(env));
+    for (const [env, message] of bad)
+      assert.throws(
+        () => settingsSourceConfigFromEnv(env),
+        (e: Error) => e.name === "SettingsError" && message.test(e.message),
+        JSON.stringify(env),
+      );
   });
 });
 
@@ -145,7 +199,10 @@ describe("SettingsSource with an injected fetcher and clock", () => {
     assert.equal(names.length, 1, "no read before the interval has passed");
     s.clock.advance(1);
     const next = await s.current();
-    assert.deepEqual({ failureThreshold: next.failureThreshold, openDurationSeconds: next.openDurationSeconds }, { failureThreshold: 2, openDurationSeconds: 10 });
+    assert.deepEqual(
+      { failureThreshold: next.failureThreshold, openDurationSeconds: next.openDurationSeconds },
+      { failureThreshold: 2, openDurationSeconds: 10 },
+    );
     assert.equal(names.length, 2);
   });
 
@@ -160,7 +217,10 @@ describe("SettingsSource with an injected fetcher and clock", () => {
     release('{"halfOpenProbes":2}');
     const all = await Promise.all(pending);
     assert.equal(reads, 1);
-    assert.deepEqual(all.map((x) => x.halfOpenProbes), [2, 2, 2]);
+    assert.deepEqual(
+      all.map((x) => x.halfOpenProbes),
+      [2, 2, 2],
+    );
   });
 
   it("removing a key from the parameter reverts that setting to its deployed value", async () => {
@@ -169,11 +229,18 @@ describe("SettingsSource with an injected fetcher and clock", () => {
     assert.equal((await s.current()).failureThreshold, 3);
     s.clock.advance(5_000);
     const after = await s.current();
-    assert.deepEqual({ failureThreshold: after.failureThreshold, openDurationSeconds: after.openDurationSeconds }, { failureThreshold: 5, openDurationSeconds: 60 });
+    assert.deepEqual(
+      { failureThreshold: after.failureThreshold, openDurationSeconds: after.openDurationSeconds },
+      { failureThreshold: 5, openDurationSeconds: 60 },
+    );
   });
 
   it("a failed read keeps the last good settings and logs one warning naming the problem; the next read waits for the interval", async () => {
-    const { fetch, names } = scriptedFetcher('{"failureThreshold":3}', ssmError("ParameterNotFound", "parameter not found"), '{"failureThreshold":4}');
+    const { fetch, names } = scriptedFetcher(
+      '{"failureThreshold":3}',
+      ssmError("ParameterNotFound", "parameter not found"),
+      '{"failureThreshold":4}',
+    );
     const s = sourceOf(fetch, 60);
     assert.equal((await s.current()).failureThreshold, 3);
     s.clock.advance(60_000);
@@ -182,8 +249,14 @@ describe("SettingsSource with an injected fetcher and clock", () => {
     assert.equal(names.length, 2, "a failed read is not retried before the interval");
     const warned = warnings(s.log);
     assert.equal(warned.length, 1);
-    assert.equal(warned[0].message, `settings parameter ${PARAM} could not be read, keeping the last good settings: ParameterNotFound: parameter not found`);
-    assert.deepEqual({ parameter: warned[0].attributes.parameter, errorName: warned[0].attributes.errorName }, { parameter: PARAM, errorName: "ParameterNotFound" });
+    assert.equal(
+      warned[0].message,
+      `settings parameter ${PARAM} could not be read, keeping the last good settings: ParameterNotFound: parameter not found`,
+    );
+    assert.deepEqual(
+      { parameter: warned[0].attributes.parameter, errorName: warned[0].attributes.errorName },
+      { parameter: PARAM, errorName: "ParameterNotFound" },
+    );
     s.clock.advance(60_000);
     assert.equal((await s.current()).failureThreshold, 4, "recovers on the next read");
     assert.equal(warnings(s.log).length, 1);
@@ -197,7 +270,13 @@ describe("SettingsSource with an injected fetcher and clock", () => {
   });
 
   it("an invalid value keeps the last good settings and logs one warning naming the setting and its allowed range", async () => {
-    const { fetch, names } = scriptedFetcher('{"failureThreshold":3}', '{"failureThreshold":3,"openDurationSeconds":0}', "not json", '{"timeoutSeconds":30}', '{"failureThreshold":2}');
+    const { fetch, names } = scriptedFetcher(
+      '{"failureThreshold":3}',
+      '{"failureThreshold":3,"openDurationSeconds":0}',
+      "not json",
+      '{"timeoutSeconds":30}',
+      '{"failureThreshold":2}',
+    );
     const s = sourceOf(fetch, 5);
     assert.equal((await s.current()).failureThreshold, 3);
     const expected = { ...DEPLOYED, failureThreshold: 3 };
@@ -222,7 +301,10 @@ describe("SettingsSource with an injected fetcher and clock", () => {
 
   it("without SETTINGS_PARAMETER the handlers run with the deployed settings and nothing is read", async () => {
     const { fetch, names } = scriptedFetcher('{"failureThreshold":1}');
-    const deps = defaultDeps({ STORE_KIND: "dynamodb", TABLE_NAME: "unused", BREAKER_SETTINGS: '{"failureThreshold":4}' }, { fetchParameter: fetch });
+    const deps = defaultDeps(
+      { STORE_KIND: "dynamodb", TABLE_NAME: "unused", BREAKER_SETTINGS: '{"failureThreshold":4}' },
+      { fetchParameter: fetch },
+    );
     assert.equal(deps.currentSettings, undefined);
     for (let i = 0; i < 3; i++) assert.deepEqual(await settingsNow(deps), settingsOf({ failureThreshold: 4 }));
     assert.deepEqual(names, []);
@@ -231,7 +313,13 @@ describe("SettingsSource with an injected fetcher and clock", () => {
   it("with SETTINGS_PARAMETER, defaultDeps reads that parameter with the configured refresh", async () => {
     const { fetch, names } = scriptedFetcher('{"failureThreshold":1}', '{"failureThreshold":2}');
     const clock = new TestClock();
-    const env = { STORE_KIND: "dynamodb", TABLE_NAME: "unused", BREAKER_SETTINGS: '{"failureThreshold":4}', SETTINGS_PARAMETER: PARAM, SETTINGS_REFRESH_SECONDS: "30" };
+    const env = {
+      STORE_KIND: "dynamodb",
+      TABLE_NAME: "unused",
+      BREAKER_SETTINGS: '{"failureThreshold":4}',
+      SETTINGS_PARAMETER: PARAM,
+      SETTINGS_REFRESH_SECONDS: "30",
+    };
     const deps: HandlerDeps = { ...defaultDeps(env, { fetchParameter: fetch, now: clock.now }), log: new RecordingLog() };
     assert.deepEqual(await settingsNow(deps), settingsOf({ failureThreshold: 1 }));
     clock.advance(29_999);
@@ -267,7 +355,11 @@ describe("every store-using handler runs each invocation with currentSettings", 
     h.clock.advance(10_001);
     const acquire = makeAcquireProbeHandler(deps);
     const grants = [await acquire({ breaker, leaseId: "a" }), await acquire({ breaker, leaseId: "b" })];
-    assert.deepEqual(grants.map((g) => g.admitted), [true, true], "two probe slots in force, not the deployed 1");
+    assert.deepEqual(
+      grants.map((g) => g.admitted),
+      [true, true],
+      "two probe slots in force, not the deployed 1",
+    );
 
     live = { ...live, halfOpenProbes: 3 };
     const probe = makeHealthProbeHandler({ ...deps, invoke: async () => ({ ok: true }), probeRequest: {}, newLeaseId: () => "c" });
@@ -291,7 +383,8 @@ interface StoredParameter {
 function ssmAnswers(params: Map<string, StoredParameter>): (res: ServerResponse, req: SeenRequest) => void {
   return (res, req) => {
     const target = req.headers["x-amz-target"];
-    if (target !== "AmazonSSM.GetParameter") return answerAwsJson(res, 400, { __type: "InvalidAction", message: `unexpected ${String(target)}` }, "InvalidAction");
+    if (target !== "AmazonSSM.GetParameter")
+      return answerAwsJson(res, 400, { __type: "InvalidAction", message: `unexpected ${String(target)}` }, "InvalidAction");
     const { Name } = JSON.parse(req.body) as { Name: string };
     const p = params.get(Name);
     if (!p) return answerAwsJson(res, 400, { __type: "ParameterNotFound", message: "" }, "ParameterNotFound");
@@ -334,7 +427,10 @@ describe("ssmParameterFetcher against a local endpoint speaking the SSM JSON pro
     const fetch = ssmParameterFetcher(client);
     await assert.rejects(fetch(PARAM), (e: Error) => e.name === "ParameterNotFound");
     params.set(PARAM, { type: "SecureString", value: "AQICAH..." });
-    await assert.rejects(fetch(PARAM), /SSM parameter \/circuit-breaker\/test\/orders\/settings is of type SecureString; allowed: type String/);
+    await assert.rejects(
+      fetch(PARAM),
+      /SSM parameter \/circuit-breaker\/test\/orders\/settings is of type SecureString; allowed: type String/,
+    );
 
     endpoint.seen.length = 0;
     endpoint.respond = (res) => answerAwsJson(res, 500, { __type: "InternalServerError", message: "boom" }, "InternalServerError");
@@ -391,7 +487,11 @@ describe("record-outcome on DynamoDB Local follows the settings parameter withou
       SETTINGS_PARAMETER: parameter,
       SETTINGS_REFRESH_SECONDS: "5",
     };
-    const deps: HandlerDeps = { ...defaultDeps(env, { fetchParameter: ssmParameterFetcher(ssm), now: clock.now }), metrics: new CapturedMetrics().sink, log };
+    const deps: HandlerDeps = {
+      ...defaultDeps(env, { fetchParameter: ssmParameterFetcher(ssm), now: clock.now }),
+      metrics: new CapturedMetrics().sink,
+      log,
+    };
     opened.push(deps);
     const handle = makeRecordOutcomeHandler(deps);
     const fail = () => handle({ breaker, gen: 0, outcome: "failure", error: "ServiceUnavailable" });
@@ -412,13 +512,22 @@ describe("record-outcome on DynamoDB Local follows the settings parameter withou
     results.push(await t.fail()); // within the refresh interval: still the cached settings (threshold 5)
     t.clock.advance(5_000);
     results.push(await t.fail()); // refreshed: 4 consecutive failures >= 3
-    assert.deepEqual(results.map((r) => `${r.result}:${r.state}`), ["counted:CLOSED", "counted:CLOSED", "counted:CLOSED", "tripped:OPEN"]);
+    assert.deepEqual(
+      results.map((r) => `${r.result}:${r.state}`),
+      ["counted:CLOSED", "counted:CLOSED", "counted:CLOSED", "tripped:OPEN"],
+    );
     assert.match(String(results[3].transition?.reason), /consecutive/);
     assert.equal((await t.stored())?.state, "OPEN");
     assert.equal(endpoint.seen.length, 2, "one read at the first call, one after the interval");
-    assert.deepEqual(endpoint.seen.map((r) => JSON.parse(r.body).Name), [parameter, parameter]);
+    assert.deepEqual(
+      endpoint.seen.map((r) => JSON.parse(r.body).Name),
+      [parameter, parameter],
+    );
     const applied = t.log.withMessage(`settings parameter ${parameter} applied`);
-    assert.deepEqual(applied.map((e) => e.attributes.changes), [[{ setting: "failureThreshold", from: 5, to: 3 }]]);
+    assert.deepEqual(
+      applied.map((e) => e.attributes.changes),
+      [[{ setting: "failureThreshold", from: 5, to: 3 }]],
+    );
   });
 
   it("an invalid or unreadable parameter never breaks a call: the deployed threshold applies and the count stays right", async () => {
@@ -434,13 +543,20 @@ describe("record-outcome on DynamoDB Local follows the settings parameter withou
     params.set(parameter, { type: "String", value: "{failureThreshold:" });
     t.clock.advance(5_000);
     results.push(await t.fail());
-    assert.deepEqual(results.map((r) => r.result), ["counted", "counted", "counted", "counted", "tripped"], "tripped at the deployed threshold 5");
+    assert.deepEqual(
+      results.map((r) => r.result),
+      ["counted", "counted", "counted", "counted", "tripped"],
+      "tripped at the deployed threshold 5",
+    );
     const rec = await t.stored();
     assert.equal(rec?.state, "OPEN");
     assert.equal(rec?.gen, 1);
     const warned = warnings(t.log).map((e) => e.message);
     assert.equal(warned.length, 3);
-    assert.match(warned[0], /is not applied, keeping the deployed settings: SettingsError: .*failureThreshold is 0; allowed: an integer from 1 to 10000/);
+    assert.match(
+      warned[0],
+      /is not applied, keeping the deployed settings: SettingsError: .*failureThreshold is 0; allowed: an integer from 1 to 10000/,
+    );
     assert.match(warned[1], /could not be read, keeping the deployed settings: ParameterNotFound/);
     assert.match(warned[2], /is not valid JSON/);
   });

@@ -20,7 +20,10 @@ export const STORE_KINDS: readonly StoreKind[] = ["dynamodb", "redis"];
 
 /** One parsed EMF document. */
 export interface EmfDocument {
-  _aws: { Timestamp: number; CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
+  _aws: {
+    Timestamp: number;
+    CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[];
+  };
   [key: string]: unknown;
 }
 
@@ -131,7 +134,13 @@ export async function openStore(kind: StoreKind): Promise<StateStore> {
     const admin = dynamoClient(ddb.endpoint, 10_000);
     await ensureTable(admin, tableName);
     admin.destroy();
-    store = new DynamoDbStore({ tableName, endpoint: ddb.endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" }, requestTimeoutMs: 5_000 });
+    store = new DynamoDbStore({
+      tableName,
+      endpoint: ddb.endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      requestTimeoutMs: 5_000,
+    });
   } else {
     const redis = await startRedis();
     store = new RedisStore({ url: redis.url, commandTimeoutMs: 5_000, connectTimeoutMs: 5_000 });
@@ -145,7 +154,14 @@ export async function downStore(kind: StoreKind): Promise<StateStore> {
   const port = await freePort();
   const store: StateStore =
     kind === "dynamodb"
-      ? new DynamoDbStore({ tableName: "nowhere", endpoint: `http://127.0.0.1:${port}`, region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" }, requestTimeoutMs: 300, maxAttempts: 1 })
+      ? new DynamoDbStore({
+          tableName: "nowhere",
+          endpoint: `http://127.0.0.1:${port}`,
+          region: "us-east-1",
+          credentials: { accessKeyId: "x", secretAccessKey: "x" },
+          requestTimeoutMs: 300,
+          maxAttempts: 1,
+        })
       : new RedisStore({ url: `redis://127.0.0.1:${port}`, commandTimeoutMs: 300, connectTimeoutMs: 300, maxRetriesPerRequest: 0 });
   opened.push(store);
   return store;
@@ -166,7 +182,14 @@ export async function silentStore(kind: StoreKind): Promise<StateStore> {
   const { port } = server.address() as AddressInfo;
   const store: StateStore =
     kind === "dynamodb"
-      ? new DynamoDbStore({ tableName: "silent", endpoint: `http://127.0.0.1:${port}`, region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" }, requestTimeoutMs: 300, maxAttempts: 1 })
+      ? new DynamoDbStore({
+          tableName: "silent",
+          endpoint: `http://127.0.0.1:${port}`,
+          region: "us-east-1",
+          credentials: { accessKeyId: "x", secretAccessKey: "x" },
+          requestTimeoutMs: 300,
+          maxAttempts: 1,
+        })
       : new RedisStore({ url: `redis://127.0.0.1:${port}`, commandTimeoutMs: 300, connectTimeoutMs: 300, maxRetriesPerRequest: 0 });
   const close = store.close.bind(store);
   store.close = async () => {
@@ -179,7 +202,11 @@ export async function silentStore(kind: StoreKind): Promise<StateStore> {
 }
 
 export async function closeStores(): Promise<void> {
-  while (opened.length) await opened.pop()!.close().catch(() => undefined);
+  while (opened.length)
+    await opened
+      .pop()!
+      .close()
+      .catch(() => undefined);
 }
 
 /** The same tests on each real store: `s.store` is opened before them and closed after. */
@@ -207,7 +234,8 @@ export async function rejectsWith(work: () => Promise<unknown>, name: string, ..
   if (!(caught instanceof Error)) throw new Error(`expected ${name}, but nothing was thrown`);
   if (caught.name !== name) throw new Error(`expected ${name}, got ${caught.name}: ${caught.message}`);
   for (const f of fragments) {
-    if (!caught.message.includes(f)) throw new Error(`expected the ${name} message to contain ${JSON.stringify(f)}; it is ${JSON.stringify(caught.message)}`);
+    if (!caught.message.includes(f))
+      throw new Error(`expected the ${name} message to contain ${JSON.stringify(f)}; it is ${JSON.stringify(caught.message)}`);
   }
   return caught;
 }

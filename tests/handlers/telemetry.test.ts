@@ -9,7 +9,11 @@ function captureStdout(work: () => void): string[] {
   const lines: string[] = [];
   const original = process.stdout.write;
   process.stdout.write = ((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split("\n").filter((l) => l.trim() !== ""));
+    lines.push(
+      ...String(chunk)
+        .split("\n")
+        .filter((l) => l.trim() !== ""),
+    );
     return true;
   }) as typeof process.stdout.write;
   try {
@@ -45,7 +49,10 @@ describe("metrics and logs", () => {
     const other = new Telemetry(captured.sink, new RecordingLog(), "payments");
     other.gauge(METRICS.manualStateActive, 1);
     other.flush();
-    assert.deepEqual(captured.documents()[1]._aws.CloudWatchMetrics[0].Metrics.map((m) => m.Name), [METRICS.manualStateActive]);
+    assert.deepEqual(
+      captured.documents()[1]._aws.CloudWatchMetrics[0].Metrics.map((m) => m.Name),
+      [METRICS.manualStateActive],
+    );
     assert.equal(captured.documents()[1][BREAKER_DIMENSION], "payments");
   });
 
@@ -59,7 +66,11 @@ describe("metrics and logs", () => {
       tel.flush();
       assert.deepEqual(captured.names(), [TRANSITION_METRIC[to]]);
       assert.deepEqual(log.entries, [
-        { level: "info", message: "breaker transition", attributes: { breaker: "orders", from: "CLOSED", to, gen: 4, reason: "because", at: "2025-01-01T00:00:00.000Z" } },
+        {
+          level: "info",
+          message: "breaker transition",
+          attributes: { breaker: "orders", from: "CLOSED", to, gen: 4, reason: "because", at: "2025-01-01T00:00:00.000Z" },
+        },
       ]);
     }
     const captured = new CapturedMetrics();
@@ -75,12 +86,36 @@ describe("metrics and logs", () => {
     const previous = process.env.POWERTOOLS_DEV;
     delete process.env.POWERTOOLS_DEV;
     try {
-      const lines = captureStdout(() => createLogger("breaker-test").info("breaker transition", { breaker: "orders", from: "OPEN", to: "HALF_OPEN", gen: 2, reason: "open period elapsed" }));
+      const lines = captureStdout(() =>
+        createLogger("breaker-test").info("breaker transition", {
+          breaker: "orders",
+          from: "OPEN",
+          to: "HALF_OPEN",
+          gen: 2,
+          reason: "open period elapsed",
+        }),
+      );
       assert.equal(lines.length, 1);
       const entry = JSON.parse(lines[0]);
       assert.deepEqual(
-        { level: entry.level, message: entry.message, service: entry.service, from: entry.from, to: entry.to, gen: entry.gen, reason: entry.reason },
-        { level: "INFO", message: "breaker transition", service: "breaker-test", from: "OPEN", to: "HALF_OPEN", gen: 2, reason: "open period elapsed" },
+        {
+          level: entry.level,
+          message: entry.message,
+          service: entry.service,
+          from: entry.from,
+          to: entry.to,
+          gen: entry.gen,
+          reason: entry.reason,
+        },
+        {
+          level: "INFO",
+          message: "breaker transition",
+          service: "breaker-test",
+          from: "OPEN",
+          to: "HALF_OPEN",
+          gen: 2,
+          reason: "open period elapsed",
+        },
       );
     } finally {
       if (previous !== undefined) process.env.POWERTOOLS_DEV = previous;

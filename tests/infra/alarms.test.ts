@@ -17,7 +17,9 @@ const STATES_METRIC_NAMES = new Set(["ExecutionsStarted", "ExecutionsFailed", "E
 /** [namespace, metricName, dimensions] of every metric an alarm reads. */
 function alarmMetrics(a: RecordedResource): { namespace: string; metricName: string; dimensions: Record<string, string> }[] {
   if (a.inputs.metricQueries) {
-    return a.inputs.metricQueries.filter((q: any) => q.metric).map((q: any) => ({ namespace: q.metric.namespace, metricName: q.metric.metricName, dimensions: q.metric.dimensions }));
+    return a.inputs.metricQueries
+      .filter((q: any) => q.metric)
+      .map((q: any) => ({ namespace: q.metric.namespace, metricName: q.metric.metricName, dimensions: q.metric.dimensions }));
   }
   return [{ namespace: a.inputs.namespace, metricName: a.inputs.metricName, dimensions: a.inputs.dimensions }];
 }
@@ -69,14 +71,28 @@ describe("infra: alarms and dashboard under Pulumi mocks", function () {
             }
           }
         }
-        const expected = [METRICS.circuitOpened, METRICS.callsFailed, "ExecutionsStarted", METRICS.callsRejected, METRICS.storeErrors, "ExecutionsFailed", "ExecutionsTimedOut", ...(hasProbe ? [METRICS.manualStateActive] : []), ...(hasBulkhead ? [METRICS.bulkheadRejected] : [])];
+        const expected = [
+          METRICS.circuitOpened,
+          METRICS.callsFailed,
+          "ExecutionsStarted",
+          METRICS.callsRejected,
+          METRICS.storeErrors,
+          "ExecutionsFailed",
+          "ExecutionsTimedOut",
+          ...(hasProbe ? [METRICS.manualStateActive] : []),
+          ...(hasBulkhead ? [METRICS.bulkheadRejected] : []),
+        ];
         assert.deepEqual([...read].sort(), expected.sort(), breaker.name);
       }
     });
   }
 
   it("the failure-rate alarm divides CallsFailed by the state machine's ExecutionsStarted, with the configured threshold", () => {
-    for (const [s, threshold, periods] of [["dev", 0.5, 3], ["prod", 0.2, 2], ["dynamodbFull", DEFAULT_ALARM_THRESHOLDS.failureRate, DEFAULT_ALARM_THRESHOLDS.evaluationPeriods]] as const) {
+    for (const [s, threshold, periods] of [
+      ["dev", 0.5, 3],
+      ["prod", 0.2, 2],
+      ["dynamodbFull", DEFAULT_ALARM_THRESHOLDS.failureRate, DEFAULT_ALARM_THRESHOLDS.evaluationPeriods],
+    ] as const) {
       for (const a of ofType(runs[s], T.alarm).filter((x) => x.name.endsWith("-failure-rate"))) {
         const q = a.inputs.metricQueries as any[];
         const failed = q.find((x) => x.metric?.metricName === METRICS.callsFailed);
@@ -102,7 +118,11 @@ describe("infra: alarms and dashboard under Pulumi mocks", function () {
 
   it("ManualStateActive alarms when an override outlives manualStateMaxMinutes, measured in health-probe periods", () => {
     // prod: probe every minute, 30 minutes allowed; dynamodbFull: probe every 5 minutes, default 60 minutes.
-    for (const [s, name, period, periods] of [["prod", "payments-manual-state", 60, 30], ["dynamodbFull", "orders-manual-state", 300, 12], ["dev", "demo-manual-state", 60, 60]] as const) {
+    for (const [s, name, period, periods] of [
+      ["prod", "payments-manual-state", 60, 30],
+      ["dynamodbFull", "orders-manual-state", 300, 12],
+      ["dev", "demo-manual-state", 60, 60],
+    ] as const) {
       const a = byName(runs[s], T.alarm, name);
       assert.equal(a.inputs.metricName, METRICS.manualStateActive);
       assert.equal(a.inputs.statistic, "Maximum");
@@ -111,15 +131,25 @@ describe("infra: alarms and dashboard under Pulumi mocks", function () {
       assert.equal(a.inputs.evaluationPeriods, periods, s);
       assert.equal(a.inputs.datapointsToAlarm, periods, s);
     }
-    assert.equal(ofType(runs.replicationGroup, T.alarm).some((a) => a.name.endsWith("-manual-state")), false, "health probe turned off, no ManualStateActive alarm");
+    assert.equal(
+      ofType(runs.replicationGroup, T.alarm).some((a) => a.name.endsWith("-manual-state")),
+      false,
+      "health probe turned off, no ManualStateActive alarm",
+    );
   });
 
   it("every metric an alarm reads is emitted by functions/ (through the METRICS constants)", () => {
     const src = functionSources();
     const key = (name: string) => Object.entries(METRICS).find(([, v]) => v === name)![0];
-    const read = new Set(ALL_SCENARIOS.flatMap((s) => ofType(runs[s], T.alarm).flatMap(alarmMetrics)).filter((m) => m.namespace === METRIC_NAMESPACE).map((m) => m.metricName));
+    const read = new Set(
+      ALL_SCENARIOS.flatMap((s) => ofType(runs[s], T.alarm).flatMap(alarmMetrics))
+        .filter((m) => m.namespace === METRIC_NAMESPACE)
+        .map((m) => m.metricName),
+    );
     for (const name of read) {
-      const emitted = src.includes(`METRICS.${key(name)}`) || (["CircuitOpened", "CircuitHalfOpened", "CircuitClosed"].includes(name) && src.includes("TRANSITION_METRIC"));
+      const emitted =
+        src.includes(`METRICS.${key(name)}`) ||
+        (["CircuitOpened", "CircuitHalfOpened", "CircuitClosed"].includes(name) && src.includes("TRANSITION_METRIC"));
       assert.ok(emitted, `${name} is alarmed on but no handler emits METRICS.${key(name)}`);
     }
   });
@@ -129,7 +159,9 @@ describe("infra: alarms and dashboard under Pulumi mocks", function () {
       const r = runs[s];
       const d = byName(r, T.cwDashboard, "dashboard-dashboard");
       assert.equal(byUrn(r, d.parent)?.type, T.dashboard);
-      const body = JSON.parse(d.inputs.dashboardBody) as { widgets: { type: string; properties: { metrics?: string[][]; region?: string } }[] };
+      const body = JSON.parse(d.inputs.dashboardBody) as {
+        widgets: { type: string; properties: { metrics?: string[][]; region?: string } }[];
+      };
       const shown = new Map<string, Set<string>>();
       for (const w of body.widgets.filter((x) => x.type === "metric")) {
         for (const [ns, name, dim, value] of w.properties.metrics ?? []) {
@@ -140,11 +172,16 @@ describe("infra: alarms and dashboard under Pulumi mocks", function () {
           } else {
             assert.equal(ns, STATES_NAMESPACE);
             assert.equal(dim, STATES_DIMENSION);
-            assert.ok(ofType(r, T.stateMachine).some((sm) => sm.state.arn === value), `${value} is not a state machine of this stack`);
+            assert.ok(
+              ofType(r, T.stateMachine).some((sm) => sm.state.arn === value),
+              `${value} is not a state machine of this stack`,
+            );
           }
         }
       }
-      const breakers = ofType(r, T.breaker).map((b) => b.name).sort();
+      const breakers = ofType(r, T.breaker)
+        .map((b) => b.name)
+        .sort();
       assert.deepEqual([...shown.keys()].sort(), breakers);
       for (const b of breakers) assert.deepEqual([...shown.get(b)!].sort(), [...METRIC_NAMES].sort(), `${b} shows every exported metric`);
       assert.equal(d.inputs.dashboardName, `circuit-breaker-${SCENARIOS[s].stack}`);

@@ -6,7 +6,16 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { BUNDLE_FILE, BUNDLE_OPTIONS, bundleEntry, bundleHandler, bundleHash, handlerArchive, handlerEntry, REPO_ROOT } from "../../components/bundle";
+import {
+  BUNDLE_FILE,
+  BUNDLE_OPTIONS,
+  bundleEntry,
+  bundleHandler,
+  bundleHash,
+  handlerArchive,
+  handlerEntry,
+  REPO_ROOT,
+} from "../../components/bundle";
 import { HANDLER_NAMES } from "../../core/handler-manifest";
 
 /** Bundles every handler in a fresh node process started in `cwd`; returns handler -> hash. */

@@ -18,13 +18,37 @@ describe("infra: component arguments", () => {
     it("defaults to DynamoDB", () => assert.equal(validateStoreArgs({}), "dynamodb"));
     const cases: [string, Parameters<typeof validateStoreArgs>[0], RegExp][] = [
       ["an unknown kind", { kind: "memcached" as never }, /kind is "memcached"; allowed: dynamodb, elasticache/],
-      ["elasticache options with dynamodb", { kind: "dynamodb", elasticache: { vpcId: "v", subnetIds: ["s"], authToken: "t" } }, /`elasticache` options were given with kind "dynamodb"/],
-      ["dynamodb options with elasticache", { kind: "elasticache", dynamodb: {}, elasticache: { vpcId: "v", subnetIds: ["s"], authToken: "x".repeat(20) } }, /`dynamodb` options were given with kind "elasticache"/],
+      [
+        "elasticache options with dynamodb",
+        { kind: "dynamodb", elasticache: { vpcId: "v", subnetIds: ["s"], authToken: "t" } },
+        /`elasticache` options were given with kind "dynamodb"/,
+      ],
+      [
+        "dynamodb options with elasticache",
+        { kind: "elasticache", dynamodb: {}, elasticache: { vpcId: "v", subnetIds: ["s"], authToken: "x".repeat(20) } },
+        /`dynamodb` options were given with kind "elasticache"/,
+      ],
       ["elasticache without options", { kind: "elasticache" }, /needs `elasticache` options \(vpcId, subnetIds, authToken\)/],
-      ["elasticache without a token", { kind: "elasticache", elasticache: { vpcId: "v", subnetIds: ["s"], authToken: "" } }, /elasticache.authToken is required/],
-      ["a bad token", { kind: "elasticache", elasticache: { vpcId: "v", subnetIds: ["s"], authToken: "has space in it 123" } }, /authToken is not a valid AUTH token; allowed: 16 to 128/],
-      ["nodeType with serverless", { kind: "elasticache", elasticache: { vpcId: "v", subnetIds: ["s"], authToken: "x".repeat(20), nodeType: "cache.t4g.small" } }, /apply only to mode "replication-group"/],
-      ["a KMS key with replicas", { dynamodb: { kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/x", replicaRegions: ["eu-west-1"] } }, /cannot be combined with replicaRegions/],
+      [
+        "elasticache without a token",
+        { kind: "elasticache", elasticache: { vpcId: "v", subnetIds: ["s"], authToken: "" } },
+        /elasticache.authToken is required/,
+      ],
+      [
+        "a bad token",
+        { kind: "elasticache", elasticache: { vpcId: "v", subnetIds: ["s"], authToken: "has space in it 123" } },
+        /authToken is not a valid AUTH token; allowed: 16 to 128/,
+      ],
+      [
+        "nodeType with serverless",
+        { kind: "elasticache", elasticache: { vpcId: "v", subnetIds: ["s"], authToken: "x".repeat(20), nodeType: "cache.t4g.small" } },
+        /apply only to mode "replication-group"/,
+      ],
+      [
+        "a KMS key with replicas",
+        { dynamodb: { kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/x", replicaRegions: ["eu-west-1"] } },
+        /cannot be combined with replicaRegions/,
+      ],
       ["a timeout out of range", { storeTimeoutMs: 5 }, /storeTimeoutMs is 5; allowed: an integer from 50 to 30000/],
     ];
     for (const [name, a, message] of cases) it(`rejects ${name}`, () => assert.throws(() => validateStoreArgs(a), message));
@@ -42,27 +66,74 @@ describe("infra: component arguments", () => {
     });
     const W = "^Error: CircuitBreaker\\(orders\\)";
     const cases: [string, Partial<CircuitBreakerArgs>, RegExp][] = [
-      ["both targetArn and demoDownstream", { demoDownstream: true }, new RegExp(`${W}.demoDownstream is true; allowed: not set together with targetArn \\(give exactly one target\\)$`)],
-      ["neither target", { targetArn: undefined }, new RegExp(`${W}.targetArn is not set; allowed: a Lambda function ARN .*, or demoDownstream: true$`)],
-      ["a target that is not a Lambda ARN", { targetArn: "orders" }, new RegExp(`${W}.targetArn is "orders"; allowed: a Lambda function ARN`)],
-      ["fallback user without its ARN", { fallback: "user" }, new RegExp(`${W}.userFallbackArn is not set; allowed: .*\\(required with fallback user\\)$`)],
-      ["a user fallback ARN without fallback user", { userFallbackArn: TARGET }, new RegExp(`${W}.userFallbackArn is "${TARGET}"; allowed: only with fallback user \\(fallback is "builtin"\\)$`)],
-      ["an invalid setting", { settings: { halfOpenProbes: 0 } }, new RegExp(`${W}.settings.halfOpenProbes is 0; allowed: an integer from 1 to 100$`)],
-      ["an invalid schedule", { healthProbe: { enabled: true, schedule: "rate(2 days)" } }, new RegExp(`${W}.healthProbe.schedule is "rate\\(2 days\\)"; allowed: rate`)],
-      ["an invalid log level", { logging: { level: "DEBUG" as never } }, new RegExp(`${W}.logging.level is "DEBUG"; allowed: ALL, ERROR, FATAL, OFF$`)],
+      [
+        "both targetArn and demoDownstream",
+        { demoDownstream: true },
+        new RegExp(`${W}.demoDownstream is true; allowed: not set together with targetArn \\(give exactly one target\\)$`),
+      ],
+      [
+        "neither target",
+        { targetArn: undefined },
+        new RegExp(`${W}.targetArn is not set; allowed: a Lambda function ARN .*, or demoDownstream: true$`),
+      ],
+      [
+        "a target that is not a Lambda ARN",
+        { targetArn: "orders" },
+        new RegExp(`${W}.targetArn is "orders"; allowed: a Lambda function ARN`),
+      ],
+      [
+        "fallback user without its ARN",
+        { fallback: "user" },
+        new RegExp(`${W}.userFallbackArn is not set; allowed: .*\\(required with fallback user\\)$`),
+      ],
+      [
+        "a user fallback ARN without fallback user",
+        { userFallbackArn: TARGET },
+        new RegExp(`${W}.userFallbackArn is "${TARGET}"; allowed: only with fallback user \\(fallback is "builtin"\\)$`),
+      ],
+      [
+        "an invalid setting",
+        { settings: { halfOpenProbes: 0 } },
+        new RegExp(`${W}.settings.halfOpenProbes is 0; allowed: an integer from 1 to 100$`),
+      ],
+      [
+        "an invalid schedule",
+        { healthProbe: { enabled: true, schedule: "rate(2 days)" } },
+        new RegExp(`${W}.healthProbe.schedule is "rate\\(2 days\\)"; allowed: rate`),
+      ],
+      [
+        "an invalid log level",
+        { logging: { level: "DEBUG" as never } },
+        new RegExp(`${W}.logging.level is "DEBUG"; allowed: ALL, ERROR, FATAL, OFF$`),
+      ],
       ["an invalid retention", { logging: { retentionDays: 10 } }, new RegExp(`${W}.logging.retentionDays is 10; allowed: one of 1, 3, 5`)],
-      ["topicArn with email", { alarms: { topicArn: "arn:aws:sns:us-east-1:123456789012:t", email: "a@b.c" } }, new RegExp(`${W}.alarms.email is "a@b.c"; allowed: not set together with alarms.topicArn`)],
-      ["an invalid alarm threshold", { alarms: { thresholds: { storeErrors: 0 } } }, new RegExp(`${W}.alarms.thresholds.storeErrors is 0; allowed: an integer from 1 to 1000000$`)],
+      [
+        "topicArn with email",
+        { alarms: { topicArn: "arn:aws:sns:us-east-1:123456789012:t", email: "a@b.c" } },
+        new RegExp(`${W}.alarms.email is "a@b.c"; allowed: not set together with alarms.topicArn`),
+      ],
+      [
+        "an invalid alarm threshold",
+        { alarms: { thresholds: { storeErrors: 0 } } },
+        new RegExp(`${W}.alarms.thresholds.storeErrors is 0; allowed: an integer from 1 to 1000000$`),
+      ],
       ["an invalid breaker name", { breakerName: "a b" }, new RegExp(`${W}.name is "a b"; allowed: a breaker name: 1 to 27 letters`)],
       ["no store", { store: undefined as never }, new RegExp(`${W}.store is not set; allowed: a CircuitStateStore$`)],
-      ["an invalid settings refresh", { settingsParameter: { enabled: true, refreshSeconds: 0 } }, new RegExp(`${W}.settingsParameter.refreshSeconds is 0; allowed: an integer from 5 to 3600$`)],
+      [
+        "an invalid settings refresh",
+        { settingsParameter: { enabled: true, refreshSeconds: 0 } },
+        new RegExp(`${W}.settingsParameter.refreshSeconds is 0; allowed: an integer from 5 to 3600$`),
+      ],
     ];
-    for (const [name, extra, message] of cases) it(`rejects ${name}`, () => assert.throws(() => resolveBreakerOptions("orders", args(extra)), message));
+    for (const [name, extra, message] of cases)
+      it(`rejects ${name}`, () => assert.throws(() => resolveBreakerOptions("orders", args(extra)), message));
 
     it("lists every problem at once, in the stack config's words", () => {
       assert.throws(
         () => resolveBreakerOptions("orders", args({ fallback: "cache" as never, logging: { level: "DEBUG" as never } })),
-        (e: Error) => e.message === 'CircuitBreaker(orders).fallback is "cache"; allowed: builtin, none, user\nCircuitBreaker(orders).logging.level is "DEBUG"; allowed: ALL, ERROR, FATAL, OFF',
+        (e: Error) =>
+          e.message ===
+          'CircuitBreaker(orders).fallback is "cache"; allowed: builtin, none, user\nCircuitBreaker(orders).logging.level is "DEBUG"; allowed: ALL, ERROR, FATAL, OFF',
       );
     });
 
@@ -84,12 +155,23 @@ describe("infra: component arguments", () => {
       assert.equal(scheduleIntervalMinutes("rate(1 minute)"), 1);
       assert.equal(scheduleIntervalMinutes("rate(15 minutes)"), 15);
       assert.equal(scheduleIntervalMinutes("rate(1 hour)"), 60);
-      for (const bad of ["rate(2 hours)", "rate(1 minutes)", "rate(5 minute)", "rate(0 minutes)", "cron(0/5 * * * ? *)", "rate(61 minutes)"]) assert.equal(scheduleIntervalMinutes(bad), null, bad);
+      for (const bad of [
+        "rate(2 hours)",
+        "rate(1 minutes)",
+        "rate(5 minute)",
+        "rate(0 minutes)",
+        "cron(0/5 * * * ? *)",
+        "rate(61 minutes)",
+      ])
+        assert.equal(scheduleIntervalMinutes(bad), null, bad);
     });
 
     it("alarm thresholds: defaults, overrides, errors naming the key", () => {
       assert.equal(loadAlarmThresholds({ failureRate: 0.1 }, "t").failureRate, 0.1);
-      assert.throws(() => loadAlarmThresholds({ storeErrors: 0 }, "t"), /^Error: t.storeErrors is 0; allowed: an integer from 1 to 1000000$/);
+      assert.throws(
+        () => loadAlarmThresholds({ storeErrors: 0 }, "t"),
+        /^Error: t.storeErrors is 0; allowed: an integer from 1 to 1000000$/,
+      );
     });
   });
 
@@ -97,7 +179,10 @@ describe("infra: component arguments", () => {
     it("refuse * and svc:* actions, * resources for scoped actions, and non-ARN resources", () => {
       const st = (Action: string[], Resource: string[]) => ({ Effect: "Allow" as const, Action, Resource });
       assert.throws(() => checkStatement(st(["*"], ["arn:aws:s3:::b"])), /IAM action "\*" is not allowed/);
-      assert.throws(() => checkStatement(st(["dynamodb:*"], ["arn:aws:dynamodb:us-east-1:123456789012:table/t"])), /IAM action "dynamodb:\*" is not allowed/);
+      assert.throws(
+        () => checkStatement(st(["dynamodb:*"], ["arn:aws:dynamodb:us-east-1:123456789012:table/t"])),
+        /IAM action "dynamodb:\*" is not allowed/,
+      );
       assert.throws(() => checkStatement(st(["dynamodb:Get*"], ["arn:aws:dynamodb:us-east-1:123456789012:table/t"])), /not allowed/);
       assert.throws(() => checkStatement(st(["lambda:InvokeFunction"], ["*"])), /lambda:InvokeFunction are granted on "\*"/);
       assert.throws(() => checkStatement(st(["lambda:InvokeFunction"], ["my-function"])), /is not an ARN/);
@@ -117,13 +202,23 @@ describe("infra: component arguments", () => {
       assert.deepEqual(one, statementsFromPermissions([...perms].reverse(), "Task"));
       assert.deepEqual(one, [
         { Sid: "Task1", Effect: "Allow", Action: ["dynamodb:GetItem"], Resource: ["arn:aws:dynamodb:us-east-1:123456789012:table/t"] },
-        { Sid: "Task2", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: ["arn:aws:lambda:us-east-1:123456789012:function:a", "arn:aws:lambda:us-east-1:123456789012:function:b"] },
+        {
+          Sid: "Task2",
+          Effect: "Allow",
+          Action: ["lambda:InvokeFunction"],
+          Resource: ["arn:aws:lambda:us-east-1:123456789012:function:a", "arn:aws:lambda:us-east-1:123456789012:function:b"],
+        },
       ]);
     });
 
     it("trust one service principal, only from this account", () => {
       assert.deepEqual(JSON.parse(trustPolicyJson("states.amazonaws.com", "123456789012")).Statement, [
-        { Effect: "Allow", Principal: { Service: "states.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } } },
+        {
+          Effect: "Allow",
+          Principal: { Service: "states.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } },
+        },
       ]);
       assert.throws(() => trustPolicyJson("lambda.amazonaws.com", "12"), /not a 12-digit AWS account id/);
       const machine = "arn:aws:states:us-east-1:123456789012:stateMachine:cb";
@@ -131,7 +226,10 @@ describe("infra: component arguments", () => {
         StringEquals: { "aws:SourceAccount": "123456789012" },
         ArnEquals: { "aws:SourceArn": machine },
       });
-      assert.throws(() => trustPolicyJson("states.amazonaws.com", "123456789012", "arn:aws:states:us-east-1:123456789012:stateMachine:*"), /not one concrete ARN/);
+      assert.throws(
+        () => trustPolicyJson("states.amazonaws.com", "123456789012", "arn:aws:states:us-east-1:123456789012:stateMachine:*"),
+        /not one concrete ARN/,
+      );
     });
   });
 });

@@ -36,7 +36,10 @@ describe("infra: Lambda permissions match the SDK commands each handler sends", 
   });
 
   it("function-permissions.ts lists exactly the handlers in functions/handlers/", () => {
-    const files = fs.readdirSync(path.join(REPO_ROOT, HANDLERS_DIR)).filter((f) => f.endsWith(".ts")).map((f) => f.slice(0, -3));
+    const files = fs
+      .readdirSync(path.join(REPO_ROOT, HANDLERS_DIR))
+      .filter((f) => f.endsWith(".ts"))
+      .map((f) => f.slice(0, -3));
     assert.deepEqual([...files].sort(), [...HANDLER_NAMES].sort());
   });
 
@@ -56,7 +59,11 @@ describe("infra: Lambda permissions match the SDK commands each handler sends", 
       // A store handler's bundle holds both stores' code; each stack grants only its own store's actions.
       const all = { settingsParameter: true };
       const granted = [...new Set([...handlerActions(h, "dynamodb", all), ...handlerActions(h, "elasticache", all)])].sort();
-      assert.deepEqual(needed, granted, `${h}: actions its code needs vs. actions granted across both store kinds (with a settings parameter)`);
+      assert.deepEqual(
+        needed,
+        granted,
+        `${h}: actions its code needs vs. actions granted across both store kinds (with a settings parameter)`,
+      );
     });
   }
 
@@ -64,11 +71,20 @@ describe("infra: Lambda permissions match the SDK commands each handler sends", 
     assert.ok(STORE_ACTIONS.dynamodb.every((a) => a.startsWith("dynamodb:")));
     assert.ok(STORE_ACTIONS.elasticache.every((a) => a.startsWith("secretsmanager:")));
     for (const h of HANDLER_NAMES) {
-      assert.equal(handlerActions(h, "dynamodb").some((a) => a.startsWith("secretsmanager:")), false);
-      assert.equal(handlerActions(h, "elasticache").some((a) => a.startsWith("dynamodb:")), false);
+      assert.equal(
+        handlerActions(h, "dynamodb").some((a) => a.startsWith("secretsmanager:")),
+        false,
+      );
+      assert.equal(
+        handlerActions(h, "elasticache").some((a) => a.startsWith("dynamodb:")),
+        false,
+      );
       assert.equal(handlerActions(h, "dynamodb").includes("lambda:InvokeFunction"), HANDLER_NEEDS[h].invokeTarget);
       assert.equal(handlerActions(h, "dynamodb").includes("ssm:GetParameter"), false, "no settings parameter, no SSM grant");
-      assert.equal(handlerActions(h, "dynamodb", { settingsParameter: true }).includes("ssm:GetParameter"), HANDLER_NEEDS[h].settingsParameter);
+      assert.equal(
+        handlerActions(h, "dynamodb", { settingsParameter: true }).includes("ssm:GetParameter"),
+        HANDLER_NEEDS[h].settingsParameter,
+      );
     }
   });
 });

@@ -22,12 +22,14 @@ interface Stmt {
   Condition?: unknown;
 }
 const list = (x: string | string[]) => (Array.isArray(x) ? x : [x]);
-const parse = (doc: unknown): { Version: string; Statement: Stmt[] } => (typeof doc === "string" ? JSON.parse(doc) : doc) as { Version: string; Statement: Stmt[] };
+const parse = (doc: unknown): { Version: string; Statement: Stmt[] } =>
+  (typeof doc === "string" ? JSON.parse(doc) : doc) as { Version: string; Statement: Stmt[] };
 
 /** "action resource" pairs a policy grants. */
 function grants(policy: RecordedResource): Set<string> {
   const out = new Set<string>();
-  for (const s of parse(policy.inputs.policy).Statement) for (const a of list(s.Action)) for (const r of list(s.Resource)) out.add(`${a} ${r}`);
+  for (const s of parse(policy.inputs.policy).Statement)
+    for (const a of list(s.Action)) for (const r of list(s.Resource)) out.add(`${a} ${r}`);
   return out;
 }
 const pairs = (actions: readonly string[], resources: readonly string[]) => actions.flatMap((a) => resources.map((r) => `${a} ${r}`));
@@ -117,12 +119,19 @@ describe("infra: least-privilege IAM under Pulumi mocks", function () {
           assert.deepEqual(st.Principal, { Service: who[0].split(" ")[0] });
           // Step Functions and Scheduler roles name the one machine or schedule that assumes them.
           const source = sourceArn.get(role.state.arn);
-          assert.deepEqual(st.Condition, { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID }, ...(source ? { ArnEquals: { "aws:SourceArn": source } } : {}) });
+          assert.deepEqual(st.Condition, {
+            StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID },
+            ...(source ? { ArnEquals: { "aws:SourceArn": source } } : {}),
+          });
           assert.equal(role.inputs.managedPolicyArns, undefined);
           assert.equal(role.inputs.inlinePolicies, undefined);
           policyOfRole(r, role);
         }
-        assert.equal(r.resources.filter((x) => x.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" || x.type === "aws:iam/policy:Policy").length, 0);
+        assert.equal(
+          r.resources.filter((x) => x.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" || x.type === "aws:iam/policy:Policy")
+            .length,
+          0,
+        );
       });
 
       it("the state machine role grants exactly requiredPermissions(definition), plus log delivery and X-Ray only when used", () => {
@@ -132,7 +141,8 @@ describe("infra: least-privilege IAM under Pulumi mocks", function () {
           const def = JSON.parse(sm.inputs.definition) as AslDefinition;
           const expected = new Set(requiredPermissions(def, tableArn ? { tableArn } : {}).map((p) => `${p.action} ${p.resource}`));
           assert.ok(expected.size > 0);
-          if (sm.inputs.loggingConfiguration.level !== "OFF") for (const g of pairs(wildcardActionsFor("state-machine-logging"), ["*"])) expected.add(g);
+          if (sm.inputs.loggingConfiguration.level !== "OFF")
+            for (const g of pairs(wildcardActionsFor("state-machine-logging"), ["*"])) expected.add(g);
           if (sm.inputs.tracingConfiguration.enabled) for (const g of pairs(wildcardActionsFor("tracing"), ["*"])) expected.add(g);
           const role = byName(r, T.role, `${sm.name}-role`);
           assert.deepEqual([...grants(policyOfRole(r, role))].sort(), [...expected].sort(), sm.name);
@@ -142,7 +152,8 @@ describe("infra: least-privilege IAM under Pulumi mocks", function () {
       it("each Lambda role grants exactly its handler's actions: own log group, the store's ARN, the target, the settings parameter; VPC and X-Ray only when used", () => {
         const r = runs[s];
         const kind = storeKindOf(r);
-        const storeArn = kind === "dynamodb" ? byName(r, T.table, "state-store-table").state.arn : byName(r, T.secret, "state-store-auth-token").state.arn;
+        const storeArn =
+          kind === "dynamodb" ? byName(r, T.table, "state-store-table").state.arn : byName(r, T.secret, "state-store-auth-token").state.arn;
         for (const fn of ofType(r, T.fn)) {
           const handler = fn.inputs.tags[HANDLER_TAG] as HandlerName;
           const role = ofType(r, T.role).find((x) => x.state.arn === fn.inputs.role)!;
@@ -154,9 +165,11 @@ describe("infra: least-privilege IAM under Pulumi mocks", function () {
           const parameterArn = parameterName ? byName(r, T.ssmParameter, `${breaker}-settings`).state.arn : undefined;
           if (parameterName) assert.equal(parameterName, byName(r, T.ssmParameter, `${breaker}-settings`).state.name);
           const resourceOf = (a: string) => (a === "lambda:InvokeFunction" ? target : a === "ssm:GetParameter" ? parameterArn : storeArn);
-          for (const a of handlerActions(handler, kind, { settingsParameter: parameterName !== undefined })) expected.add(`${a} ${resourceOf(a)}`);
+          for (const a of handlerActions(handler, kind, { settingsParameter: parameterName !== undefined }))
+            expected.add(`${a} ${resourceOf(a)}`);
           if (fn.inputs.vpcConfig) for (const g of pairs(wildcardActionsFor("lambda-vpc"), ["*"])) expected.add(g);
-          if (fn.inputs.tracingConfig.mode === "Active") for (const g of pairs(["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"])) expected.add(g);
+          if (fn.inputs.tracingConfig.mode === "Active")
+            for (const g of pairs(["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"])) expected.add(g);
           assert.deepEqual([...grants(policyOfRole(r, role))].sort(), [...expected].sort(), fn.name);
         }
       });
@@ -178,6 +191,9 @@ describe("infra: least-privilege IAM under Pulumi mocks", function () {
     const sms = ALL_SCENARIOS.flatMap((s) => ofType(runs[s], T.stateMachine));
     assert.ok(sms.some((m) => m.inputs.loggingConfiguration.level === "OFF"));
     assert.ok(JSON.stringify(SCENARIOS.replicationGroup.config).includes(USER_FALLBACK_ARN));
-    assert.ok(sms.some((m) => m.inputs.definition.includes(USER_FALLBACK_ARN)), "the user fallback is invoked by the definition");
+    assert.ok(
+      sms.some((m) => m.inputs.definition.includes(USER_FALLBACK_ARN)),
+      "the user fallback is invoked by the definition",
+    );
   });
 });

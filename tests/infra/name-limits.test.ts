@@ -16,7 +16,13 @@ function config(a: string, b: string) {
     dynamodb: { deletionProtection: true, kmsKeyArn: KMS_KEY_ARN },
     alarmEmail: "oncall@example.com",
     breakers: [
-      { name: a, targetArn: USER_TARGET_ARN, healthProbe: { enabled: true, schedule: "rate(5 minutes)" }, settingsParameter: { enabled: true, refreshSeconds: 30 }, settings: { maxConcurrentCalls: 5 } },
+      {
+        name: a,
+        targetArn: USER_TARGET_ARN,
+        healthProbe: { enabled: true, schedule: "rate(5 minutes)" },
+        settingsParameter: { enabled: true, refreshSeconds: 30 },
+        settings: { maxConcurrentCalls: 5 },
+      },
       { name: b, demoDownstream: { failureRate: 0.2, latencyMs: 100 }, healthProbe: { enabled: true } },
     ],
   };
@@ -37,7 +43,10 @@ describe("infra: physical names within AWS limits (autonaming included)", functi
       checked++;
     }
     assert.ok(checked > 20, `checked ${checked} names`);
-    assert.ok(r.resources.some((x) => x.type === "aws:scheduler/schedule:Schedule"), "the health-probe schedule is built");
+    assert.ok(
+      r.resources.some((x) => x.type === "aws:scheduler/schedule:Schedule"),
+      "the health-probe schedule is built",
+    );
   });
 
   it("refuses a breaker name one character longer, at the config, before any resource", async () => {

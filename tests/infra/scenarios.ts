@@ -7,7 +7,10 @@ export const AUTH_TOKEN = "s3cr3t-T0ken-for-tests-0123456789";
 export const KMS_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 export const USER_TARGET_ARN = "arn:aws:lambda:us-east-1:123456789012:function:orders-api";
 export const USER_FALLBACK_ARN = "arn:aws:lambda:us-east-1:123456789012:function:orders-fallback:live";
-export const NETWORK_OUTPUTS = { vpcId: "vpc-0aaaaaaaaaaaaaaa1", privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"] };
+export const NETWORK_OUTPUTS = {
+  vpcId: "vpc-0aaaaaaaaaaaaaaa1",
+  privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+};
 
 export type ScenarioName = "dev" | "prod" | "replicationGroup" | "dynamodbFull";
 
@@ -23,9 +26,25 @@ export const SCENARIOS: Readonly<Record<ScenarioName, MockRunOptions>> = {
     config: {
       "aws:region": "us-east-1",
       stateStore: "elasticache",
-      elasticache: { engine: "redis", mode: "replication-group", networkStack: "acme/network/staging", nodeType: "cache.t4g.small", numCacheClusters: 2 },
+      elasticache: {
+        engine: "redis",
+        mode: "replication-group",
+        networkStack: "acme/network/staging",
+        nodeType: "cache.t4g.small",
+        numCacheClusters: 2,
+      },
       redisAuthToken: AUTH_TOKEN,
-      breakers: [{ name: "orders", targetArn: USER_TARGET_ARN, fallback: "user", userFallbackArn: USER_FALLBACK_ARN, tracing: true, logging: { level: "ALL" }, healthProbe: { enabled: false } }],
+      breakers: [
+        {
+          name: "orders",
+          targetArn: USER_TARGET_ARN,
+          fallback: "user",
+          userFallbackArn: USER_FALLBACK_ARN,
+          tracing: true,
+          logging: { level: "ALL" },
+          healthProbe: { enabled: false },
+        },
+      ],
     },
     secretKeys: ["redisAuthToken"],
     stackReferences: { "acme/network/staging": NETWORK_OUTPUTS },
@@ -42,8 +61,21 @@ export const SCENARIOS: Readonly<Record<ScenarioName, MockRunOptions>> = {
       logRetentionDays: 90,
       tags: { team: "payments", project: "user-cannot-override" },
       breakers: [
-        { name: "orders", targetArn: USER_TARGET_ARN, tracing: true, healthProbe: { enabled: true, schedule: "rate(5 minutes)" }, settings: { tripRule: "rate", minimumCalls: 10 }, settingsParameter: { enabled: true, refreshSeconds: 30 } },
-        { name: "inventory", demoDownstream: { failureRate: 0.2, latencyMs: 100 }, fallback: "none", logging: { level: "OFF", retentionDays: 7 }, healthProbe: { enabled: false } },
+        {
+          name: "orders",
+          targetArn: USER_TARGET_ARN,
+          tracing: true,
+          healthProbe: { enabled: true, schedule: "rate(5 minutes)" },
+          settings: { tripRule: "rate", minimumCalls: 10 },
+          settingsParameter: { enabled: true, refreshSeconds: 30 },
+        },
+        {
+          name: "inventory",
+          demoDownstream: { failureRate: 0.2, latencyMs: 100 },
+          fallback: "none",
+          logging: { level: "OFF", retentionDays: 7 },
+          healthProbe: { enabled: false },
+        },
       ],
     },
   },
@@ -82,7 +114,12 @@ export function ofType(r: MockRunResult, type: string): RecordedResource[] {
 
 export function byName(r: MockRunResult, type: string, name: string): RecordedResource {
   const found = r.resources.find((x) => x.type === type && x.name === name);
-  if (!found) throw new Error(`no ${type} named ${name}; have: ${ofType(r, type).map((x) => x.name).join(", ")}`);
+  if (!found)
+    throw new Error(
+      `no ${type} named ${name}; have: ${ofType(r, type)
+        .map((x) => x.name)
+        .join(", ")}`,
+    );
   return found;
 }
 

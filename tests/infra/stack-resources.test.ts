@@ -8,43 +8,134 @@ import { HANDLER_NEEDS, HandlerName } from "../../core/handler-manifest";
 import { HANDLER_TAG, ROLE_TAG, ROLES, TAG_KEYS } from "../../components/tags";
 import { loadSettings } from "../../core/settings";
 import { BREAKER_TABLE_KEY, TTL_ATTRIBUTE } from "../../core/store-schema";
-import { ALL_SCENARIOS, AUTH_TOKEN, byName, byUrn, countByType, KMS_KEY_ARN, NETWORK_OUTPUTS, ofType, useScenarios, SCENARIOS, ScenarioName, T, USER_TARGET_ARN } from "./scenarios";
+import {
+  ALL_SCENARIOS,
+  AUTH_TOKEN,
+  byName,
+  byUrn,
+  countByType,
+  KMS_KEY_ARN,
+  NETWORK_OUTPUTS,
+  ofType,
+  useScenarios,
+  SCENARIOS,
+  ScenarioName,
+  T,
+  USER_TARGET_ARN,
+} from "./scenarios";
 
 /** Expected resource counts per scenario (only the types listed; others must be absent). */
 const EXPECTED_COUNTS: Record<ScenarioName, Record<string, number>> = {
   // demo breaker: record-outcome, acquire-probe, report-store-error, fallback, health-probe, demo-downstream
   dev: {
-    [T.stack]: 1, [T.store]: 1, [T.breaker]: 1, [T.alarmTopic]: 1, [T.dashboard]: 1,
-    [T.table]: 1, [T.fn]: 6, [T.logGroup]: 7, [T.role]: 8, [T.rolePolicy]: 8, [T.stateMachine]: 1,
-    [T.schedule]: 1, [T.alarm]: 7, [T.topic]: 1, [T.cwDashboard]: 1, [T.ssmParameter]: 1,
+    [T.stack]: 1,
+    [T.store]: 1,
+    [T.breaker]: 1,
+    [T.alarmTopic]: 1,
+    [T.dashboard]: 1,
+    [T.table]: 1,
+    [T.fn]: 6,
+    [T.logGroup]: 7,
+    [T.role]: 8,
+    [T.rolePolicy]: 8,
+    [T.stateMachine]: 1,
+    [T.schedule]: 1,
+    [T.alarm]: 7,
+    [T.topic]: 1,
+    [T.cwDashboard]: 1,
+    [T.ssmParameter]: 1,
   },
   // payments breaker: record-outcome, acquire-probe, get-status, report-store-error, fallback, health-probe,
   // and (bulkhead on) acquire-slot, release-slot; alarms include bulkhead rejections
   prod: {
-    [T.stack]: 1, [T.store]: 1, [T.breaker]: 1, [T.alarmTopic]: 1, [T.dashboard]: 1,
-    [T.fn]: 8, [T.logGroup]: 9, [T.role]: 10, [T.rolePolicy]: 10, [T.stateMachine]: 1, [T.schedule]: 1,
-    [T.alarm]: 8, [T.topic]: 1, [T.subscription]: 1, [T.cwDashboard]: 1,
-    [T.securityGroup]: 3, [T.ingress]: 2, [T.egress]: 2, [T.vpcEndpoint]: 3, [T.secret]: 1, [T.secretVersion]: 1,
-    [T.cacheUser]: 1, [T.cacheUserGroup]: 1, [T.serverlessCache]: 1, [T.ssmParameter]: 1,
+    [T.stack]: 1,
+    [T.store]: 1,
+    [T.breaker]: 1,
+    [T.alarmTopic]: 1,
+    [T.dashboard]: 1,
+    [T.fn]: 8,
+    [T.logGroup]: 9,
+    [T.role]: 10,
+    [T.rolePolicy]: 10,
+    [T.stateMachine]: 1,
+    [T.schedule]: 1,
+    [T.alarm]: 8,
+    [T.topic]: 1,
+    [T.subscription]: 1,
+    [T.cwDashboard]: 1,
+    [T.securityGroup]: 3,
+    [T.ingress]: 2,
+    [T.egress]: 2,
+    [T.vpcEndpoint]: 3,
+    [T.secret]: 1,
+    [T.secretVersion]: 1,
+    [T.cacheUser]: 1,
+    [T.cacheUserGroup]: 1,
+    [T.serverlessCache]: 1,
+    [T.ssmParameter]: 1,
   },
   // orders breaker (user fallback -> built-in fallback too, no health probe): 5 functions
   replicationGroup: {
-    [T.stack]: 1, [T.store]: 1, [T.breaker]: 1, [T.alarmTopic]: 1, [T.dashboard]: 1, [T.stackReference]: 1,
-    [T.fn]: 5, [T.logGroup]: 6, [T.role]: 6, [T.rolePolicy]: 6, [T.stateMachine]: 1, [T.alarm]: 6,
-    [T.topic]: 1, [T.cwDashboard]: 1, [T.securityGroup]: 3, [T.ingress]: 2, [T.egress]: 2, [T.vpcEndpoint]: 1,
-    [T.secret]: 1, [T.secretVersion]: 1, [T.subnetGroup]: 1, [T.replicationGroup]: 1,
+    [T.stack]: 1,
+    [T.store]: 1,
+    [T.breaker]: 1,
+    [T.alarmTopic]: 1,
+    [T.dashboard]: 1,
+    [T.stackReference]: 1,
+    [T.fn]: 5,
+    [T.logGroup]: 6,
+    [T.role]: 6,
+    [T.rolePolicy]: 6,
+    [T.stateMachine]: 1,
+    [T.alarm]: 6,
+    [T.topic]: 1,
+    [T.cwDashboard]: 1,
+    [T.securityGroup]: 3,
+    [T.ingress]: 2,
+    [T.egress]: 2,
+    [T.vpcEndpoint]: 1,
+    [T.secret]: 1,
+    [T.secretVersion]: 1,
+    [T.subnetGroup]: 1,
+    [T.replicationGroup]: 1,
   },
   // orders: 5 functions (health probe, built-in fallback); inventory: 5 (demo; the built-in fallback runs
   // before the Fail state with fallback "none", to count the rejection; no probe)
   dynamodbFull: {
-    [T.stack]: 1, [T.store]: 1, [T.breaker]: 2, [T.alarmTopic]: 1, [T.dashboard]: 1,
-    [T.table]: 1, [T.fn]: 10, [T.logGroup]: 12, [T.role]: 13, [T.rolePolicy]: 13, [T.stateMachine]: 2,
-    [T.schedule]: 1, [T.alarm]: 13, [T.topic]: 1, [T.subscription]: 1, [T.cwDashboard]: 1, [T.ssmParameter]: 1,
+    [T.stack]: 1,
+    [T.store]: 1,
+    [T.breaker]: 2,
+    [T.alarmTopic]: 1,
+    [T.dashboard]: 1,
+    [T.table]: 1,
+    [T.fn]: 10,
+    [T.logGroup]: 12,
+    [T.role]: 13,
+    [T.rolePolicy]: 13,
+    [T.stateMachine]: 2,
+    [T.schedule]: 1,
+    [T.alarm]: 13,
+    [T.topic]: 1,
+    [T.subscription]: 1,
+    [T.cwDashboard]: 1,
+    [T.ssmParameter]: 1,
   },
 };
 
 /** Types that take no tags. */
-const UNTAGGABLE = new Set<string>([T.stack, T.store, T.breaker, T.alarmTopic, T.dashboard, T.rolePolicy, T.secretVersion, T.subscription, T.cwDashboard, T.schedule, T.stackReference]);
+const UNTAGGABLE = new Set<string>([
+  T.stack,
+  T.store,
+  T.breaker,
+  T.alarmTopic,
+  T.dashboard,
+  T.rolePolicy,
+  T.secretVersion,
+  T.subscription,
+  T.cwDashboard,
+  T.schedule,
+  T.stackReference,
+]);
 
 const handlerOf = (fn: RecordedResource) => fn.inputs.tags[HANDLER_TAG] as HandlerName;
 const breakerOf = (r: MockRunResult, x: RecordedResource): RecordedResource | undefined => {
@@ -105,7 +196,11 @@ describe("infra: resources under Pulumi mocks", function () {
           assert.deepEqual(fn.inputs.architectures, ["arm64"]);
           assert.equal(fn.inputs.handler, LAMBDA_HANDLER);
           assert.deepEqual(Object.keys(fn.inputs.code.__archive), ["index.js"]);
-          assert.equal(fn.inputs.code.__archive["index.js"].sha256, bundleHandler(handler).hash, `${fn.name} code is not the bundle of ${handler}`);
+          assert.equal(
+            fn.inputs.code.__archive["index.js"].sha256,
+            bundleHandler(handler).hash,
+            `${fn.name} code is not the bundle of ${handler}`,
+          );
           const logGroup = byName(r, T.logGroup, `${fn.name}-logs`);
           assert.equal(fn.inputs.loggingConfig.logFormat, "JSON");
           assert.equal(fn.inputs.loggingConfig.logGroup, logGroup.inputs.name);
@@ -256,10 +351,32 @@ describe("infra: resources under Pulumi mocks", function () {
           assert.equal(rule.inputs.cidrIpv6, undefined);
           assert.equal(rule.inputs.ipProtocol, "tcp");
         }
-        const ingress = ofType(r, T.ingress).map((x) => [x.inputs.securityGroupId, x.inputs.referencedSecurityGroupId, x.inputs.fromPort, x.inputs.toPort]);
-        assert.deepEqual(ingress.sort(), [[cacheSg, lambdaSg, 6379, 6380], [endpointSg, lambdaSg, 443, 443]].sort());
-        const egress = ofType(r, T.egress).map((x) => [x.inputs.securityGroupId, x.inputs.referencedSecurityGroupId, x.inputs.fromPort, x.inputs.toPort]);
-        assert.deepEqual(egress.sort(), [[lambdaSg, cacheSg, 6379, 6380], [lambdaSg, endpointSg, 443, 443]].sort());
+        const ingress = ofType(r, T.ingress).map((x) => [
+          x.inputs.securityGroupId,
+          x.inputs.referencedSecurityGroupId,
+          x.inputs.fromPort,
+          x.inputs.toPort,
+        ]);
+        assert.deepEqual(
+          ingress.sort(),
+          [
+            [cacheSg, lambdaSg, 6379, 6380],
+            [endpointSg, lambdaSg, 443, 443],
+          ].sort(),
+        );
+        const egress = ofType(r, T.egress).map((x) => [
+          x.inputs.securityGroupId,
+          x.inputs.referencedSecurityGroupId,
+          x.inputs.fromPort,
+          x.inputs.toPort,
+        ]);
+        assert.deepEqual(
+          egress.sort(),
+          [
+            [lambdaSg, cacheSg, 6379, 6380],
+            [lambdaSg, endpointSg, 443, 443],
+          ].sort(),
+        );
       });
 
       it(`${s}: store-using Lambdas (only those) run in the VPC with the Lambda security group`, () => {
@@ -280,7 +397,10 @@ describe("infra: resources under Pulumi mocks", function () {
         const region = "aws:region" in r.config ? r.config["aws:region"] : "us-east-1";
         const wanted = s === "prod" ? ["lambda", "secretsmanager", "ssm"] : ["secretsmanager"];
         const endpoints = ofType(r, T.vpcEndpoint);
-        assert.deepEqual(endpoints.map((e) => e.inputs.serviceName).sort(), wanted.map((w) => `com.amazonaws.${region}.${w}`));
+        assert.deepEqual(
+          endpoints.map((e) => e.inputs.serviceName).sort(),
+          wanted.map((w) => `com.amazonaws.${region}.${w}`),
+        );
         for (const e of endpoints) {
           assert.equal(e.inputs.vpcEndpointType, "Interface");
           assert.equal(e.inputs.privateDnsEnabled, true);
@@ -309,7 +429,11 @@ describe("infra: resources under Pulumi mocks", function () {
 
   describe("settings parameter", () => {
     it("is created empty ({} = no overrides) at /<project>/<stack>/<breaker>/settings, and later value changes are kept", () => {
-      for (const [s, breaker, refresh] of [["dev", "demo", "60"], ["prod", "payments", "60"], ["dynamodbFull", "orders", "30"]] as const) {
+      for (const [s, breaker, refresh] of [
+        ["dev", "demo", "60"],
+        ["prod", "payments", "60"],
+        ["dynamodbFull", "orders", "30"],
+      ] as const) {
         const p = byName(runs[s], T.ssmParameter, `${breaker}-settings`);
         assert.equal(p.inputs.name, `/circuit-breaker/${SCENARIOS[s].stack}/${breaker}/settings`);
         assert.equal(p.inputs.type, "String");
@@ -317,13 +441,19 @@ describe("infra: resources under Pulumi mocks", function () {
         assert.deepEqual(p.ignoreChanges, ["value"]);
         assert.equal(byName(runs[s], T.fn, `${breaker}-record-outcome`).inputs.environment.variables.SETTINGS_REFRESH_SECONDS, refresh);
       }
-      assert.equal(ofType(runs.dynamodbFull, T.ssmParameter).some((p) => p.name.startsWith("inventory")), false);
+      assert.equal(
+        ofType(runs.dynamodbFull, T.ssmParameter).some((p) => p.name.startsWith("inventory")),
+        false,
+      );
     });
   });
 
   describe("health probe and alarm topic", () => {
     it("schedules the health probe with EventBridge Scheduler on the configured rate, invoking the health-probe function", () => {
-      for (const [s, rate] of [["dev", "rate(1 minute)"], ["dynamodbFull", "rate(5 minutes)"]] as const) {
+      for (const [s, rate] of [
+        ["dev", "rate(1 minute)"],
+        ["dynamodbFull", "rate(5 minutes)"],
+      ] as const) {
         const r = runs[s];
         for (const sched of ofType(r, T.schedule)) {
           const breaker = breakerOf(r, sched)!.name;
@@ -353,7 +483,10 @@ describe("infra: resources under Pulumi mocks", function () {
       assert.equal(o.tableName, byName(r, T.table, "state-store-table").state.name);
       assert.equal(o.redisEndpoint, undefined);
       assert.equal(o.alarmTopicArn, byName(r, T.topic, "alarms-topic").state.arn);
-      assert.equal(o.dashboardUrl, "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/circuit-breaker-dev");
+      assert.equal(
+        o.dashboardUrl,
+        "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/circuit-breaker-dev",
+      );
       assert.equal(o.stateStore, "dynamodb");
       // What `npm run breaker -- ... --stack dev` reads: the breaker names with their deployed settings, and the region.
       assert.deepEqual(Object.keys(o.breakers), ["demo"]);

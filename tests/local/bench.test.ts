@@ -34,7 +34,8 @@ describe("bench: the recipe baseline", () => {
       return { ok: true };
     };
     const m = recipeMachine(client, table, "svc", target, 100, fixes);
-    const state = async () => (await client.send(new GetItemCommand({ TableName: table, Key: { ServiceName: { S: "svc" } }, ConsistentRead: true }))).Item;
+    const state = async () =>
+      (await client.send(new GetItemCommand({ TableName: table, Key: { ServiceName: { S: "svc" } }, ConsistentRead: true }))).Item;
     return { ...m, state, close: () => client.destroy() };
   }
 
@@ -87,7 +88,13 @@ describe("bench: the recipe baseline", () => {
       await r.execute({ request: {} });
       const out = await r.execute({ request: { a: 1 } });
       assert.equal(out.status, "SUCCEEDED", out.cause);
-      assert.deepEqual(out.states, ["CheckCircuitBreakerState", "EvaluateCircuitState", "CallDownstreamService", "RecordSuccess", "ReturnSuccess"]);
+      assert.deepEqual(out.states, [
+        "CheckCircuitBreakerState",
+        "EvaluateCircuitState",
+        "CallDownstreamService",
+        "RecordSuccess",
+        "ReturnSuccess",
+      ]);
     } finally {
       r.close();
     }
@@ -103,22 +110,47 @@ describe("bench: metrics", () => {
     assert.equal(failingCallSeconds(s, 40), 0.12 + 0.5 + 1);
     const ideal = idealOutageAttempts(scenario);
     // The definition: threshold x attempts per call + calls in flight + probes.
-    assert.deepEqual(ideal, { threshold: 5, attemptsPerCall: 3, callsInFlight: 17, probes: 1, total: 5 * 3 + 17 + 1, withRetries: (5 + 17 + 1) * 3, allowed: 33 + 50 });
+    assert.deepEqual(ideal, {
+      threshold: 5,
+      attemptsPerCall: 3,
+      callsInFlight: 17,
+      probes: 1,
+      total: 5 * 3 + 17 + 1,
+      withRetries: (5 + 17 + 1) * 3,
+      allowed: 33 + 50,
+    });
   });
 
   it("allows one open period (with its backoff) plus one probe to close", () => {
-    const report = (transitions: { at: number; to: string }[]) => ({ transitions: transitions.map((t) => ({ ...t, from: "", reason: "" })) }) as unknown as Report;
+    const report = (transitions: { at: number; to: string }[]) =>
+      ({ transitions: transitions.map((t) => ({ ...t, from: "", reason: "" })) }) as unknown as Report;
     const probe = 1 / scenario.traffic.ratePerSecond + 0.04 + 0.5;
     assert.equal(allowedCloseSeconds(scenario, report([{ at: 33, to: "OPEN" }])), 30 + probe);
     // Re-opened once before the target recovered at 60 s: the second period is twice as long.
-    assert.equal(allowedCloseSeconds(scenario, report([{ at: 33, to: "OPEN" }, { at: 45, to: "HALF_OPEN" }, { at: 45.1, to: "OPEN" }])), 60 + probe);
+    assert.equal(
+      allowedCloseSeconds(
+        scenario,
+        report([
+          { at: 33, to: "OPEN" },
+          { at: 45, to: "HALF_OPEN" },
+          { at: 45.1, to: "OPEN" },
+        ]),
+      ),
+      60 + probe,
+    );
   });
 
   it("checks the cost targets against the recipe", () => {
-    const work = (w: Partial<Record<string, number>>) => summarizeWork([{ stateTransitions: 0, lambdaInvocations: 0, lambdaMs: 0, readUnits: 0, writeUnits: 0, redisCommands: 0, durationMs: 70, ...w }]);
+    const work = (w: Partial<Record<string, number>>) =>
+      summarizeWork([
+        { stateTransitions: 0, lambdaInvocations: 0, lambdaMs: 0, readUnits: 0, writeUnits: 0, redisCommands: 0, durationMs: 70, ...w },
+      ]);
     const design = (key: DesignResult["key"], w: Partial<Record<string, number>>): DesignResult =>
       ({ key, name: key, healthyPath: work(w), all: work(w), report: { transitions: [] } }) as unknown as DesignResult;
-    const checks = checkTargets(scenario, [design("dynamodb", { stateTransitions: 4, readUnits: 1 }), design("recipe", { stateTransitions: 5, readUnits: 0.5, writeUnits: 1 })]);
+    const checks = checkTargets(scenario, [
+      design("dynamodb", { stateTransitions: 4, readUnits: 1 }),
+      design("recipe", { stateTransitions: 5, readUnits: 0.5, writeUnits: 1 }),
+    ]);
     const by = (text: string) => checks.find((c) => c.target.includes(text))!;
     assert.equal(by("healthy path with DynamoDB").pass, true);
     assert.equal(by("0.6x the recipe on Express").pass, false, "1.229 / 1.792 = 0.686");
@@ -146,9 +178,15 @@ describe("bench: command line", () => {
       raw.phases[1].storeFault = "down";
       const file = join(dir, "fault.json");
       writeFileSync(file, JSON.stringify(raw));
-      const r = spawnSync("npm", ["run", "--silent", "bench", "--", "--scenario", file], { cwd: resolve(__dirname, "../.."), encoding: "utf8" });
+      const r = spawnSync("npm", ["run", "--silent", "bench", "--", "--scenario", file], {
+        cwd: resolve(__dirname, "../.."),
+        encoding: "utf8",
+      });
       assert.equal(r.status, 2, r.stderr);
-      assert.match(r.stderr, /^error: scenario\.phases\[1\]\.storeFault is "down"; allowed here: "none" \(the recipe baseline and opossum have no store to break/m);
+      assert.match(
+        r.stderr,
+        /^error: scenario\.phases\[1\]\.storeFault is "down"; allowed here: "none" \(the recipe baseline and opossum have no store to break/m,
+      );
       assert.doesNotMatch(r.stderr + r.stdout, /starting|DynamoDB Local at/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

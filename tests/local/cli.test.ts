@@ -37,7 +37,11 @@ describe("npm start (spawned)", function () {
         },
         message: /error: scenario\.phases\[2\]\.failureRate is 1\.5; allowed: a number from 0 to 1/,
       },
-      { what: "an unreadable scenario file", args: (dir) => ["--scenario", join(dir, "nope.json")], message: /error: cannot read scenario file .*nope\.json: ENOENT/ },
+      {
+        what: "an unreadable scenario file",
+        args: (dir) => ["--scenario", join(dir, "nope.json")],
+        message: /error: cannot read scenario file .*nope\.json: ENOENT/,
+      },
     ];
     for (const c of cases) {
       it(`${c.what}`, async () => {
@@ -70,7 +74,12 @@ describe("npm start (spawned)", function () {
         // Root writes anywhere: the case is run as nobody then.
         const r = await runCli(["--out", join(ro, "a", "b")], isRoot ? { user: { uid: 65534, gid: 65534 } } : {});
         assert.equal(r.code, 2, r.stderr);
-        assert.ok(r.stderr.includes(`cannot create the directory: the folder ${ro} is not writable, so ${join(ro, "a")} cannot be created (EACCES)`), r.stderr);
+        assert.ok(
+          r.stderr.includes(
+            `cannot create the directory: the folder ${ro} is not writable, so ${join(ro, "a")} cannot be created (EACCES)`,
+          ),
+          r.stderr,
+        );
         assert.doesNotMatch(r.stderr, /ENOENT|starting|store:/);
       });
       it("under a file: says it is a file", async () => {
@@ -96,7 +105,8 @@ describe("npm start (spawned)", function () {
   });
 
   describe("a run", () => {
-    const scenarioFile = (store: "dynamodb" | "redis") => writeJson(tempDir("scenario-"), "fast.json", fastScenarioJson({ store, speed: 15 }));
+    const scenarioFile = (store: "dynamodb" | "redis") =>
+      writeJson(tempDir("scenario-"), "fast.json", fastScenarioJson({ store, speed: 15 }));
 
     for (const store of ["dynamodb", "redis"] as const) {
       it(`with --store ${store}: starts its own ${store === "dynamodb" ? "DynamoDB Local" : "redis-server"}, writes the report, stops the process`, async () => {
@@ -151,7 +161,10 @@ describe("npm start (spawned)", function () {
       assert.ok(pid);
       assert.equal(isAlive(pid), false, "DynamoDB Local, which it started, is stopped");
       const report = JSON.parse(readFileSync(join(outDir, "report.json"), "utf8"));
-      assert.ok(report.totals.executions > 0 && report.totals.executions < 360, "the report covers the executions started before the interrupt");
+      assert.ok(
+        report.totals.executions > 0 && report.totals.executions < 360,
+        "the report covers the executions started before the interrupt",
+      );
     });
   });
 });

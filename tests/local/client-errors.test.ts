@@ -19,7 +19,8 @@ for (const kind of ["dynamodb", "redis"] as const) {
     const metrics: Record<string, number> = {};
 
     before(async () => {
-      const endpoints = kind === "dynamodb" ? { dynamodbEndpoint: (await startDynamoLocal()).endpoint } : { redisUrl: (await startRedis()).url };
+      const endpoints =
+        kind === "dynamodb" ? { dynamodbEndpoint: (await startDynamoLocal()).endpoint } : { redisUrl: (await startRedis()).url };
       store = await openLocalStore(kind, breakerName, endpoints);
     });
     after(() => store?.dispose());
@@ -27,7 +28,13 @@ for (const kind of ["dynamodb", "redis"] as const) {
     const machine = () =>
       localBreaker({
         breakerName,
-        settings: { ...DEFAULT_SETTINGS, ignoredErrors: [...DEFAULT_SETTINGS.ignoredErrors], tripRule: "consecutive", failureThreshold: 3, retryAttempts: 0 },
+        settings: {
+          ...DEFAULT_SETTINGS,
+          ignoredErrors: [...DEFAULT_SETTINGS.ignoredErrors],
+          tripRule: "consecutive",
+          failureThreshold: 3,
+          retryAttempts: 0,
+        },
         fallback: "none",
         store,
         speed: 1,
@@ -51,7 +58,12 @@ for (const kind of ["dynamodb", "redis"] as const) {
       assert.equal(rec?.state ?? "CLOSED", "CLOSED");
       assert.equal(rec?.counters.cf ?? 0, 0, "no failure was counted");
       assert.equal(metrics.CircuitOpened ?? 0, 0);
-      for (const r of results) assert.equal(r.states[r.states.length - 1], STATE_NAMES.targetRejectedRequest, `the definition's route for an ignored error: ${r.states.join(" -> ")}`);
+      for (const r of results)
+        assert.equal(
+          r.states[r.states.length - 1],
+          STATE_NAMES.targetRejectedRequest,
+          `the definition's route for an ignored error: ${r.states.join(" -> ")}`,
+        );
       assert.equal(metrics.CallsFailed ?? 0, 0, "no failure was reported");
     });
 

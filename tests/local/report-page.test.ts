@@ -47,12 +47,19 @@ describe("report.html in headless chromium", function () {
       segments.map((s) => s.state),
       expected.map((s) => s.state),
     );
-    assert.ok(segments.some((s) => s.state === "OPEN" && s.width > 10), "an OPEN segment of visible width");
+    assert.ok(
+      segments.some((s) => s.state === "OPEN" && s.width > 10),
+      "an OPEN segment of visible width",
+    );
     assert.equal(await page.$$eval("#state-timeline rect.phase-band", (els) => els.length), report.phases.length, "one band per phase");
 
     // The per-second chart: a path per series with a point per design second, actually laid out.
     const series = await page.$$eval("#per-second path.series", (els) =>
-      els.map((e) => ({ key: e.getAttribute("data-series"), points: (e.getAttribute("d") ?? "").split(/[ML]/).filter(Boolean).length, box: (({ width, height }) => ({ width, height }))((e as unknown as SvgShape).getBBox()) })),
+      els.map((e) => ({
+        key: e.getAttribute("data-series"),
+        points: (e.getAttribute("d") ?? "").split(/[ML]/).filter(Boolean).length,
+        box: (({ width, height }) => ({ width, height }))((e as unknown as SvgShape).getBBox()),
+      })),
     );
     assert.deepEqual(series.map((s) => s.key).sort(), ["fallback", "rejected", "succeeded", "targetCalls", "targetFailures"]);
     for (const s of series) {

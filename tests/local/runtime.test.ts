@@ -17,7 +17,11 @@ function checkConsistent(r: Report, result: LocalRunResult): void {
   for (const p of [...r.phases, { ...r.totals, name: "total" }]) {
     assert.equal(p.succeeded + p.fallback + p.rejected + sumFailed(p.failed), p.executions, `${p.name}: results add up to executions`);
     assert.ok(p.fallbackServed <= p.executions);
-    assert.equal(Object.values(p.fallbackReasons).reduce((a, b) => a + b, 0), p.fallbackServed, `${p.name}: fallback reasons add up`);
+    assert.equal(
+      Object.values(p.fallbackReasons).reduce((a, b) => a + b, 0),
+      p.fallbackServed,
+      `${p.name}: fallback reasons add up`,
+    );
   }
   for (const k of ["executions", "succeeded", "fallback", "rejected", "fallbackServed", "targetAttempts", "targetFailures"] as const) {
     assert.equal(
@@ -34,9 +38,18 @@ function checkConsistent(r: Report, result: LocalRunResult): void {
   );
   assert.equal(r.totals.executions, 45 * 8, "one execution per 1/8 s of the 45 design seconds");
   // The per-second series covers the same executions and calls.
-  assert.equal(r.series.executions.reduce((a, b) => a + b, 0), r.totals.executions);
-  assert.equal(r.series.targetCalls.reduce((a, b) => a + b, 0), r.totals.targetAttempts);
-  assert.equal(r.series.rejected.reduce((a, b) => a + b, 0), r.totals.rejected);
+  assert.equal(
+    r.series.executions.reduce((a, b) => a + b, 0),
+    r.totals.executions,
+  );
+  assert.equal(
+    r.series.targetCalls.reduce((a, b) => a + b, 0),
+    r.totals.targetAttempts,
+  );
+  assert.equal(
+    r.series.rejected.reduce((a, b) => a + b, 0),
+    r.totals.rejected,
+  );
   // Transitions are in order, each from the state the previous one entered.
   let state = r.initialState;
   let at = 0;
@@ -132,7 +145,11 @@ for (const store of ["dynamodb", "redis"] as StoreKind[]) {
         for (let i = 0; i < first.sequence.length; i++) {
           const n = Math.min(first.sequence[i].length, second.sequence[i].length);
           assert.ok(n > 0, `phase ${i} called the target in both runs`);
-          assert.deepEqual(second.sequence[i].slice(0, n), first.sequence[i].slice(0, n), `phase ${i}: the same outcomes in the same order`);
+          assert.deepEqual(
+            second.sequence[i].slice(0, n),
+            first.sequence[i].slice(0, n),
+            `phase ${i}: the same outcomes in the same order`,
+          );
         }
         const other = await runOnSharedStore(fastScenario({ store, seed: 8 }));
         const healthy = (r: LocalRunResult) => r.sequence[0].slice(0, 30).join(",");

@@ -22,33 +22,168 @@ const breaker = (s: Json) => s.breaker as Json;
 
 const CASES: { what: string; change: (s: Json) => void; field: string; message: RegExp }[] = [
   // issue 14: strict schema cases
-  { what: "a numeric string as a rate", change: (s) => ((s.traffic as Json).ratePerSecond = "5"), field: "scenario.traffic.ratePerSecond", message: /ratePerSecond is "5"; allowed: a number from 0\.01 to 10000$/ },
-  { what: "a numeric string as a setting", change: (s) => (breaker(s).settings = { failureThreshold: "7" }), field: "scenario.breaker.settings.failureThreshold", message: /failureThreshold is "7"; allowed: an integer from 1 to 10000$/ },
-  { what: "constructor as a setting", change: (s) => (breaker(s).settings = JSON.parse('{"constructor":1}')), field: "scenario.breaker.settings.constructor", message: /settings\.constructor is not a breaker setting; allowed: tripRule,/ },
-  { what: "__proto__ as a setting", change: (s) => (breaker(s).settings = JSON.parse('{"__proto__":{"failureThreshold":1}}')), field: "scenario.breaker.settings.__proto__", message: /settings\.__proto__ is not a breaker setting; allowed: tripRule,/ },
-  { what: "toString as a phase field", change: (s) => ((phases(s)[0] as Record<string, unknown>)["toString"] = 1), field: "scenario.phases[0].toString", message: /is not a known field; allowed: name, durationSeconds/ },
-  { what: "an infinite duration", change: (s) => (phases(s)[0].durationSeconds = JSON.parse("1e309")), field: "scenario.phases[0].durationSeconds", message: /durationSeconds is Infinity; allowed: a number from 0\.1 to 86400$/ },
-  { what: "a 10,000-character name", change: (s) => (s.name = "x".repeat(10000)), field: "scenario.name", message: /^scenario\.name is "x{79}… \(10002 characters\); allowed: 1 to 64/ },
-  { what: "a description over 2000 characters", change: (s) => (s.description = "d".repeat(2001)), field: "scenario.description", message: /description is "d+… \(2003 characters\); allowed: a string of at most 2000 characters$/ },
-  { what: "a breaker name one over the AWS-derived limit", change: (s) => (breaker(s).name = "b".repeat(28)), field: "scenario.breaker.name", message: /allowed: a breaker name: 1 to 27 letters/ },
-  { what: "failure rate above 1", change: (s) => (phases(s)[2].failureRate = 1.5), field: "scenario.phases[2].failureRate", message: /scenario\.phases\[2\]\.failureRate is 1\.5; allowed: a number from 0 to 1/ },
-  { what: "failure rate as text", change: (s) => (phases(s)[0].failureRate = "10%"), field: "scenario.phases[0].failureRate", message: /is "10%"; allowed: a number from 0 to 1/ },
-  { what: "missing duration", change: (s) => delete phases(s)[1].durationSeconds, field: "scenario.phases[1].durationSeconds", message: /durationSeconds is missing; allowed: a number from 0\.1 to 86400/ },
-  { what: "negative latency", change: (s) => (phases(s)[0].latencyMs = -5), field: "scenario.phases[0].latencyMs", message: /latencyMs is -5; allowed: a number from 0 to 900000/ },
-  { what: "bad error name", change: (s) => (phases(s)[1].errorType = "no spaces please"), field: "scenario.phases[1].errorType", message: /errorType is "no spaces please"; allowed: an error name/ },
-  { what: "unknown role", change: (s) => (phases(s)[1].role = "broken"), field: "scenario.phases[1].role", message: /role is "broken"; allowed: healthy, failing, recovering/ },
-  { what: "duplicate phase name", change: (s) => (phases(s)[2].name = "healthy"), field: "scenario.phases[2].name", message: /name is "healthy"; allowed: a name no other phase uses/ },
-  { what: "misspelt phase field", change: (s) => (phases(s)[0].failurerate = 0.2), field: "scenario.phases[0].failurerate", message: /is not a known field; allowed: name, durationSeconds, failureRate, latencyMs, errorType, role/ },
-  { what: "no phases", change: (s) => (s.phases = []), field: "scenario.phases", message: /phases is \[\]; allowed: a list of 1 to 100 phases/ },
-  { what: "phases not a list", change: (s) => (s.phases = { a: 1 }), field: "scenario.phases", message: /allowed: a list of 1 to 100 phases/ },
-  { what: "zero rate", change: (s) => ((s.traffic as Json).ratePerSecond = 0), field: "scenario.traffic.ratePerSecond", message: /ratePerSecond is 0; allowed: a number from 0\.01 to 10000/ },
-  { what: "fractional concurrency", change: (s) => ((s.traffic as Json).maxConcurrency = 2.5), field: "scenario.traffic.maxConcurrency", message: /maxConcurrency is 2\.5; allowed: an integer from 1 to 10000/ },
-  { what: "missing traffic", change: (s) => delete s.traffic, field: "scenario.traffic", message: /traffic is missing; allowed: an object with ratePerSecond, maxConcurrency/ },
-  { what: "unknown store", change: (s) => (s.store = "mysql"), field: "scenario.store", message: /store is "mysql"; allowed: dynamodb, redis/ },
-  { what: "speed out of range", change: (s) => (s.speed = 0), field: "scenario.speed", message: /speed is 0; allowed: a number from 0\.01 to 1000/ },
-  { what: "negative seed", change: (s) => (s.seed = -1), field: "scenario.seed", message: /seed is -1; allowed: an integer from 0 to 4294967295/ },
-  { what: "bad breaker name", change: (s) => (breaker(s).name = "my breaker"), field: "scenario.breaker.name", message: /breaker\.name is "my breaker"; allowed: a breaker name: 1 to 27 letters, digits/ },
-  { what: "unknown fallback", change: (s) => (breaker(s).fallback = "lambda"), field: "scenario.breaker.fallback", message: /fallback is "lambda"; allowed: builtin, none/ },
+  {
+    what: "a numeric string as a rate",
+    change: (s) => ((s.traffic as Json).ratePerSecond = "5"),
+    field: "scenario.traffic.ratePerSecond",
+    message: /ratePerSecond is "5"; allowed: a number from 0\.01 to 10000$/,
+  },
+  {
+    what: "a numeric string as a setting",
+    change: (s) => (breaker(s).settings = { failureThreshold: "7" }),
+    field: "scenario.breaker.settings.failureThreshold",
+    message: /failureThreshold is "7"; allowed: an integer from 1 to 10000$/,
+  },
+  {
+    what: "constructor as a setting",
+    change: (s) => (breaker(s).settings = JSON.parse('{"constructor":1}')),
+    field: "scenario.breaker.settings.constructor",
+    message: /settings\.constructor is not a breaker setting; allowed: tripRule,/,
+  },
+  {
+    what: "__proto__ as a setting",
+    change: (s) => (breaker(s).settings = JSON.parse('{"__proto__":{"failureThreshold":1}}')),
+    field: "scenario.breaker.settings.__proto__",
+    message: /settings\.__proto__ is not a breaker setting; allowed: tripRule,/,
+  },
+  {
+    what: "toString as a phase field",
+    change: (s) => ((phases(s)[0] as Record<string, unknown>)["toString"] = 1),
+    field: "scenario.phases[0].toString",
+    message: /is not a known field; allowed: name, durationSeconds/,
+  },
+  {
+    what: "an infinite duration",
+    change: (s) => (phases(s)[0].durationSeconds = JSON.parse("1e309")),
+    field: "scenario.phases[0].durationSeconds",
+    message: /durationSeconds is Infinity; allowed: a number from 0\.1 to 86400$/,
+  },
+  {
+    what: "a 10,000-character name",
+    change: (s) => (s.name = "x".repeat(10000)),
+    field: "scenario.name",
+    message: /^scenario\.name is "x{79}… \(10002 characters\); allowed: 1 to 64/,
+  },
+  {
+    what: "a description over 2000 characters",
+    change: (s) => (s.description = "d".repeat(2001)),
+    field: "scenario.description",
+    message: /description is "d+… \(2003 characters\); allowed: a string of at most 2000 characters$/,
+  },
+  {
+    what: "a breaker name one over the AWS-derived limit",
+    change: (s) => (breaker(s).name = "b".repeat(28)),
+    field: "scenario.breaker.name",
+    message: /allowed: a breaker name: 1 to 27 letters/,
+  },
+  {
+    what: "failure rate above 1",
+    change: (s) => (phases(s)[2].failureRate = 1.5),
+    field: "scenario.phases[2].failureRate",
+    message: /scenario\.phases\[2\]\.failureRate is 1\.5; allowed: a number from 0 to 1/,
+  },
+  {
+    what: "failure rate as text",
+    change: (s) => (phases(s)[0].failureRate = "10%"),
+    field: "scenario.phases[0].failureRate",
+    message: /is "10%"; allowed: a number from 0 to 1/,
+  },
+  {
+    what: "missing duration",
+    change: (s) => delete phases(s)[1].durationSeconds,
+    field: "scenario.phases[1].durationSeconds",
+    message: /durationSeconds is missing; allowed: a number from 0\.1 to 86400/,
+  },
+  {
+    what: "negative latency",
+    change: (s) => (phases(s)[0].latencyMs = -5),
+    field: "scenario.phases[0].latencyMs",
+    message: /latencyMs is -5; allowed: a number from 0 to 900000/,
+  },
+  {
+    what: "bad error name",
+    change: (s) => (phases(s)[1].errorType = "no spaces please"),
+    field: "scenario.phases[1].errorType",
+    message: /errorType is "no spaces please"; allowed: an error name/,
+  },
+  {
+    what: "unknown role",
+    change: (s) => (phases(s)[1].role = "broken"),
+    field: "scenario.phases[1].role",
+    message: /role is "broken"; allowed: healthy, failing, recovering/,
+  },
+  {
+    what: "duplicate phase name",
+    change: (s) => (phases(s)[2].name = "healthy"),
+    field: "scenario.phases[2].name",
+    message: /name is "healthy"; allowed: a name no other phase uses/,
+  },
+  {
+    what: "misspelt phase field",
+    change: (s) => (phases(s)[0].failurerate = 0.2),
+    field: "scenario.phases[0].failurerate",
+    message: /is not a known field; allowed: name, durationSeconds, failureRate, latencyMs, errorType, role/,
+  },
+  {
+    what: "no phases",
+    change: (s) => (s.phases = []),
+    field: "scenario.phases",
+    message: /phases is \[\]; allowed: a list of 1 to 100 phases/,
+  },
+  {
+    what: "phases not a list",
+    change: (s) => (s.phases = { a: 1 }),
+    field: "scenario.phases",
+    message: /allowed: a list of 1 to 100 phases/,
+  },
+  {
+    what: "zero rate",
+    change: (s) => ((s.traffic as Json).ratePerSecond = 0),
+    field: "scenario.traffic.ratePerSecond",
+    message: /ratePerSecond is 0; allowed: a number from 0\.01 to 10000/,
+  },
+  {
+    what: "fractional concurrency",
+    change: (s) => ((s.traffic as Json).maxConcurrency = 2.5),
+    field: "scenario.traffic.maxConcurrency",
+    message: /maxConcurrency is 2\.5; allowed: an integer from 1 to 10000/,
+  },
+  {
+    what: "missing traffic",
+    change: (s) => delete s.traffic,
+    field: "scenario.traffic",
+    message: /traffic is missing; allowed: an object with ratePerSecond, maxConcurrency/,
+  },
+  {
+    what: "unknown store",
+    change: (s) => (s.store = "mysql"),
+    field: "scenario.store",
+    message: /store is "mysql"; allowed: dynamodb, redis/,
+  },
+  {
+    what: "speed out of range",
+    change: (s) => (s.speed = 0),
+    field: "scenario.speed",
+    message: /speed is 0; allowed: a number from 0\.01 to 1000/,
+  },
+  {
+    what: "negative seed",
+    change: (s) => (s.seed = -1),
+    field: "scenario.seed",
+    message: /seed is -1; allowed: an integer from 0 to 4294967295/,
+  },
+  {
+    what: "bad breaker name",
+    change: (s) => (breaker(s).name = "my breaker"),
+    field: "scenario.breaker.name",
+    message: /breaker\.name is "my breaker"; allowed: a breaker name: 1 to 27 letters, digits/,
+  },
+  {
+    what: "unknown fallback",
+    change: (s) => (breaker(s).fallback = "lambda"),
+    field: "scenario.breaker.fallback",
+    message: /fallback is "lambda"; allowed: builtin, none/,
+  },
   {
     what: "setting out of range",
     change: (s) => ((breaker(s).settings as Json).failureThreshold = 0),
@@ -61,8 +196,18 @@ const CASES: { what: string; change: (s: Json) => void; field: string; message: 
     field: "scenario.breaker.settings.threshold",
     message: /threshold is not a breaker setting; allowed: tripRule, failureThreshold/,
   },
-  { what: "unknown trip rule", change: (s) => ((breaker(s).settings as Json).tripRule = "ratio"), field: "scenario.breaker.settings.tripRule", message: /tripRule is "ratio"; allowed: consecutive, window, rate/ },
-  { what: "unknown top-level field", change: (s) => (s.phase = []), field: "scenario.phase", message: /scenario\.phase is not a known field; allowed: name, description, breaker/ },
+  {
+    what: "unknown trip rule",
+    change: (s) => ((breaker(s).settings as Json).tripRule = "ratio"),
+    field: "scenario.breaker.settings.tripRule",
+    message: /tripRule is "ratio"; allowed: consecutive, window, rate/,
+  },
+  {
+    what: "unknown top-level field",
+    change: (s) => (s.phase = []),
+    field: "scenario.phase",
+    message: /scenario\.phase is not a known field; allowed: name, description, breaker/,
+  },
 ];
 
 describe("local scenario files", () => {
@@ -78,9 +223,15 @@ describe("local scenario files", () => {
 
   it("names an unreadable file and a file that is not JSON", () => {
     const dir = tempDir("scenario-");
-    assert.throws(() => loadScenarioFile(join(dir, "missing.json")), (e: unknown) => e instanceof ScenarioError && /cannot read scenario file .*missing\.json: ENOENT/.test(e.message));
+    assert.throws(
+      () => loadScenarioFile(join(dir, "missing.json")),
+      (e: unknown) => e instanceof ScenarioError && /cannot read scenario file .*missing\.json: ENOENT/.test(e.message),
+    );
     const bad = writeJson(dir, "bad.json", "{ not json");
-    assert.throws(() => loadScenarioFile(bad), (e: unknown) => e instanceof ScenarioError && /bad\.json is not valid JSON/.test(e.message));
+    assert.throws(
+      () => loadScenarioFile(bad),
+      (e: unknown) => e instanceof ScenarioError && /bad\.json is not valid JSON/.test(e.message),
+    );
   });
 
   it("accepts a UTF-8 byte-order mark before the JSON", () => {
@@ -142,12 +293,30 @@ describe("--speed scaling", () => {
 
 describe("npm start command line", () => {
   it("has defaults that need no arguments", () => {
-    assert.deepEqual(parseArgs([]), { scenarioFile: null, outDir: DEFAULT_OUT_DIR, store: null, redisUrl: null, speed: null, seed: null, quiet: false, help: false });
+    assert.deepEqual(parseArgs([]), {
+      scenarioFile: null,
+      outDir: DEFAULT_OUT_DIR,
+      store: null,
+      redisUrl: null,
+      speed: null,
+      seed: null,
+      quiet: false,
+      help: false,
+    });
   });
 
   it("reads every option, in both --opt value and --opt=value forms", () => {
     const o = parseArgs(["--scenario", "s.json", "--out=o", "--store", "redis", "--speed", "20", "--seed=3", "--quiet"]);
-    assert.deepEqual(o, { scenarioFile: "s.json", outDir: "o", store: "redis", redisUrl: null, speed: 20, seed: 3, quiet: true, help: false });
+    assert.deepEqual(o, {
+      scenarioFile: "s.json",
+      outDir: "o",
+      store: "redis",
+      redisUrl: null,
+      speed: 20,
+      seed: 3,
+      quiet: true,
+      help: false,
+    });
     assert.equal(parseArgs(["--redis-url", "redis://127.0.0.1:6390"]).store, "redis", "--redis-url implies --store redis");
   });
 
@@ -171,7 +340,10 @@ describe("npm start command line", () => {
   ];
   for (const [args, message] of BAD) {
     it(`rejects ${args.join(" ")}`, () => {
-      assert.throws(() => parseArgs(args), (e: unknown) => e instanceof CliError && message.test(e.message));
+      assert.throws(
+        () => parseArgs(args),
+        (e: unknown) => e instanceof CliError && message.test(e.message),
+      );
     });
   }
 });

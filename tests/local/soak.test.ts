@@ -35,7 +35,16 @@ describe("soak: 10,000 executions through the local runtime", function () {
     for (const p of [...r.phases, { ...r.totals, name: "total" }]) {
       assert.equal(p.succeeded + p.fallback + p.rejected + failed(p.failed), p.executions, `${p.name}: results add up to executions`);
     }
-    for (const k of ["executions", "succeeded", "fallback", "rejected", "fallbackServed", "targetAttempts", "targetFailures", "storeErrors"] as const) {
+    for (const k of [
+      "executions",
+      "succeeded",
+      "fallback",
+      "rejected",
+      "fallbackServed",
+      "targetAttempts",
+      "targetFailures",
+      "storeErrors",
+    ] as const) {
       assert.equal(
         r.phases.reduce((a, p) => a + p[k], 0),
         r.totals[k],
@@ -66,7 +75,10 @@ describe("soak: 10,000 executions through the local runtime", function () {
     }
     for (const name of ["recovered", "recovered-2"]) {
       const p = phase(name);
-      assert.ok(r.transitions.some((t) => t.to === "CLOSED" && t.at >= p.startSeconds), `${name}: it closed`);
+      assert.ok(
+        r.transitions.some((t) => t.to === "CLOSED" && t.at >= p.startSeconds),
+        `${name}: it closed`,
+      );
     }
     assert.equal(r.transitions[r.transitions.length - 1].to, "CLOSED", "it ends CLOSED");
     assert.deepEqual(
@@ -78,7 +90,10 @@ describe("soak: 10,000 executions through the local runtime", function () {
         ["delay", "outage-2", "ok"],
       ],
     );
-    assert.ok(phase("store-down").storeErrors > 0 && phase("store-slow").storeErrors > 0, "store errors while the store was down and while it was slow");
+    assert.ok(
+      phase("store-down").storeErrors > 0 && phase("store-slow").storeErrors > 0,
+      "store errors while the store was down and while it was slow",
+    );
     // onStoreError allow: a store failure never turns a call away.
     assert.equal(phase("store-down").fallbackReasons["store error"] ?? 0, 0);
     assert.equal(phase("store-down").rejected, 0, "the circuit was CLOSED and the store's failure let the calls through");

@@ -24,7 +24,16 @@ function slowScenario() {
 }
 
 function storeWith(proxy: DelayProxy | null, process: LocalStore["process"] = null): LocalStore {
-  return { kind: "redis", store: null as never, dynamodb: null, tableName: null, description: "proxy only", process, proxy, dispose: async () => undefined };
+  return {
+    kind: "redis",
+    store: null as never,
+    dynamodb: null,
+    tableName: null,
+    description: "proxy only",
+    process,
+    proxy,
+    dispose: async () => undefined,
+  };
 }
 
 /**

@@ -67,7 +67,15 @@ function downPhases(store: StoreKind): Json[] {
 const SLOW_DELAY_MS = 3000;
 const SLOW_PHASES: Json[] = [
   { name: "healthy", role: "healthy", durationSeconds: 6, failureRate: 0, latencyMs: 20 },
-  { name: "store-slow", role: "healthy", durationSeconds: 15, failureRate: 0, latencyMs: 20, storeFault: "slow", storeDelayMs: SLOW_DELAY_MS },
+  {
+    name: "store-slow",
+    role: "healthy",
+    durationSeconds: 15,
+    failureRate: 0,
+    latencyMs: 20,
+    storeFault: "slow",
+    storeDelayMs: SLOW_DELAY_MS,
+  },
   { name: "healthy-again", role: "healthy", durationSeconds: 21, failureRate: 0, latencyMs: 20 },
   { name: "outage", role: "failing", durationSeconds: 6, failureRate: 1, latencyMs: 20 },
 ];
@@ -76,7 +84,12 @@ const SLOW_PHASES: Json[] = [
 async function readStoredRecord(store: LocalStore, breaker: string): Promise<BreakerRecord | null> {
   const direct =
     store.kind === "dynamodb"
-      ? new DynamoDbStore({ tableName: store.tableName!, endpoint: (store.process as DynamoLocal).endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } })
+      ? new DynamoDbStore({
+          tableName: store.tableName!,
+          endpoint: (store.process as DynamoLocal).endpoint,
+          region: "us-east-1",
+          credentials: { accessKeyId: "local", secretAccessKey: "local" },
+        })
       : new RedisStore({ url: (store.process as RedisServer).url });
   try {
     return await direct.get(breaker);
@@ -173,7 +186,10 @@ for (const store of ["dynamodb", "redis"] as StoreKind[]) {
         const [kill, restart] = [faultEvent(r, "kill"), faultEvent(r, "restart")];
         assert.equal(kill.phase, "store-down");
         assert.equal(restart.phase, "recovered");
-        assert.ok(kill.at >= r.phases[1].startSeconds && restart.at >= r.phases[2].startSeconds, "kill, then restart, each at its phase boundary or later");
+        assert.ok(
+          kill.at >= r.phases[1].startSeconds && restart.at >= r.phases[2].startSeconds,
+          "kill, then restart, each at its phase boundary or later",
+        );
       });
 
       it("answers per onStoreError while the store is down; no execution fails for another reason", () => {
@@ -186,7 +202,11 @@ for (const store of ["dynamodb", "redis"] as StoreKind[]) {
           // The circuit is OPEN throughout, so a call that reached the target did so because the state was unknown.
           assert.ok(down.succeeded > 0, "allow: calls went through while the stored state could not be read");
         } else {
-          assert.equal(inDown.filter((e) => e.work.targetAttempts > 0).length, 0, "reject: nothing reached the target while the store was down and the circuit OPEN");
+          assert.equal(
+            inDown.filter((e) => e.work.targetAttempts > 0).length,
+            0,
+            "reject: nothing reached the target while the store was down and the circuit OPEN",
+          );
         }
       });
 
@@ -213,7 +233,10 @@ for (const store of ["dynamodb", "redis"] as StoreKind[]) {
           `the second outage tripped it by counting: ${JSON.stringify(after)}`,
         );
         const last = run.result.records.executions.filter((e) => e.phase === 3);
-        assert.ok(last.some((e) => e.result === "rejected" && e.fallbackReason === "open"), "outage-2: rejected while OPEN again");
+        assert.ok(
+          last.some((e) => e.result === "rejected" && e.fallbackReason === "open"),
+          "outage-2: rejected while OPEN again",
+        );
       });
     });
   }
@@ -261,7 +284,11 @@ for (const c of SLOW_CASES) {
       );
       assert.ok(run.storeErrorLogs.length > 0);
       for (const log of run.storeErrorLogs) {
-        assert.match(String(log.errorMessage), c.timeoutText, `a timeout at the configured bound, not another failure: ${JSON.stringify(log)}`);
+        assert.match(
+          String(log.errorMessage),
+          c.timeoutText,
+          `a timeout at the configured bound, not another failure: ${JSON.stringify(log)}`,
+        );
       }
     });
 
@@ -285,10 +312,30 @@ describe("store fault fields: validation", () => {
       field: "scenario.phases[1].storeDelayMs",
       message: /scenario\.phases\[1\]\.storeDelayMs is missing; allowed: an integer from 1 to 60000 \(required when storeFault is "slow"\)/,
     },
-    { what: "storeDelayMs 0", phase: { ...base, storeFault: "slow", storeDelayMs: 0 }, field: "scenario.phases[1].storeDelayMs", message: /storeDelayMs is 0; allowed: an integer from 1 to 60000/ },
-    { what: "storeDelayMs above 60000", phase: { ...base, storeFault: "slow", storeDelayMs: 60001 }, field: "scenario.phases[1].storeDelayMs", message: /storeDelayMs is 60001; allowed: an integer from 1 to 60000/ },
-    { what: "a fractional storeDelayMs", phase: { ...base, storeFault: "slow", storeDelayMs: 1.5 }, field: "scenario.phases[1].storeDelayMs", message: /storeDelayMs is 1\.5; allowed: an integer from 1 to 60000/ },
-    { what: "storeDelayMs as text", phase: { ...base, storeFault: "slow", storeDelayMs: "500" }, field: "scenario.phases[1].storeDelayMs", message: /storeDelayMs is "500"; allowed: an integer/ },
+    {
+      what: "storeDelayMs 0",
+      phase: { ...base, storeFault: "slow", storeDelayMs: 0 },
+      field: "scenario.phases[1].storeDelayMs",
+      message: /storeDelayMs is 0; allowed: an integer from 1 to 60000/,
+    },
+    {
+      what: "storeDelayMs above 60000",
+      phase: { ...base, storeFault: "slow", storeDelayMs: 60001 },
+      field: "scenario.phases[1].storeDelayMs",
+      message: /storeDelayMs is 60001; allowed: an integer from 1 to 60000/,
+    },
+    {
+      what: "a fractional storeDelayMs",
+      phase: { ...base, storeFault: "slow", storeDelayMs: 1.5 },
+      field: "scenario.phases[1].storeDelayMs",
+      message: /storeDelayMs is 1\.5; allowed: an integer from 1 to 60000/,
+    },
+    {
+      what: "storeDelayMs as text",
+      phase: { ...base, storeFault: "slow", storeDelayMs: "500" },
+      field: "scenario.phases[1].storeDelayMs",
+      message: /storeDelayMs is "500"; allowed: an integer/,
+    },
     {
       what: "storeDelayMs without a slow store",
       phase: { ...base, storeDelayMs: 500 },
@@ -301,7 +348,12 @@ describe("store fault fields: validation", () => {
       field: "scenario.phases[1].storeDelayMs",
       message: /storeDelayMs is 500; allowed: nothing unless storeFault is "slow" \(here storeFault is "down"\)/,
     },
-    { what: "an unknown storeFault", phase: { ...base, storeFault: "flaky" }, field: "scenario.phases[1].storeFault", message: /storeFault is "flaky"; allowed: none, down, slow/ },
+    {
+      what: "an unknown storeFault",
+      phase: { ...base, storeFault: "flaky" },
+      field: "scenario.phases[1].storeFault",
+      message: /storeFault is "flaky"; allowed: none, down, slow/,
+    },
   ];
   const withPhase = (phase: Json) => {
     const s = fastScenarioJson();
@@ -353,7 +405,10 @@ describe("store fault fields: validation", () => {
     const outDir = join(dir, "out");
     const r = await runCli(["--scenario", writeJson(dir, "s.json", s), "--redis-url", "redis://127.0.0.1:1", "--out", outDir]);
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /error: scenario\.phases\[1\]\.storeFault is "slow"; allowed: "none" with an external store \(--redis-url redis:\/\/127\.0\.0\.1:1\)/);
+    assert.match(
+      r.stderr,
+      /error: scenario\.phases\[1\]\.storeFault is "slow"; allowed: "none" with an external store \(--redis-url redis:\/\/127\.0\.0\.1:1\)/,
+    );
     assert.doesNotMatch(r.stderr, /connecting|starting|store:/, "nothing was started or connected to");
     assert.equal(existsSync(outDir), false, "no output directory was created");
   });

@@ -17,7 +17,9 @@ export const MAIN = join(ROOT, "local", "main.ts");
  * 45 design seconds at speed 5 (9 s real). Open periods (10 s) are long against the scheduling noise of a
  * busy machine, the target timeout is generous, and the recovering phase leaves room for a probe.
  */
-export function fastScenarioJson(overrides: { store?: StoreKind; seed?: number; speed?: number; name?: string } = {}): Record<string, unknown> {
+export function fastScenarioJson(
+  overrides: { store?: StoreKind; seed?: number; speed?: number; name?: string } = {},
+): Record<string, unknown> {
   return {
     name: overrides.name ?? "fast-walkthrough",
     description: "healthy, an outage until the breaker trips, recovery",
@@ -56,7 +58,8 @@ export function fastScenario(overrides: Parameters<typeof fastScenarioJson>[0] =
 
 /** Runs the scenario in this process against the shared test store of its kind. */
 export async function runOnSharedStore(scenario: Scenario): Promise<LocalRunResult> {
-  const endpoints = scenario.store === "dynamodb" ? { dynamodbEndpoint: (await startDynamoLocal()).endpoint } : { redisUrl: (await startRedis()).url };
+  const endpoints =
+    scenario.store === "dynamodb" ? { dynamodbEndpoint: (await startDynamoLocal()).endpoint } : { redisUrl: (await startRedis()).url };
   return runLocal(scenario, { endpoints });
 }
 
@@ -89,9 +92,20 @@ export interface CliRun {
  */
 export function runCli(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; onStderr?: (text: string, child: ReturnType<typeof spawn>) => void; timeoutMs?: number; main?: string; user?: { uid: number; gid: number } } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    onStderr?: (text: string, child: ReturnType<typeof spawn>) => void;
+    timeoutMs?: number;
+    main?: string;
+    user?: { uid: number; gid: number };
+  } = {},
 ): Promise<CliRun> {
-  const spawnOptions: SpawnOptions = { cwd: ROOT, env: { ...process.env, ...(options.env ?? {}) }, stdio: ["ignore", "pipe", "pipe"], ...(options.user ?? {}) };
+  const spawnOptions: SpawnOptions = {
+    cwd: ROOT,
+    env: { ...process.env, ...(options.env ?? {}) },
+    stdio: ["ignore", "pipe", "pipe"],
+    ...(options.user ?? {}),
+  };
   const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", options.main ?? MAIN, ...args], spawnOptions);
   let stdout = "";
   let stderr = "";
@@ -103,7 +117,11 @@ export function runCli(
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`${options.main ?? "npm start"} ${args.join(" ")} did not finish within ${options.timeoutMs ?? 90_000} ms\nstderr:\n${stderr}`));
+      reject(
+        new Error(
+          `${options.main ?? "npm start"} ${args.join(" ")} did not finish within ${options.timeoutMs ?? 90_000} ms\nstderr:\n${stderr}`,
+        ),
+      );
     }, options.timeoutMs ?? 90_000);
     child.once("error", reject);
     child.once("exit", (code, signal) => {
@@ -153,4 +171,3 @@ export async function launchChromium(): Promise<BrowserContext> {
     ],
   });
 }
-

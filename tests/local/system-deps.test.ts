@@ -45,11 +45,15 @@ function stubPath(o: { failInstall?: boolean } = {}): { dir: string; calls: () =
   const script = `#!/bin/sh
 echo "$*" >> "${log}"
 if [ "$1" = install ]; then
-  ${o.failInstall ? "echo 'E: Unable to locate package' >&2; exit 100" : `for p in "$@"; do
+  ${
+    o.failInstall
+      ? "echo 'E: Unable to locate package' >&2; exit 100"
+      : `for p in "$@"; do
   case "$p" in
 ${links}
   esac
-  done`}
+  done`
+  }
 fi
 exit 0
 `;
@@ -60,20 +64,57 @@ exit 0
 describe("a fresh machine: the entry points install the system programs their run needs (scripts/system-deps.js)", function () {
   describe("not as root: exit 3 with the exact command, nothing run or installed", () => {
     const cases: { what: string; main?: string; args: string[]; command: string; needs: RegExp }[] = [
-      { what: "npm start (DynamoDB Local needs Java)", args: [], command: "sudo apt-get update && sudo apt-get install -y openjdk-17-jre-headless", needs: /npm start \(its store, DynamoDB Local\) needs a program that is missing:\n {2}java: DynamoDB Local needs Java 17 or newer; java was not found/ },
-      { what: "npm start --store redis", args: ["--store", "redis"], command: "sudo apt-get update && sudo apt-get install -y redis-server", needs: /npm start with --store redis \(it starts redis-server\) needs a program that is missing:\n {2}redis-server: redis-server was not found/ },
-      { what: "npm run bench (both stores)", main: BENCH, args: [], command: "sudo apt-get update && sudo apt-get install -y openjdk-17-jre-headless redis-server", needs: /npm run bench .* needs programs that are missing/ },
-      { what: "npm run soak (redis by default)", main: SOAK, args: [], command: "sudo apt-get update && sudo apt-get install -y redis-server", needs: /npm run soak with --store redis/ },
-      { what: "npm run soak --store dynamodb", main: SOAK, args: ["--store", "dynamodb"], command: "sudo apt-get update && sudo apt-get install -y openjdk-17-jre-headless", needs: /npm run soak \(its store, DynamoDB Local\)/ },
+      {
+        what: "npm start (DynamoDB Local needs Java)",
+        args: [],
+        command: "sudo apt-get update && sudo apt-get install -y openjdk-17-jre-headless",
+        needs:
+          /npm start \(its store, DynamoDB Local\) needs a program that is missing:\n {2}java: DynamoDB Local needs Java 17 or newer; java was not found/,
+      },
+      {
+        what: "npm start --store redis",
+        args: ["--store", "redis"],
+        command: "sudo apt-get update && sudo apt-get install -y redis-server",
+        needs:
+          /npm start with --store redis \(it starts redis-server\) needs a program that is missing:\n {2}redis-server: redis-server was not found/,
+      },
+      {
+        what: "npm run bench (both stores)",
+        main: BENCH,
+        args: [],
+        command: "sudo apt-get update && sudo apt-get install -y openjdk-17-jre-headless redis-server",
+        needs: /npm run bench .* needs programs that are missing/,
+      },
+      {
+        what: "npm run soak (redis by default)",
+        main: SOAK,
+        args: [],
+        command: "sudo apt-get update && sudo apt-get install -y redis-server",
+        needs: /npm run soak with --store redis/,
+      },
+      {
+        what: "npm run soak --store dynamodb",
+        main: SOAK,
+        args: ["--store", "dynamodb"],
+        command: "sudo apt-get update && sudo apt-get install -y openjdk-17-jre-headless",
+        needs: /npm run soak \(its store, DynamoDB Local\)/,
+      },
     ];
     for (const c of cases) {
       it(c.what, async () => {
         const stub = stubPath();
         const outDir = join(tempDir("out-"), "report-dir");
-        const r = await runCli([...c.args, ...(c.main ? [] : ["--out", outDir])], { env: { PATH: stub.dir }, ...NOT_ROOT, ...(c.main ? { main: c.main } : {}) });
+        const r = await runCli([...c.args, ...(c.main ? [] : ["--out", outDir])], {
+          env: { PATH: stub.dir },
+          ...NOT_ROOT,
+          ...(c.main ? { main: c.main } : {}),
+        });
         assert.equal(r.code, 3, r.stderr);
         assert.match(r.stderr, c.needs);
-        assert.ok(r.stderr.includes(`install ${/them/.test(r.stderr) ? "them" : "it"} with:\n  ${c.command}\n`), `the exact command: ${c.command}\n${r.stderr}`);
+        assert.ok(
+          r.stderr.includes(`install ${/them/.test(r.stderr) ? "them" : "it"} with:\n  ${c.command}\n`),
+          `the exact command: ${c.command}\n${r.stderr}`,
+        );
         assert.deepEqual(stub.calls(), [], "apt-get was not run");
         assert.doesNotMatch(r.stderr, /starting|store:/, "no store was started");
         assert.equal(existsSync(outDir), false, "no output directory was created");
@@ -90,7 +131,9 @@ describe("a fresh machine: the entry points install the system programs their ru
         const lines: string[] = [];
         process.env.PATH = stub.dir;
         try {
-          assert.deepEqual(provide(["java"], { needs: "npm start", root: true, log: (l) => lines.push(l) }).installed, ["openjdk-17-jre-headless"]);
+          assert.deepEqual(provide(["java"], { needs: "npm start", root: true, log: (l) => lines.push(l) }).installed, [
+            "openjdk-17-jre-headless",
+          ]);
         } finally {
           process.env.PATH = saved;
         }
@@ -101,9 +144,20 @@ describe("a fresh machine: the entry points install the system programs their ru
       const scenario = writeJson(tempDir("scenario-"), "fast.json", fastScenarioJson({ speed: 15 }));
       const r = await runCli(["--scenario", scenario, "--out", outDir, "--quiet"], { env: { PATH: stub.dir } });
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stderr, /installing openjdk-17-jre-headless with apt-get: java for DynamoDB Local \(Java 17\+\), needed by npm start \(its store, DynamoDB Local\)/);
-      assert.deepEqual(stub.calls(), ["--version", "update -qq", "install -y -qq openjdk-17-jre-headless"], "apt-get update, then install of the one missing package");
-      assert.match(r.stderr, /store: DynamoDB Local at http:\/\/127\.0\.0\.1:\d+ \(started for this run/, "the run used the installed java");
+      assert.match(
+        r.stderr,
+        /installing openjdk-17-jre-headless with apt-get: java for DynamoDB Local \(Java 17\+\), needed by npm start \(its store, DynamoDB Local\)/,
+      );
+      assert.deepEqual(
+        stub.calls(),
+        ["--version", "update -qq", "install -y -qq openjdk-17-jre-headless"],
+        "apt-get update, then install of the one missing package",
+      );
+      assert.match(
+        r.stderr,
+        /store: DynamoDB Local at http:\/\/127\.0\.0\.1:\d+ \(started for this run/,
+        "the run used the installed java",
+      );
       const url = /open the report in a browser: (file:\/\/\S+)/.exec(r.stdout);
       assert.ok(url, `the end of the run says how to open report.html:\n${r.stdout}`);
       assert.equal(fileURLToPath(url[1]), join(outDir, "report.html"));
@@ -120,7 +174,10 @@ describe("a fresh machine: the entry points install the system programs their ru
           const saved = process.env.PATH;
           process.env.PATH = stub.dir;
           try {
-            assert.throws(() => provide(c.pkgs.includes("redis") ? ["java", "redis-server"] : ["java"], { root: true, log: () => undefined }), /failed: exit 100/);
+            assert.throws(
+              () => provide(c.pkgs.includes("redis") ? ["java", "redis-server"] : ["java"], { root: true, log: () => undefined }),
+              /failed: exit 100/,
+            );
           } finally {
             process.env.PATH = saved;
           }
@@ -146,7 +203,10 @@ describe("a fresh machine: the entry points install the system programs their ru
       ...(isRoot ? { uid: 65534, gid: 65534 } : {}),
     });
     assert.equal(r.status, 1, r.stderr);
-    assert.ok(r.stderr.includes("install them with:\n  sudo apt-get update && sudo apt-get install -y openjdk-17-jre-headless redis-server\n"), r.stderr);
+    assert.ok(
+      r.stderr.includes("install them with:\n  sudo apt-get update && sudo apt-get install -y openjdk-17-jre-headless redis-server\n"),
+      r.stderr,
+    );
     assert.deepEqual(stub.calls(), []);
   });
 });

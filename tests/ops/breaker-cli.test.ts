@@ -59,7 +59,10 @@ describe("npm run breaker (operator CLI)", () => {
         assert.equal(audit.to, "FORCED_OPEN");
         assert.equal(audit.changed, true);
         assert.match(audit.by, /@/);
-        assert.ok(opened.err.some((l) => l.includes('"audit":"breaker-override"')), "the override is logged as an audit line");
+        assert.ok(
+          opened.err.some((l) => l.includes('"audit":"breaker-override"')),
+          "the override is logged as an audit line",
+        );
 
         const status = JSON.parse((await run(["status", name, ...store.flags(), "--json"])).out[0]);
         assert.equal(status.state, "FORCED_OPEN");
@@ -111,7 +114,12 @@ describe("npm run breaker (operator CLI)", () => {
       stateStore: "dynamodb",
       tableName: TABLE,
       region: "eu-west-1",
-      breakers: { payments: { stateMachineArn: "arn:aws:states:eu-west-1:123456789012:stateMachine:payments", settings: { tripRule: "window", failureThreshold: 3, windowSeconds: 60 } } },
+      breakers: {
+        payments: {
+          stateMachineArn: "arn:aws:states:eu-west-1:123456789012:stateMachine:payments",
+          settings: { tripRule: "window", failureThreshold: 3, windowSeconds: 60 },
+        },
+      },
     });
     const endpoint = () => dynamoFlags[dynamoFlags.indexOf("--endpoint") + 1];
 
@@ -168,7 +176,10 @@ describe("npm run breaker (operator CLI)", () => {
     assert.equal(help.code, 0);
     assert.match(help.out[0], /^usage: npm run breaker -- <status\|open\|close\|reset\|disable\|enable> <breaker>/);
     const bad = await run(["explode", "x", "--local"]);
-    assert.deepEqual(bad.err, ["breaker: unknown command 'explode'; allowed: status, open, close, reset, disable, enable", "run `npm run breaker -- --help` for the usage"]);
+    assert.deepEqual(bad.err, [
+      "breaker: unknown command 'explode'; allowed: status, open, close, reset, disable, enable",
+      "run `npm run breaker -- --help` for the usage",
+    ]);
   });
 
   it("bad arguments give one clear line and exit 2", async () => {
@@ -182,16 +193,31 @@ describe("npm run breaker (operator CLI)", () => {
       [["status", "bad name!", "--local"], /breaker name "bad name!" is invalid; allowed: a breaker name: 1 to 27/],
       // issue 14: usage errors (exit 2) naming the flag, not store errors
       [["status", "x", "--redis-url", "redis://"], /^breaker: --redis-url is "redis:\/\/"; allowed: redis:\/\/host/],
-      [["status", "x", "--redis-url", "redis://127.0.0.1:99999"], /^breaker: --redis-url is "redis:\/\/127\.0\.0\.1:99999"; allowed: .*port 1 to 65535/],
+      [
+        ["status", "x", "--redis-url", "redis://127.0.0.1:99999"],
+        /^breaker: --redis-url is "redis:\/\/127\.0\.0\.1:99999"; allowed: .*port 1 to 65535/,
+      ],
       [["status", "x", "--local", "--endpoint", "notaurl"], /^breaker: --endpoint is "notaurl"; allowed: an http:\/\/ or https:\/\/ URL/],
-      [["status", "x", "--redis-url", "redis://127.0.0.1:1", "--region", "eu-west-1"], /--region is "eu-west-1"; allowed: nothing with --redis-url/],
-      [["status", "x", "--redis-url", "redis://127.0.0.1:1", "--endpoint", "http://127.0.0.1:1"], /--endpoint is "http:\/\/127\.0\.0\.1:1"; allowed: nothing with --redis-url/],
+      [
+        ["status", "x", "--redis-url", "redis://127.0.0.1:1", "--region", "eu-west-1"],
+        /--region is "eu-west-1"; allowed: nothing with --redis-url/,
+      ],
+      [
+        ["status", "x", "--redis-url", "redis://127.0.0.1:1", "--endpoint", "http://127.0.0.1:1"],
+        /--endpoint is "http:\/\/127\.0\.0\.1:1"; allowed: nothing with --redis-url/,
+      ],
       [["open", "x", "--local", "--reason", "a", "--reason", "b"], /--reason is given twice; allowed: once/],
       [["open", "a.b", "--local", "--create"], /breaker name "a\.b" is invalid; allowed: a breaker name/],
       [["open", "b".repeat(28), "--local", "--create"], /is invalid; allowed: a breaker name: 1 to 27/],
       [["status", "x", "--local", "--settings", '{"constructor":1}'], /settings\.constructor is not a breaker setting; allowed: tripRule,/],
-      [["status", "x", "--local", "--settings", '{"failureThreshold":"7"}'], /settings\.failureThreshold is "7"; allowed: an integer from 1 to 10000/],
-      [["status", "x", "--local", "--settings", "{\"failureThreshold\":0}"], /settings.failureThreshold is 0; allowed: an integer from 1 to 10000/],
+      [
+        ["status", "x", "--local", "--settings", '{"failureThreshold":"7"}'],
+        /settings\.failureThreshold is "7"; allowed: an integer from 1 to 10000/,
+      ],
+      [
+        ["status", "x", "--local", "--settings", '{"failureThreshold":0}'],
+        /settings.failureThreshold is 0; allowed: an integer from 1 to 10000/,
+      ],
       [["status", "x", "--local", "--bogus"], /unknown option --bogus/],
     ];
     for (const [args, message] of cases) {
@@ -221,7 +247,11 @@ describe("npm run breaker (operator CLI)", () => {
     const env = { ...process.env };
     delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
     const port = await freePort();
-    const r = spawnSync("npm", ["run", "--silent", "breaker", "--", "status", "x", "--local", "--endpoint", `http://127.0.0.1:${port}`], { cwd: root, encoding: "utf8", env });
+    const r = spawnSync("npm", ["run", "--silent", "breaker", "--", "status", "x", "--local", "--endpoint", `http://127.0.0.1:${port}`], {
+      cwd: root,
+      encoding: "utf8",
+      env,
+    });
     assert.equal(r.status, 1, r.stderr);
     assert.doesNotMatch(r.stderr, /NodeVersionSupportWarning|will require node/);
     assert.match(r.stderr, /^breaker: StoreError: .*ECONNREFUSED/);

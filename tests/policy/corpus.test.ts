@@ -34,7 +34,11 @@ function corpus(): Program[] {
       const text = fs.readFileSync(path.join(DIR, f), "utf8");
       const m = /^\/\/ expect: (clean|([a-z0-9-]+) ([A-Za-z0-9-]+))$/m.exec(text);
       if (!m) throw new Error(`${f} has no "// expect:" line`);
-      return { file: path.join(DIR, f), expect: m[1] === "clean" ? "clean" : { policy: m[2], resource: m[3] }, preview: /^\/\/ preview: /m.test(text) };
+      return {
+        file: path.join(DIR, f),
+        expect: m[1] === "clean" ? "clean" : { policy: m[2], resource: m[3] },
+        preview: /^\/\/ preview: /m.test(text),
+      };
     });
 }
 
@@ -55,10 +59,15 @@ describe("policy corpus: weak programs are caught, clean ones pass", function ()
 
   before(async () => {
     const plain = [...PROGRAMS.map((p) => ({ entry: p.file, stack: "prod" })), ...OWN.map((o) => o.options)];
-    const previews = [...PROGRAMS.filter((p) => p.preview || p.expect === "clean").map((p) => ({ entry: p.file, stack: "prod", preview: true })), ...OWN.map((o) => ({ ...o.options, preview: true }))];
+    const previews = [
+      ...PROGRAMS.filter((p) => p.preview || p.expect === "clean").map((p) => ({ entry: p.file, stack: "prod", preview: true })),
+      ...OWN.map((o) => ({ ...o.options, preview: true })),
+    ];
     // Two children side by side: one per mode.
     const [a, b] = await Promise.all([runProgramsUnderMocks(plain), runProgramsUnderMocks(previews)]);
-    [...plain, ...previews].forEach((o, i) => runs.set(`${key(o.entry!, (o as { preview?: boolean }).preview === true)} ${o.stack}`, [...a, ...b][i]));
+    [...plain, ...previews].forEach((o, i) =>
+      runs.set(`${key(o.entry!, (o as { preview?: boolean }).preview === true)} ${o.stack}`, [...a, ...b][i]),
+    );
   });
 
   it("holds at least 40 weak programs, each naming a policy of the pack, and clean controls", () => {
@@ -83,7 +92,10 @@ describe("policy corpus: weak programs are caught, clean ones pass", function ()
         assert.equal(v.code, 1, [...v.problems, ...v.lines].join("\n"));
         const { policy, resource } = p.expect;
         const line = new RegExp(`^mandatory ${policy} urn:pulumi:prod::circuit-breaker::\\S*::${resource}: `);
-        assert.ok(v.lines.some((l) => line.test(l)), `no mandatory ${policy} line on ${resource}:\n${v.lines.join("\n")}`);
+        assert.ok(
+          v.lines.some((l) => line.test(l)),
+          `no mandatory ${policy} line on ${resource}:\n${v.lines.join("\n")}`,
+        );
       });
     }
   }

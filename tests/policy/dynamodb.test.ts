@@ -1,5 +1,10 @@
 import { strict as assert } from "node:assert";
-import { dynamodbBreakerReplicaPitr, dynamodbBreakerTableEncryption, dynamodbBreakerTablePitr, dynamodbBreakerTableTtl } from "../../policy/dynamodb";
+import {
+  dynamodbBreakerReplicaPitr,
+  dynamodbBreakerTableEncryption,
+  dynamodbBreakerTablePitr,
+  dynamodbBreakerTableTtl,
+} from "../../policy/dynamodb";
 import { T } from "../../policy/util/types";
 import { checkResource, checkStack, UNKNOWN, urnOf } from "./harness";
 
@@ -49,7 +54,9 @@ describe("policy dynamodb-breaker-table-ttl", () => {
     assert.deepEqual(untagged.notApplicable, ["Table is not tagged circuitbreaker:role=state-store"]);
     const viaProvider = await checkResource(p, T.table, table({ tags: undefined, tagsAll: STORE_TAGS, ttl: undefined }));
     assert.equal(viaProvider.violations.length, 1);
-    const custom = await checkResource(p, T.table, table({ tags: { team: "breakers" }, ttl: undefined }), { config: { stateStoreTagKey: "team", stateStoreTagValue: "breakers" } });
+    const custom = await checkResource(p, T.table, table({ tags: { team: "breakers" }, ttl: undefined }), {
+      config: { stateStoreTagKey: "team", stateStoreTagValue: "breakers" },
+    });
     assert.equal(custom.violations.length, 1);
   });
 
@@ -85,9 +92,15 @@ describe("policy dynamodb-breaker-table-encryption", () => {
 
   it("reports a weaker key than configured", async () => {
     const owned = await checkResource(p, T.table, table(), { config: { minimumKeyType: "aws-managed" } });
-    assert.deepEqual(owned.violations, ["Server-side encryption uses an AWS-owned key; it must use the AWS-managed key (alias/aws/dynamodb) or stronger."]);
-    const managed = await checkResource(p, T.table, table({ serverSideEncryption: { enabled: true } }), { config: { minimumKeyType: "customer-managed" } });
-    assert.deepEqual(managed.violations, ["Server-side encryption uses the AWS-managed key (alias/aws/dynamodb); it must use a customer-managed KMS key."]);
+    assert.deepEqual(owned.violations, [
+      "Server-side encryption uses an AWS-owned key; it must use the AWS-managed key (alias/aws/dynamodb) or stronger.",
+    ]);
+    const managed = await checkResource(p, T.table, table({ serverSideEncryption: { enabled: true } }), {
+      config: { minimumKeyType: "customer-managed" },
+    });
+    assert.deepEqual(managed.violations, [
+      "Server-side encryption uses the AWS-managed key (alias/aws/dynamodb); it must use a customer-managed KMS key.",
+    ]);
   });
 
   it("passes a customer-managed key where one is required", async () => {
@@ -107,15 +120,27 @@ describe("policy dynamodb-breaker-replica-pitr", () => {
   const state = { type: T.table, name: "state", props: { ...table(), arn: ARN } };
 
   it("reports a TableReplica of the state table without PITR, and passes one with it", async () => {
-    const off = await checkStack(p, [state, { type: T.tableReplica, name: "eu-central", props: { globalTableArn: ARN, pointInTimeRecovery: false } }]);
-    assert.deepEqual(off.violations, ["Table replica eu-central of the breaker state table has point-in-time recovery disabled; it must be enabled."]);
+    const off = await checkStack(p, [
+      state,
+      { type: T.tableReplica, name: "eu-central", props: { globalTableArn: ARN, pointInTimeRecovery: false } },
+    ]);
+    assert.deepEqual(off.violations, [
+      "Table replica eu-central of the breaker state table has point-in-time recovery disabled; it must be enabled.",
+    ]);
     assert.deepEqual(off.urns, [urnOf(T.tableReplica, "eu-central")]);
-    const on = await checkStack(p, [state, { type: T.tableReplica, name: "eu-central", props: { globalTableArn: ARN, pointInTimeRecovery: true } }]);
+    const on = await checkStack(p, [
+      state,
+      { type: T.tableReplica, name: "eu-central", props: { globalTableArn: ARN, pointInTimeRecovery: true } },
+    ]);
     assert.deepEqual(on.violations, []);
   });
 
   it("also checks replicas[] of the table itself (dynamodb-breaker-table-pitr)", async () => {
-    const out = await checkResource(dynamodbBreakerTablePitr, T.table, table({ replicas: [{ regionName: "eu-central-1", pointInTimeRecovery: false }] }));
+    const out = await checkResource(
+      dynamodbBreakerTablePitr,
+      T.table,
+      table({ replicas: [{ regionName: "eu-central-1", pointInTimeRecovery: false }] }),
+    );
     assert.deepEqual(out.violations, ["Point-in-time recovery is disabled on the replica in eu-central-1; it must be enabled."]);
   });
 });

@@ -39,7 +39,9 @@ describe("policy elasticache-encryption", () => {
     const off = await checkResource(p, T.replicationGroup, group({ transitEncryptionEnabled: false, authToken: undefined }));
     assert.deepEqual(off.violations, ["Encryption in transit is disabled; it must be enabled."]);
     const preferred = await checkResource(p, T.replicationGroup, group({ transitEncryptionMode: "preferred" }));
-    assert.deepEqual(preferred.violations, ['Transit encryption mode is "preferred", which accepts plaintext clients; it must be "required".']);
+    assert.deepEqual(preferred.violations, [
+      'Transit encryption mode is "preferred", which accepts plaintext clients; it must be "required".',
+    ]);
   });
 
   it("reports at-rest encryption off (Redis OSS defaults to off)", async () => {
@@ -56,7 +58,9 @@ describe("policy elasticache-encryption", () => {
   });
 
   it('with scope "state-store", checks only the tagged cache', async () => {
-    const out = await checkResource(p, T.replicationGroup, group({ tags: {}, transitEncryptionEnabled: false }), { config: { scope: "state-store" } });
+    const out = await checkResource(p, T.replicationGroup, group({ tags: {}, transitEncryptionEnabled: false }), {
+      config: { scope: "state-store" },
+    });
     assert.deepEqual(out.violations, []);
     assert.equal(out.notApplicable.length, 1);
   });
@@ -67,7 +71,10 @@ describe("policy elasticache-auth-required", () => {
 
   it("passes an AUTH token, a secret token, or a user group", async () => {
     assert.deepEqual((await checkResource(p, T.replicationGroup, group())).violations, []);
-    assert.deepEqual((await checkResource(p, T.replicationGroup, group({ authToken: undefined, userGroupIds: ["cb-users"] }))).violations, []);
+    assert.deepEqual(
+      (await checkResource(p, T.replicationGroup, group({ authToken: undefined, userGroupIds: ["cb-users"] }))).violations,
+      [],
+    );
     assert.deepEqual((await checkResource(p, T.serverlessCache, serverless())).violations, []);
   });
 
@@ -95,19 +102,30 @@ describe("policy elasticache-private-network", () => {
 
   it("reports a cache without its own subnets or security groups", async () => {
     const rg = await checkResource(p, T.replicationGroup, group({ subnetGroupName: undefined, securityGroupIds: [] }));
-    assert.deepEqual(rg.violations, ["No subnet group; the cache lands in the default VPC's subnets.", "No security groups; the VPC's default security group applies."]);
+    assert.deepEqual(rg.violations, [
+      "No subnet group; the cache lands in the default VPC's subnets.",
+      "No security groups; the VPC's default security group applies.",
+    ]);
     const sl = await checkResource(p, T.serverlessCache, serverless({ subnetIds: undefined }));
     assert.deepEqual(sl.violations, ["No subnet ids; the serverless cache lands in the default VPC's subnets."]);
   });
 
   it("does not require security groups when configured so", async () => {
-    const out = await checkResource(p, T.serverlessCache, serverless({ securityGroupIds: undefined }), { config: { requireSecurityGroups: false } });
+    const out = await checkResource(p, T.serverlessCache, serverless({ securityGroupIds: undefined }), {
+      config: { requireSecurityGroups: false },
+    });
     assert.deepEqual(out.violations, []);
   });
 });
 
 describe("ElastiCache single-node clusters (aws.elasticache.Cluster)", () => {
-  const redis = { engine: "redis", nodeType: "cache.t4g.micro", numCacheNodes: 1, subnetGroupName: "cb-subnets", securityGroupIds: ["sg-1"] };
+  const redis = {
+    engine: "redis",
+    nodeType: "cache.t4g.micro",
+    numCacheNodes: 1,
+    subnetGroupName: "cb-subnets",
+    securityGroupIds: ["sg-1"],
+  };
 
   it("reports a standalone Redis cluster: no TLS, no AUTH possible", async () => {
     assert.equal((await checkResource(elasticacheEncryption, T.cacheCluster, redis)).violations.length, 1);

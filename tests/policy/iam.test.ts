@@ -30,7 +30,10 @@ describe("policy iam-no-wildcard-actions", () => {
   it('reports "*" and "svc:*" in a JSON string document', async () => {
     const policy = JSON.stringify(doc(allow(["dynamodb:GetItem", "*"]), allow("lambda:*")));
     const out = await checkResource(p, T.rolePolicy, { role: "r", policy });
-    assert.deepEqual(out.violations, ['Policy statement 0 allows every action ("*").', 'Policy statement 1 allows every lambda action ("lambda:*").']);
+    assert.deepEqual(out.violations, [
+      'Policy statement 0 allows every action ("*").',
+      'Policy statement 1 allows every lambda action ("lambda:*").',
+    ]);
   });
 
   it("reports the same in an object document, in a Role's inline policy and in a managed Policy", async () => {
@@ -64,7 +67,10 @@ describe("policy iam-no-wildcard-actions", () => {
     const out = await checkResource(p, T.rolePolicy, { role: "r", policy: UNKNOWN.string });
     assert.deepEqual(out.violations, []);
     assert.equal(out.skipped.length, 1);
-    assert.match(out.skipped[0], /^can't run policy 'iam-no-wildcard-actions' from policy pack 'circuit-breaker-guard@v0\.1\.0' during preview: string value at \.policy can't be known during preview$/);
+    assert.match(
+      out.skipped[0],
+      /^can't run policy 'iam-no-wildcard-actions' from policy pack 'circuit-breaker-guard@v0\.1\.0' during preview: string value at \.policy can't be known during preview$/,
+    );
   });
 
   it("checks the known statements of an object document; only an unknown Action earns the advisory note", async () => {
@@ -99,7 +105,11 @@ describe("policy iam-no-wildcard-resources", () => {
   });
 
   it("treats an ARN whose resource part is * as every resource, and NotResource as well", async () => {
-    const policy = doc(allow("logs:PutLogEvents", "arn:aws:logs:*:*:*"), { Effect: "Allow", Action: "s3:GetObject", NotResource: "arn:aws:s3:::private/*" });
+    const policy = doc(allow("logs:PutLogEvents", "arn:aws:logs:*:*:*"), {
+      Effect: "Allow",
+      Action: "s3:GetObject",
+      NotResource: "arn:aws:s3:::private/*",
+    });
     const out = await checkResource(p, T.policy, { policy });
     assert.deepEqual(out.violations, [
       'Policy statement 0 grants logs:PutLogEvents on "arn:aws:logs:*:*:*".',
@@ -110,9 +120,19 @@ describe("policy iam-no-wildcard-resources", () => {
   it("takes the allow-list from config, and extra actions on top of it", async () => {
     const policy = doc(allow("cloudwatch:PutMetricData", "*"));
     assert.equal((await checkResource(p, T.rolePolicy, { role: "r", policy })).violations.length, 1);
-    const extra = await checkResource(p, T.rolePolicy, { role: "r", policy }, { config: { extraAllowedWildcardActions: ["cloudwatch:PutMetricData"] } });
+    const extra = await checkResource(
+      p,
+      T.rolePolicy,
+      { role: "r", policy },
+      { config: { extraAllowedWildcardActions: ["cloudwatch:PutMetricData"] } },
+    );
     assert.deepEqual(extra.violations, []);
-    const replaced = await checkResource(p, T.rolePolicy, { role: "r", policy: doc(allow("xray:PutTraceSegments", "*")) }, { config: { allowedWildcardActions: ["cloudwatch:*"] } });
+    const replaced = await checkResource(
+      p,
+      T.rolePolicy,
+      { role: "r", policy: doc(allow("xray:PutTraceSegments", "*")) },
+      { config: { allowedWildcardActions: ["cloudwatch:*"] } },
+    );
     assert.deepEqual(replaced.violations, ['Policy statement 0 grants xray:PutTraceSegments on "*".']);
   });
 });
@@ -126,11 +146,17 @@ describe("policy iam-no-broad-managed-policies", () => {
   });
 
   it("reports broad AWS-managed policies on roles and attachments", async () => {
-    const role = await checkResource(p, T.role, { assumeRolePolicy: "{}", managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess"] });
+    const role = await checkResource(p, T.role, {
+      assumeRolePolicy: "{}",
+      managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess"],
+    });
     assert.deepEqual(role.violations, [
       'Attaches the AWS-managed policy AmazonDynamoDBFullAccess (arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess); it grants every action of a service ("svc:*") on every resource.',
     ]);
-    const att = await checkResource(p, T.rolePolicyAttachment, { role: "r", policyArn: "arn:aws:iam::aws:policy/service-role/AWSLambdaRole" });
+    const att = await checkResource(p, T.rolePolicyAttachment, {
+      role: "r",
+      policyArn: "arn:aws:iam::aws:policy/service-role/AWSLambdaRole",
+    });
     assert.deepEqual(att.violations, [
       "Attaches the AWS-managed policy AWSLambdaRole (arn:aws:iam::aws:policy/service-role/AWSLambdaRole); it grants lambda:InvokeFunction on every function.",
     ]);
@@ -139,11 +165,20 @@ describe("policy iam-no-broad-managed-policies", () => {
   });
 
   it("judges policies by what they grant, not by a FullAccess pattern alone", async () => {
-    for (const name of ["SecretsManagerReadWrite", "ReadOnlyAccess", "PowerUserAccess", "AmazonS3ReadOnlyAccess", "service-role/AWSLambdaBasicExecutionRole"]) {
+    for (const name of [
+      "SecretsManagerReadWrite",
+      "ReadOnlyAccess",
+      "PowerUserAccess",
+      "AmazonS3ReadOnlyAccess",
+      "service-role/AWSLambdaBasicExecutionRole",
+    ]) {
       const out = await checkResource(p, T.rolePolicyAttachment, { role: "r", policyArn: `arn:aws:iam::aws:policy/${name}` });
       assert.equal(out.violations.length, 1, name);
     }
-    const exclusive = await checkResource(p, T.rolePolicyAttachmentsExclusive, { roleName: "r", policyArns: ["arn:aws:iam::aws:policy/AWSLambdaRole", UNKNOWN.string] });
+    const exclusive = await checkResource(p, T.rolePolicyAttachmentsExclusive, {
+      roleName: "r",
+      policyArns: ["arn:aws:iam::aws:policy/AWSLambdaRole", UNKNOWN.string],
+    });
     assert.equal(exclusive.violations.length, 1);
     assert.equal(exclusive.skipped.length, 1);
   });
@@ -154,7 +189,10 @@ describe("policy iam-no-broad-managed-policies", () => {
     const out = await checkResource(p, T.rolePolicyAttachment, props, { config: { forbiddenPolicyNames: ["AWSXRay*"] } });
     assert.equal(out.violations.length, 1);
     const ro = { role: "r", policyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess" };
-    assert.deepEqual((await checkResource(p, T.rolePolicyAttachment, ro, { config: { allowedPolicyNames: ["ReadOnlyAccess"] } })).violations, []);
+    assert.deepEqual(
+      (await checkResource(p, T.rolePolicyAttachment, ro, { config: { allowedPolicyNames: ["ReadOnlyAccess"] } })).violations,
+      [],
+    );
   });
 });
 
@@ -169,12 +207,17 @@ describe("policy iam-trust-policy-scoped", () => {
   });
 
   it("reports conditions that match any caller, and a trust Action other than sts:AssumeRole", async () => {
-    const anyAccount = await checkResource(p, T.role, { assumeRolePolicy: trust({ Service: "lambda.amazonaws.com" }, { StringLike: { "aws:SourceAccount": "*" } }) });
+    const anyAccount = await checkResource(p, T.role, {
+      assumeRolePolicy: trust({ Service: "lambda.amazonaws.com" }, { StringLike: { "aws:SourceAccount": "*" } }),
+    });
     assert.deepEqual(anyAccount.violations, [
       `Trust statement 0 for lambda.amazonaws.com has a condition that matches more than one caller (StringLike aws:SourceAccount "*"); it needs this account's id or the one ARN allowed to assume the role.`,
     ]);
     const anyMachine = { ArnLike: { "aws:SourceArn": `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:*` } };
-    assert.equal((await checkResource(p, T.role, { assumeRolePolicy: trust({ Service: "states.amazonaws.com" }, anyMachine) })).violations.length, 1);
+    assert.equal(
+      (await checkResource(p, T.role, { assumeRolePolicy: trust({ Service: "states.amazonaws.com" }, anyMachine) })).violations.length,
+      1,
+    );
     const accountOnly = await checkResource(p, T.role, { assumeRolePolicy: trust({ Service: "scheduler.amazonaws.com" }) });
     assert.match(accountOnly.violations[0], /for scheduler\.amazonaws\.com has no aws:SourceArn condition/);
     const doc = JSON.parse(trust({ Service: "lambda.amazonaws.com" }));
@@ -191,17 +234,24 @@ describe("policy iam-trust-policy-scoped", () => {
 
   it("reports several principals, a wildcard principal and an AWS principal", async () => {
     const two = await checkResource(p, T.role, { assumeRolePolicy: trust({ Service: ["lambda.amazonaws.com", "states.amazonaws.com"] }) });
-    assert.deepEqual(two.violations, ["Trust statement 0 must name exactly one service principal; it names Service: lambda.amazonaws.com, states.amazonaws.com."]);
+    assert.deepEqual(two.violations, [
+      "Trust statement 0 must name exactly one service principal; it names Service: lambda.amazonaws.com, states.amazonaws.com.",
+    ]);
     const star = await checkResource(p, T.role, { assumeRolePolicy: trust("*") });
     assert.deepEqual(star.violations, ['Trust statement 0 must name exactly one service principal; it names "*".']);
     const aws = await checkResource(p, T.role, { assumeRolePolicy: trust({ AWS: `arn:aws:iam::${ACCOUNT}:root` }) });
-    assert.deepEqual(aws.violations, [`Trust statement 0 must name exactly one service principal; it names AWS: arn:aws:iam::${ACCOUNT}:root.`]);
+    assert.deepEqual(aws.violations, [
+      `Trust statement 0 must name exactly one service principal; it names AWS: arn:aws:iam::${ACCOUNT}:root.`,
+    ]);
   });
 
   it("exempts configured service principals from the condition rule", async () => {
     const props = { assumeRolePolicy: trust({ Service: "edgelambda.amazonaws.com" }, null) };
     assert.equal((await checkResource(p, T.role, props)).violations.length, 1);
-    assert.deepEqual((await checkResource(p, T.role, props, { config: { exemptServicePrincipals: ["edgelambda.amazonaws.com"] } })).violations, []);
+    assert.deepEqual(
+      (await checkResource(p, T.role, props, { config: { exemptServicePrincipals: ["edgelambda.amazonaws.com"] } })).violations,
+      [],
+    );
   });
 
   it("skips a trust policy that is unknown at preview", async () => {
@@ -229,7 +279,12 @@ describe("policy iam-role-not-shared-by-functions", () => {
   });
 
   it("follows propertyDependencies when the role ARN is unknown at preview", async () => {
-    const preview = (n: string) => ({ type: T.lambdaFunction, name: n, props: { role: UNKNOWN.string }, propertyDependencies: { role: [urnOf(T.role, "a")] } });
+    const preview = (n: string) => ({
+      type: T.lambdaFunction,
+      name: n,
+      props: { role: UNKNOWN.string },
+      propertyDependencies: { role: [urnOf(T.role, "a")] },
+    });
     const out = await checkStack(p, [{ type: T.role, name: "a", props: { arn: UNKNOWN.string } }, preview("fa"), preview("fb")]);
     assert.equal(out.violations.length, 1);
     assert.match(out.violations[0], /is shared by 2 Lambda functions \(fa, fb\)\.$/);
@@ -249,10 +304,28 @@ describe("policy iam-role-not-shared-by-functions", () => {
 
 describe("IAM matchers", () => {
   it("treats any wildcard in an ARN's region, account or resource name as a wildcard resource", () => {
-    for (const r of ["*", "arn:aws:lambda:*:*:function:*", `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:*`, `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/*`, `arn:aws:iam::${ACCOUNT}:role/*`, `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:*`, "arn:aws:s3:::*", `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:*`, `arn:aws:dynamodb:*:${ACCOUNT}:table/cb-state`, `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:cb-*`]) {
+    for (const r of [
+      "*",
+      "arn:aws:lambda:*:*:function:*",
+      `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:*`,
+      `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/*`,
+      `arn:aws:iam::${ACCOUNT}:role/*`,
+      `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:*`,
+      "arn:aws:s3:::*",
+      `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:*`,
+      `arn:aws:dynamodb:*:${ACCOUNT}:table/cb-state`,
+      `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:cb-*`,
+    ]) {
       assert.equal(isWildcardResource(r), true, r);
     }
-    for (const r of [TABLE, `${TABLE}/index/*`, `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:cb:*`, `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/lambda/cb:*`, "arn:aws:s3:::my-bucket/*", `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:cb-token-??????`]) {
+    for (const r of [
+      TABLE,
+      `${TABLE}/index/*`,
+      `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:cb:*`,
+      `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/lambda/cb:*`,
+      "arn:aws:s3:::my-bucket/*",
+      `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:cb-token-??????`,
+    ]) {
       assert.equal(isWildcardResource(r), false, r);
     }
   });
@@ -267,9 +340,17 @@ describe("IAM matchers", () => {
   });
 
   it("judges the known parts of a statement whose other values are unknown at preview", async () => {
-    const out = await checkResource(iamNoWildcardActions, T.rolePolicy, { role: "r", policy: doc({ Effect: "Allow", Action: ["dynamodb:*"], Resource: [UNKNOWN.string] }) });
-    assert.deepEqual(out.violations, ['Policy statement 0 allows every dynamodb action ("dynamodb:*") (not known yet at preview: Resource[0]).']);
-    const star = await checkResource(iamNoWildcardResources, T.rolePolicy, { role: "r", policy: doc({ Effect: "Allow", Action: ["dynamodb:GetItem", UNKNOWN.string], Resource: "*" }) });
+    const out = await checkResource(iamNoWildcardActions, T.rolePolicy, {
+      role: "r",
+      policy: doc({ Effect: "Allow", Action: ["dynamodb:*"], Resource: [UNKNOWN.string] }),
+    });
+    assert.deepEqual(out.violations, [
+      'Policy statement 0 allows every dynamodb action ("dynamodb:*") (not known yet at preview: Resource[0]).',
+    ]);
+    const star = await checkResource(iamNoWildcardResources, T.rolePolicy, {
+      role: "r",
+      policy: doc({ Effect: "Allow", Action: ["dynamodb:GetItem", UNKNOWN.string], Resource: "*" }),
+    });
     assert.deepEqual(star.violations, ['Policy statement 0 grants dynamodb:GetItem on "*" (not known yet at preview: Action[1]).']);
   });
 });
@@ -277,11 +358,18 @@ describe("IAM matchers", () => {
 describe("policy iam-wildcard-actions-match-purpose", () => {
   const p = iamWildcardActionsMatchPurpose;
   const roleArn = `arn:aws:iam::${ACCOUNT}:role/fn`;
-  const role = (actions: string[]) => ({ type: T.role, name: "fn", props: { arn: roleArn, name: "fn", inlinePolicies: [{ name: "p", policy: JSON.stringify(doc(allow(actions, "*"))) }] } });
+  const role = (actions: string[]) => ({
+    type: T.role,
+    name: "fn",
+    props: { arn: roleArn, name: "fn", inlinePolicies: [{ name: "p", policy: JSON.stringify(doc(allow(actions, "*"))) }] },
+  });
   const fn = (extra: Record<string, unknown> = {}) => ({ type: T.lambdaFunction, name: "f", props: { role: roleArn, ...extra } });
 
   it("passes ENI actions for a Lambda in a VPC and X-Ray with tracing on", async () => {
-    const out = await checkStack(p, [role(["ec2:CreateNetworkInterface", "xray:PutTraceSegments"]), fn({ vpcConfig: { subnetIds: ["subnet-1"], securityGroupIds: ["sg-1"] }, tracingConfig: { mode: "Active" } })]);
+    const out = await checkStack(p, [
+      role(["ec2:CreateNetworkInterface", "xray:PutTraceSegments"]),
+      fn({ vpcConfig: { subnetIds: ["subnet-1"], securityGroupIds: ["sg-1"] }, tracingConfig: { mode: "Active" } }),
+    ]);
     assert.deepEqual(out.violations, []);
   });
 
@@ -302,6 +390,8 @@ describe("iam-role-not-shared-by-functions across services", () => {
       { type: T.lambdaFunction, name: "f", props: { role: arn } },
       { type: T.stateMachine, name: "m", props: { roleArn: arn } },
     ]);
-    assert.deepEqual(out.violations, ["Role shared is used by more than one kind of service (Lambda f; state machine m); each needs its own permissions."]);
+    assert.deepEqual(out.violations, [
+      "Role shared is used by more than one kind of service (Lambda f; state machine m); each needs its own permissions.",
+    ]);
   });
 });

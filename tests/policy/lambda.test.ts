@@ -32,7 +32,9 @@ describe("policy lambda-runtime-supported", () => {
   it("takes the deprecated list and an allow-list from config", async () => {
     const deprecated = await checkResource(p, T.lambdaFunction, fn(), { config: { deprecatedRuntimes: ["nodejs22.x"] } });
     assert.equal(deprecated.violations.length, 1);
-    const allowed = await checkResource(p, T.lambdaFunction, fn({ runtime: "python3.13" }), { config: { allowedRuntimes: ["nodejs22.x", "nodejs24.x"] } });
+    const allowed = await checkResource(p, T.lambdaFunction, fn({ runtime: "python3.13" }), {
+      config: { allowedRuntimes: ["nodejs22.x", "nodejs24.x"] },
+    });
     assert.deepEqual(allowed.violations, ["Runtime python3.13 is not allowed; use one of nodejs22.x, nodejs24.x."]);
   });
 });
@@ -50,15 +52,25 @@ describe("policy lambda-cache-clients-in-vpc", () => {
 
   it("reports a Redis client without vpcConfig, recognised by STORE_KIND or by REDIS_HOST", async () => {
     const byKind = await checkResource(p, T.lambdaFunction, fn({ environment: redisEnv }));
-    assert.deepEqual(byKind.violations, ["Function reaches ElastiCache (STORE_KIND=redis) but its vpcConfig has no subnetIds and no securityGroupIds."]);
-    const byHost = await checkResource(p, T.lambdaFunction, fn({ environment: { variables: { REDIS_HOST: "h" } }, vpcConfig: { subnetIds: ["s"], securityGroupIds: [] } }));
+    assert.deepEqual(byKind.violations, [
+      "Function reaches ElastiCache (STORE_KIND=redis) but its vpcConfig has no subnetIds and no securityGroupIds.",
+    ]);
+    const byHost = await checkResource(
+      p,
+      T.lambdaFunction,
+      fn({ environment: { variables: { REDIS_HOST: "h" } }, vpcConfig: { subnetIds: ["s"], securityGroupIds: [] } }),
+    );
     assert.deepEqual(byHost.violations, ["Function reaches ElastiCache (REDIS_HOST) but its vpcConfig has no securityGroupIds."]);
   });
 
   it("recognises a REDIS_HOST that is unknown at preview; skips unknown subnets", async () => {
     const host = await checkResource(p, T.lambdaFunction, fn({ environment: { variables: { REDIS_HOST: UNKNOWN.string } } }));
     assert.equal(host.violations.length, 1);
-    const subnets = await checkResource(p, T.lambdaFunction, fn({ environment: redisEnv, vpcConfig: { subnetIds: UNKNOWN.array, securityGroupIds: ["sg"] } }));
+    const subnets = await checkResource(
+      p,
+      T.lambdaFunction,
+      fn({ environment: redisEnv, vpcConfig: { subnetIds: UNKNOWN.array, securityGroupIds: ["sg"] } }),
+    );
     assert.deepEqual(subnets.violations, []);
     assert.equal(subnets.skipped.length, 1);
   });
@@ -66,7 +78,11 @@ describe("policy lambda-cache-clients-in-vpc", () => {
   it("takes the markers from config", async () => {
     const env = { variables: { CACHE_ENDPOINT: "h" } };
     assert.deepEqual((await checkResource(p, T.lambdaFunction, fn({ environment: env }))).violations, []);
-    assert.equal((await checkResource(p, T.lambdaFunction, fn({ environment: env }), { config: { cacheEnvironmentMarkers: ["CACHE_ENDPOINT"] } })).violations.length, 1);
+    assert.equal(
+      (await checkResource(p, T.lambdaFunction, fn({ environment: env }), { config: { cacheEnvironmentMarkers: ["CACHE_ENDPOINT"] } }))
+        .violations.length,
+      1,
+    );
   });
 });
 
@@ -76,14 +92,24 @@ describe("policy lambda-cache-clients-in-vpc-by-use", () => {
   const cache = { type: T.replicationGroup, name: "cache", props: { primaryEndpointAddress: HOST } };
 
   it("reports a function outside the VPC whose environment names the cache under any variable name", async () => {
-    const out = await checkStack(p, [cache, { type: T.lambdaFunction, name: "client", props: fn({ environment: { variables: { CACHE_ENDPOINT: `${HOST}:6379` } } }) }]);
-    assert.deepEqual(out.violations, ["Function client reaches the cache cache through its environment but runs outside the VPC (vpcConfig needs subnetIds and securityGroupIds)."]);
+    const out = await checkStack(p, [
+      cache,
+      { type: T.lambdaFunction, name: "client", props: fn({ environment: { variables: { CACHE_ENDPOINT: `${HOST}:6379` } } }) },
+    ]);
+    assert.deepEqual(out.violations, [
+      "Function client reaches the cache cache through its environment but runs outside the VPC (vpcConfig needs subnetIds and securityGroupIds).",
+    ]);
     assert.deepEqual(out.urns, [urnOf(T.lambdaFunction, "client")]);
   });
 
   it("follows propertyDependencies when the endpoint is unknown at preview, and passes a function in the VPC", async () => {
     const unknownCache = { ...cache, props: { primaryEndpointAddress: UNKNOWN.string } };
-    const client = { type: T.lambdaFunction, name: "client", props: fn({ environment: { variables: { CACHE_ENDPOINT: UNKNOWN.string } } }), propertyDependencies: { environment: [urnOf(T.replicationGroup, "cache")] } };
+    const client = {
+      type: T.lambdaFunction,
+      name: "client",
+      props: fn({ environment: { variables: { CACHE_ENDPOINT: UNKNOWN.string } } }),
+      propertyDependencies: { environment: [urnOf(T.replicationGroup, "cache")] },
+    };
     assert.equal((await checkStack(p, [unknownCache, client])).violations.length, 1);
     assert.deepEqual((await checkStack(p, [unknownCache, { ...client, props: { ...client.props, vpcConfig: VPC } }])).violations, []);
   });

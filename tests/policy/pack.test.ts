@@ -31,7 +31,8 @@ describe("policy pack circuit-breaker-guard", () => {
       const props = p.configSchema?.properties ?? {};
       assert.ok(Object.keys(props).length > 0, `${p.name} has config knobs`);
       assert.ok(!("enforcementLevel" in props), p.name);
-      for (const [k, s] of Object.entries(props)) assert.notEqual((s as PolicyConfigJSONSchema).default, undefined, `${p.name}.${k} has a default`);
+      for (const [k, s] of Object.entries(props))
+        assert.notEqual((s as PolicyConfigJSONSchema).default, undefined, `${p.name}.${k} has a default`);
     }
   });
 
@@ -48,7 +49,11 @@ describe("policy pack circuit-breaker-guard", () => {
 
   it("every policy has its own describe block in tests/policy", () => {
     const dir = path.join(__dirname);
-    const text = fs.readdirSync(dir).filter((f) => f.endsWith(".test.ts")).map((f) => fs.readFileSync(path.join(dir, f), "utf8")).join("\n");
+    const text = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(".test.ts"))
+      .map((f) => fs.readFileSync(path.join(dir, f), "utf8"))
+      .join("\n");
     for (const p of policies) assert.ok(text.includes(`describe("policy ${p.name}"`), p.name);
   });
 
@@ -101,7 +106,13 @@ describe("policy pack circuit-breaker-guard", () => {
       const d = new PolicyEngine(policies, { config: dev });
       const p = new PolicyEngine(policies, { config: prod });
       for (const policy of policies) assert.equal(p.levelOf(policy.name), "mandatory", policy.name);
-      for (const name of ["iam-no-wildcard-actions", "iam-no-wildcard-resources", "dynamodb-breaker-table-ttl", "sfn-breaker-logging", "breaker-role-invoke-scope"]) {
+      for (const name of [
+        "iam-no-wildcard-actions",
+        "iam-no-wildcard-resources",
+        "dynamodb-breaker-table-ttl",
+        "sfn-breaker-logging",
+        "breaker-role-invoke-scope",
+      ]) {
         assert.equal(d.levelOf(name), "mandatory", name);
       }
       assert.equal(d.levelOf("dynamodb-breaker-table-pitr"), "advisory");
@@ -110,7 +121,9 @@ describe("policy pack circuit-breaker-guard", () => {
 
   describe("the engine mirror", () => {
     it("resolves levels: policy entry > all > the policy's default", () => {
-      const e = new PolicyEngine(policies, { config: { all: "advisory", "iam-no-wildcard-actions": "disabled", "sfn-breaker-logging": { allowedLevels: ["ALL"] } } });
+      const e = new PolicyEngine(policies, {
+        config: { all: "advisory", "iam-no-wildcard-actions": "disabled", "sfn-breaker-logging": { allowedLevels: ["ALL"] } },
+      });
       assert.equal(e.levelOf("iam-no-wildcard-actions"), "disabled");
       assert.equal(e.levelOf("sfn-breaker-logging"), "advisory");
       assert.equal(new PolicyEngine(policies).levelOf("lambda-runtime-supported"), "advisory");
@@ -126,7 +139,11 @@ describe("policy pack circuit-breaker-guard", () => {
         [{ "sfn-breaker-logging": "strict" }, /enforcementLevel must be one of advisory, mandatory, remediate, disabled/],
         [{ all: "loud" }, /config "all" must be one of/],
       ];
-      for (const [config, re] of bad) assert.throws(() => new PolicyEngine(policies, { config: config as never }), (e: Error) => e instanceof PolicyConfigError && re.test(e.message));
+      for (const [config, re] of bad)
+        assert.throws(
+          () => new PolicyEngine(policies, { config: config as never }),
+          (e: Error) => e instanceof PolicyConfigError && re.test(e.message),
+        );
     });
 
     it("reads config files with a clear error when missing or not JSON", () => {

@@ -28,7 +28,8 @@ function run(command: string, args: string[]): Promise<Run> {
   });
 }
 
-const policyCheck = (...args: string[]) => run(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/policy-check.ts", ...args]);
+const policyCheck = (...args: string[]) =>
+  run(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/policy-check.ts", ...args]);
 const violationLines = (r: Run) => r.stdout.split("\n").filter((l) => l.trim() !== "");
 
 describe("npm run policy:check", () => {
@@ -65,7 +66,12 @@ describe("npm run policy:check", () => {
     const r = await policyCheck("tests/policy/corpus/iam-service-wildcard-action.ts", "--stack", "prod", "--preview");
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /\(stack prod, first preview\) under mocks/);
-    assert.ok(violationLines(r).some((l) => /^mandatory iam-no-wildcard-actions \S+::orders-handler-policy: .*"dynamodb:\*".*not known yet at preview: Resource/.test(l)), r.stdout);
+    assert.ok(
+      violationLines(r).some((l) =>
+        /^mandatory iam-no-wildcard-actions \S+::orders-handler-policy: .*"dynamodb:\*".*not known yet at preview: Resource/.test(l),
+      ),
+      r.stdout,
+    );
   });
 
   it("exits 0 when the same violations are only advisory (--config)", async () => {
@@ -85,7 +91,11 @@ describe("npm run policy:check", () => {
       ["an unknown option", ["--stak", "dev"], /unknown option --stak/],
       ["an option without its value", ["--stack"], /--stack needs a value/],
       ["an unreadable policy config", ["--config", "no-such-config.json"], /cannot read policy config .*no-such-config\.json/],
-      ["a policy config naming a policy the pack lacks", ["--config", "tests/fixtures/bad-policy-config.json"], /config names policy "iam-no-wildcards", which is not in the pack/],
+      [
+        "a policy config naming a policy the pack lacks",
+        ["--config", "tests/fixtures/bad-policy-config.json"],
+        /config names policy "iam-no-wildcards", which is not in the pack/,
+      ],
       ["a program that throws", ["tests/fixtures/throwing-program.ts"], /the program failed under mocks: this program fails on purpose/],
       [
         "a program calling a provider function no mock answers (and the resource built from it never registered)",

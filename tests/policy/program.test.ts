@@ -16,7 +16,8 @@ const CONFIG: Record<"dev" | "prod", PackConfig> = {
   prod: readPackConfig(path.join(ROOT, "policy", "config.prod.json")),
 };
 
-const names = (r: CheckResult, level: string) => [...new Set(r.diagnostics.filter((d) => d.enforcementLevel === level).map((d) => d.policyName))].sort();
+const names = (r: CheckResult, level: string) =>
+  [...new Set(r.diagnostics.filter((d) => d.enforcementLevel === level).map((d) => d.policyName))].sort();
 const lines = (r: CheckResult) => r.diagnostics.map((d) => `${d.enforcementLevel} ${d.policyName} ${d.urn}: ${d.message}`).join("\n");
 
 /** The policies that applied to at least one resource (or, for stack policies, to the stack). */
@@ -60,8 +61,14 @@ describe("policy pack on the project's program (Pulumi mocks)", () => {
     const strict = { ...CONFIG.prod, "dynamodb-breaker-table-encryption": { minimumKeyType: "customer-managed" } };
     const without = await checkResources(await runScenario("dev"), strict);
     assert.deepEqual(names(without, "mandatory"), ["dynamodb-breaker-table-encryption"], lines(without));
-    assert.deepEqual(without.diagnostics.map((d) => d.message), ["Server-side encryption uses an AWS-owned key; it must use a customer-managed KMS key."]);
-    const withKey = await runProgramUnderMocks({ ...SCENARIOS.dev, config: { dynamodb: { deletionProtection: false, kmsKeyArn: KMS_KEY_ARN } } });
+    assert.deepEqual(
+      without.diagnostics.map((d) => d.message),
+      ["Server-side encryption uses an AWS-owned key; it must use a customer-managed KMS key."],
+    );
+    const withKey = await runProgramUnderMocks({
+      ...SCENARIOS.dev,
+      config: { dynamodb: { deletionProtection: false, kmsKeyArn: KMS_KEY_ARN } },
+    });
     assert.equal(withKey.error, undefined, withKey.errors.join("\n"));
     const result = await checkResources(withKey, strict);
     assert.deepEqual(names(result, "mandatory"), [], lines(result));
@@ -72,7 +79,8 @@ describe("policy pack on the project's program (Pulumi mocks)", () => {
     let dev: Promise<MockRunResult>;
     let prod: Promise<MockRunResult>;
     before(() => {
-      const run = (s: ScenarioName) => runProgramUnderMocks({ ...SCENARIOS[s], entry }).then((r) => (r.error ? Promise.reject(new Error(r.errors.join("\n"))) : r));
+      const run = (s: ScenarioName) =>
+        runProgramUnderMocks({ ...SCENARIOS[s], entry }).then((r) => (r.error ? Promise.reject(new Error(r.errors.join("\n"))) : r));
       dev = run("dev");
       prod = dev.then(() => run("prod")); // one at a time: the machine is shared
     });
@@ -82,22 +90,41 @@ describe("policy pack on the project's program (Pulumi mocks)", () => {
       // Logging OFF also leaves the role's log-delivery actions without a purpose.
       assert.deepEqual(
         names(result, "mandatory"),
-        ["breaker-role-invoke-scope", "dynamodb-breaker-table-ttl", "iam-no-wildcard-actions", "iam-wildcard-actions-match-purpose", "sfn-breaker-logging"],
+        [
+          "breaker-role-invoke-scope",
+          "dynamodb-breaker-table-ttl",
+          "iam-no-wildcard-actions",
+          "iam-wildcard-actions-match-purpose",
+          "sfn-breaker-logging",
+        ],
         lines(result),
       );
       assert.deepEqual(names(result, "advisory"), ["breaker-circuit-opened-alarm"]);
       const messages = result.diagnostics.map((d) => d.message);
       assert.ok(messages.includes('TTL is disabled; it must be enabled on attribute "expiresAt".'), lines(result));
       assert.ok(messages.includes('Breaker "demo" logs at level OFF; the level must be one of ALL, ERROR.'), lines(result));
-      assert.ok(messages.some((m) => /^Policy statement \d+ allows every dynamodb action \("dynamodb:\*"\)\.$/.test(m)), lines(result));
-      assert.ok(messages.some((m) => /^The role of breaker "demo" may invoke arn:aws:lambda:[^ ]+:function:someone-elses-function /.test(m)), lines(result));
+      assert.ok(
+        messages.some((m) => /^Policy statement \d+ allows every dynamodb action \("dynamodb:\*"\)\.$/.test(m)),
+        lines(result),
+      );
+      assert.ok(
+        messages.some((m) => /^The role of breaker "demo" may invoke arn:aws:lambda:[^ ]+:function:someone-elses-function /.test(m)),
+        lines(result),
+      );
     });
 
     it("prod (ElastiCache) fails with exactly the weakened rules, all mandatory", async () => {
       const result = await checkResources(await prod, CONFIG.prod);
       assert.deepEqual(
         names(result, "mandatory"),
-        ["breaker-circuit-opened-alarm", "breaker-role-invoke-scope", "elasticache-auth-required", "iam-no-wildcard-actions", "iam-wildcard-actions-match-purpose", "sfn-breaker-logging"],
+        [
+          "breaker-circuit-opened-alarm",
+          "breaker-role-invoke-scope",
+          "elasticache-auth-required",
+          "iam-no-wildcard-actions",
+          "iam-wildcard-actions-match-purpose",
+          "sfn-breaker-logging",
+        ],
         lines(result),
       );
       assert.deepEqual(names(result, "advisory"), []);

@@ -16,7 +16,11 @@ const ROOT = path.join(__dirname, "..", "..");
 const grpc = require("@grpc/grpc-js");
 const analyzerpb = require("@pulumi/pulumi/proto/analyzer_pb");
 const analyzerrpc = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
-const structpb = require(require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [path.dirname(require.resolve("@pulumi/pulumi/proto/analyzer_pb"))] }));
+const structpb = require(
+  require.resolve("google-protobuf/google/protobuf/struct_pb", {
+    paths: [path.dirname(require.resolve("@pulumi/pulumi/proto/analyzer_pb"))],
+  }),
+);
 
 const LEVELS = ["advisory", "mandatory", "disabled", "remediate"];
 
@@ -39,7 +43,10 @@ function fromServer(resp: any, urnFallback: string): Diagnostic[] {
 /** The server prefixes each message with the policy's description (makeReportViolationFun). */
 function asServerReports(ds: Diagnostic[]): Diagnostic[] {
   const description = new Map(policies.map((p) => [p.name, p.description]));
-  return ds.map((d) => ({ ...d, message: d.message.startsWith("can't run policy") ? d.message : `${description.get(d.policyName)}\n${d.message}` }));
+  return ds.map((d) => ({
+    ...d,
+    message: d.message.startsWith("can't run policy") ? d.message : `${description.get(d.policyName)}\n${d.message}`,
+  }));
 }
 
 const sortDs = (ds: Diagnostic[]) => [...ds].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
@@ -73,7 +80,8 @@ describe("engine mirror parity with the @pulumi/policy server", function () {
     if (server && server.exitCode === null) server.kill();
   });
 
-  const call = (method: string, req: unknown): Promise<any> => new Promise((resolve, reject) => client[method](req, (e: Error | null, r: any) => (e ? reject(e) : resolve(r))));
+  const call = (method: string, req: unknown): Promise<any> =>
+    new Promise((resolve, reject) => client[method](req, (e: Error | null, r: any) => (e ? reject(e) : resolve(r))));
 
   /** Sets what an AnalyzeRequest and an AnalyzerResource have in common. */
   function fill<M>(msg: M, r: ResourceDescription): M {
@@ -110,17 +118,70 @@ describe("engine mirror parity with the @pulumi/policy server", function () {
 
   /** Hand-built resources that violate, pass, or hold unknown values. */
   function handBuilt(): ResourceDescription[] {
-    const r = (type: string, name: string, props: Record<string, unknown>, extra: Partial<ResourceDescription> = {}): ResourceDescription => ({ type, name, urn: urnOf(type, name), props, ...extra });
+    const r = (
+      type: string,
+      name: string,
+      props: Record<string, unknown>,
+      extra: Partial<ResourceDescription> = {},
+    ): ResourceDescription => ({ type, name, urn: urnOf(type, name), props, ...extra });
     const roleUrn = urnOf(T.role, "sfn-role");
     return [
-      r(T.rolePolicy, "wild", { role: "sfn-role", policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: ["*", "s3:*"], Resource: "*" }] }) }),
-      r(T.rolePolicy, "object-doc", { role: "sfn-role", policy: { Statement: [{ Effect: "Allow", Action: "dynamodb:GetItem", Resource: UNKNOWN.string }, { Effect: "Allow", Action: "lambda:*", Resource: "*" }] } }),
+      r(T.rolePolicy, "wild", {
+        role: "sfn-role",
+        policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: ["*", "s3:*"], Resource: "*" }] }),
+      }),
+      r(T.rolePolicy, "object-doc", {
+        role: "sfn-role",
+        policy: {
+          Statement: [
+            { Effect: "Allow", Action: "dynamodb:GetItem", Resource: UNKNOWN.string },
+            { Effect: "Allow", Action: "lambda:*", Resource: "*" },
+          ],
+        },
+      }),
       r(T.rolePolicy, "unknown-doc", { role: "sfn-role", policy: UNKNOWN.string }),
-      r(T.role, "sfn-role", { arn: UNKNOWN.string, name: UNKNOWN.string, assumeRolePolicy: JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { Service: "states.amazonaws.com" }, Action: "sts:AssumeRole" }] }), managedPolicyArns: ["arn:aws:iam::aws:policy/AdministratorAccess"] }),
-      r(T.table, "state", { ttl: { enabled: true, attributeName: "ttl" }, pointInTimeRecovery: { enabled: UNKNOWN.boolean }, tags: { "circuitbreaker:role": "state-store" } }),
+      r(T.role, "sfn-role", {
+        arn: UNKNOWN.string,
+        name: UNKNOWN.string,
+        assumeRolePolicy: JSON.stringify({
+          Statement: [{ Effect: "Allow", Principal: { Service: "states.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
+        managedPolicyArns: ["arn:aws:iam::aws:policy/AdministratorAccess"],
+      }),
+      r(T.table, "state", {
+        ttl: { enabled: true, attributeName: "ttl" },
+        pointInTimeRecovery: { enabled: UNKNOWN.boolean },
+        tags: { "circuitbreaker:role": "state-store" },
+      }),
       r(T.table, "other", { tags: { team: "x" } }),
-      r(T.stateMachine, "sm", { type: "STANDARD", roleArn: UNKNOWN.string, definition: JSON.stringify({ StartAt: "A", States: { A: { Type: "Task", Resource: "arn:aws:states:::lambda:invoke", Parameters: { FunctionName: "arn:aws:lambda:us-east-1:123456789012:function:x" }, End: true } } }), loggingConfiguration: { level: "OFF" }, tags: { breaker: "b" } }, { propertyDependencies: { roleArn: [roleUrn] } }),
-      r(T.lambdaFunction, "f1", { runtime: "nodejs18.x", role: UNKNOWN.string, environment: { variables: { STORE_KIND: "redis" } } }, { propertyDependencies: { role: [roleUrn] } }),
+      r(
+        T.stateMachine,
+        "sm",
+        {
+          type: "STANDARD",
+          roleArn: UNKNOWN.string,
+          definition: JSON.stringify({
+            StartAt: "A",
+            States: {
+              A: {
+                Type: "Task",
+                Resource: "arn:aws:states:::lambda:invoke",
+                Parameters: { FunctionName: "arn:aws:lambda:us-east-1:123456789012:function:x" },
+                End: true,
+              },
+            },
+          }),
+          loggingConfiguration: { level: "OFF" },
+          tags: { breaker: "b" },
+        },
+        { propertyDependencies: { roleArn: [roleUrn] } },
+      ),
+      r(
+        T.lambdaFunction,
+        "f1",
+        { runtime: "nodejs18.x", role: UNKNOWN.string, environment: { variables: { STORE_KIND: "redis" } } },
+        { propertyDependencies: { role: [roleUrn] } },
+      ),
       r(T.lambdaFunction, "f2", { runtime: "nodejs22.x", role: UNKNOWN.string }, { propertyDependencies: { role: [roleUrn] } }),
       r(T.serverlessCache, "cache", { engine: "valkey", subnetIds: UNKNOWN.array }),
     ];
@@ -149,7 +210,13 @@ describe("engine mirror parity with the @pulumi/policy server", function () {
   it("agrees on every resource of the project's dev stack", async () => {
     const run = await runScenario("dev");
     const engine = new PolicyEngine(policies, { applySchemaDefaults: false });
-    const rs: ResourceDescription[] = run.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, parent: r.parent, props: r.inputs }));
+    const rs: ResourceDescription[] = run.resources.map((r) => ({
+      type: r.type,
+      name: r.name,
+      urn: r.urn,
+      parent: r.parent,
+      props: r.inputs,
+    }));
     for (const r of rs) assert.deepEqual(await serverAnalyze(r), asServerReports((await engine.analyze(r)).diagnostics), r.urn);
   });
 });

@@ -33,17 +33,30 @@ function breaker({ name, invokes, grants, alarm }: BreakerParts): StackResource[
   const own = [`${name}-get-status`, `${name}-record-outcome`].map(fnArn);
   const calls = invokes ?? [...own, fnArn(`${name}-target`)];
   const resources: StackResource[] = [
-    { type: T.stateMachine, name: `${name}-sfn`, props: { type: "EXPRESS", roleArn: roleArn(`${name}-sfn-role`), definition: definition(...calls), tags: { breaker: name } } },
+    {
+      type: T.stateMachine,
+      name: `${name}-sfn`,
+      props: { type: "EXPRESS", roleArn: roleArn(`${name}-sfn-role`), definition: definition(...calls), tags: { breaker: name } },
+    },
     { type: T.role, name: `${name}-sfn-role`, props: { arn: roleArn(`${name}-sfn-role`), name: `${name}-sfn-role` } },
     {
       type: T.rolePolicy,
       name: `${name}-sfn-policy`,
       props: {
         role: `${name}-sfn-role`,
-        policy: grants ?? JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [...calls, ...calls.map((a) => `${a}:*`)] }] }),
+        policy:
+          grants ??
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [...calls, ...calls.map((a) => `${a}:*`)] }],
+          }),
       },
     },
-    ...own.map((arn) => ({ type: T.lambdaFunction, name: arn.split(":").pop()!, props: { arn, name: arn.split(":").pop()!, role: roleArn(arn.split(":").pop()!), tags: { breaker: name } } })),
+    ...own.map((arn) => ({
+      type: T.lambdaFunction,
+      name: arn.split(":").pop()!,
+      props: { arn, name: arn.split(":").pop()!, role: roleArn(arn.split(":").pop()!), tags: { breaker: name } },
+    })),
   ];
   if (alarm !== null) {
     resources.push({
@@ -59,7 +72,17 @@ describe("policy breaker-circuit-opened-alarm", () => {
   const p = breakerCircuitOpenedAlarm;
 
   it("passes when every breaker has a CircuitOpened alarm with an action (also through metric queries)", async () => {
-    const viaQuery = { namespace: undefined, metricName: undefined, dimensions: undefined, metricQueries: [{ id: "m1", metric: { namespace: "CircuitBreaker", metricName: "CircuitOpened", dimensions: { Breaker: "orders" }, period: 60, stat: "Sum" } }] };
+    const viaQuery = {
+      namespace: undefined,
+      metricName: undefined,
+      dimensions: undefined,
+      metricQueries: [
+        {
+          id: "m1",
+          metric: { namespace: "CircuitBreaker", metricName: "CircuitOpened", dimensions: { Breaker: "orders" }, period: 60, stat: "Sum" },
+        },
+      ],
+    };
     const out = await checkStack(p, [...breaker({ name: "payments" }), ...breaker({ name: "orders", alarm: viaQuery })]);
     assert.deepEqual(out.violations, []);
   });
@@ -74,7 +97,9 @@ describe("policy breaker-circuit-opened-alarm", () => {
   });
 
   it("reports an alarm with no action, or with actions disabled, on the alarm", async () => {
-    const msg = ['The CircuitOpened alarm of breaker "payments" has no alarmActions (or actions are disabled); nobody is told when the circuit opens.'];
+    const msg = [
+      'The CircuitOpened alarm of breaker "payments" has no alarmActions (or actions are disabled); nobody is told when the circuit opens.',
+    ];
     const empty = await checkStack(p, breaker({ name: "payments", alarm: { alarmActions: [] } }));
     assert.deepEqual(empty.violations, msg);
     assert.deepEqual(empty.urns, [urnOf(T.metricAlarm, "payments-circuit-opened")]);
@@ -99,12 +124,20 @@ describe("policy breaker-role-invoke-scope", () => {
   const p = breakerRoleInvokeScope;
 
   it("passes roles that invoke only their own functions, target and fallback (with :* qualifiers)", async () => {
-    const out = await checkStack(p, [...breaker({ name: "payments" }), ...breaker({ name: "orders", invokes: [fnArn("orders-get-status"), fnArn("legacy-orders"), fnArn("orders-fallback")] })]);
+    const out = await checkStack(p, [
+      ...breaker({ name: "payments" }),
+      ...breaker({ name: "orders", invokes: [fnArn("orders-get-status"), fnArn("legacy-orders"), fnArn("orders-fallback")] }),
+    ]);
     assert.deepEqual(out.violations, []);
   });
 
   it("reports a role that may invoke another breaker's function, on the role", async () => {
-    const grants = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "lambda:InvokeFunction", Resource: [fnArn("payments-get-status"), fnArn("orders-record-outcome")] }] };
+    const grants = {
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Action: "lambda:InvokeFunction", Resource: [fnArn("payments-get-status"), fnArn("orders-record-outcome")] },
+      ],
+    };
     const out = await checkStack(p, [...breaker({ name: "payments", grants }), ...breaker({ name: "orders" })]);
     assert.deepEqual(out.violations, [
       `The role of breaker "payments" may invoke ${fnArn("orders-record-outcome")} (role policy payments-sfn-policy statement 0); only the breaker's own functions are allowed.`,
@@ -130,7 +163,12 @@ describe("policy breaker-role-invoke-scope", () => {
   it("reads inline policies and attached AWS-managed policies of the role", async () => {
     const stack = breaker({ name: "payments" });
     const role = stack.find((r) => r.type === T.role)!;
-    role.props.inlinePolicies = [{ name: "extra", policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "lambda:InvokeFunction", Resource: fnArn("billing") }] }) }];
+    role.props.inlinePolicies = [
+      {
+        name: "extra",
+        policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "lambda:InvokeFunction", Resource: fnArn("billing") }] }),
+      },
+    ];
     role.props.managedPolicyArns = ["arn:aws:iam::aws:policy/service-role/AWSLambdaRole"];
     const out = await checkStack(p, stack);
     assert.deepEqual(out.violations, [
@@ -140,12 +178,17 @@ describe("policy breaker-role-invoke-scope", () => {
   });
 
   it("follows propertyDependencies when role names and ARNs are unknown at preview", async () => {
-    const stack = breaker({ name: "payments", grants: { Statement: [{ Effect: "Allow", Action: "lambda:InvokeFunction", Resource: "*" }] } });
+    const stack = breaker({
+      name: "payments",
+      grants: { Statement: [{ Effect: "Allow", Action: "lambda:InvokeFunction", Resource: "*" }] },
+    });
     const roleUrn = urnOf(T.role, "payments-sfn-role");
     for (const r of stack) {
       if (r.type === T.role) r.props = { arn: UNKNOWN.string, name: UNKNOWN.string };
-      if (r.type === T.stateMachine) Object.assign(r, { props: { ...r.props, roleArn: UNKNOWN.string }, propertyDependencies: { roleArn: [roleUrn] } });
-      if (r.type === T.rolePolicy) Object.assign(r, { props: { ...r.props, role: UNKNOWN.string }, propertyDependencies: { role: [roleUrn] } });
+      if (r.type === T.stateMachine)
+        Object.assign(r, { props: { ...r.props, roleArn: UNKNOWN.string }, propertyDependencies: { roleArn: [roleUrn] } });
+      if (r.type === T.rolePolicy)
+        Object.assign(r, { props: { ...r.props, role: UNKNOWN.string }, propertyDependencies: { role: [roleUrn] } });
     }
     const out = await checkStack(p, stack);
     assert.equal(out.violations.length, 1);
@@ -163,7 +206,9 @@ describe("policy breaker-role-invoke-scope", () => {
   it("reports a role that is not in the stack", async () => {
     const stack = breaker({ name: "payments" }).filter((r) => r.type !== T.role);
     const out = await checkStack(p, stack);
-    assert.deepEqual(out.violations, [`The role of breaker "payments" (${roleArn("payments-sfn-role")}) is not in this stack; its invoke permissions cannot be checked.`]);
+    assert.deepEqual(out.violations, [
+      `The role of breaker "payments" (${roleArn("payments-sfn-role")}) is not in this stack; its invoke permissions cannot be checked.`,
+    ]);
   });
 
   it("reads the functions a definition invokes, in nested states too", () => {
@@ -171,7 +216,14 @@ describe("policy breaker-role-invoke-scope", () => {
       StartAt: "P",
       States: {
         P: { Type: "Parallel", Branches: [{ StartAt: "A", States: { A: { Type: "Task", Resource: fnArn("a"), End: true } } }], Next: "M" },
-        M: { Type: "Map", ItemProcessor: { StartAt: "B", States: { B: { Type: "Task", Resource: "arn:aws:states:::lambda:invoke", Arguments: { FunctionName: fnArn("b") }, End: true } } }, Next: "D" },
+        M: {
+          Type: "Map",
+          ItemProcessor: {
+            StartAt: "B",
+            States: { B: { Type: "Task", Resource: "arn:aws:states:::lambda:invoke", Arguments: { FunctionName: fnArn("b") }, End: true } },
+          },
+          Next: "D",
+        },
         D: { Type: "Task", Resource: "arn:aws:states:::lambda:invoke", Parameters: { "FunctionName.$": "$.target" }, Next: "G" },
         G: { Type: "Task", Resource: "arn:aws:states:::dynamodb:getItem", End: true },
       },
@@ -183,9 +235,22 @@ describe("policy breaker-role-invoke-scope", () => {
 describe("policy breaker-resources-tagged", () => {
   const p = breakerResourcesTagged;
   const TABLE_ARN = `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/cb-state`;
-  const handler = { type: T.lambdaFunction, name: "record-outcome", props: { name: "cb-record-outcome", arn: fnArn("cb-record-outcome"), tags: { breaker: "payments" }, environment: { variables: { STATE: "cb-state" } } } };
+  const handler = {
+    type: T.lambdaFunction,
+    name: "record-outcome",
+    props: {
+      name: "cb-record-outcome",
+      arn: fnArn("cb-record-outcome"),
+      tags: { breaker: "payments" },
+      environment: { variables: { STATE: "cb-state" } },
+    },
+  };
   const table = (tags: Record<string, string>) => ({ type: T.table, name: "state", props: { name: "cb-state", arn: TABLE_ARN, tags } });
-  const machine = (tags: Record<string, string>) => ({ type: T.stateMachine, name: "sm", props: { definition: definition("cb-record-outcome"), tags } });
+  const machine = (tags: Record<string, string>) => ({
+    type: T.stateMachine,
+    name: "sm",
+    props: { definition: definition("cb-record-outcome"), tags },
+  });
 
   it("passes when the machine and the table the breaker uses carry their tags", async () => {
     const out = await checkStack(p, [handler, table({ "circuitbreaker:role": "state-store" }), machine({ breaker: "payments" })]);

@@ -54,7 +54,9 @@ describe("policy sfn-breaker-logging", () => {
 
   it("reports a level without a destination", async () => {
     const out = await checkResource(p, T.stateMachine, machine({ loggingConfiguration: { level: "ERROR" } }));
-    assert.deepEqual(out.violations, ['Breaker "payments" logs at level ERROR but has no logDestination (a CloudWatch log group ARN ending in ":*").']);
+    assert.deepEqual(out.violations, [
+      'Breaker "payments" logs at level ERROR but has no logDestination (a CloudWatch log group ARN ending in ":*").',
+    ]);
   });
 
   it("reports FATAL by default: it does not record failed calls", async () => {
@@ -64,13 +66,22 @@ describe("policy sfn-breaker-logging", () => {
 
   it("takes the accepted levels from config", async () => {
     const fatal = machine({ loggingConfiguration: { level: "FATAL", logDestination: LOGS } });
-    assert.deepEqual((await checkResource(p, T.stateMachine, fatal, { config: { allowedLevels: ["ALL", "ERROR", "FATAL"] } })).violations, []);
-    const out = await checkResource(p, T.stateMachine, machine({ loggingConfiguration: { level: "ALL", logDestination: LOGS } }), { config: { allowedLevels: ["ERROR"] } });
+    assert.deepEqual(
+      (await checkResource(p, T.stateMachine, fatal, { config: { allowedLevels: ["ALL", "ERROR", "FATAL"] } })).violations,
+      [],
+    );
+    const out = await checkResource(p, T.stateMachine, machine({ loggingConfiguration: { level: "ALL", logDestination: LOGS } }), {
+      config: { allowedLevels: ["ERROR"] },
+    });
     assert.deepEqual(out.violations, ['Breaker "payments" logs at level ALL; the level must be one of ERROR.']);
   });
 
   it("accepts a destination unknown at preview: it is there, its ARN comes later", async () => {
-    const out = await checkResource(p, T.stateMachine, machine({ loggingConfiguration: { level: "ERROR", logDestination: UNKNOWN.string } }));
+    const out = await checkResource(
+      p,
+      T.stateMachine,
+      machine({ loggingConfiguration: { level: "ERROR", logDestination: UNKNOWN.string } }),
+    );
     assert.deepEqual(out.violations, []);
     assert.deepEqual(out.skipped, []);
   });
@@ -86,7 +97,9 @@ describe("policy sfn-breaker-no-execution-data", () => {
 
   it("reports includeExecutionData true", async () => {
     const out = await checkResource(p, T.stateMachine, withData);
-    assert.deepEqual(out.violations, ['Breaker "payments" logs execution data (request and response payloads); includeExecutionData must be false.']);
+    assert.deepEqual(out.violations, [
+      'Breaker "payments" logs execution data (request and response payloads); includeExecutionData must be false.',
+    ]);
   });
 
   it("allows it when config says so", async () => {

@@ -138,7 +138,11 @@ export function describeStoreContract(storeName: string, harness: StoreHarness):
         assert.equal((await b.fail()).result, "counted");
         const rec = await b.record();
         assert.equal(rec.state, "CLOSED");
-        assert.equal(Object.values(rec.counters).reduce((a, v) => a + v, 0), 2, "the slid-out bucket was removed");
+        assert.equal(
+          Object.values(rec.counters).reduce((a, v) => a + v, 0),
+          2,
+          "the slid-out bucket was removed",
+        );
         assert.equal((await b.fail()).result, "tripped");
       });
 
@@ -196,7 +200,10 @@ export function describeStoreContract(storeName: string, harness: StoreHarness):
           const transitions = reports.filter((r) => r.transition !== null);
           assert.equal(transitions.length, 1, `transitions: ${JSON.stringify(transitions)}`);
           assert.deepEqual([transitions[0].transition!.from, transitions[0].transition!.to], ["CLOSED", "OPEN"]);
-          assert.equal(count(reports, (r) => r.result === "tripped"), 1);
+          assert.equal(
+            count(reports, (r) => r.result === "tripped"),
+            1,
+          );
           const rec = await b.record();
           assert.deepEqual([rec.state, rec.gen, rec.history.length], ["OPEN", 1, 1]);
         });
@@ -208,11 +215,24 @@ export function describeStoreContract(storeName: string, harness: StoreHarness):
           await b.trip();
           await b.elapseOpen();
           const grants = await Promise.all(Array.from({ length: 50 }, (_, i) => b.svc.acquireProbe(b.name, b.settings, `lease-${i}`)));
-          assert.equal(count(grants, (g) => g.grant.admitted), probes);
-          assert.equal(count(grants, (g) => g.transition !== null), 1, "one OPEN -> HALF_OPEN transition");
+          assert.equal(
+            count(grants, (g) => g.grant.admitted),
+            probes,
+          );
+          assert.equal(
+            count(grants, (g) => g.transition !== null),
+            1,
+            "one OPEN -> HALF_OPEN transition",
+          );
           const rec = await b.record();
           assert.equal(rec.state, "HALF_OPEN");
-          assert.deepEqual(Object.keys(rec.leases).sort(), grants.filter((g) => g.grant.admitted).map((g) => g.grant.leaseId!).sort());
+          assert.deepEqual(
+            Object.keys(rec.leases).sort(),
+            grants
+              .filter((g) => g.grant.admitted)
+              .map((g) => g.grant.leaseId!)
+              .sort(),
+          );
         });
       }
     });
@@ -257,7 +277,10 @@ export function describeStoreContract(storeName: string, harness: StoreHarness):
         await b.elapseOpen();
         const grants = [];
         for (const id of ["p1", "p2", "p3", "p4"]) grants.push((await b.svc.acquireProbe(b.name, b.settings, id)).grant);
-        assert.deepEqual(grants.map((g) => g.admitted), [true, true, true, false]);
+        assert.deepEqual(
+          grants.map((g) => g.admitted),
+          [true, true, true, false],
+        );
         const gen = grants[0].gen;
         assert.equal((await b.succeed(gen, "p1")).result, "counted");
         assert.equal((await b.succeed(gen, "p2")).result, "counted");
@@ -269,7 +292,12 @@ export function describeStoreContract(storeName: string, harness: StoreHarness):
       });
 
       it("open duration: multiplied on each re-open, capped, back to base after closing", async () => {
-        const b = bench(store, "backoff", { failureThreshold: 1, openDurationSeconds: 10, openDurationMultiplier: 2, maxOpenDurationSeconds: 25 });
+        const b = bench(store, "backoff", {
+          failureThreshold: 1,
+          openDurationSeconds: 10,
+          openDurationMultiplier: 2,
+          maxOpenDurationSeconds: 25,
+        });
         const first = await b.trip();
         assert.equal(first.openUntil! - b.clock.now, 10_000);
         const expected = [20_000, 25_000, 25_000];
@@ -381,7 +409,13 @@ export function describeStoreContract(storeName: string, harness: StoreHarness):
         };
         assert.equal(await store.compareAndSet(name, null, rec, s), true);
         assert.deepEqual(await store.get(name), { ...rec, ver: 1 });
-        const forced: BreakerRecord = { ...rec, state: "FORCED_OPEN", leases: {}, override: { by: "me", at: now, reason: "why \"quoted\"" }, ver: 1 };
+        const forced: BreakerRecord = {
+          ...rec,
+          state: "FORCED_OPEN",
+          leases: {},
+          override: { by: "me", at: now, reason: 'why "quoted"' },
+          ver: 1,
+        };
         assert.equal(await store.compareAndSet(name, 1, forced, s), true);
         assert.deepEqual(await store.get(name), { ...forced, ver: 2 });
       });
@@ -406,7 +440,10 @@ export function describeStoreContract(storeName: string, harness: StoreHarness):
         const name = uniqueBreaker("bulkhead-race");
         const now = Date.now();
         const got = await Promise.all(Array.from({ length: 20 }, (_, i) => store.acquireSlot(name, `s${i}`, 5, 10_000, now)));
-        assert.equal(count(got, (x) => x), 5);
+        assert.equal(
+          count(got, (x) => x),
+          5,
+        );
       });
 
       it("bulkhead under churn: 200 callers acquiring, holding and releasing; never more than the limit, never a store error", async () => {

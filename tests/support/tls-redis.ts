@@ -25,7 +25,8 @@ export interface TlsFiles {
 
 function openssl(dir: string, args: string[]): void {
   const r = spawnSync("openssl", args, { cwd: dir, encoding: "utf8" });
-  if (r.error) throw new Error(`openssl could not be run (${r.error.message}); install it: apt-get install -y openssl (scripts/system-deps.js)`);
+  if (r.error)
+    throw new Error(`openssl could not be run (${r.error.message}); install it: apt-get install -y openssl (scripts/system-deps.js)`);
   if (r.status !== 0) throw new Error(`openssl ${args.join(" ")} failed (exit ${r.status}):\n${r.stderr}`);
 }
 
@@ -35,8 +36,27 @@ export function makeCertificates(): TlsFiles {
   try {
     openssl(dir, ["req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=circuit-breaker test CA"]);
     openssl(dir, ["req", "-new", ...ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"]);
-    writeFileSync(join(dir, "server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n");
-    openssl(dir, ["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "server.ext"]);
+    writeFileSync(
+      join(dir, "server.ext"),
+      "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n",
+    );
+    openssl(dir, [
+      "x509",
+      "-req",
+      "-in",
+      "server.csr",
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-out",
+      "server.crt",
+      "-days",
+      "2",
+      "-extfile",
+      "server.ext",
+    ]);
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;
@@ -77,16 +97,26 @@ export function tlsPing(port: number, ca: string, timeoutMs = 1_000): Promise<st
 export async function startTlsRedis(files: TlsFiles, token: string): Promise<TlsRedis> {
   const port = await freePort();
   const args = [
-    "--port", "0",
-    "--tls-port", String(port),
-    "--tls-cert-file", files.certFile,
-    "--tls-key-file", files.keyFile,
-    "--tls-ca-cert-file", files.caFile,
-    "--tls-auth-clients", "no",
-    "--requirepass", token,
-    "--bind", "127.0.0.1",
-    "--save", "",
-    "--appendonly", "no",
+    "--port",
+    "0",
+    "--tls-port",
+    String(port),
+    "--tls-cert-file",
+    files.certFile,
+    "--tls-key-file",
+    files.keyFile,
+    "--tls-ca-cert-file",
+    files.caFile,
+    "--tls-auth-clients",
+    "no",
+    "--requirepass",
+    token,
+    "--bind",
+    "127.0.0.1",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
   ];
   return managedProcess(
     "redis-server (TLS)",
@@ -108,17 +138,32 @@ export async function startTlsRedis(files: TlsFiles, token: string): Promise<Tls
 export function secretsManagerAnswers(secrets: Map<string, string>): (res: ServerResponse, req: SeenRequest) => void {
   return (res, req) => {
     const target = req.headers["x-amz-target"];
-    if (target !== "secretsmanager.GetSecretValue") return answerAwsJson(res, 400, { __type: "InvalidAction", message: `unexpected ${String(target)}` }, "InvalidAction");
+    if (target !== "secretsmanager.GetSecretValue")
+      return answerAwsJson(res, 400, { __type: "InvalidAction", message: `unexpected ${String(target)}` }, "InvalidAction");
     const { SecretId } = JSON.parse(req.body) as { SecretId: string };
     const secret = secrets.get(SecretId);
-    if (secret === undefined) return answerAwsJson(res, 400, { __type: "ResourceNotFoundException", message: "Secrets Manager can't find the specified secret." }, "ResourceNotFoundException");
+    if (secret === undefined)
+      return answerAwsJson(
+        res,
+        400,
+        { __type: "ResourceNotFoundException", message: "Secrets Manager can't find the specified secret." },
+        "ResourceNotFoundException",
+      );
     const name = SecretId.split(":secret:")[1];
-    return answerAwsJson(res, 200, { ARN: SecretId, Name: name, SecretString: secret, VersionId: "v1", VersionStages: ["AWSCURRENT"], CreatedDate: 1_700_000_000 });
+    return answerAwsJson(res, 200, {
+      ARN: SecretId,
+      Name: name,
+      SecretString: secret,
+      VersionId: "v1",
+      VersionStages: ["AWSCURRENT"],
+      CreatedDate: 1_700_000_000,
+    });
   };
 }
 
 /** The GetSecretValue requests the endpoint saw, as the SecretId each asked for. */
 export function secretReads(sm: FakeAwsEndpoint): string[] {
-  return sm.seen.filter((r) => r.headers["x-amz-target"] === "secretsmanager.GetSecretValue").map((r) => (JSON.parse(r.body) as { SecretId: string }).SecretId);
+  return sm.seen
+    .filter((r) => r.headers["x-amz-target"] === "secretsmanager.GetSecretValue")
+    .map((r) => (JSON.parse(r.body) as { SecretId: string }).SecretId);
 }
-

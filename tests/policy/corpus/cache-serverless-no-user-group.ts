@@ -5,4 +5,9 @@ import * as aws from "@pulumi/aws";
 import { breaker, NAME, STORE_TAGS, VPC } from "./support";
 
 breaker();
-new aws.elasticache.ServerlessCache(`${NAME}-serverless`, { engine: "valkey", subnetIds: VPC.subnetIds, securityGroupIds: ["sg-0cache"], tags: STORE_TAGS });
+new aws.elasticache.ServerlessCache(`${NAME}-serverless`, {
+  engine: "valkey",
+  subnetIds: VPC.subnetIds,
+  securityGroupIds: ["sg-0cache"],
+  tags: STORE_TAGS,
+});

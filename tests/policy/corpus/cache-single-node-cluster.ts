@@ -5,4 +5,11 @@ import * as aws from "@pulumi/aws";
 import { breaker, NAME, STORE_TAGS } from "./support";
 
 breaker();
-new aws.elasticache.Cluster(`${NAME}-cache-node`, { engine: "redis", nodeType: "cache.t4g.micro", numCacheNodes: 1, subnetGroupName: "orders-subnets", securityGroupIds: ["sg-0cache"], tags: STORE_TAGS });
+new aws.elasticache.Cluster(`${NAME}-cache-node`, {
+  engine: "redis",
+  nodeType: "cache.t4g.micro",
+  numCacheNodes: 1,
+  subnetGroupName: "orders-subnets",
+  securityGroupIds: ["sg-0cache"],
+  tags: STORE_TAGS,
+});

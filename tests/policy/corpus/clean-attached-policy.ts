@@ -5,7 +5,9 @@ import * as aws from "@pulumi/aws";
 import { arn, breaker, NAME } from "./support";
 
 const b = breaker({ table: { streamEnabled: true, streamViewType: "NEW_AND_OLD_IMAGES" } });
-const archive = aws.iam.getPolicyDocumentOutput({ statements: [{ actions: ["dynamodb:PutItem"], resources: [arn("dynamodb", `table/${NAME}-archive`)] }] });
+const archive = aws.iam.getPolicyDocumentOutput({
+  statements: [{ actions: ["dynamodb:PutItem"], resources: [arn("dynamodb", `table/${NAME}-archive`)] }],
+});
 const policy = new aws.iam.Policy(`${NAME}-archive-writer`, { policy: archive.json });
 new aws.iam.RolePolicyAttachment(`${NAME}-archive-writer`, { role: b.handlerRole.name, policyArn: policy.arn });
 new aws.dynamodb.TableReplica(`${NAME}-state-eu`, { globalTableArn: b.table.arn, pointInTimeRecovery: true });

@@ -6,7 +6,11 @@ import { breaker, cache, ENI, VPC } from "./support";
 
 const redis = cache();
 breaker({
-  handlerEnv: () => ({ STORE_KIND: "redis", REDIS_HOST: redis.primaryEndpointAddress, CACHE_ENDPOINT: pulumi.interpolate`${redis.primaryEndpointAddress}:6379` }),
+  handlerEnv: () => ({
+    STORE_KIND: "redis",
+    REDIS_HOST: redis.primaryEndpointAddress,
+    CACHE_ENDPOINT: pulumi.interpolate`${redis.primaryEndpointAddress}:6379`,
+  }),
   handler: { vpcConfig: VPC },
   handlerStatements: () => [ENI],
 });

@@ -2,4 +2,10 @@
 // expect: dynamodb-breaker-table-pitr orders-state
 import { breaker } from "./support";
 
-breaker({ table: { streamEnabled: true, streamViewType: "NEW_AND_OLD_IMAGES", replicas: [{ regionName: "eu-central-1", pointInTimeRecovery: false }] } });
+breaker({
+  table: {
+    streamEnabled: true,
+    streamViewType: "NEW_AND_OLD_IMAGES",
+    replicas: [{ regionName: "eu-central-1", pointInTimeRecovery: false }],
+  },
+});

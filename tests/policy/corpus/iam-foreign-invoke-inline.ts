@@ -3,4 +3,6 @@
 // preview: caught at a first preview too
 import { arn, breaker } from "./support";
 
-breaker({ machineStatements: () => [{ Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: arn("lambda", "function:billing-charge") }] });
+breaker({
+  machineStatements: () => [{ Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: arn("lambda", "function:billing-charge") }],
+});

@@ -5,5 +5,7 @@ import * as aws from "@pulumi/aws";
 import { arn, breaker, doc, NAME } from "./support";
 
 const b = breaker();
-const foreign = new aws.iam.Policy(`${NAME}-billing-invoke`, { policy: doc({ Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: arn("lambda", "function:billing-charge") }) });
+const foreign = new aws.iam.Policy(`${NAME}-billing-invoke`, {
+  policy: doc({ Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: arn("lambda", "function:billing-charge") }),
+});
 new aws.iam.PolicyAttachment(`${NAME}-billing-invoke-attachment`, { roles: [b.machineRole.name], policyArn: foreign.arn });

@@ -3,4 +3,6 @@
 // preview: caught at a first preview too
 import { arn, breaker, NAME } from "./support";
 
-breaker({ machineStatements: () => [{ Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: arn("lambda", `function:${NAME}-*`) }] });
+breaker({
+  machineStatements: () => [{ Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: arn("lambda", `function:${NAME}-*`) }],
+});

@@ -5,4 +5,7 @@ import * as aws from "@pulumi/aws";
 import { breaker, NAME } from "./support";
 
 const b = breaker();
-new aws.iam.RolePolicyAttachmentsExclusive(`${NAME}-sfn-exclusive`, { roleName: b.machineRole.name, policyArns: ["arn:aws:iam::aws:policy/service-role/AWSLambdaRole"] });
+new aws.iam.RolePolicyAttachmentsExclusive(`${NAME}-sfn-exclusive`, {
+  roleName: b.machineRole.name,
+  policyArns: ["arn:aws:iam::aws:policy/service-role/AWSLambdaRole"],
+});

@@ -5,4 +5,7 @@ import * as aws from "@pulumi/aws";
 import { breaker, NAME } from "./support";
 
 const b = breaker();
-new aws.iam.RolePolicyAttachment(`${NAME}-secrets`, { role: b.handlerRole.name, policyArn: "arn:aws:iam::aws:policy/SecretsManagerReadWrite" });
+new aws.iam.RolePolicyAttachment(`${NAME}-secrets`, {
+  role: b.handlerRole.name,
+  policyArn: "arn:aws:iam::aws:policy/SecretsManagerReadWrite",
+});

@@ -4,4 +4,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { account, breaker } from "./support";
 
-breaker({ handlerStatements: () => [{ Effect: "Allow", Action: ["iam:PassRole"], Resource: pulumi.interpolate`arn:aws:iam::${account}:role/*` }] });
+breaker({
+  handlerStatements: () => [{ Effect: "Allow", Action: ["iam:PassRole"], Resource: pulumi.interpolate`arn:aws:iam::${account}:role/*` }],
+});

@@ -3,4 +3,6 @@
 // preview: caught at a first preview too
 import { arn, breaker } from "./support";
 
-breaker({ handlerStatements: () => [{ Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: arn("secretsmanager", "secret:*") }] });
+breaker({
+  handlerStatements: () => [{ Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: arn("secretsmanager", "secret:*") }],
+});

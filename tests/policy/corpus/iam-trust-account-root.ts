@@ -5,5 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { account, breaker } from "./support";
 
 breaker({
-  handlerTrust: pulumi.jsonStringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: pulumi.interpolate`arn:aws:iam::${account}:root` }, Action: "sts:AssumeRole" }] }),
+  handlerTrust: pulumi.jsonStringify({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { AWS: pulumi.interpolate`arn:aws:iam::${account}:root` }, Action: "sts:AssumeRole" }],
+  }),
 });

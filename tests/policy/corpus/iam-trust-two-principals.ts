@@ -7,6 +7,13 @@ import { account, breaker } from "./support";
 breaker({
   handlerTrust: pulumi.jsonStringify({
     Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Principal: { Service: ["lambda.amazonaws.com", "states.amazonaws.com"] }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": account } } }],
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Service: ["lambda.amazonaws.com", "states.amazonaws.com"] },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "aws:SourceAccount": account } },
+      },
+    ],
   }),
 });

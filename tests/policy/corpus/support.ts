@@ -16,7 +16,11 @@ type Stmt = aws.iam.PolicyStatement;
 
 export const doc = (...Statement: Stmt[]): Doc => ({ Version: "2012-10-17", Statement });
 
-export function trust(service: string, condition?: Record<string, unknown> | null, action: string = "sts:AssumeRole"): pulumi.Output<string> {
+export function trust(
+  service: string,
+  condition?: Record<string, unknown> | null,
+  action: string = "sts:AssumeRole",
+): pulumi.Output<string> {
   return pulumi.jsonStringify({
     Version: "2012-10-17",
     Statement: [
@@ -30,7 +34,9 @@ export function trust(service: string, condition?: Record<string, unknown> | nul
   });
 }
 
-export const CODE = new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset("exports.handler = async (e) => ({ ok: true, e });") });
+export const CODE = new pulumi.asset.AssetArchive({
+  "index.js": new pulumi.asset.StringAsset("exports.handler = async (e) => ({ ok: true, e });"),
+});
 export const FUNCTION_NAME = `${NAME}-record-outcome`;
 export const MACHINE_NAME = `${NAME}-breaker`;
 export const BREAKER_TAGS = { breaker: NAME };
@@ -74,12 +80,19 @@ export function breaker(o: Overrides = {}): Breaker {
     ...o.table,
   });
 
-  const handlerRole = new aws.iam.Role(`${NAME}-handler-role`, { assumeRolePolicy: o.handlerTrust ?? trust("lambda.amazonaws.com"), ...o.handlerRole });
+  const handlerRole = new aws.iam.Role(`${NAME}-handler-role`, {
+    assumeRolePolicy: o.handlerTrust ?? trust("lambda.amazonaws.com"),
+    ...o.handlerRole,
+  });
   new aws.iam.RolePolicy(`${NAME}-handler-policy`, {
     role: handlerRole.id,
     policy: doc(
       { Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: table.arn },
-      { Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: arn("logs", `log-group:/aws/lambda/${FUNCTION_NAME}:*`) },
+      {
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: arn("logs", `log-group:/aws/lambda/${FUNCTION_NAME}:*`),
+      },
       ...(o.handlerStatements?.({ table }) ?? []),
     ),
   });
@@ -97,14 +110,32 @@ export function breaker(o: Overrides = {}): Breaker {
 
   const logs = new aws.cloudwatch.LogGroup(`${NAME}-logs`, { name: `/aws/vendedlogs/states/${MACHINE_NAME}`, retentionInDays: 30 });
   const machineRole = new aws.iam.Role(`${NAME}-sfn-role`, {
-    assumeRolePolicy: o.machineTrust ?? trust("states.amazonaws.com", { StringEquals: { "aws:SourceAccount": account }, ArnEquals: { "aws:SourceArn": arn("states", `stateMachine:${MACHINE_NAME}`) } }),
+    assumeRolePolicy:
+      o.machineTrust ??
+      trust("states.amazonaws.com", {
+        StringEquals: { "aws:SourceAccount": account },
+        ArnEquals: { "aws:SourceArn": arn("states", `stateMachine:${MACHINE_NAME}`) },
+      }),
   });
   new aws.iam.RolePolicy(`${NAME}-sfn-policy`, {
     role: machineRole.id,
     policy: doc(
       { Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [handler.arn, pulumi.interpolate`${handler.arn}:*`] },
       { Effect: "Allow", Action: ["dynamodb:GetItem"], Resource: table.arn },
-      { Effect: "Allow", Action: ["logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"], Resource: "*" },
+      {
+        Effect: "Allow",
+        Action: [
+          "logs:CreateLogDelivery",
+          "logs:GetLogDelivery",
+          "logs:UpdateLogDelivery",
+          "logs:DeleteLogDelivery",
+          "logs:ListLogDeliveries",
+          "logs:PutResourcePolicy",
+          "logs:DescribeResourcePolicies",
+          "logs:DescribeLogGroups",
+        ],
+        Resource: "*",
+      },
       ...(o.machineStatements?.({ table, handler }) ?? []),
     ),
   });
@@ -115,8 +146,19 @@ export function breaker(o: Overrides = {}): Breaker {
     definition: pulumi.jsonStringify({
       StartAt: "Read",
       States: {
-        Read: { Type: "Task", Resource: "arn:aws:states:::dynamodb:getItem", Parameters: { TableName: table.name, Key: { pk: { "S.$": "$.breaker" } } }, ResultPath: "$.state", Next: "Record" },
-        Record: { Type: "Task", Resource: "arn:aws:states:::lambda:invoke", Parameters: { FunctionName: handler.name, "Payload.$": "$" }, End: true },
+        Read: {
+          Type: "Task",
+          Resource: "arn:aws:states:::dynamodb:getItem",
+          Parameters: { TableName: table.name, Key: { pk: { "S.$": "$.breaker" } } },
+          ResultPath: "$.state",
+          Next: "Record",
+        },
+        Record: {
+          Type: "Task",
+          Resource: "arn:aws:states:::lambda:invoke",
+          Parameters: { FunctionName: handler.name, "Payload.$": "$" },
+          End: true,
+        },
       },
     }),
     loggingConfiguration: { level: "ERROR", includeExecutionData: false, logDestination: pulumi.interpolate`${logs.arn}:*`, ...o.logging },
@@ -165,6 +207,12 @@ export function cache(overrides: Partial<aws.elasticache.ReplicationGroupArgs> =
 export const VPC = { subnetIds: ["subnet-0a", "subnet-0b"], securityGroupIds: ["sg-0lambda"] };
 export const ENI: Stmt = {
   Effect: "Allow",
-  Action: ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
+  Action: [
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+  ],
   Resource: "*",
 };
