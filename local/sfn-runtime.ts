@@ -321,8 +321,10 @@ export function createLocalStateMachine(def: AslDefinition, options: LocalStateM
   async function run(input: unknown, runOptions: LocalRunOptions = {}): Promise<LocalExecutionResult> {
     const executionName = runOptions.executionName ?? randomUUID();
     // StartExecution refuses these before anything runs; so does the local runtime (core/aws-limits.ts).
-    const refused = checkExecutionName(executionName) ?? checkExecutionInput(input);
-    if (refused) throw new Error(`StartExecution: ${formatProblem("execution", refused)}`);
+    const refuse = (problem: ReturnType<typeof checkExecutionName>) => {
+      if (problem) throw new Error(`StartExecution: ${formatProblem("execution", problem)}`);
+    };
+    refuse(checkExecutionName(executionName));
     const calls: TaskCall[] = [];
     const handlers: Record<string, TaskHandler> = {};
     for (const s of servers) {
@@ -337,12 +339,15 @@ export function createLocalStateMachine(def: AslDefinition, options: LocalStateM
       return { executionName, status: "FAILED", error: "States.Runtime", cause, startDate: now, stopDate: now, states: [], calls };
     };
     let payload: unknown;
+    let inputProblem: ReturnType<typeof checkExecutionInput>;
     try {
       payload = json(input);
+      inputProblem = checkExecutionInput(input);
     } catch (e) {
       if (e instanceof RangeError) return overflow(e);
       throw e;
     }
+    refuse(inputProblem);
     const execution = machine.run(payload as never, {
       overrides: { taskResourceLocalHandlers: handlers },
       context: {
