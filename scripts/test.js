@@ -19,11 +19,17 @@ if (tsc !== 0) {
   console.log("\n0 passed, 1 failed");
   process.exit(tsc);
 }
-console.log("lint: eslint");
-const lint = run(bin("eslint"), ["."]);
-if (lint !== 0) {
-  console.log("\n0 passed, 1 failed");
-  process.exit(lint);
+// The same two checks as `npm run lint`.
+for (const [name, args] of [
+  ["eslint", ["."]],
+  ["prettier", ["--check", "."]],
+]) {
+  console.log(`lint: ${name} ${args.join(" ")}`);
+  const lint = run(bin(name), args);
+  if (lint !== 0) {
+    console.log("\n0 passed, 1 failed");
+    process.exit(lint);
+  }
 }
 // Every test file unless files are named (`npm test -- tests/x.test.ts`); .mocharc.json names none, so
 // `npx mocha tests/x.test.ts` runs just that file.
