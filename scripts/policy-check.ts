@@ -83,7 +83,11 @@ export function parseArgs(argv: string[], cwd = process.cwd()): CheckArgs {
     else entry = path.resolve(cwd, a);
   }
   entry ??= DEFAULT_ENTRY;
-  if (!fs.existsSync(entry) || !fs.statSync(entry).isFile()) throw new UsageError(`program entry ${entry} does not exist`);
+  if (!fs.existsSync(entry)) throw new UsageError(`program entry ${entry} does not exist`);
+  if (!fs.statSync(entry).isFile())
+    throw new UsageError(
+      `program entry ${entry} is a directory; allowed: the program's .ts or .js file (for example ${path.join(entry, "index.ts")})`,
+    );
   if (!/\.(ts|js)$/.test(entry)) throw new UsageError(`program entry ${entry} is not a .ts or .js file`);
   if (configFile === undefined) {
     const perStack = path.join(REPO_ROOT, "policy", `config.${stack}.json`);

@@ -392,6 +392,7 @@ async function runInChild(
   const entry = path.resolve(first.entry ?? DEFAULT_ENTRY);
   const tsNode = require.resolve("ts-node/register/transpile-only", { paths: [REPO_ROOT] });
   try {
+    let timedOut: number | undefined;
     const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
       const child = spawn(process.execPath, ["-r", tsNode, __filename, mode, optionsFile, resultFile], {
         cwd: path.dirname(entry),
@@ -408,7 +409,11 @@ async function runInChild(
       let output = "";
       child.stdout.on("data", (d) => (output += d));
       child.stderr.on("data", (d) => (output += d));
-      const timer = setTimeout(() => child.kill("SIGKILL"), batchTimeoutMs ?? first.timeoutMs ?? 120_000);
+      const limitMs = batchTimeoutMs ?? first.timeoutMs ?? 120_000;
+      const timer = setTimeout(() => {
+        timedOut = limitMs;
+        child.kill("SIGKILL");
+      }, limitMs);
       child.on("error", reject);
       child.on("close", (c) => {
         clearTimeout(timer);
@@ -416,6 +421,11 @@ async function runInChild(
       });
     });
     if (!fs.existsSync(resultFile)) {
+      if (timedOut !== undefined) {
+        throw new Error(
+          `the program did not finish under mocks within ${timedOut / 1000} s (the time limit) and was stopped:\n${output.slice(-4000)}`,
+        );
+      }
       throw new Error(`the program did not finish under mocks (exit code ${code}):\n${output.slice(-4000)}`);
     }
     return JSON.parse(fs.readFileSync(resultFile, "utf8")) as MockRunResult | MockRunResult[];

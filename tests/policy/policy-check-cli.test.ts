@@ -88,6 +88,11 @@ describe("npm run policy:check", () => {
   describe("bad arguments exit 2 with a clear error", () => {
     const cases: [string, string[], RegExp][] = [
       ["a missing program", ["no-such-program.ts"], /program entry .*no-such-program\.ts does not exist/],
+      [
+        "a directory as the program",
+        ["tests/fixtures"],
+        /program entry .*tests\/fixtures is a directory; allowed: the program's \.ts or \.js file/,
+      ],
       ["an unknown option", ["--stak", "dev"], /unknown option --stak/],
       ["an option without its value", ["--stack"], /--stack needs a value/],
       ["an unreadable policy config", ["--config", "no-such-config.json"], /cannot read policy config .*no-such-config\.json/],
@@ -111,5 +116,15 @@ describe("npm run policy:check", () => {
         assert.equal(r.stdout, "");
       });
     }
+  });
+});
+
+describe("the mock runner's time limit", () => {
+  it("stops a program that never finishes and says it hit the time limit", async () => {
+    const { runProgramUnderMocks } = await import("../../scripts/run-under-mocks");
+    await assert.rejects(
+      runProgramUnderMocks({ entry: path.resolve(__dirname, "../fixtures/hanging-program.ts"), timeoutMs: 5000 }),
+      /the program did not finish under mocks within 5 s \(the time limit\) and was stopped/,
+    );
   });
 });
