@@ -7,11 +7,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
+import { CHROMIUM, launchChromium } from "./chromium";
 
 const ROOT = resolve(__dirname, "..");
 const DEFAULT_PNG = join(ROOT, "docs", "images", "report.png");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const USAGE = `usage: npm run screenshot -- [--report <report.html>] [--png <file>]
 Runs the default scenario with \`npm start\` (about 30 s), unless --report names a report.html already written,
 and saves a picture of the page to --png (default: docs/images/report.png).`;
@@ -54,21 +53,7 @@ async function photograph(html: string, png: string): Promise<void> {
   if (!existsSync(CHROMIUM))
     throw new Error(`${CHROMIUM} not found; install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`);
   const profile = mkdtempSync(join(tmpdir(), "screenshot-profile-"));
-  // --disable-background-networking and friends: without them chromium keeps dialling Google's hosts.
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    viewport: { width: 1100, height: 900 },
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  const browser = await launchChromium(profile, { width: 1100, height: 900 });
   try {
     const page = await browser.newPage();
     await page.goto(pathToFileURL(html).href);

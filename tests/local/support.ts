@@ -5,7 +5,8 @@ import { spawn, SpawnOptions } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { BrowserContext, chromium } from "playwright-core";
+import { BrowserContext } from "playwright-core";
+import { launchChromium as launchChromiumWith } from "../../scripts/chromium";
 import { LocalRunResult, runLocal } from "../../local/run-local";
 import { Scenario, ScenarioError, StoreKind, validateScenario } from "../../local/scenario";
 import { startDynamoLocal, startRedis } from "../support/servers";
@@ -149,25 +150,10 @@ export function isAlive(pid: number): boolean {
 // ---------------------------------------------------------------------------------------------
 // The report page in Debian's chromium (installed by scripts/system-deps.js), driven by playwright-core.
 
-export const CHROMIUM = "/usr/bin/chromium";
-
 /** What the page's SVG shapes offer (this project compiles without the DOM types). */
 export type SvgShape = { getBBox(): { width: number; height: number } };
 
 /** Chromium with a fresh profile directory (playwright passes it as --user-data-dir). */
-export async function launchChromium(): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(tempDir("chromium-profile-"), {
-    executablePath: CHROMIUM,
-    viewport: { width: 1100, height: 1500 },
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+export function launchChromium(): Promise<BrowserContext> {
+  return launchChromiumWith(tempDir("chromium-profile-"), { width: 1100, height: 1500 });
 }
