@@ -319,7 +319,7 @@ const thrower = (name: string) => () => {
   throw Object.assign(new Error(`${name} is broken`), { name });
 };
 
-function scripted(o: DefinitionOptions, script: Script) {
+function scripted(o: DefinitionOptions, script: Script, speed = 1000) {
   const seen: Record<string, unknown[]> = {};
   const log = (name: string, e: unknown) => (seen[name] ??= []).push(e);
   const lambdas: Record<string, LocalLambda> = {
@@ -363,7 +363,7 @@ function scripted(o: DefinitionOptions, script: Script) {
     [USER_FALLBACK]: (e) => (log("userFallback", validateFallbackEvent(e)), { from: "user", reason: (e as { reason: string }).reason }),
     [TARGET]: (e) => (log("target", e), script.target()),
   };
-  return { machine: createLocalStateMachine(buildDefinition(o), { lambdas, speed: 1000 }), seen };
+  return { machine: createLocalStateMachine(buildDefinition(o), { lambdas, speed }), seen };
 }
 
 const item = (state: string, extra: Record<string, unknown> = {}): StatusView => ({
@@ -429,6 +429,24 @@ describe("state machine definition: what each path sends and answers", function 
     assert.equal(r2.error, "ClientError");
     assert.equal(JSON.parse(r2.cause!).errorMessage, "amount must be positive");
     assert.equal(ignored.seen.recordOutcome, undefined, "an ignored error in CLOSED is not reported");
+  });
+
+  it("at design speed a retry waits the whole seconds States.MathRandom drew (the Wait's SecondsPath), then asks the circuit", async function () {
+    const o = redis({ settings: { retryAttempts: 1, retryIntervalSeconds: 1 } });
+    const { machine, seen } = scripted(o, { view: item("CLOSED"), target: fail("Boom") }, 1);
+    const r = await machine.run({ request: {} }, { history: true });
+    const waited = (r.history as { type: string; state?: { name: string; input: { retry: { gen: string; waitSeconds: number } } } }[]).find(
+      (ev) => ev.type === "StateEntered" && ev.state?.name === waitRetry(1),
+    )!.state!.input.retry;
+    assert.equal(waited.gen, "7");
+    assert.ok(Number.isInteger(waited.waitSeconds) && waited.waitSeconds >= 0 && waited.waitSeconds <= 2, JSON.stringify(waited));
+    // Retry 1 read the state again (get-status) before the second attempt; both failures were counted in generation 7.
+    assert.equal((seen.getStatus as unknown[]).length, 2);
+    assert.deepEqual(
+      (seen.recordOutcome as { gen: number }[]).map((e) => e.gen),
+      [7, 7],
+    );
+    assert.equal(names(r).filter((n) => n === TARGET).length, 2);
   });
 
   it("records a CLOSED failure with the generation read, the error, its cause and the start time", async function () {
