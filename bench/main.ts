@@ -94,7 +94,7 @@ function machine(): string {
 
 async function main(argv: string[]): Promise<number> {
   let scenario: Scenario;
-  let scenarioFile = DEFAULT_SCENARIO_FILE;
+  let scenarioFile: string;
   try {
     const args = parseBenchArgs(argv);
     if (args === "help") {

@@ -15,6 +15,7 @@ import { Report } from "../../local/report/report";
 import { summarizeWork } from "../../local/report/work-model";
 import { DEFAULT_SCENARIO_FILE, loadScenarioFile } from "../../local/scenario";
 import { startDynamoLocal } from "../support/servers";
+import { scenarioChecks, sectionHeading, writeSection } from "../../bench/scenario-section";
 
 const ALL: RecipeFixes = { emptyTable: true, successResultPath: true, numericCount: true };
 
@@ -167,6 +168,62 @@ describe("bench: metrics", () => {
       fleetTimes(scenario, events, (t) => t / 1000),
       { first: 1, all: 10, close: 11 },
     );
+  });
+});
+
+describe("bench: a scenario's own section", () => {
+  const scenario = loadScenarioFile(join(__dirname, "../../local/scenarios/sustained-outage.json"));
+  const design = (key: DesignResult["key"], outageAttempts: number, transitions: { at: number; to: string }[]): DesignResult =>
+    ({
+      key,
+      name: key,
+      outageAttempts,
+      timeToCloseSeconds: null,
+      healthyPath: summarizeWork([]),
+      all: summarizeWork([]),
+      report: { transitions: transitions.map((t) => ({ ...t, from: "", reason: "" })) },
+    }) as unknown as DesignResult;
+
+  it("checks the sustained outage's target (at most 20 attempts) on each store, and no close the scenario is too short for", () => {
+    // Opened at 30.2 s, re-opened after a failed probe at 60.2 s: the next open period (60 s) outlasts the 30 s recovery.
+    const reopened = [
+      { at: 30.2, to: "OPEN" },
+      { at: 60.2, to: "HALF_OPEN" },
+      { at: 60.3, to: "OPEN" },
+    ];
+    const checks = scenarioChecks(scenario, [design("dynamodb", 20, reopened), design("redis", 21, reopened)]);
+    const own = checks.filter((c) => c.target.includes("at most 20"));
+    assert.deepEqual(
+      own.map((c) => [c.target.split(":")[0], c.pass]),
+      [
+        ["dynamodb", true],
+        ["redis", false],
+      ],
+    );
+    assert.equal(checks.filter((c) => c.target.includes("CLOSED again")).length, 0);
+    // A breaker that did close is checked as usual.
+    const closed = scenarioChecks(scenario, [{ ...design("redis", 6, [{ at: 100, to: "OPEN" }]), timeToCloseSeconds: 12 }]);
+    assert.deepEqual(
+      closed.filter((c) => c.target.includes("CLOSED again")).map((c) => c.pass),
+      [true],
+    );
+  });
+
+  it("replaces its own section and keeps everything else", () => {
+    const dir = mkdtempSync(join(tmpdir(), "bench-section-"));
+    try {
+      const file = join(dir, "BENCHMARKS.md");
+      writeFileSync(file, "# Benchmarks\n\n## Results\n\nr\n\n## Soak\n\ns\n");
+      writeSection(file, "x", `${sectionHeading("x")}\n\nfirst\n`);
+      writeSection(file, "y", `${sectionHeading("y")}\n\ny\n`);
+      writeSection(file, "x", `${sectionHeading("x")}\n\nsecond\n`);
+      assert.equal(
+        readFileSync(file, "utf8"),
+        "# Benchmarks\n\n## Results\n\nr\n\n## Soak\n\ns\n\n## Scenario `x`\n\nsecond\n\n## Scenario `y`\n\ny\n",
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
