@@ -106,8 +106,8 @@ Ideal target attempts during the outage = failureThreshold ${ideal.threshold} x 
 ${s.traffic.maxConcurrency} = ${ideal.allowed}. Calls in flight = rate x the expected time of a call whose every attempt fails
 (latencies plus half of each full-jitter retry cap): the calls any breaker that counts failures after retries must
 admit before the threshold's failures are known. Probes = halfOpenProbes x open periods that fit in the outage.
-Counting every retry of those in-flight calls and probes too (the state machine does not cut a call's retries short
-when the circuit opens) gives ${ideal.withRetries}.
+Counting every retry of those in-flight calls and probes too (a breaker whose retries do not ask the circuit)
+gives ${ideal.withRetries}; this breaker's retries ask it and every failed attempt counts (docs/semantics.md).
 
 ### AWS work per execution (healthy path / all executions)
 

@@ -107,6 +107,13 @@ export const STATE_NAMES = {
   userFallbackProbeSlotsTaken: "UserFallbackProbeSlotsTaken",
   userFallbackStoreError: "UserFallbackStoreError",
   userFallbackTargetFailed: "UserFallbackTargetFailed",
+  /** A retry stopped because the circuit opened (or was forced open) since the call started: with the attempt's error. */
+  fallbackOpenAfterFailure: "FallbackOpenAfterFailure",
+  userFallbackOpenAfterFailure: "UserFallbackOpenAfterFailure",
+  circuitOpenAfterFailure: "CircuitOpenAfterFailure",
+  fallbackForcedOpenAfterFailure: "FallbackForcedOpenAfterFailure",
+  userFallbackForcedOpenAfterFailure: "UserFallbackForcedOpenAfterFailure",
+  circuitForcedOpenAfterFailure: "CircuitForcedOpenAfterFailure",
   circuitOpen: "CircuitOpen",
   circuitForcedOpen: "CircuitForcedOpen",
   circuitProbeSlotsTaken: "CircuitProbeSlotsTaken",
@@ -271,7 +278,15 @@ function success(o: DefinitionOptions): State {
   return { breaker: o.breakerName, fallback: false, "response.$": "$.Payload" };
 }
 
-type FallbackKind = "open" | "forcedOpen" | "probeSlotsTaken" | "storeError" | "targetFailed" | "bulkheadFull";
+type FallbackKind =
+  | "open"
+  | "forcedOpen"
+  | "probeSlotsTaken"
+  | "storeError"
+  | "targetFailed"
+  | "bulkheadFull"
+  | "openAfterFailure"
+  | "forcedOpenAfterFailure";
 
 interface FallbackSpec {
   reason: FallbackReason;
@@ -281,6 +296,8 @@ interface FallbackSpec {
   fail: string;
   error: string;
   cause: (breaker: string, s: BreakerSettings) => string;
+  /** The event carries the failed attempt's error and cause ($.failure). */
+  withFailure?: boolean;
 }
 
 const FALLBACKS: Record<FallbackKind, FallbackSpec> = {
@@ -327,6 +344,26 @@ const FALLBACKS: Record<FallbackKind, FallbackSpec> = {
     error: ERRORS.targetFailed,
     cause: (b) => `The target of circuit breaker '${b}' failed`,
   },
+  openAfterFailure: {
+    reason: "open",
+    state: "OPEN",
+    builtin: S.fallbackOpenAfterFailure,
+    user: S.userFallbackOpenAfterFailure,
+    fail: S.circuitOpenAfterFailure,
+    error: ERRORS.circuitOpen,
+    cause: (b) => `Circuit breaker '${b}' opened while the call was failing; its retries were stopped`,
+    withFailure: true,
+  },
+  forcedOpenAfterFailure: {
+    reason: "forced open",
+    state: "FORCED_OPEN",
+    builtin: S.fallbackForcedOpenAfterFailure,
+    user: S.userFallbackForcedOpenAfterFailure,
+    fail: S.circuitForcedOpenAfterFailure,
+    error: ERRORS.circuitOpen,
+    cause: (b) => `Circuit breaker '${b}' was forced open while the call was failing; its retries were stopped`,
+    withFailure: true,
+  },
   bulkheadFull: {
     reason: "bulkhead full",
     builtin: S.fallbackBulkheadFull,
@@ -350,7 +387,7 @@ function fallbackEntry(o: DefinitionOptions, kind: FallbackKind): string {
 function fallbackEvent(o: DefinitionOptions, spec: FallbackSpec): Record<string, unknown> {
   const ev: Record<string, unknown> = { breaker: o.breakerName, reason: spec.reason };
   if (spec.state) ev.state = spec.state;
-  if (spec.reason === "target failed") {
+  if (spec.reason === "target failed" || spec.withFailure) {
     ev["error.$"] = `${PATHS.failure}.Error`;
     ev["cause.$"] = `${PATHS.failure}.Cause`;
   }
@@ -833,8 +870,8 @@ function retryLoopContext(o: DefinitionOptions, failed: string, passThrough: str
     recordSuccess: (genPath) => record(o, "success", { path: genPath }, false, S.succeeded),
     releaseSlot: bulkheadOn(o) ? (next) => releaseSlot(o, next) : undefined,
     failed,
-    fallbackOpen: fallbackEntry(o, "open"),
-    fallbackForcedOpen: fallbackEntry(o, "forcedOpen"),
+    fallbackOpen: fallbackEntry(o, "openAfterFailure"),
+    fallbackForcedOpen: fallbackEntry(o, "forcedOpenAfterFailure"),
     itemGenPath: `${item}.${ATTR.gen}.N`,
     // A counted failure leaves something a success changes, except under the window rule (successes never count).
     reportRetrySuccess: s.tripRule !== "window" || alwaysRecordSuccess(s),

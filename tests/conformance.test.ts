@@ -645,10 +645,12 @@ for (const kind of ["dynamodb", "redis"] as const) {
         ...retryPath(1),
         recordFailedAttempt(2),
         afterFailedAttempt(2),
-        S.fallbackOpen,
+        S.fallbackOpenAfterFailure,
       ]);
       assert.equal(targetCalls(r), expected.attempts, "retryAttempts 3, yet only the attempts before the trip reached the target");
       assert.equal(reason(r), "open");
+      // The fallback names the attempt's error (it is not a call the breaker kept from the target).
+      assert.equal((r.calls.find((c) => c.state === S.fallbackOpenAfterFailure)!.input as { error: string }).error, "ServiceUnavailable");
       const rec = (await rig.store.get(breaker))!;
       assert.deepEqual([rec.state, rec.gen, rec.history[0].reason], ["OPEN", 1, "trip rule consecutive met"]);
       // And the next call is rejected without reaching the target.
@@ -681,7 +683,7 @@ for (const kind of ["dynamodb", "redis"] as const) {
         waitRetry(1),
         readStateForRetry(1),
         routeRetry(1),
-        S.fallbackOpen,
+        S.fallbackOpenAfterFailure,
       ]);
       assert.equal(targetCalls(r), 1);
       assert.equal(reason(r), "open");
@@ -704,7 +706,7 @@ for (const kind of ["dynamodb", "redis"] as const) {
         RETRY_STATES.startRetries,
         recordFailedAttempt(1),
         afterFailedAttempt(1),
-        S.fallbackOpen,
+        S.fallbackOpenAfterFailure,
       ]);
       assert.equal(targetCalls(r), 1);
       // Counted against the generation the call was admitted in (the item's, as read).
@@ -714,7 +716,7 @@ for (const kind of ["dynamodb", "redis"] as const) {
     it("an operator's reset during the call ends it failed (no count in the new generation); forced open ends it as forced open", async function () {
       for (const [cmd, end] of [
         ["reset", S.fallbackTargetFailed],
-        ["open", S.fallbackForcedOpen],
+        ["open", S.fallbackForcedOpenAfterFailure],
       ] as const) {
         const breaker = uniqueBreaker(cmd);
         const rig = make(breaker);

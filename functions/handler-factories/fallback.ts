@@ -1,6 +1,7 @@
 // fallback (built-in): a degraded response carrying the breaker's name, state and the reason.
 // Counts FallbacksServed, plus CallsRejected when the call never reached the target (open, forced open,
-// probe slots taken, bulkhead full) and BulkheadRejected for "bulkhead full". A user fallback Lambda
+// probe slots taken, bulkhead full, without an error: a retry the opened circuit stopped carries its attempt's error)
+// and BulkheadRejected for "bulkhead full". A user fallback Lambda
 // receives the same event. The caller's request is not echoed back. Touches no store.
 
 import { FallbackReason, FallbackResult } from "../../core/contracts";
@@ -9,8 +10,14 @@ import { METRICS } from "../../core/metric-names";
 import { checkServed, HandlerDeps, withTelemetry } from "../shared/runtime";
 
 const WHY: Readonly<Record<FallbackReason, (breaker: string, error?: string) => string>> = {
-  open: (b) => `circuit breaker '${b}' is open: the call was not made`,
-  "forced open": (b) => `circuit breaker '${b}' is forced open by an operator: the call was not made`,
+  open: (b, error) =>
+    error
+      ? `circuit breaker '${b}' opened while the call was failing (${error}): it was not retried`
+      : `circuit breaker '${b}' is open: the call was not made`,
+  "forced open": (b, error) =>
+    error
+      ? `circuit breaker '${b}' was forced open by an operator while the call was failing (${error}): it was not retried`
+      : `circuit breaker '${b}' is forced open by an operator: the call was not made`,
   "probe slots taken": (b) => `circuit breaker '${b}' is half-open and all its probe slots are taken: the call was not made`,
   "bulkhead full": (b) => `circuit breaker '${b}' has reached its limit of concurrent calls: the call was not made`,
   "target failed": (b, error) => `the target of circuit breaker '${b}' failed${error ? ` (${error})` : ""}`,
@@ -26,7 +33,7 @@ export function makeFallbackHandler(deps: HandlerDeps): (event: unknown) => Prom
     const event = validateFallbackEvent(raw);
     checkServed(deps, event.breaker, "fallback event");
     return withTelemetry(deps, event.breaker, async (tel) => {
-      if (REJECTION_REASONS.includes(event.reason)) tel.count(METRICS.callsRejected);
+      if (REJECTION_REASONS.includes(event.reason) && event.error === undefined) tel.count(METRICS.callsRejected);
       if (event.reason === "bulkhead full") tel.count(METRICS.bulkheadRejected);
       tel.count(METRICS.fallbacksServed);
       return {

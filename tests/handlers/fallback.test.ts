@@ -36,6 +36,18 @@ describe("fallback handler", () => {
     assert.equal(h.log.entries.filter((e) => e.level === "error").length, 0);
   });
 
+  it("open or forced open with the failed attempt's error (a retry the circuit stopped): no CallsRejected, the error named", async () => {
+    const h = harness(await downStore("redis"), settingsOf());
+    const handle = makeFallbackHandler(h.deps);
+    for (const reason of ["open", "forced open"] as const) {
+      h.metrics.clear();
+      const r = await handle({ breaker: "orders", reason, state: "OPEN", error: "ServiceUnavailable", cause: "down" });
+      assert.deepEqual(h.metrics.names(), [METRICS.fallbacksServed], reason);
+      assert.equal(r.error, "ServiceUnavailable");
+      assert.match(r.message, /while the call was failing \(ServiceUnavailable\): it was not retried/);
+    }
+  });
+
   it("target failed: carries the error name; an unknown state reads UNKNOWN", async () => {
     const h = harness(await downStore("redis"), settingsOf());
     const r = await makeFallbackHandler(h.deps)({
