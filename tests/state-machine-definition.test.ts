@@ -27,7 +27,7 @@ import {
   validateReleaseSlotEvent,
   validateStoreErrorEvent,
 } from "../functions/shared/event-validation";
-import { createLocalStateMachine, LocalExecutionResult, LocalLambda } from "../local/sfn-runtime";
+import { createLocalStateMachine, jitteredWaits, LocalExecutionResult, LocalLambda } from "../local/sfn-runtime";
 
 const aslValidator: (def: unknown, o?: object) => { isValid: boolean; errorsText: (s?: string) => string } = require("asl-validator");
 
@@ -447,6 +447,23 @@ describe("state machine definition: what each path sends and answers", function 
       [7, 7],
     );
     assert.equal(names(r).filter((n) => n === TARGET).length, 2);
+  });
+
+  it("the local runtime scales each jittered wait by the range its Pass draws from, and refuses a wait it cannot bound", function () {
+    const def = buildDefinition(
+      options({ settings: { retryAttempts: 3, retryIntervalSeconds: 2, retryBackoffRate: 3, retryMaxDelaySeconds: 10 } }),
+    );
+    assert.deepEqual(
+      [...jitteredWaits(def)],
+      [
+        [waitRetry(1), { min: 0, max: 2 }],
+        [waitRetry(2), { min: 0, max: 6 }],
+        [waitRetry(3), { min: 0, max: 10 }],
+      ],
+    );
+    const unbound: AslDefinition = { StartAt: "W", States: { W: { Type: "Wait", SecondsPath: "$.x.s", End: true } } };
+    assert.throws(() => jitteredWaits(unbound), /Wait W: its SecondsPath \$\.x\.s is not drawn by States\.MathRandom/);
+    assert.throws(() => createLocalStateMachine(unbound, { lambdas: {}, speed: 10 }), /cannot scale it/);
   });
 
   it("records a CLOSED failure with the generation read, the error, its cause and the start time", async function () {
