@@ -16,7 +16,7 @@ import { benchMarkdown } from "./markdown";
 import { checkTargets, DesignResult, fleetTimes, outageAttempts } from "./metrics";
 import { CONTAINERS, runOpossum } from "./opossum-run";
 import { runRecipe } from "./recipe-run";
-import { scenarioChecks, scenarioSection, SECTION_PREFIX, writeSection } from "./scenario-section";
+import { scenarioChecks, scenarioSection, SECTION_PREFIX, warmUpScenario, writeSection } from "./scenario-section";
 
 const ROOT = resolve(__dirname, "..");
 export const BENCH_FILE = join(ROOT, "BENCHMARKS.md");
@@ -144,6 +144,7 @@ async function main(argv: string[]): Promise<number> {
       );
     const results: DesignResult[] = [];
     const ours = async (key: "dynamodb" | "redis", name: string, endpoints: { dynamodbEndpoint?: string; redisUrl?: string }) => {
+      if (onlyOurs) await runLocal({ ...warmUpScenario(scenario), store: key }, { endpoints });
       const { report } = await runLocal({ ...scenario, store: key }, { endpoints });
       results.push(designResult(key, name, report, ["EXPRESS"]));
     };

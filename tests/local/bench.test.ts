@@ -15,7 +15,7 @@ import { Report } from "../../local/report/report";
 import { summarizeWork } from "../../local/report/work-model";
 import { DEFAULT_SCENARIO_FILE, loadScenarioFile } from "../../local/scenario";
 import { startDynamoLocal } from "../support/servers";
-import { scenarioChecks, sectionHeading, writeSection } from "../../bench/scenario-section";
+import { scenarioChecks, scenarioSection, sectionHeading, writeSection } from "../../bench/scenario-section";
 
 const ALL: RecipeFixes = { emptyTable: true, successResultPath: true, numericCount: true };
 
@@ -207,6 +207,32 @@ describe("bench: a scenario's own section", () => {
       closed.filter((c) => c.target.includes("CLOSED again")).map((c) => c.pass),
       [true],
     );
+  });
+
+  it("says when a design opened before the outage (its outage figure then counts probes only)", () => {
+    const withReport = (d: DesignResult): DesignResult =>
+      ({
+        ...d,
+        report: { ...d.report, totals: { executions: 1, rejected: 0, fallback: 0, succeeded: 1 }, phases: [] },
+      }) as unknown as DesignResult;
+    const doc = (at: number) => ({
+      scenario,
+      file: "s.json",
+      results: [
+        withReport({
+          ...design("dynamodb", 1, []),
+          report: { transitions: [{ at, from: "CLOSED", to: "OPEN", reason: "" }] },
+        } as unknown as DesignResult),
+      ],
+      checks: [],
+      command: "npm run bench",
+      machine: "m",
+      seconds: 1,
+      date: new Date(0),
+    });
+    // The outage starts at 30 s.
+    assert.match(scenarioSection(doc(3.4)), /dynamodb opened before the outage \(at 3\.4 s\)/);
+    assert.doesNotMatch(scenarioSection(doc(30.2)), /before the outage/);
   });
 
   it("replaces its own section and keeps everything else", () => {
