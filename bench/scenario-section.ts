@@ -55,14 +55,25 @@ export function scenarioChecks(scenario: Scenario, results: DesignResult[]): Tar
   const own = SCENARIO_TARGETS[scenario.name];
   if (own) {
     for (const d of results) {
+      // Opened before the outage, a design only probes during it: that is no measure of leakage, so it cannot pass.
+      const early = openedBeforeOutage(scenario, d);
       checks.push({
         target: `${d.name}: target attempts during the outage at most ${own.outageAttemptsMax} (${own.why})`,
-        measured: `${d.outageAttempts} attempts`,
-        pass: d.outageAttempts <= own.outageAttemptsMax,
+        measured: early
+          ? `${d.outageAttempts} attempts, but it opened before the outage (at ${fmt(early.at, 1)} s): not measured`
+          : `${d.outageAttempts} attempts`,
+        pass: !early && d.outageAttempts <= own.outageAttemptsMax,
       });
     }
   }
   return checks;
+}
+
+/** The design's trip before the first failing phase, if it tripped then. */
+function openedBeforeOutage(s: Scenario, d: DesignResult): { at: number } | undefined {
+  const { starts } = phaseStarts(s);
+  const outageStart = starts[s.phases.findIndex((p) => p.role === "failing")] ?? Infinity;
+  return d.report.transitions.find((x) => x.from === "CLOSED" && x.to === "OPEN" && x.at < outageStart);
 }
 
 export interface SectionDoc {
@@ -90,10 +101,8 @@ export function scenarioSection(doc: SectionDoc): string {
   });
   const checks = doc.checks.map((c) => `| ${c.pass ? "**PASS**" : "**FAIL**"} | ${c.target} | ${c.measured} |`);
   // A trip before the outage leaves only probes to count in it: the figure then says little about leakage.
-  const { starts } = phaseStarts(s);
-  const outageStart = starts[s.phases.findIndex((p) => p.role === "failing")] ?? Infinity;
   const early = doc.results.flatMap((d) => {
-    const t = d.report.transitions.find((x) => x.from === "CLOSED" && x.to === "OPEN" && x.at < outageStart);
+    const t = openedBeforeOutage(s, d);
     return t
       ? [
           `- ${d.name} opened before the outage (at ${fmt(t.at, 1)} s): its outage figure counts its probes only. ` +

@@ -201,6 +201,14 @@ describe("bench: a scenario's own section", () => {
       ],
     );
     assert.equal(checks.filter((c) => c.target.includes("CLOSED again")).length, 0);
+    // Opened before the outage (at 3.4 s, in the healthy phase): only its probes reach the target then, which proves nothing.
+    const early = scenarioChecks(scenario, [
+      {
+        ...design("dynamodb", 1, []),
+        report: { transitions: [{ at: 3.4, from: "CLOSED", to: "OPEN", reason: "" }] },
+      } as unknown as DesignResult,
+    ]).find((c) => c.target.includes("at most 20"))!;
+    assert.deepEqual([early.pass, early.measured], [false, "1 attempts, but it opened before the outage (at 3.4 s): not measured"]);
     // A breaker that did close is checked as usual.
     const closed = scenarioChecks(scenario, [{ ...design("redis", 6, [{ at: 100, to: "OPEN" }]), timeToCloseSeconds: 12 }]);
     assert.deepEqual(
