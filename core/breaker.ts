@@ -47,9 +47,20 @@ export interface BreakerRecord {
   override: OverrideInfo | null;
   /** Whether a CLOSED success must be reported (consecutive rule with failures on the count). */
   recordSuccess: boolean;
+  /**
+   * rate rule, CLOSED: the current window bucket's success counter and the end of its use (epoch ms). While it
+   * lasts, the DynamoDB state machine adds a success to it directly (no Lambda); a Lambda write rotates it.
+   */
+  successBucket: SuccessBucket | null;
   updatedAt: number;
   /** The last transitions, newest first (at most HISTORY_LIMIT). */
   history: Transition[];
+}
+
+/** The success counter a state machine may add to directly, and until when (epoch ms). */
+export interface SuccessBucket {
+  field: string;
+  until: number;
 }
 
 export const HISTORY_LIMIT = 10;
@@ -76,6 +87,7 @@ export function newRecord(now: number): BreakerRecord {
     probeSuccesses: 0,
     override: null,
     recordSuccess: false,
+    successBucket: null,
     updatedAt: now,
     history: [],
   };
@@ -130,7 +142,8 @@ export function decide(rec: BreakerRecord | null, now: number, s: BreakerSetting
 // ---------------------------------------------------------------------------------------------
 // Classifying an outcome
 
-export type Outcome = { kind: "success"; durationMs?: number } | { kind: "failure"; error: string; durationMs?: number };
+/** A success's `weight`: 1 / successSampleRate when it was sampled (default 1); it is added to the window's counter. */
+export type Outcome = { kind: "success"; durationMs?: number; weight?: number } | { kind: "failure"; error: string; durationMs?: number };
 
 /** success and failure count; slow counts as a failure; ignored (a client error) does not count. */
 export type Classified = "success" | "failure" | "slow" | "ignored";
@@ -156,6 +169,8 @@ export interface CountPlan {
   remove: string[];
   /** The new value of BreakerRecord.recordSuccess. */
   recordSuccess: boolean;
+  /** rate rule: the new BreakerRecord.successBucket (the bucket of `now`); absent: unchanged. */
+  successBucket?: SuccessBucket;
 }
 
 export function bucketWidthMs(s: BreakerSettings): number {
@@ -198,7 +213,7 @@ export function windowCounts(rec: BreakerRecord, now: number, s: BreakerSettings
  * What to write for an outcome seen in CLOSED, or null when nothing needs writing
  * (a success that changes no counter, an ignored error, or a record that is not CLOSED).
  */
-export function planCount(rec: BreakerRecord | null, c: Classified, now: number, s: BreakerSettings): CountPlan | null {
+export function planCount(rec: BreakerRecord | null, c: Classified, now: number, s: BreakerSettings, weight = 1): CountPlan | null {
   const r = rec ?? newRecord(now);
   if (r.state !== "CLOSED" || c === "ignored") return null;
   const failure = countsAsFailure(c);
@@ -217,10 +232,33 @@ export function planCount(rec: BreakerRecord | null, c: Classified, now: number,
   }
   const bucket = bucketOf(now, s);
   if (failure) plan.add[`f_${bucket}`] = 1;
-  else if (s.tripRule === "rate") plan.add[`s_${bucket}`] = 1;
+  else if (s.tripRule === "rate") plan.add[`s_${bucket}`] = weight;
   else if (remove.length === 0) return null; // window rule: successes are not counted
+  if (s.tripRule === "rate") plan.successBucket = successBucketAt(now, s);
   plan.recordSuccess = false;
   return plan;
+}
+
+/**
+ * The bucket a rate-rule success of `now` is counted in, and until when a state machine may add to it directly:
+ * the bucket's end, but no later than half the idle TTL after `now` (a direct add refreshes neither updatedAt nor
+ * the TTL, so a Lambda write must come first).
+ */
+export function successBucketAt(now: number, s: BreakerSettings): SuccessBucket {
+  const bucket = bucketOf(now, s);
+  const end = Math.floor((bucket + 1) * bucketWidthMs(s));
+  return { field: `s_${bucket}`, until: Math.min(end, now + (s.idleTtlSeconds * 1000) / 2) };
+}
+
+/**
+ * The counter a CLOSED success at `now` may be added to with no Lambda (the DynamoDB state machine's direct ADD,
+ * under the generation read), or null when the success goes through record-outcome, which rotates the bucket.
+ * A success counted directly does not evaluate the trip rule (a success never raises the failure ratio; the
+ * next failure, always reported, evaluates it).
+ */
+export function directSuccessField(rec: BreakerRecord | null, now: number, s: BreakerSettings): string | null {
+  if (!rec || rec.state !== "CLOSED" || s.tripRule !== "rate" || s.slowCallDurationMs > 0 || !rec.successBucket) return null;
+  return rec.successBucket.until > now ? rec.successBucket.field : null;
 }
 
 /** The pure effect of a plan; stores apply the same effect atomically. */
@@ -230,6 +268,7 @@ export function applyCount(rec: BreakerRecord | null, plan: CountPlan, now: numb
   for (const [k, v] of Object.entries(plan.set)) r.counters[k] = v;
   for (const [k, v] of Object.entries(plan.add)) r.counters[k] = (r.counters[k] ?? 0) + v;
   r.recordSuccess = plan.recordSuccess;
+  if (plan.successBucket) r.successBucket = { ...plan.successBucket };
   r.updatedAt = now;
   return r;
 }
@@ -265,6 +304,7 @@ export function cloneRecord(r: BreakerRecord): BreakerRecord {
     counters: { ...r.counters },
     leases: { ...r.leases },
     override: r.override ? { ...r.override } : null,
+    successBucket: r.successBucket ? { ...r.successBucket } : null,
     history: r.history.map((t) => ({ ...t })),
   };
 }
@@ -282,6 +322,7 @@ function moveTo(r: BreakerRecord, to: BreakerState, now: number, reason: string)
     probeSuccesses: 0,
     override: null,
     recordSuccess: false,
+    successBucket: null,
     updatedAt: now,
     history: [transition, ...r.history].slice(0, HISTORY_LIMIT),
   };
@@ -428,6 +469,11 @@ export function expiresAtSeconds(r: BreakerRecord, s: BreakerSettings): number |
   if (r.state === "FORCED_OPEN" || r.state === "DISABLED") return null; // manual state never expires
   const lastUseful = Math.max(r.updatedAt, r.openUntil ?? 0, ...Object.values(r.leases));
   return Math.ceil(lastUseful / 1000) + s.idleTtlSeconds;
+}
+
+/** The end of the success bucket's direct use as ISO-8601 UTC text, compared with $$.Execution.StartTime (rate rule, CLOSED). */
+export function successBucketUntilIso(r: BreakerRecord): string | null {
+  return r.state === "CLOSED" && r.successBucket ? new Date(r.successBucket.until).toISOString() : null;
 }
 
 /** OPEN expiry as ISO-8601 UTC text, comparable with $$.Execution.StartTime in a Choice state. */

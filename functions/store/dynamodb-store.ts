@@ -154,6 +154,14 @@ export class DynamoDbStore implements StateStore {
       "#upd = :now",
       "#ttl = :ttl",
     ];
+    if (plan.successBucket) {
+      // rate rule: the bucket the state machine adds successes to directly until it ends (core/breaker.ts).
+      names["#sb"] = FIELD.successBucket;
+      names["#sbUntil"] = FIELD.successBucketUntilIso;
+      values[":sb"] = plan.successBucket.field;
+      values[":sbUntil"] = new Date(plan.successBucket.until).toISOString();
+      set.push("#sb = :sb", "#sbUntil = :sbUntil");
+    }
     const add: string[] = [];
     const remove: string[] = [];
     const counter = (name: string, i: number, kind: string): string => {

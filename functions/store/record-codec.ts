@@ -10,6 +10,8 @@ import {
   openUntilIso,
   OverrideInfo,
   STATES,
+  SuccessBucket,
+  successBucketUntilIso,
   Transition,
 } from "../../core/breaker";
 import { BreakerSettings } from "../../core/settings";
@@ -32,6 +34,11 @@ const COUNTER = new RegExp(`^(${CONSECUTIVE_FAILURES}|[fs]_\\d+)$`);
 
 export function isCounterField(name: string): boolean {
   return COUNTER.test(name);
+}
+
+/** A window bucket's success counter, the only attribute the state machine adds to directly. */
+export function isSuccessCounter(name: string): boolean {
+  return /^s_\d+$/.test(name);
 }
 
 /** A plain attribute name that collides with no record attribute and no counter (for the TTL attribute). */
@@ -71,6 +78,13 @@ export function recordAttributes(
   const iso = rec.state === "OPEN" ? openUntilIso(rec) : null;
   if (iso !== null) out[FIELD.openUntilIso] = iso;
   if (rec.override) out[FIELD.override] = { ...rec.override };
+  const bucketUntil = successBucketUntilIso(rec);
+  if (bucketUntil !== null) {
+    if (!isSuccessCounter(rec.successBucket!.field))
+      throw new Error(`record successBucket ${JSON.stringify(rec.successBucket!.field)} is not s_<n>`);
+    out[FIELD.successBucket] = rec.successBucket!.field;
+    out[FIELD.successBucketUntilIso] = bucketUntil;
+  }
   const ttl = expiresAtSeconds(rec, settings);
   if (ttl !== null) out[ttlAttribute] = ttl;
   for (const [k, v] of Object.entries(rec.counters)) {
@@ -140,6 +154,16 @@ export function readRecord(attrs: Record<string, unknown>, where: string): Break
   const counters: Record<string, number> = {};
   for (const k of Object.keys(attrs)) if (isCounterField(k)) counters[k] = num(k);
 
+  let successBucket: SuccessBucket | null = null;
+  const field = attrs[FIELD.successBucket];
+  const untilIso = attrs[FIELD.successBucketUntilIso];
+  if (field !== undefined || untilIso !== undefined) {
+    if (typeof field !== "string" || !isSuccessCounter(field)) throw bad(FIELD.successBucket, "a success counter name s_<n>");
+    const until = typeof untilIso === "string" ? Date.parse(untilIso) : NaN;
+    if (!Number.isFinite(until)) throw bad(FIELD.successBucketUntilIso, "an ISO-8601 time");
+    successBucket = { field, until };
+  }
+
   return {
     state: state as BreakerState,
     gen: int(FIELD.gen),
@@ -151,6 +175,7 @@ export function readRecord(attrs: Record<string, unknown>, where: string): Break
     probeSuccesses: int(FIELD.probeSuccesses, 0),
     override,
     recordSuccess: bool(FIELD.recordSuccess),
+    successBucket,
     updatedAt: num(FIELD.updatedAt, 0),
     history: (rawHistory as Transition[]).map((t) => ({ from: t.from, to: t.to, at: t.at, gen: t.gen, reason: t.reason })),
   };
