@@ -273,6 +273,22 @@ export function applyCount(rec: BreakerRecord | null, plan: CountPlan, now: numb
   return r;
 }
 
+/** Standard errors added to a sampled success count before the ratio is judged (docs/semantics.md). */
+export const SAMPLED_SUCCESS_Z = 2;
+
+/**
+ * The window's successes as the rate rule judges them. Exact counting (successSampleRate 1): the count. Sampled:
+ * the weighted count is unbiased but noisy (variance successes x (1 - p) / p), so the rule takes its upper
+ * estimate, SAMPLED_SUCCESS_Z standard errors above it (and Z^2 (1 - p) / p when no success was sampled yet):
+ * sampling noise must not trip a healthy target, while a real outage still does.
+ */
+export function judgedSuccesses(weighted: number, s: BreakerSettings): number {
+  const p = s.successSampleRate;
+  if (p >= 1) return weighted;
+  const v = (1 - p) / p;
+  return weighted + SAMPLED_SUCCESS_Z * Math.sqrt(weighted * v) + SAMPLED_SUCCESS_Z * SAMPLED_SUCCESS_Z * v;
+}
+
 /** Whether the counters of a CLOSED record meet the trip rule. */
 export function shouldTrip(rec: BreakerRecord, now: number, s: BreakerSettings): boolean {
   if (rec.state !== "CLOSED") return false;
@@ -284,7 +300,7 @@ export function shouldTrip(rec: BreakerRecord, now: number, s: BreakerSettings):
     case "rate": {
       const { failures, successes } = windowCounts(rec, now, s);
       const calls = failures + successes;
-      return calls >= s.minimumCalls && failures / calls >= s.failureRateThreshold;
+      return calls >= s.minimumCalls && failures / (failures + judgedSuccesses(successes, s)) >= s.failureRateThreshold;
     }
   }
 }
