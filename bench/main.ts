@@ -67,6 +67,7 @@ function designResult(
     failedByError: report.totals.failed,
     workflows,
     healthyPath: report.awsWork.healthyPath,
+    closedSuccess: report.awsWork.closedSuccess,
     all: report.awsWork.all,
     ...extra,
   };

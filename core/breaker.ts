@@ -57,10 +57,15 @@ export interface BreakerRecord {
   history: Transition[];
 }
 
-/** The success counter a state machine may add to directly, and until when (epoch ms). */
+/**
+ * The success counter a state machine may add to directly, and until when (epoch ms); and the next bucket's,
+ * prepared so that the end of a bucket does not send every caller in flight to record-outcome at once.
+ */
 export interface SuccessBucket {
   field: string;
   until: number;
+  nextField: string;
+  nextUntil: number;
 }
 
 export const HISTORY_LIMIT = 10;
@@ -246,8 +251,9 @@ export function planCount(rec: BreakerRecord | null, c: Classified, now: number,
  */
 export function successBucketAt(now: number, s: BreakerSettings): SuccessBucket {
   const bucket = bucketOf(now, s);
-  const end = Math.floor((bucket + 1) * bucketWidthMs(s));
-  return { field: `s_${bucket}`, until: Math.min(end, now + (s.idleTtlSeconds * 1000) / 2) };
+  const cap = now + (s.idleTtlSeconds * 1000) / 2;
+  const end = (b: number) => Math.min(Math.floor((b + 1) * bucketWidthMs(s)), cap);
+  return { field: `s_${bucket}`, until: end(bucket), nextField: `s_${bucket + 1}`, nextUntil: end(bucket + 1) };
 }
 
 /**
@@ -257,8 +263,10 @@ export function successBucketAt(now: number, s: BreakerSettings): SuccessBucket 
  * next failure, always reported, evaluates it).
  */
 export function directSuccessField(rec: BreakerRecord | null, now: number, s: BreakerSettings): string | null {
-  if (!rec || rec.state !== "CLOSED" || s.tripRule !== "rate" || s.slowCallDurationMs > 0 || !rec.successBucket) return null;
-  return rec.successBucket.until > now ? rec.successBucket.field : null;
+  const b = rec?.successBucket;
+  if (!rec || !b || rec.state !== "CLOSED" || s.tripRule !== "rate" || s.slowCallDurationMs > 0) return null;
+  // Past the current bucket's end (and before the next one's), `now` lies in the next bucket.
+  return b.until > now ? b.field : b.nextUntil > now ? b.nextField : null;
 }
 
 /** The pure effect of a plan; stores apply the same effect atomically. */
@@ -487,9 +495,10 @@ export function expiresAtSeconds(r: BreakerRecord, s: BreakerSettings): number |
   return Math.ceil(lastUseful / 1000) + s.idleTtlSeconds;
 }
 
-/** The end of the success bucket's direct use as ISO-8601 UTC text, compared with $$.Execution.StartTime (rate rule, CLOSED). */
-export function successBucketUntilIso(r: BreakerRecord): string | null {
-  return r.state === "CLOSED" && r.successBucket ? new Date(r.successBucket.until).toISOString() : null;
+/** The ends of the success buckets' direct use as ISO-8601 UTC text, compared with $$.Execution.StartTime (rate rule, CLOSED). */
+export function successBucketUntilIso(r: BreakerRecord): { until: string; nextUntil: string } | null {
+  if (r.state !== "CLOSED" || !r.successBucket) return null;
+  return { until: new Date(r.successBucket.until).toISOString(), nextUntil: new Date(r.successBucket.nextUntil).toISOString() };
 }
 
 /** OPEN expiry as ISO-8601 UTC text, comparable with $$.Execution.StartTime in a Choice state. */

@@ -21,6 +21,9 @@ export const ATTR = {
   /** rate rule, CLOSED: the success counter the state machine may ADD to directly (`s_<bucket>`), and until when (ISO). */
   successBucket: "successBucket",
   successBucketUntilIso: "successBucketUntilIso",
+  /** The bucket after it, prepared, and until when (ISO). */
+  nextSuccessBucket: "nextSuccessBucket",
+  nextSuccessBucketUntilIso: "nextSuccessBucketUntilIso",
   expiresAt: "expiresAt",
 } as const;
 
@@ -36,6 +39,8 @@ export interface StatusView {
     recordSuccess?: { BOOL: boolean };
     successBucket?: { S: string };
     successBucketUntilIso?: { S: string };
+    nextSuccessBucket?: { S: string };
+    nextSuccessBucketUntilIso?: { S: string };
   };
   /**
    * Set (instead of Item) by get-status when the store failed: `allow` is the breaker's onStoreError

@@ -138,9 +138,15 @@ describe("breaker (pure): trip rules", () => {
     const s = loadSettings({ tripRule: "rate", windowSeconds: 10, minimumCalls: 1000 });
     const at = T0 + 2_500; // bucket width 1 s: bucket T0/1000 + 2, which ends at T0 + 3 s
     const rec = applyCount(null, planCount(null, "failure", at, s)!, at);
-    assert.deepEqual(rec.successBucket, { field: `s_${T0 / 1000 + 2}`, until: T0 + 3_000 });
+    assert.deepEqual(rec.successBucket, {
+      field: `s_${T0 / 1000 + 2}`,
+      until: T0 + 3_000,
+      nextField: `s_${T0 / 1000 + 3}`,
+      nextUntil: T0 + 4_000,
+    });
     assert.equal(directSuccessField(rec, T0 + 2_999, s), `s_${T0 / 1000 + 2}`);
-    assert.equal(directSuccessField(rec, T0 + 3_000, s), null, "an expired bucket goes through record-outcome");
+    assert.equal(directSuccessField(rec, T0 + 3_000, s), `s_${T0 / 1000 + 3}`, "the prepared next bucket");
+    assert.equal(directSuccessField(rec, T0 + 4_000, s), null, "both expired: through record-outcome");
     assert.equal(
       directSuccessField(rec, T0, loadSettings({ tripRule: "rate", slowCallDurationMs: 100 })),
       null,
@@ -150,7 +156,8 @@ describe("breaker (pure): trip rules", () => {
     assert.equal(trip({ ...rec, counters: { [`f_${T0 / 1000 + 2}`]: 5000 } }, at, s).record!.successBucket, null, "a transition clears it");
     // The bucket is never used past half the idle TTL after the write that set it (a direct ADD refreshes no TTL).
     const long = loadSettings({ tripRule: "rate", windowSeconds: 86400, idleTtlSeconds: 60 });
-    assert.equal(applyCount(null, planCount(null, "success", T0, long)!, T0).successBucket!.until, T0 + 30_000);
+    const capped = applyCount(null, planCount(null, "success", T0, long)!, T0).successBucket!;
+    assert.deepEqual([capped.until, capped.nextUntil], [T0 + 30_000, T0 + 30_000]);
     // A sampled success adds its weight.
     assert.deepEqual(planCount(null, "success", at, s, 10)!.add, { [`s_${T0 / 1000 + 2}`]: 10 });
   });

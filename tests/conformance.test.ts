@@ -170,11 +170,11 @@ async function checkRoute(rig: Rig, breaker: string, rec: BreakerRecord | null):
     const next = decideNext(decide(rec, t, rig.settings), rec !== null);
     const grant = next === S.acquireProbe ? acquireProbe(rec, t, rig.settings, `exec-${breaker}`).result : undefined;
     // rate rule on DynamoDB: a CLOSED success is added directly while its bucket is current (directSuccessField).
-    if (routed && next === S.callTargetThenRecord)
-      return [
-        S.successRoute,
-        ...(directSuccessField(rec, t, rig.settings) ? [S.callTargetThenCount, S.countSuccess] : pathAfterDecide(next)),
-      ];
+    if (routed && next === S.callTargetThenRecord) {
+      const field = directSuccessField(rec, t, rig.settings);
+      const select = field === rec?.successBucket?.field ? S.countInCurrentBucket : S.countInNextBucket;
+      return [S.successRoute, ...(field ? [select, S.callTargetThenCount, S.countSuccess] : pathAfterDecide(next))];
+    }
     return pathAfterDecide(next, grant);
   });
   assert.ok(
@@ -260,7 +260,7 @@ const FIXED: {
     consecutive: [S.callTargetThenRecord, S.recordSuccess],
     rate: [S.callTargetThenRecord, S.recordSuccess],
     // The counted failure set the current bucket (a day-long window: it cannot end during the test).
-    rateDynamodb: [S.successRoute, S.callTargetThenCount, S.countSuccess],
+    rateDynamodb: [S.successRoute, S.countInCurrentBucket, S.callTargetThenCount, S.countSuccess],
   },
   { name: "OPEN, not due", build: (now, s) => opened(now, s), consecutive: [S.fallbackOpen], rate: [S.fallbackOpen] },
   {

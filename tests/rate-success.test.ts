@@ -107,7 +107,7 @@ describe("rate rule on DynamoDB: a success is one direct UpdateItem while its bu
       const ok = await r.machine.run({ request: { n } });
       assert.equal(ok.status, "SUCCEEDED");
       assert.deepEqual(ok.output, { breaker, fallback: false, response: { ok: true } });
-      assert.deepEqual(ok.states, [...HEAD, S.successRoute, S.callTargetThenCount, S.countSuccess]);
+      assert.deepEqual(ok.states, [...HEAD, S.successRoute, S.countInCurrentBucket, S.callTargetThenCount, S.countSuccess]);
       assert.deepEqual(lambdas(ok), [], "no Lambda besides the target");
       assert.deepEqual(
         ok.calls.map((c) => [c.resource, c.ok]),
@@ -132,7 +132,13 @@ describe("rate rule on DynamoDB: a success is one direct UpdateItem while its bu
       throw Object.assign(new Error("down"), { name: "ServiceUnavailable" });
     };
     const failed = await r.machine.run({ request: {} });
-    assert.deepEqual(failed.states.slice(3), [S.successRoute, S.callTargetThenCount, S.recordFailure, S.fallbackTargetFailed]);
+    assert.deepEqual(failed.states.slice(3), [
+      S.successRoute,
+      S.countInCurrentBucket,
+      S.callTargetThenCount,
+      S.recordFailure,
+      S.fallbackTargetFailed,
+    ]);
     const rec = (await store.get(breaker))!;
     assert.equal(rec.counters[`f_${bucketOf(Date.now(), settings)}`], 1);
   });
@@ -140,10 +146,10 @@ describe("rate rule on DynamoDB: a success is one direct UpdateItem while its bu
   it("an expired bucket goes through record-outcome, which rotates it; the next success is direct again", async function () {
     const breaker = uniqueBreaker("expired");
     const now = Date.now();
-    // A success counted two and a half buckets ago: its bucket ended long before now, but it is still in the window.
+    // A success counted two and a half buckets ago: its bucket and the next ended before now; it is still in the window.
     const then = now - 2.5 * bucketWidthMs(settings);
     const old = applyCount(null, planCount(null, "success", then, settings)!, then);
-    assert.ok(old.successBucket!.until < now);
+    assert.ok(old.successBucket!.nextUntil < now);
     assert.ok(await store.compareAndSet(breaker, null, old, settings));
     const r = rig(store, endpoint, breaker, settings);
 
@@ -157,8 +163,22 @@ describe("rate rule on DynamoDB: a success is one direct UpdateItem while its bu
     assert.deepEqual(rec.counters, { [old.successBucket!.field]: 1, [field]: 1 }, "the old bucket is still in the window");
 
     const direct = await r.machine.run({ request: {} });
-    assert.deepEqual(direct.states.slice(3), [S.successRoute, S.callTargetThenCount, S.countSuccess]);
+    assert.deepEqual(direct.states.slice(3), [S.successRoute, S.countInCurrentBucket, S.callTargetThenCount, S.countSuccess]);
     assert.equal((await store.get(breaker))!.counters[field], 2);
+  });
+
+  it("past its bucket's end, a success is added to the prepared next bucket, still with no Lambda", async function () {
+    const breaker = uniqueBreaker("next");
+    const then = Date.now() - bucketWidthMs(settings); // the previous bucket: its end has passed, the next one is now's
+    const old = applyCount(null, planCount(null, "success", then, settings)!, then);
+    assert.ok(await store.compareAndSet(breaker, null, old, settings));
+    const r = rig(store, endpoint, breaker, settings);
+    const run = await r.machine.run({ request: {} });
+    assert.deepEqual(run.states.slice(3), [S.successRoute, S.countInNextBucket, S.callTargetThenCount, S.countSuccess]);
+    assert.deepEqual(lambdas(run), []);
+    const rec = (await store.get(breaker))!;
+    assert.equal(old.successBucket!.nextField, `s_${bucketOf(Date.now(), settings)}`);
+    assert.deepEqual(rec.counters, { [old.successBucket!.field]: 1, [old.successBucket!.nextField]: 1 });
   });
 
   it("a generation change between the read and the ADD makes the ADD a no-op; the caller still gets the answer", async function () {
@@ -175,7 +195,7 @@ describe("rate rule on DynamoDB: a success is one direct UpdateItem while its bu
     const run = await r.machine.run({ request: {} });
     assert.equal(run.status, "SUCCEEDED");
     assert.deepEqual(run.output, { breaker, fallback: false, response: { ok: "answered" } });
-    assert.deepEqual(run.states.slice(3), [S.successRoute, S.callTargetThenCount, S.countSuccess, S.succeeded]);
+    assert.deepEqual(run.states.slice(3), [S.successRoute, S.countInCurrentBucket, S.callTargetThenCount, S.countSuccess, S.succeeded]);
     const update = run.calls.find((c) => c.state === RATE_SUCCESS_STATE_NAMES.countSuccess)!;
     assert.deepEqual([update.ok, update.error], [false, "DynamoDB.ConditionalCheckFailedException"]);
     const after = (await store.get(breaker))!;

@@ -3,9 +3,11 @@
 //   DrawSuccessSample (successSampleRate < 1): a Pass drawing States.MathRandom; an unsampled call takes the plain
 //     CallTarget / CallTargetNew path (its failure is still recorded), a sampled success weighs 1 / rate;
 //   SuccessRoute: a CLOSED record whose success bucket is still current (successBucketUntilIso later than
-//     $$.Execution.StartTime) -> CallTargetThenCount -> CountSuccess, an UpdateItem that ADDs the weight to that
-//     bucket under the generation read (DynamoDB only); a missing or expired bucket -> CallTargetThenRecord, whose
-//     record-outcome rotates it. A failed conditional update (the circuit moved on) ends as a reported success does.
+//     $$.Execution.StartTime), or whose prepared next bucket is -> CountInCurrentBucket / CountInNextBucket (the
+//     counter's name into $.count) -> CallTargetThenCount -> CountSuccess, an UpdateItem that ADDs the weight to it
+//     under the generation read (DynamoDB only); missing or expired buckets -> CallTargetThenRecord, whose
+//     record-outcome rotates them (the prepared next bucket halves how often, and keeps a bucket's end from sending
+//     every caller in flight to the Lambda at once). A failed conditional update (the circuit moved on) ends as a reported success does.
 // The rule it encodes is directSuccessField() in ../breaker.ts; tests/rate-success.test.ts runs it on DynamoDB Local.
 
 import { ATTR } from "../contracts";
@@ -17,7 +19,10 @@ export const RATE_SUCCESS_STATE_NAMES = {
   drawSuccessSample: "DrawSuccessSample",
   /** CLOSED (rate rule): sampled or not, bucket live or not. */
   successRoute: "SuccessRoute",
-  /** CLOSED, the success bucket is current: the success is added by CountSuccess. */
+  /** The current bucket's counter, or the prepared next one's, into $.count. */
+  countInCurrentBucket: "CountInCurrentBucket",
+  countInNextBucket: "CountInNextBucket",
+  /** CLOSED, a success bucket is current: the success is added by CountSuccess. */
   callTargetThenCount: "CallTargetThenCount",
   /** dynamodb:updateItem ADD weight to the current bucket, under the generation read. */
   countSuccess: "CountSuccess",
@@ -34,6 +39,8 @@ export const SAMPLE_RANGE = 1_000_000_000;
 export const MAX_SUCCESS_WEIGHT = SAMPLE_RANGE;
 /** Where the draw lands in the execution's JSON. */
 export const SAMPLE_PATH = "$.sample";
+/** The counter CountSuccess adds to: {field}. */
+export const COUNT_PATH = "$.count";
 
 /** Throttling only: an ADD is not idempotent, so an error after which it may have been applied is not retried. */
 const THROTTLING_ERRORS = [
@@ -80,7 +87,13 @@ export function successWeightPayload(o: RateSuccessOptions): { weight?: number }
 
 /** The attributes ReadState projects beyond state, gen, openUntilIso and recordSuccess (names -> attribute). */
 export function extraProjection(o: RateSuccessOptions): Record<string, string> {
-  return countsSuccessDirectly(o) ? { "#sb": ATTR.successBucket, "#sbUntil": ATTR.successBucketUntilIso } : {};
+  if (!countsSuccessDirectly(o)) return {};
+  return {
+    "#sb": ATTR.successBucket,
+    "#sbUntil": ATTR.successBucketUntilIso,
+    "#nsb": ATTR.nextSuccessBucket,
+    "#nsbUntil": ATTR.nextSuccessBucketUntilIso,
+  };
 }
 
 /** Where Decide sends a CLOSED record (item present), and a missing item, when routesSuccess(o). */
@@ -125,12 +138,24 @@ export function successRouteStates(o: RateSuccessOptions, item: string, to: Succ
   if (countsSuccessDirectly(o)) {
     const bucket = `${item}.${ATTR.successBucket}.S`;
     const until = `${item}.${ATTR.successBucketUntilIso}.S`;
+    const next = `${item}.${ATTR.nextSuccessBucket}.S`;
+    const nextUntil = `${item}.${ATTR.nextSuccessBucketUntilIso}.S`;
     // Each comparison reads a path an earlier rule proved present (see ../state-machine-definition.ts).
-    choices.push({ Not: { Variable: bucket, IsPresent: true }, Next: to.callTargetThenRecord });
-    choices.push({ Not: { Variable: until, IsPresent: true }, Next: to.callTargetThenRecord });
-    choices.push({ Not: { Variable: bucket, StringMatches: "s_*" }, Next: to.callTargetThenRecord });
-    choices.push({ Not: { Variable: until, IsTimestamp: true }, Next: to.callTargetThenRecord });
-    choices.push({ Variable: until, TimestampGreaterThanPath: startTime, Next: to.callTargetThenCount });
+    for (const p of [bucket, until, next, nextUntil])
+      choices.push({ Not: { Variable: p, IsPresent: true }, Next: to.callTargetThenRecord });
+    for (const p of [bucket, next]) choices.push({ Not: { Variable: p, StringMatches: "s_*" }, Next: to.callTargetThenRecord });
+    for (const p of [until, nextUntil]) choices.push({ Not: { Variable: p, IsTimestamp: true }, Next: to.callTargetThenRecord });
+    choices.push({ Variable: until, TimestampGreaterThanPath: startTime, Next: N.countInCurrentBucket });
+    // Past the current bucket's end and before the next one's: the call started in the next bucket.
+    choices.push({ Variable: nextUntil, TimestampGreaterThanPath: startTime, Next: N.countInNextBucket });
+    const select = (path: string): State => ({
+      Type: "Pass",
+      Parameters: { "field.$": path },
+      ResultPath: COUNT_PATH,
+      Next: to.callTargetThenCount,
+    });
+    states[N.countInCurrentBucket] = select(bucket);
+    states[N.countInNextBucket] = select(next);
   }
   states[N.successRoute] = { Type: "Choice", Choices: choices, Default: to.callTargetThenRecord };
   return states;
@@ -157,7 +182,7 @@ export function countSuccessState(
       Key: { [ATTR.key]: { S: o.breakerName } },
       UpdateExpression: "ADD #bucket :weight",
       ConditionExpression: "#gen = :gen AND #state = :closed",
-      ExpressionAttributeNames: { "#bucket.$": `${item}.${ATTR.successBucket}.S`, "#gen": ATTR.gen, "#state": ATTR.state },
+      ExpressionAttributeNames: { "#bucket.$": `${COUNT_PATH}.field`, "#gen": ATTR.gen, "#state": ATTR.state },
       ExpressionAttributeValues: {
         ":weight": { N: String(samplesSuccesses(o) ? successWeight(o.settings) : 1) },
         ":gen": { "N.$": `${item}.${ATTR.gen}.N` },

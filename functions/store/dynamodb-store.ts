@@ -156,11 +156,20 @@ export class DynamoDbStore implements StateStore {
     ];
     if (plan.successBucket) {
       // rate rule: the bucket the state machine adds successes to directly until it ends (core/breaker.ts).
-      names["#sb"] = FIELD.successBucket;
-      names["#sbUntil"] = FIELD.successBucketUntilIso;
-      values[":sb"] = plan.successBucket.field;
-      values[":sbUntil"] = new Date(plan.successBucket.until).toISOString();
-      set.push("#sb = :sb", "#sbUntil = :sbUntil");
+      const b = plan.successBucket;
+      Object.assign(names, {
+        "#sb": FIELD.successBucket,
+        "#sbUntil": FIELD.successBucketUntilIso,
+        "#nsb": FIELD.nextSuccessBucket,
+        "#nsbUntil": FIELD.nextSuccessBucketUntilIso,
+      });
+      Object.assign(values, {
+        ":sb": b.field,
+        ":sbUntil": new Date(b.until).toISOString(),
+        ":nsb": b.nextField,
+        ":nsbUntil": new Date(b.nextUntil).toISOString(),
+      });
+      set.push("#sb = :sb", "#sbUntil = :sbUntil", "#nsb = :nsb", "#nsbUntil = :nsbUntil");
     }
     const add: string[] = [];
     const remove: string[] = [];

@@ -80,10 +80,13 @@ export function recordAttributes(
   if (rec.override) out[FIELD.override] = { ...rec.override };
   const bucketUntil = successBucketUntilIso(rec);
   if (bucketUntil !== null) {
-    if (!isSuccessCounter(rec.successBucket!.field))
-      throw new Error(`record successBucket ${JSON.stringify(rec.successBucket!.field)} is not s_<n>`);
-    out[FIELD.successBucket] = rec.successBucket!.field;
-    out[FIELD.successBucketUntilIso] = bucketUntil;
+    const b = rec.successBucket!;
+    for (const f of [b.field, b.nextField])
+      if (!isSuccessCounter(f)) throw new Error(`record successBucket names ${JSON.stringify(f)}, not s_<n>`);
+    out[FIELD.successBucket] = b.field;
+    out[FIELD.successBucketUntilIso] = bucketUntil.until;
+    out[FIELD.nextSuccessBucket] = b.nextField;
+    out[FIELD.nextSuccessBucketUntilIso] = bucketUntil.nextUntil;
   }
   const ttl = expiresAtSeconds(rec, settings);
   if (ttl !== null) out[ttlAttribute] = ttl;
@@ -155,13 +158,25 @@ export function readRecord(attrs: Record<string, unknown>, where: string): Break
   for (const k of Object.keys(attrs)) if (isCounterField(k)) counters[k] = num(k);
 
   let successBucket: SuccessBucket | null = null;
-  const field = attrs[FIELD.successBucket];
-  const untilIso = attrs[FIELD.successBucketUntilIso];
-  if (field !== undefined || untilIso !== undefined) {
-    if (typeof field !== "string" || !isSuccessCounter(field)) throw bad(FIELD.successBucket, "a success counter name s_<n>");
-    const until = typeof untilIso === "string" ? Date.parse(untilIso) : NaN;
-    if (!Number.isFinite(until)) throw bad(FIELD.successBucketUntilIso, "an ISO-8601 time");
-    successBucket = { field, until };
+  const bucketFields = [FIELD.successBucket, FIELD.successBucketUntilIso, FIELD.nextSuccessBucket, FIELD.nextSuccessBucketUntilIso];
+  if (bucketFields.some((f) => attrs[f] !== undefined)) {
+    const counter = (name: string): string => {
+      const v = attrs[name];
+      if (typeof v !== "string" || !isSuccessCounter(v)) throw bad(name, "a success counter name s_<n>");
+      return v;
+    };
+    const time = (name: string): number => {
+      const v = attrs[name];
+      const t = typeof v === "string" ? Date.parse(v) : NaN;
+      if (!Number.isFinite(t)) throw bad(name, "an ISO-8601 time");
+      return t;
+    };
+    successBucket = {
+      field: counter(FIELD.successBucket),
+      until: time(FIELD.successBucketUntilIso),
+      nextField: counter(FIELD.nextSuccessBucket),
+      nextUntil: time(FIELD.nextSuccessBucketUntilIso),
+    };
   }
 
   return {

@@ -95,8 +95,8 @@ return 1
 `;
 
 /**
- * KEYS[1] hash; ARGV: gen, updatedAt, recordSuccess, expiresAt (s), expire-at (ms), successBucket and its
- * until (ISO; '' = unchanged), then n + n names to remove, n + n name/value pairs to set, n + n name/increment
+ * KEYS[1] hash; ARGV: gen, updatedAt, recordSuccess, expiresAt (s), expire-at (ms), successBucket, its until,
+ * nextSuccessBucket, its until (ISO; all '' = unchanged), then n + n names to remove, n + n name/value pairs to set, n + n name/increment
  * pairs to add (HINCRBYFLOAT: a sampled success weighs 1/successSampleRate).
  * Returns the whole hash, or nil when the record is not CLOSED in `gen` (a missing one is CLOSED gen 0).
  */
@@ -108,8 +108,10 @@ if redis.call('EXISTS', k) == 0 then
 elseif redis.call('HGET', k, 'gen') ~= ARGV[1] or redis.call('HGET', k, 'state') ~= 'CLOSED' then
   return false
 end
-if ARGV[6] ~= '' then redis.call('HSET', k, 'successBucket', ARGV[6], 'successBucketUntilIso', ARGV[7]) end
-local i = 8
+if ARGV[6] ~= '' then
+  redis.call('HSET', k, 'successBucket', ARGV[6], 'successBucketUntilIso', ARGV[7], 'nextSuccessBucket', ARGV[8], 'nextSuccessBucketUntilIso', ARGV[9])
+end
+local i = 10
 local n = tonumber(ARGV[i]); i = i + 1
 for j = 1, n do redis.call('HDEL', k, ARGV[i]); i = i + 1 end
 n = tonumber(ARGV[i]); i = i + 1
@@ -258,6 +260,8 @@ export class RedisStore implements StateStore {
       String(ttl * 1000),
       plan.successBucket?.field ?? "",
       plan.successBucket ? new Date(plan.successBucket.until).toISOString() : "",
+      plan.successBucket?.nextField ?? "",
+      plan.successBucket ? new Date(plan.successBucket.nextUntil).toISOString() : "",
       String(remove.length),
       ...remove,
       String(Object.keys(plan.set).length),

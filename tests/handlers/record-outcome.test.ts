@@ -152,7 +152,12 @@ describeEachStore("record-outcome handler", (s) => {
     const rec = (await s.store.get(breaker))!;
     const bucket = Math.floor(h.clock.t / 6000);
     assert.deepEqual(rec.counters, { [`s_${bucket}`]: 20, [`f_${bucket}`]: 1 });
-    assert.deepEqual(rec.successBucket, { field: `s_${bucket}`, until: (bucket + 1) * 6000 });
+    assert.deepEqual(rec.successBucket, {
+      field: `s_${bucket}`,
+      until: (bucket + 1) * 6000,
+      nextField: `s_${bucket + 1}`,
+      nextUntil: (bucket + 2) * 6000,
+    });
   });
 
   it("rejects malformed events with InvalidEventError naming the field, and changes no stored state", async () => {
