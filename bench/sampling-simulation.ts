@@ -33,14 +33,15 @@ export const SEVENTY = [0, 2, 3, 5, 6, 8, 9];
 
 function main(argv: string[]): void {
   const plain = argv.includes("--plain");
-  const [runs, seconds] = [Number(argv.filter((a) => a !== "--plain")[0] ?? 2000), Number(argv.filter((a) => a !== "--plain")[1] ?? 120)];
+  const numbers = argv.filter((a) => a !== "--plain").map(Number);
+  const [runs, seconds] = [numbers[0] ?? 2000, numbers[1] ?? 120];
   const s = loadSettings({ tripRule: "rate", failureRateThreshold: 0.5, windowSeconds: 10, minimumCalls: 20, successSampleRate: 0.1 });
   const tripped30 = Array.from({ length: runs }, (_, k) => simulateRun(s, THIRTY, seconds, k + 1, plain)).filter((t) => t !== null).length;
   const times70 = Array.from({ length: runs }, (_, k) => simulateRun(s, SEVENTY, seconds, k + 1, plain));
   const hit = times70.filter((t): t is number => t !== null);
   const mean = hit.reduce((a, b) => a + b, 0) / Math.max(1, hit.length) / 1000;
   process.stdout.write(
-    `successSampleRate 0.1, threshold 0.5, window 10 s, 20 calls/s, ${runs} runs of ${seconds} s:\n` +
+    `${plain ? "the plain weighted ratio" : "the rule"}, successSampleRate 0.1, threshold 0.5, window 10 s, 20 calls/s, ${runs} runs of ${seconds} s:\n` +
       `  30 % failures: tripped in ${tripped30} runs (${((100 * tripped30) / runs).toFixed(2)} %)\n` +
       `  70 % failures: tripped in ${hit.length} runs, after ${mean.toFixed(1)} s on average, at most ${(Math.max(...hit) / 1000).toFixed(1)} s\n`,
   );

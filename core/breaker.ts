@@ -262,12 +262,20 @@ export function successBucketAt(now: number, s: BreakerSettings): SuccessBucket 
  * A success counted directly does not evaluate the trip rule (a success never raises the failure ratio; the
  * next failure, always reported, evaluates it).
  */
-export function directSuccessField(rec: BreakerRecord | null, now: number, s: BreakerSettings): string | null {
+export function directSuccessField(rec: BreakerRecord | null, now: number, s: BreakerSettings, rotate = false): string | null {
   const b = rec?.successBucket;
   if (!rec || !b || rec.state !== "CLOSED" || s.tripRule !== "rate" || s.slowCallDurationMs > 0) return null;
-  // Past the current bucket's end (and before the next one's), `now` lies in the next bucket.
-  return b.until > now ? b.field : b.nextUntil > now ? b.nextField : null;
+  // Past the current bucket's end (and before the next one's), `now` lies in the next bucket: a call drawn to
+  // rotate (`rotate`, a share ROTATION_SHARE of the calls) goes to record-outcome, which prepares the bucket after.
+  return b.until > now ? b.field : b.nextUntil > now && !rotate ? b.nextField : null;
 }
+
+/**
+ * The share of calls that, once a success bucket has ended, go to record-outcome to rotate the buckets while the
+ * prepared next one is still current: the rotation then lands before the next one ends, instead of every caller
+ * in flight at that end going to the Lambda at once.
+ */
+export const ROTATION_SHARE = 0.05;
 
 /** The pure effect of a plan; stores apply the same effect atomically. */
 export function applyCount(rec: BreakerRecord | null, plan: CountPlan, now: number): BreakerRecord {

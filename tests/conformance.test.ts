@@ -32,7 +32,7 @@ import { HandlerDeps } from "../functions/shared/runtime";
 import { DynamoDbStore } from "../functions/store/dynamodb-store";
 import { StateStore } from "../core/state-store";
 import { buildDefinition, RESOURCES, STATE_NAMES as S } from "../core/state-machine-definition";
-import { routesSuccess } from "../core/definition/rate-success";
+import { rotationThreshold, routesSuccess } from "../core/definition/rate-success";
 import { createLocalStateMachine, LocalExecutionResult, LocalStateMachine } from "../local/sfn-runtime";
 import { CapturedMetrics, closeStores, openStore, RecordingLog, StoreKind, uniqueBreaker } from "./handlers/support";
 import { startDynamoLocal } from "./support/servers";
@@ -156,7 +156,7 @@ async function write(store: StateStore, breaker: string, rec: BreakerRecord | nu
  */
 async function checkRoute(rig: Rig, breaker: string, rec: BreakerRecord | null): Promise<LocalExecutionResult> {
   const t0 = Date.now();
-  const r = await rig.machine.run({ request: { id: breaker } }, { executionName: `exec-${breaker}` });
+  const r = await rig.machine.run({ request: { id: breaker } }, { executionName: `exec-${breaker}`, history: true });
   const t1 = Date.now();
   const where = `${breaker}: ${JSON.stringify(rec && { state: rec.state, gen: rec.gen, openUntil: rec.openUntil && rec.openUntil - t0, leases: rec.leases, ps: rec.probeSuccesses, rs: rec.recordSuccess })}\n${r.states.join(" -> ")} ${r.error ?? ""} ${r.cause ?? ""}`;
   assert.equal(r.status, "SUCCEEDED", where);
@@ -171,9 +171,13 @@ async function checkRoute(rig: Rig, breaker: string, rec: BreakerRecord | null):
     const grant = next === S.acquireProbe ? acquireProbe(rec, t, rig.settings, `exec-${breaker}`).result : undefined;
     // rate rule on DynamoDB: a CLOSED success is added directly while its bucket is current (directSuccessField).
     if (routed && next === S.callTargetThenRecord) {
-      const field = directSuccessField(rec, t, rig.settings);
+      // The draw decides whether a call in the prepared next bucket rotates early: read it from the execution.
+      const entered = (r.history ?? []) as { type: string; state?: { name: string; input?: { sample?: { draw: number } } } }[];
+      const draw = entered.find((e) => e.type === "StateEntered" && e.state?.name === S.successRoute)?.state?.input?.sample?.draw;
+      const rotate = draw !== undefined && draw < rotationThreshold(rig.settings);
+      const field = directSuccessField(rec, t, rig.settings, rotate);
       const select = field === rec?.successBucket?.field ? S.countInCurrentBucket : S.countInNextBucket;
-      return [S.successRoute, ...(field ? [select, S.callTargetThenCount, S.countSuccess] : pathAfterDecide(next))];
+      return [S.drawSuccessSample, S.successRoute, ...(field ? [select, S.callTargetThenCount, S.countSuccess] : pathAfterDecide(next))];
     }
     return pathAfterDecide(next, grant);
   });
@@ -252,7 +256,7 @@ const FIXED: {
     consecutive: [S.callTarget],
     rate: [S.callTargetThenRecord, S.recordSuccess],
     // No success bucket yet: record-outcome counts it and sets the bucket.
-    rateDynamodb: [S.successRoute, S.callTargetThenRecord, S.recordSuccess],
+    rateDynamodb: [S.drawSuccessSample, S.successRoute, S.callTargetThenRecord, S.recordSuccess],
   },
   {
     name: "CLOSED with failures",
@@ -260,7 +264,7 @@ const FIXED: {
     consecutive: [S.callTargetThenRecord, S.recordSuccess],
     rate: [S.callTargetThenRecord, S.recordSuccess],
     // The counted failure set the current bucket (a day-long window: it cannot end during the test).
-    rateDynamodb: [S.successRoute, S.countInCurrentBucket, S.callTargetThenCount, S.countSuccess],
+    rateDynamodb: [S.drawSuccessSample, S.successRoute, S.countInCurrentBucket, S.callTargetThenCount, S.countSuccess],
   },
   { name: "OPEN, not due", build: (now, s) => opened(now, s), consecutive: [S.fallbackOpen], rate: [S.fallbackOpen] },
   {

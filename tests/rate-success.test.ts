@@ -9,7 +9,7 @@
 
 import { strict as assert } from "node:assert";
 import { applyCount, bucketOf, bucketWidthMs, newRecord, planCount } from "../core/breaker";
-import { RATE_SUCCESS_STATE_NAMES, successWeight } from "../core/definition/rate-success";
+import { RATE_SUCCESS_STATE_NAMES, rotationThreshold, successWeight } from "../core/definition/rate-success";
 import { BreakerSettings, loadSettings } from "../core/settings";
 import { StateStore } from "../core/state-store";
 import { buildDefinition, RESOURCES, STATE_NAMES as S } from "../core/state-machine-definition";
@@ -68,6 +68,14 @@ function rig(
   return r;
 }
 
+/** The draw DrawSuccessSample made (the execution must have run with history). */
+function drawOf(r: LocalExecutionResult): number {
+  const events = (r.history ?? []) as { type: string; state?: { name: string; input?: { sample?: { draw: number } } } }[];
+  const draw = events.find((e) => e.type === "StateEntered" && e.state?.name === S.successRoute)?.state?.input?.sample?.draw;
+  assert.equal(typeof draw, "number", "SuccessRoute saw the draw");
+  return draw!;
+}
+
 /** Lambda invocations besides the target. */
 const lambdas = (r: LocalExecutionResult) => r.calls.filter((c) => c.resource === RESOURCES.lambdaInvoke && c.target !== TARGET);
 
@@ -107,7 +115,14 @@ describe("rate rule on DynamoDB: a success is one direct UpdateItem while its bu
       const ok = await r.machine.run({ request: { n } });
       assert.equal(ok.status, "SUCCEEDED");
       assert.deepEqual(ok.output, { breaker, fallback: false, response: { ok: true } });
-      assert.deepEqual(ok.states, [...HEAD, S.successRoute, S.countInCurrentBucket, S.callTargetThenCount, S.countSuccess]);
+      assert.deepEqual(ok.states, [
+        ...HEAD,
+        S.drawSuccessSample,
+        S.successRoute,
+        S.countInCurrentBucket,
+        S.callTargetThenCount,
+        S.countSuccess,
+      ]);
       assert.deepEqual(lambdas(ok), [], "no Lambda besides the target");
       assert.deepEqual(
         ok.calls.map((c) => [c.resource, c.ok]),
@@ -133,6 +148,7 @@ describe("rate rule on DynamoDB: a success is one direct UpdateItem while its bu
     };
     const failed = await r.machine.run({ request: {} });
     assert.deepEqual(failed.states.slice(3), [
+      S.drawSuccessSample,
       S.successRoute,
       S.countInCurrentBucket,
       S.callTargetThenCount,
@@ -154,7 +170,7 @@ describe("rate rule on DynamoDB: a success is one direct UpdateItem while its bu
     const r = rig(store, endpoint, breaker, settings);
 
     const rotated = await r.machine.run({ request: {} });
-    assert.deepEqual(rotated.states.slice(3), [S.successRoute, S.callTargetThenRecord, S.recordSuccess]);
+    assert.deepEqual(rotated.states.slice(3), [S.drawSuccessSample, S.successRoute, S.callTargetThenRecord, S.recordSuccess]);
     assert.equal(lambdas(rotated).length, 1);
     const rec = (await store.get(breaker))!;
     const field = `s_${bucketOf(Date.now(), settings)}`;
@@ -163,22 +179,53 @@ describe("rate rule on DynamoDB: a success is one direct UpdateItem while its bu
     assert.deepEqual(rec.counters, { [old.successBucket!.field]: 1, [field]: 1 }, "the old bucket is still in the window");
 
     const direct = await r.machine.run({ request: {} });
-    assert.deepEqual(direct.states.slice(3), [S.successRoute, S.countInCurrentBucket, S.callTargetThenCount, S.countSuccess]);
+    assert.deepEqual(direct.states.slice(3), [
+      S.drawSuccessSample,
+      S.successRoute,
+      S.countInCurrentBucket,
+      S.callTargetThenCount,
+      S.countSuccess,
+    ]);
     assert.equal((await store.get(breaker))!.counters[field], 2);
   });
 
-  it("past its bucket's end, a success is added to the prepared next bucket, still with no Lambda", async function () {
-    const breaker = uniqueBreaker("next");
-    const then = Date.now() - bucketWidthMs(settings); // the previous bucket: its end has passed, the next one is now's
-    const old = applyCount(null, planCount(null, "success", then, settings)!, then);
-    assert.ok(await store.compareAndSet(breaker, null, old, settings));
-    const r = rig(store, endpoint, breaker, settings);
-    const run = await r.machine.run({ request: {} });
-    assert.deepEqual(run.states.slice(3), [S.successRoute, S.countInNextBucket, S.callTargetThenCount, S.countSuccess]);
-    assert.deepEqual(lambdas(run), []);
-    const rec = (await store.get(breaker))!;
-    assert.equal(old.successBucket!.nextField, `s_${bucketOf(Date.now(), settings)}`);
-    assert.deepEqual(rec.counters, { [old.successBucket!.field]: 1, [old.successBucket!.nextField]: 1 });
+  it("past its bucket's end, a success is added to the prepared next bucket with no Lambda; one in 20 rotates early", async function () {
+    // On a virtual clock (fixed draws): 60 breakers whose current bucket ended a moment ago.
+    const clock = { t: 0 };
+    const base = Date.UTC(2030, 0, 1) + bucketWidthMs(settings) / 2;
+    const seen = { direct: 0, rotated: 0 };
+    await onVirtualClock(clock, async () => {
+      for (let k = 0; k < 60; k++) {
+        clock.t = base + k * 200;
+        const breaker = uniqueBreaker("next");
+        const then = clock.t - bucketWidthMs(settings); // the previous bucket: ended; its next one is now's
+        const old = applyCount(null, planCount(null, "success", then, settings)!, then);
+        assert.equal(old.successBucket!.nextField, `s_${bucketOf(clock.t, settings)}`);
+        assert.ok(await store.compareAndSet(breaker, null, old, settings));
+        const run = await rig(store, endpoint, breaker, settings, () => clock.t).machine.run({ request: {} }, { history: true });
+        const draw = drawOf(run);
+        const rec = (await store.get(breaker))!;
+        if (draw < rotationThreshold(settings)) {
+          seen.rotated += 1;
+          assert.deepEqual(run.states.slice(3), [S.drawSuccessSample, S.successRoute, S.callTargetThenRecord, S.recordSuccess]);
+          assert.equal(lambdas(run).length, 1);
+          assert.equal(rec.successBucket!.field, old.successBucket!.nextField, "rotated: now's bucket is the current one");
+        } else {
+          seen.direct += 1;
+          assert.deepEqual(run.states.slice(3), [
+            S.drawSuccessSample,
+            S.successRoute,
+            S.countInNextBucket,
+            S.callTargetThenCount,
+            S.countSuccess,
+          ]);
+          assert.deepEqual(lambdas(run), []);
+          assert.deepEqual(rec.successBucket, old.successBucket, "not rotated");
+        }
+        assert.deepEqual(rec.counters, { [old.successBucket!.field]: 1, [old.successBucket!.nextField]: 1 });
+      }
+    });
+    assert.ok(seen.direct > 0 && seen.rotated > 0, JSON.stringify(seen));
   });
 
   it("a generation change between the read and the ADD makes the ADD a no-op; the caller still gets the answer", async function () {
@@ -195,7 +242,14 @@ describe("rate rule on DynamoDB: a success is one direct UpdateItem while its bu
     const run = await r.machine.run({ request: {} });
     assert.equal(run.status, "SUCCEEDED");
     assert.deepEqual(run.output, { breaker, fallback: false, response: { ok: "answered" } });
-    assert.deepEqual(run.states.slice(3), [S.successRoute, S.countInCurrentBucket, S.callTargetThenCount, S.countSuccess, S.succeeded]);
+    assert.deepEqual(run.states.slice(3), [
+      S.drawSuccessSample,
+      S.successRoute,
+      S.countInCurrentBucket,
+      S.callTargetThenCount,
+      S.countSuccess,
+      S.succeeded,
+    ]);
     const update = run.calls.find((c) => c.state === RATE_SUCCESS_STATE_NAMES.countSuccess)!;
     assert.deepEqual([update.ok, update.error], [false, "DynamoDB.ConditionalCheckFailedException"]);
     const after = (await store.get(breaker))!;

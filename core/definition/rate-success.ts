@@ -1,15 +1,17 @@
 // The rate rule's success path without a Lambda per success (issue 12, item 3), as ASL states the builder in
 // ../state-machine-definition.ts adds:
-//   DrawSuccessSample (successSampleRate < 1): a Pass drawing States.MathRandom; an unsampled call takes the plain
-//     CallTarget / CallTargetNew path (its failure is still recorded), a sampled success weighs 1 / rate;
+//   DrawSuccessSample: a Pass drawing States.MathRandom. With successSampleRate < 1 an unsampled call takes the plain
+//     CallTarget / CallTargetNew path (its failure is still recorded), a sampled success weighs 1 / rate; on the
+//     direct path the draw also picks the calls (ROTATION_SHARE) that rotate the buckets early, in the next bucket;
 //   SuccessRoute: a CLOSED record whose success bucket is still current (successBucketUntilIso later than
 //     $$.Execution.StartTime), or whose prepared next bucket is -> CountInCurrentBucket / CountInNextBucket (the
 //     counter's name into $.count) -> CallTargetThenCount -> CountSuccess, an UpdateItem that ADDs the weight to it
 //     under the generation read (DynamoDB only); missing or expired buckets -> CallTargetThenRecord, whose
-//     record-outcome rotates them (the prepared next bucket halves how often, and keeps a bucket's end from sending
-//     every caller in flight to the Lambda at once). A failed conditional update (the circuit moved on) ends as a reported success does.
+//     record-outcome rotates them. The prepared next bucket and the early rotation keep a bucket's end from sending
+//     every caller in flight to the Lambda at once: about one rotation per bucket width. A failed conditional update (the circuit moved on) ends as a reported success does.
 // The rule it encodes is directSuccessField() in ../breaker.ts; tests/rate-success.test.ts runs it on DynamoDB Local.
 
+import { ROTATION_SHARE } from "../breaker";
 import { ATTR } from "../contracts";
 import { BreakerSettings } from "../settings";
 
@@ -52,6 +54,11 @@ const THROTTLING_ERRORS = [
 /** Draws below this are sampled (at least 1, so every rate above 0 samples). */
 export function sampleThreshold(s: BreakerSettings): number {
   return Math.max(1, Math.round(s.successSampleRate * SAMPLE_RANGE));
+}
+
+/** Draws below this, in the next bucket, rotate through record-outcome (a subset of the sampled draws). */
+export function rotationThreshold(s: BreakerSettings): number {
+  return Math.max(1, Math.round(Math.min(s.successSampleRate, ROTATION_SHARE) * SAMPLE_RANGE));
 }
 
 /** A sampled success's weight: exactly the inverse of the probability the threshold gives (10 for 0.1). */
@@ -98,8 +105,7 @@ export function extraProjection(o: RateSuccessOptions): Record<string, string> {
 
 /** Where Decide sends a CLOSED record (item present), and a missing item, when routesSuccess(o). */
 export function successRouteEntry(o: RateSuccessOptions): { closed: string; noItem: string | null } {
-  const first = samplesSuccesses(o) ? N.drawSuccessSample : N.successRoute;
-  return { closed: first, noItem: samplesSuccesses(o) ? first : null };
+  return { closed: N.drawSuccessSample, noItem: samplesSuccesses(o) ? N.drawSuccessSample : null };
 }
 
 /** The entries (bulkhead gate or call state) SuccessRoute can go to. */
@@ -121,13 +127,13 @@ type State = Record<string, any>;
 export function successRouteStates(o: RateSuccessOptions, item: string, to: SuccessTargets, startTime: string): Record<string, State> {
   const states: Record<string, State> = {};
   const choices: State[] = [];
+  states[N.drawSuccessSample] = {
+    Type: "Pass",
+    Parameters: { [`draw.$`]: `States.MathRandom(0, ${SAMPLE_RANGE})` },
+    ResultPath: SAMPLE_PATH,
+    Next: N.successRoute,
+  };
   if (samplesSuccesses(o)) {
-    states[N.drawSuccessSample] = {
-      Type: "Pass",
-      Parameters: { [`draw.$`]: `States.MathRandom(0, ${SAMPLE_RANGE})` },
-      ResultPath: SAMPLE_PATH,
-      Next: N.successRoute,
-    };
     const unsampled = { Variable: `${SAMPLE_PATH}.draw`, NumericGreaterThanEquals: sampleThreshold(o.settings) };
     const noItem = { Not: { Variable: item, IsPresent: true } };
     // Not sampled: the call is not reported unless it fails (the plain call states record failures).
@@ -146,8 +152,12 @@ export function successRouteStates(o: RateSuccessOptions, item: string, to: Succ
     for (const p of [bucket, next]) choices.push({ Not: { Variable: p, StringMatches: "s_*" }, Next: to.callTargetThenRecord });
     for (const p of [until, nextUntil]) choices.push({ Not: { Variable: p, IsTimestamp: true }, Next: to.callTargetThenRecord });
     choices.push({ Variable: until, TimestampGreaterThanPath: startTime, Next: N.countInCurrentBucket });
-    // Past the current bucket's end and before the next one's: the call started in the next bucket.
-    choices.push({ Variable: nextUntil, TimestampGreaterThanPath: startTime, Next: N.countInNextBucket });
+    // Past the current bucket's end and before the next one's: the call started in the next bucket. A few calls
+    // there (directSuccessField's `rotate`) go to record-outcome, which rotates the buckets before both have ended.
+    const inNext = { Variable: nextUntil, TimestampGreaterThanPath: startTime };
+    const rotate = { Variable: `${SAMPLE_PATH}.draw`, NumericLessThan: rotationThreshold(o.settings) };
+    choices.push({ And: [inNext, rotate], Next: to.callTargetThenRecord });
+    choices.push({ ...inNext, Next: N.countInNextBucket });
     const select = (path: string): State => ({
       Type: "Pass",
       Parameters: { "field.$": path },
