@@ -73,12 +73,17 @@ function designResult(
   };
 }
 
-/** Sections of BENCHMARKS.md that other commands write (the "## Soak" of `npm run soak`): kept when the bench rewrites the file. */
+/**
+ * Sections of BENCHMARKS.md written apart from the default run (the "## Soak" of `npm run soak`, the rate rule's
+ * scenarios): kept, from the first of them to the end, when the bench rewrites the file.
+ */
+export const KEPT_SECTIONS = ["## Rate rule without a Lambda per success", "## Soak"];
+
 function keptSections(): string {
   if (!existsSync(BENCH_FILE)) return "";
   const text = readFileSync(BENCH_FILE, "utf8");
-  const at = text.indexOf("\n## Soak\n");
-  return at < 0 ? "" : `\n${text.slice(at + 1)}`;
+  const found = KEPT_SECTIONS.map((h) => text.indexOf(`\n${h}\n`)).filter((i) => i >= 0);
+  return found.length ? `\n${text.slice(Math.min(...found) + 1)}` : "";
 }
 
 function machine(): string {
