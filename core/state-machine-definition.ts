@@ -16,6 +16,9 @@
 // built-in fallback. After the call every exit (success, failure, ignored error; reported or not) passes one of
 // the ReleaseSlotAfter* states, whose failure is caught and never fails the caller. tests/bulkhead.test.ts runs
 // it on both stores. With maxConcurrentCalls 0 none of these states exist and the definition is unchanged.
+//
+// The rate rule's successes (a direct DynamoDB ADD while the record's bucket is current, successSampleRate) are
+// built in ./definition/rate-success.ts.
 
 import { alwaysRecordSuccess } from "./breaker";
 import { BULKHEAD_FULL_ERROR } from "./bulkhead";
