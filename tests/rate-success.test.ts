@@ -4,7 +4,8 @@
 // - a missing or expired bucket goes through record-outcome, which rotates it;
 // - a generation change between the read and the ADD makes the ADD a no-op, and the caller still gets the answer;
 // - sampled counting (successSampleRate 0.1, threshold 0.5, window 10 s, 20/s) never trips at a 30 % failure
-//   ratio and trips at 70 %. Deterministic: the executions run one after another on a virtual clock (the
+//   ratio and trips at 70 %; on Redis (no direct count) a sampled success reaches record-outcome with its weight.
+//   Deterministic: the executions run one after another on a virtual clock (the
 //   executor's $$.Execution.StartTime, States.MathRandom's seed and the handlers' clock all read it).
 
 import { strict as assert } from "node:assert";
@@ -15,6 +16,7 @@ import { StateStore } from "../core/state-store";
 import { buildDefinition, RESOURCES, STATE_NAMES as S } from "../core/state-machine-definition";
 import { BreakerService } from "../functions/breaker/service";
 import { makeAcquireProbeHandler } from "../functions/handler-factories/acquire-probe";
+import { makeGetStatusHandler } from "../functions/handler-factories/get-status";
 import { makeRecordOutcomeHandler } from "../functions/handler-factories/record-outcome";
 import { makeReportStoreErrorHandler } from "../functions/handler-factories/report-store-error";
 import { DynamoDbStore } from "../functions/store/dynamodb-store";
@@ -31,9 +33,10 @@ interface Rig {
   target: () => unknown;
 }
 
+/** The breaker's machine on `store` (a DynamoDbStore, or the Redis store with `endpoint` undefined and get-status). */
 function rig(
-  store: DynamoDbStore,
-  endpoint: string,
+  store: StateStore,
+  endpoint: string | undefined,
   breaker: string,
   settings: BreakerSettings,
   clock: () => number = () => Date.now(),
@@ -49,8 +52,8 @@ function rig(
   const r = { target: () => ({ ok: true }) } as Rig;
   const def = buildDefinition({
     breakerName: breaker,
-    store: { kind: "dynamodb", tableName: store.tableName },
-    functions: FN,
+    store: store instanceof DynamoDbStore ? { kind: "dynamodb", tableName: store.tableName } : { kind: "redis" },
+    functions: { ...FN, getStatus: "get-status" },
     targetArn: TARGET,
     fallback: "builtin",
     settings,
@@ -58,6 +61,7 @@ function rig(
   r.machine = createLocalStateMachine(def, {
     lambdas: {
       [FN.recordOutcome]: makeRecordOutcomeHandler(deps),
+      "get-status": makeGetStatusHandler(deps),
       [FN.acquireProbe]: makeAcquireProbeHandler(deps),
       [FN.reportStoreError]: makeReportStoreErrorHandler(deps),
       [FN.fallback]: (e: { breaker: string; reason: string }) => ({ fallback: true, breaker: e.breaker, reason: e.reason }),
@@ -358,6 +362,34 @@ describe("rate rule, successSampleRate 0.1: sampled counting (threshold 0.5, win
     // Every recorded success weighs 10: the window's success counters are multiples of 10.
     const counts = Object.entries(out.record!.counters).filter(([k]) => k.startsWith("s_"));
     assert.ok(counts.length > 0 && counts.every(([, v]) => v % 10 === 0), JSON.stringify(out.record!.counters));
+  });
+
+  it("on Redis (no direct count): a sampled success goes to record-outcome with weight 10, the others cost nothing more", async function () {
+    const redis = await openStore("redis");
+    const breaker = uniqueBreaker("redis");
+    const clock = { t: T0 };
+    const r = rig(redis, undefined, breaker, settings, () => clock.t);
+    let sampled = 0;
+    await onVirtualClock(clock, async () => {
+      for (let i = 0; i < 60; i++) {
+        clock.t = T0 + i * PERIOD_MS;
+        const run = await r.machine.run({ request: { i } }, { executionName: `redis-${i}` });
+        const reports = run.calls.filter((c) => c.target === FN.recordOutcome);
+        if (reports.length) {
+          sampled += 1;
+          assert.equal((reports[0].input as { weight?: number }).weight, 10);
+          assert.ok([S.recordSuccess, S.recordSuccessNew].includes(run.states[run.states.length - 1] as never), run.states.join(" -> "));
+        } else {
+          assert.ok([S.callTarget, S.callTargetNew].includes(run.states[run.states.length - 1] as never), run.states.join(" -> "));
+        }
+      }
+    });
+    const rec = await redis.get(breaker);
+    const weighted = Object.entries(rec?.counters ?? {})
+      .filter(([k]) => k.startsWith("s_"))
+      .reduce((a, [, v]) => a + v, 0);
+    assert.ok(sampled > 0, "some successes were sampled");
+    assert.equal(weighted, 10 * sampled, "each sampled success weighs 10");
   });
 
   it("trips at a 70 % failure ratio", async function () {
