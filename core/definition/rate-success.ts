@@ -8,7 +8,8 @@
 //     counter's name into $.count) -> CallTargetThenCount -> CountSuccess, an UpdateItem that ADDs the weight to it
 //     under the generation read (DynamoDB only); missing or expired buckets -> CallTargetThenRecord, whose
 //     record-outcome rotates them. The prepared next bucket and the early rotation keep a bucket's end from sending
-//     every caller in flight to the Lambda at once: about one rotation per bucket width. A failed conditional update (the circuit moved on) ends as a reported success does.
+//     every caller in flight to the Lambda at once: about one rotation per bucket width.
+//   A failed conditional update (the circuit moved on) ends as a reported success does: with the target's answer.
 // The rule it encodes is directSuccessField() in ../breaker.ts; tests/rate-success.test.ts runs it on DynamoDB Local.
 
 import { ROTATION_SHARE } from "../breaker";
@@ -17,7 +18,7 @@ import { BreakerSettings } from "../settings";
 
 /** The states this file adds (merged into STATE_NAMES). */
 export const RATE_SUCCESS_STATE_NAMES = {
-  /** successSampleRate < 1: draws the sample of this call's success. */
+  /** One draw per CLOSED rate-rule call: whether its success is sampled, and whether it rotates the buckets early. */
   drawSuccessSample: "DrawSuccessSample",
   /** CLOSED (rate rule): sampled or not, bucket live or not. */
   successRoute: "SuccessRoute",
@@ -26,7 +27,7 @@ export const RATE_SUCCESS_STATE_NAMES = {
   countInNextBucket: "CountInNextBucket",
   /** CLOSED, a success bucket is current: the success is added by CountSuccess. */
   callTargetThenCount: "CallTargetThenCount",
-  /** dynamodb:updateItem ADD weight to the current bucket, under the generation read. */
+  /** dynamodb:updateItem: ADD the weight to the counter in $.count, under the generation read. */
   countSuccess: "CountSuccess",
   acquireSlotForCallTargetThenCount: "AcquireSlotForCallTargetThenCount",
   slotRouteForCallTargetThenCount: "SlotRouteForCallTargetThenCount",
@@ -35,7 +36,10 @@ export const RATE_SUCCESS_STATE_NAMES = {
 const N = RATE_SUCCESS_STATE_NAMES;
 
 export const DYNAMODB_UPDATE_ITEM = "arn:aws:states:::dynamodb:updateItem";
-/** The draw is an integer in [0, SAMPLE_RANGE); a success is sampled when it is below sampleThreshold(). */
+/**
+ * The draw is an integer from 0 to SAMPLE_RANGE (AWS excludes the end, aws-local-stepfunctions includes it: a
+ * difference of 1 in 10^9); a success is sampled when it is below sampleThreshold().
+ */
 export const SAMPLE_RANGE = 1_000_000_000;
 /** The largest weight a sampled success can carry (successSampleRate 1 / SAMPLE_RANGE). */
 export const MAX_SUCCESS_WEIGHT = SAMPLE_RANGE;
