@@ -37,8 +37,8 @@ const N = RATE_SUCCESS_STATE_NAMES;
 
 export const DYNAMODB_UPDATE_ITEM = "arn:aws:states:::dynamodb:updateItem";
 /**
- * The draw is an integer from 0 to SAMPLE_RANGE (AWS excludes the end, aws-local-stepfunctions includes it: a
- * difference of 1 in 10^9); a success is sampled when it is below sampleThreshold().
+ * The draw is an integer from 0 to SAMPLE_RANGE (aws-local-stepfunctions includes the end; whether AWS does
+ * changes a probability by at most 1 in 10^9); a success is sampled when it is below sampleThreshold().
  */
 export const SAMPLE_RANGE = 1_000_000_000;
 /** The largest weight a sampled success can carry (successSampleRate 1 / SAMPLE_RANGE). */
