@@ -69,19 +69,22 @@ function designResult(
     failedByError: report.totals.failed,
     workflows,
     healthyPath: report.awsWork.healthyPath,
+    closedSuccess: report.awsWork.closedSuccess,
     all: report.awsWork.all,
     ...extra,
   };
 }
 
 /**
- * Sections of BENCHMARKS.md that other commands write (the "## Soak" of `npm run soak`, the sections of other
- * scenarios): kept when the bench rewrites the file. They follow the default scenario's part.
+ * Sections of BENCHMARKS.md written apart from the default run (the "## Soak" of `npm run soak`, the rate rule's
+ * scenarios, the sections of other scenarios): kept, from the first of them to the end, when the bench rewrites the file.
  */
+export const KEPT_SECTIONS = ["## Rate rule without a Lambda per success", "## Soak"];
+
 function keptSections(): string {
   if (!existsSync(BENCH_FILE)) return "";
   const text = readFileSync(BENCH_FILE, "utf8");
-  const found = [text.indexOf("\n## Soak\n"), text.indexOf(`\n${SECTION_PREFIX}`)].filter((i) => i >= 0);
+  const found = [...KEPT_SECTIONS.map((h) => text.indexOf(`\n${h}\n`)), text.indexOf(`\n${SECTION_PREFIX}`)].filter((i) => i >= 0);
   return found.length ? `\n${text.slice(Math.min(...found) + 1)}` : "";
 }
 

@@ -26,9 +26,14 @@ export interface DesignResult {
   /** The workflow types its cost is modelled for. */
   workflows: Workflow[];
   healthyPath: WorkSummary;
+  /** Every first-attempt success outside HALF_OPEN: the rate rule's success path (counted directly or by record-outcome). */
+  closedSuccess?: WorkSummary;
   all: WorkSummary;
   note?: string;
 }
+
+/** The rate rule's healthy-path targets (issue 12): per million first-attempt CLOSED successes on DynamoDB. */
+export const RATE_RULE_TARGETS = { lambdaFreeShare: 0.95, exactUsd: 1.9, sampledUsd: 1.3, sampledRate: 0.1 } as const;
 
 export interface Ideal {
   threshold: number;
@@ -122,7 +127,26 @@ export function checkTargets(scenario: Scenario, results: DesignResult[]): Targe
   const ddb = by("dynamodb");
   const recipe = by("recipe");
   const ideal = idealOutageAttempts(scenario);
-  if (ddb) {
+  const st = scenario.breaker.settings;
+  const rateRule = st.tripRule === "rate";
+  if (ddb && rateRule) {
+    // The rate rule counts successes: its healthy path is every first-attempt CLOSED success.
+    const cs = ddb.closedSuccess ?? ddb.healthyPath;
+    const share = cs.executions ? cs.withoutLambda / cs.executions : 0;
+    checks.push({
+      target: `rate rule with DynamoDB: 0 Lambda invocations besides the target on at least ${RATE_RULE_TARGETS.lambdaFreeShare * 100} % of first-attempt CLOSED successes`,
+      measured: `${cs.withoutLambda} of ${cs.executions} = ${fmt(share * 100, 1)} %`,
+      pass: cs.executions > 0 && share >= RATE_RULE_TARGETS.lambdaFreeShare,
+    });
+    const sampled = st.successSampleRate <= RATE_RULE_TARGETS.sampledRate;
+    const limit = sampled ? RATE_RULE_TARGETS.sampledUsd : RATE_RULE_TARGETS.exactUsd;
+    const usd = cs.costPerMillion.EXPRESS.total;
+    checks.push({
+      target: `rate rule with DynamoDB${sampled ? `, successSampleRate ${st.successSampleRate}` : ", exact"}: modelled cost of a first-attempt CLOSED success at most $${limit.toFixed(2)} per million`,
+      measured: `$${fmt(usd, 3)} per million (mean of ${cs.executions}: ${fmt(cs.mean.lambdaInvocations, 3)} Lambda invocations, ${fmt(cs.mean.readUnits, 2)} read and ${fmt(cs.mean.writeUnits, 3)} write units)`,
+      pass: cs.executions > 0 && usd <= limit,
+    });
+  } else if (ddb) {
     const m = ddb.healthyPath.max;
     checks.push({
       target: "healthy path with DynamoDB: at most 4 state transitions, 1 read unit, 0 writes, 0 Lambda invocations besides the target",
@@ -131,8 +155,10 @@ export function checkTargets(scenario: Scenario, results: DesignResult[]): Targe
         ddb.healthyPath.executions > 0 && m.stateTransitions <= 4 && m.readUnits <= 1 && m.writeUnits === 0 && m.lambdaInvocations === 0,
     });
   }
+  const hasOutage = scenario.phases.some((p) => p.role === "failing");
   for (const d of [ddb, by("redis")]) {
-    if (!d) continue;
+    // A scenario without an outage (a healthy run) has nothing to count here.
+    if (!d || !hasOutage) continue;
     checks.push({
       target: `${d.name}: target attempts during the outage at most ideal + concurrency (${ideal.total} + ${scenario.traffic.maxConcurrency} = ${ideal.allowed})`,
       measured: `${d.outageAttempts} attempts`,
@@ -146,7 +172,7 @@ export function checkTargets(scenario: Scenario, results: DesignResult[]): Targe
     });
   }
   if (ddb && recipe) {
-    const ours = ddb.healthyPath.costPerMillion.EXPRESS.total;
+    const ours = (rateRule ? (ddb.closedSuccess ?? ddb.healthyPath) : ddb.healthyPath).costPerMillion.EXPRESS.total;
     const theirsExpress = recipe.healthyPath.costPerMillion.EXPRESS.total;
     const theirsStandard = recipe.healthyPath.costPerMillion.STANDARD.total;
     checks.push({

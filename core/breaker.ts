@@ -47,9 +47,25 @@ export interface BreakerRecord {
   override: OverrideInfo | null;
   /** Whether a CLOSED success must be reported (consecutive rule with failures on the count). */
   recordSuccess: boolean;
+  /**
+   * rate rule, CLOSED: the current window bucket's success counter and the end of its use (epoch ms). While it
+   * lasts, the DynamoDB state machine adds a success to it directly (no Lambda); a Lambda write rotates it.
+   */
+  successBucket: SuccessBucket | null;
   updatedAt: number;
   /** The last transitions, newest first (at most HISTORY_LIMIT). */
   history: Transition[];
+}
+
+/**
+ * The success counter a state machine may add to directly, and until when (epoch ms); and the next bucket's,
+ * prepared so that the end of a bucket does not send every caller in flight to record-outcome at once.
+ */
+export interface SuccessBucket {
+  field: string;
+  until: number;
+  nextField: string;
+  nextUntil: number;
 }
 
 export const HISTORY_LIMIT = 10;
@@ -76,6 +92,7 @@ export function newRecord(now: number): BreakerRecord {
     probeSuccesses: 0,
     override: null,
     recordSuccess: false,
+    successBucket: null,
     updatedAt: now,
     history: [],
   };
@@ -130,7 +147,8 @@ export function decide(rec: BreakerRecord | null, now: number, s: BreakerSetting
 // ---------------------------------------------------------------------------------------------
 // Classifying an outcome
 
-export type Outcome = { kind: "success"; durationMs?: number } | { kind: "failure"; error: string; durationMs?: number };
+/** A success's `weight`: 1 / successSampleRate when it was sampled (default 1); it is added to the window's counter. */
+export type Outcome = { kind: "success"; durationMs?: number; weight?: number } | { kind: "failure"; error: string; durationMs?: number };
 
 /** success and failure count; slow counts as a failure; ignored (a client error) does not count. */
 export type Classified = "success" | "failure" | "slow" | "ignored";
@@ -156,6 +174,8 @@ export interface CountPlan {
   remove: string[];
   /** The new value of BreakerRecord.recordSuccess. */
   recordSuccess: boolean;
+  /** rate rule: the new BreakerRecord.successBucket (the bucket of `now`); absent: unchanged. */
+  successBucket?: SuccessBucket;
 }
 
 export function bucketWidthMs(s: BreakerSettings): number {
@@ -198,7 +218,7 @@ export function windowCounts(rec: BreakerRecord, now: number, s: BreakerSettings
  * What to write for an outcome seen in CLOSED, or null when nothing needs writing
  * (a success that changes no counter, an ignored error, or a record that is not CLOSED).
  */
-export function planCount(rec: BreakerRecord | null, c: Classified, now: number, s: BreakerSettings): CountPlan | null {
+export function planCount(rec: BreakerRecord | null, c: Classified, now: number, s: BreakerSettings, weight = 1): CountPlan | null {
   const r = rec ?? newRecord(now);
   if (r.state !== "CLOSED" || c === "ignored") return null;
   const failure = countsAsFailure(c);
@@ -217,11 +237,45 @@ export function planCount(rec: BreakerRecord | null, c: Classified, now: number,
   }
   const bucket = bucketOf(now, s);
   if (failure) plan.add[`f_${bucket}`] = 1;
-  else if (s.tripRule === "rate") plan.add[`s_${bucket}`] = 1;
+  else if (s.tripRule === "rate") plan.add[`s_${bucket}`] = weight;
   else if (remove.length === 0) return null; // window rule: successes are not counted
+  if (s.tripRule === "rate") plan.successBucket = successBucketAt(now, s);
   plan.recordSuccess = false;
   return plan;
 }
+
+/**
+ * The bucket a rate-rule success of `now` is counted in, and until when a state machine may add to it directly:
+ * the bucket's end, but no later than half the idle TTL after `now` (a direct add refreshes neither updatedAt nor
+ * the TTL, so a Lambda write must come first).
+ */
+export function successBucketAt(now: number, s: BreakerSettings): SuccessBucket {
+  const bucket = bucketOf(now, s);
+  const cap = now + (s.idleTtlSeconds * 1000) / 2;
+  const end = (b: number) => Math.min(Math.floor((b + 1) * bucketWidthMs(s)), cap);
+  return { field: `s_${bucket}`, until: end(bucket), nextField: `s_${bucket + 1}`, nextUntil: end(bucket + 1) };
+}
+
+/**
+ * The counter a CLOSED success at `now` may be added to with no Lambda (the DynamoDB state machine's direct ADD,
+ * under the generation read), or null when the success goes through record-outcome, which rotates the bucket.
+ * A success counted directly does not evaluate the trip rule (a success never raises the failure ratio; the
+ * next failure, always reported, evaluates it).
+ */
+export function directSuccessField(rec: BreakerRecord | null, now: number, s: BreakerSettings, rotate = false): string | null {
+  const b = rec?.successBucket;
+  if (!rec || !b || rec.state !== "CLOSED" || s.tripRule !== "rate" || s.slowCallDurationMs > 0) return null;
+  // Past the current bucket's end (and before the next one's), `now` lies in the next bucket: a call drawn to
+  // rotate (`rotate`, a share ROTATION_SHARE of the calls) goes to record-outcome, which prepares the bucket after.
+  return b.until > now ? b.field : b.nextUntil > now && !rotate ? b.nextField : null;
+}
+
+/**
+ * The share of calls that, once a success bucket has ended, go to record-outcome to rotate the buckets while the
+ * prepared next one is still current: the rotation then lands before the next one ends, instead of every caller
+ * in flight at that end going to the Lambda at once.
+ */
+export const ROTATION_SHARE = 0.05;
 
 /** The pure effect of a plan; stores apply the same effect atomically. */
 export function applyCount(rec: BreakerRecord | null, plan: CountPlan, now: number): BreakerRecord {
@@ -230,8 +284,25 @@ export function applyCount(rec: BreakerRecord | null, plan: CountPlan, now: numb
   for (const [k, v] of Object.entries(plan.set)) r.counters[k] = v;
   for (const [k, v] of Object.entries(plan.add)) r.counters[k] = (r.counters[k] ?? 0) + v;
   r.recordSuccess = plan.recordSuccess;
+  if (plan.successBucket) r.successBucket = { ...plan.successBucket };
   r.updatedAt = now;
   return r;
+}
+
+/** Standard errors added to a sampled success count before the ratio is judged (docs/semantics.md). */
+export const SAMPLED_SUCCESS_Z = 2;
+
+/**
+ * The window's successes as the rate rule judges them. Exact counting (successSampleRate 1): the count. Sampled:
+ * the weighted count is unbiased but noisy (variance successes x (1 - p) / p), so the rule takes its upper
+ * estimate, SAMPLED_SUCCESS_Z standard errors above it (and Z^2 (1 - p) / p when no success was sampled yet):
+ * sampling noise must not trip a healthy target, while a real outage still does.
+ */
+export function judgedSuccesses(weighted: number, s: BreakerSettings): number {
+  const p = s.successSampleRate;
+  if (p >= 1) return weighted;
+  const v = (1 - p) / p;
+  return weighted + SAMPLED_SUCCESS_Z * Math.sqrt(weighted * v) + SAMPLED_SUCCESS_Z * SAMPLED_SUCCESS_Z * v;
 }
 
 /** Whether the counters of a CLOSED record meet the trip rule. */
@@ -245,7 +316,7 @@ export function shouldTrip(rec: BreakerRecord, now: number, s: BreakerSettings):
     case "rate": {
       const { failures, successes } = windowCounts(rec, now, s);
       const calls = failures + successes;
-      return calls >= s.minimumCalls && failures / calls >= s.failureRateThreshold;
+      return calls >= s.minimumCalls && failures / (failures + judgedSuccesses(successes, s)) >= s.failureRateThreshold;
     }
   }
 }
@@ -265,6 +336,7 @@ export function cloneRecord(r: BreakerRecord): BreakerRecord {
     counters: { ...r.counters },
     leases: { ...r.leases },
     override: r.override ? { ...r.override } : null,
+    successBucket: r.successBucket ? { ...r.successBucket } : null,
     history: r.history.map((t) => ({ ...t })),
   };
 }
@@ -282,6 +354,7 @@ function moveTo(r: BreakerRecord, to: BreakerState, now: number, reason: string)
     probeSuccesses: 0,
     override: null,
     recordSuccess: false,
+    successBucket: null,
     updatedAt: now,
     history: [transition, ...r.history].slice(0, HISTORY_LIMIT),
   };
@@ -428,6 +501,12 @@ export function expiresAtSeconds(r: BreakerRecord, s: BreakerSettings): number |
   if (r.state === "FORCED_OPEN" || r.state === "DISABLED") return null; // manual state never expires
   const lastUseful = Math.max(r.updatedAt, r.openUntil ?? 0, ...Object.values(r.leases));
   return Math.ceil(lastUseful / 1000) + s.idleTtlSeconds;
+}
+
+/** The ends of the success buckets' direct use as ISO-8601 UTC text, compared with $$.Execution.StartTime (rate rule, CLOSED). */
+export function successBucketUntilIso(r: BreakerRecord): { until: string; nextUntil: string } | null {
+  if (r.state !== "CLOSED" || !r.successBucket) return null;
+  return { until: new Date(r.successBucket.until).toISOString(), nextUntil: new Date(r.successBucket.nextUntil).toISOString() };
 }
 
 /** OPEN expiry as ISO-8601 UTC text, comparable with $$.Execution.StartTime in a Choice state. */

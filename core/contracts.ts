@@ -18,6 +18,12 @@ export const ATTR = {
   openUntil: "openUntil",
   openUntilIso: "openUntilIso",
   recordSuccess: "recordSuccess",
+  /** rate rule, CLOSED: the success counter the state machine may ADD to directly (`s_<bucket>`), and until when (ISO). */
+  successBucket: "successBucket",
+  successBucketUntilIso: "successBucketUntilIso",
+  /** The bucket after it, prepared, and until when (ISO). */
+  nextSuccessBucket: "nextSuccessBucket",
+  nextSuccessBucketUntilIso: "nextSuccessBucketUntilIso",
   expiresAt: "expiresAt",
 } as const;
 
@@ -31,6 +37,10 @@ export interface StatusView {
     gen: { N: string };
     openUntilIso?: { S: string };
     recordSuccess?: { BOOL: boolean };
+    successBucket?: { S: string };
+    successBucketUntilIso?: { S: string };
+    nextSuccessBucket?: { S: string };
+    nextSuccessBucketUntilIso?: { S: string };
   };
   /**
    * Set (instead of Item) by get-status when the store failed: `allow` is the breaker's onStoreError
@@ -79,6 +89,8 @@ export interface RecordOutcomeEvent {
   durationMs?: number;
   /** ISO time the call started ($$.Execution.StartTime): used for slow-call detection. */
   startedAt?: string;
+  /** A sampled success's weight, 1 / successSampleRate (default 1). */
+  weight?: number;
 }
 export interface RecordOutcomeResult {
   breaker: string;

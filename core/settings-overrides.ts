@@ -35,6 +35,7 @@ export const DEPLOY_TIME_SETTINGS = {
   retryBackoffRate: "the state machine's Retry of the target call (BackoffRate)",
   retryMaxDelaySeconds: "the state machine's Retry of the target call (MaxDelaySeconds)",
   maxConcurrentCalls: "the state machine's bulkhead gate exists only when it is above 0, and the limit is in its rejection",
+  successSampleRate: "the state machine draws the sample and passes each recorded success's weight",
 } as const satisfies Readonly<Partial<Record<keyof BreakerSettings, string>>>;
 
 export type RuntimeSetting = (typeof RUNTIME_SETTINGS)[number];

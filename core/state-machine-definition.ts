@@ -16,12 +16,26 @@
 // built-in fallback. After the call every exit (success, failure, ignored error; reported or not) passes one of
 // the ReleaseSlotAfter* states, whose failure is caught and never fails the caller. tests/bulkhead.test.ts runs
 // it on both stores. With maxConcurrentCalls 0 none of these states exist and the definition is unchanged.
+//
+// The rate rule's successes (a direct DynamoDB ADD while the record's bucket is current, successSampleRate) are
+// built in ./definition/rate-success.ts.
 
 import { alwaysRecordSuccess } from "./breaker";
 import { BULKHEAD_FULL_ERROR } from "./bulkhead";
 import { BreakerSettings } from "./settings";
 import { ATTR, BulkheadReason, FallbackReason } from "./contracts";
 import { RETRY_STATES, retryLoopStates, usesRetryLoop } from "./definition/retry-loop";
+import {
+  countsSuccessDirectly,
+  countSuccessState,
+  DYNAMODB_UPDATE_ITEM,
+  extraProjection,
+  RATE_SUCCESS_STATE_NAMES,
+  routesSuccess,
+  successRouteEntry,
+  successRouteStates,
+  successWeightPayload,
+} from "./definition/rate-success";
 
 export interface DefinitionOptions {
   breakerName: string;
@@ -54,6 +68,8 @@ export type AslDefinition = { Comment?: string; StartAt: string; States: Record<
 export const RESOURCES = {
   lambdaInvoke: "arn:aws:states:::lambda:invoke",
   dynamodbGetItem: "arn:aws:states:::dynamodb:getItem",
+  /** The rate rule's direct success count (core/definition/rate-success.ts). */
+  dynamodbUpdateItem: DYNAMODB_UPDATE_ITEM,
 } as const;
 
 /** Every state name the builder can emit. A definition holds only the states reachable for its options. */
@@ -144,6 +160,8 @@ export const STATE_NAMES = {
   fallbackBulkheadFull: "FallbackBulkheadFull",
   userFallbackBulkheadFull: "UserFallbackBulkheadFull",
   bulkheadFull: "BulkheadFull",
+  // The rate rule's success path without a Lambda per success (core/definition/rate-success.ts).
+  ...RATE_SUCCESS_STATE_NAMES,
 } as const;
 
 export type StateName = (typeof STATE_NAMES)[keyof typeof STATE_NAMES];
@@ -496,6 +514,7 @@ const GATES = {
   [S.callTargetNewThenRecord]: { acquire: S.acquireSlotForCallTargetNewThenRecord, route: S.slotRouteForCallTargetNewThenRecord },
   [S.callProbe]: { acquire: S.acquireSlotForCallProbe, route: S.slotRouteForCallProbe },
   [S.callUnrecorded]: { acquire: S.acquireSlotForCallUnrecorded, route: S.slotRouteForCallUnrecorded },
+  [S.callTargetThenCount]: { acquire: S.acquireSlotForCallTargetThenCount, route: S.slotRouteForCallTargetThenCount },
 } as const;
 
 type CallState = keyof typeof GATES;
@@ -573,6 +592,7 @@ function record(o: DefinitionOptions, outcome: "success" | "failure", gen: GenSo
     payload["cause.$"] = `${PATHS.failure}.Cause`;
   }
   payload["startedAt.$"] = START_TIME;
+  if (outcome === "success" && !probe) Object.assign(payload, successWeightPayload(o));
   if (outcome === "success") {
     // The output waits in $.output; a failed report does not cost the caller the target's answer.
     if (bulkheadOn(o)) {
@@ -615,17 +635,19 @@ function decideRules(o: DefinitionOptions, withRecordSuccess: boolean): Rule[] {
   const rs = `${item}.${ATTR.recordSuccess}.BOOL`;
   const until = `${item}.${ATTR.openUntilIso}.S`;
   const always = alwaysRecordSuccess(o.settings);
+  // rate rule: sampled successes and the direct count route through SuccessRoute (core/definition/rate-success.ts).
+  const rateRoute = routesSuccess(o) ? successRouteEntry(o) : null;
   const rules: Rule[] = [];
   if (o.store.kind === "redis") rules.push({ ...present(`${PATHS.store}.Payload.StoreError`), Next: S.statusStoreErrorRoute });
   // No item: a new breaker, CLOSED in generation 0 (decide(null) === decide(newRecord())).
-  rules.push({ ...not(present(item)), Next: enter(always ? S.callTargetNewThenRecord : S.callTargetNew) });
+  rules.push({ ...not(present(item)), Next: rateRoute?.noItem ?? enter(always ? S.callTargetNewThenRecord : S.callTargetNew) });
   rules.push({ ...not(present(state)), Next: S.unreadableState });
   rules.push({ ...not(present(gen)), Next: S.unreadableState });
   rules.push({ ...isState(state, "DISABLED"), Next: enter(S.callUnrecorded) });
   rules.push({ ...isState(state, "FORCED_OPEN"), Next: fallbackEntry(o, "forcedOpen") });
   rules.push({ ...isState(state, "HALF_OPEN"), Next: S.acquireProbe });
   if (always) {
-    rules.push({ ...isState(state, "CLOSED"), Next: enter(S.callTargetThenRecord) });
+    rules.push({ ...isState(state, "CLOSED"), Next: rateRoute?.closed ?? enter(S.callTargetThenRecord) });
   } else if (withRecordSuccess) {
     // An absent recordSuccess reads as false (record-codec). Absent in any other state: the other Choice.
     rules.push({ And: [isState(state, "CLOSED"), not(present(rs))], Next: enter(S.callTarget) });
@@ -669,8 +691,14 @@ function readState(o: DefinitionOptions): State {
       Key: { [ATTR.key]: { S: o.breakerName } },
       ConsistentRead: true,
       // Only what the Choice reads: one read unit whatever the record holds.
-      ProjectionExpression: "#state, #gen, #until, #rs",
-      ExpressionAttributeNames: { "#state": ATTR.state, "#gen": ATTR.gen, "#until": ATTR.openUntilIso, "#rs": ATTR.recordSuccess },
+      ProjectionExpression: ["#state", "#gen", "#until", "#rs", ...Object.keys(extraProjection(o))].join(", "),
+      ExpressionAttributeNames: {
+        "#state": ATTR.state,
+        "#gen": ATTR.gen,
+        "#until": ATTR.openUntilIso,
+        "#rs": ATTR.recordSuccess,
+        ...extraProjection(o),
+      },
     },
     ResultPath: PATHS.store,
     Retry: [
@@ -851,6 +879,7 @@ function allStates(o: DefinitionOptions): Record<string, State> {
     ...fallbackStates(o),
     ...(loop ? retryLoopStates(retryLoopContext(o, failed, passThrough)) : {}),
   };
+  if (routesSuccess(o)) Object.assign(states, rateSuccessStates(o, passThrough));
   if (o.store.kind === "redis") states[S.statusStoreErrorRoute] = storeErrorRoute(o, `${PATHS.store}.Payload.StoreError.allow`);
   return states;
 }
@@ -877,6 +906,36 @@ function retryLoopContext(o: DefinitionOptions, failed: string, passThrough: str
     reportRetrySuccess: s.tripRule !== "window" || alwaysRecordSuccess(s),
     allowOnStoreError: s.onStoreError === "allow",
   };
+}
+
+/** The rate rule's SuccessRoute, and the direct count after a call when the store is DynamoDB. */
+function rateSuccessStates(o: DefinitionOptions, passThrough: string): Record<string, State> {
+  const item = itemPath(o);
+  const states = successRouteStates(
+    o,
+    item,
+    {
+      callTarget: entry(o, S.callTarget),
+      callTargetNew: entry(o, S.callTargetNew),
+      callTargetThenRecord: entry(o, S.callTargetThenRecord),
+      callTargetNewThenRecord: entry(o, S.callTargetNewThenRecord),
+      callTargetThenCount: entry(o, S.callTargetThenCount),
+    },
+    START_TIME,
+  );
+  if (countsSuccessDirectly(o)) {
+    // A failed attempt enters the breaker-aware retry loop, as from CallTarget.
+    const onFailure = usesRetryLoop(o.settings) ? { onFailure: RETRY_STATES.startRetries, noRetry: true } : { onFailure: S.recordFailure };
+    states[S.callTargetThenCount] = callTarget(o, { thenRecord: S.countSuccess, onIgnored: passThrough, ...onFailure });
+    // As RecordSuccess: the output waits in $.output, and a failed count still returns the target's answer.
+    const after = bulkheadOn(o) ? S.releaseSlotAfterSuccess : S.succeeded;
+    states[S.countSuccess] = countSuccessState(o, item, PATHS.recorded, {
+      caught: after,
+      ...(bulkheadOn(o) ? { next: after } : {}),
+      outputPath: PATHS.output,
+    });
+  }
+  return states;
 }
 
 /** Names of the states a state can go to next (Next, Choices, Default, Catch). */

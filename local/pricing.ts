@@ -12,6 +12,7 @@ export interface Price {
 }
 
 const CHECKED = "2026-11-23";
+const CHECKED_VALKEY = "2026-12-05";
 
 export const PRICES = {
   expressRequest: {
@@ -51,13 +52,44 @@ export const PRICES = {
     asOf: "2024-11-01 (price cut effective date; checked " + CHECKED + ")",
     source: "https://aws.amazon.com/dynamodb/pricing/on-demand/",
   },
+  // Valkey is the default engine (components/circuit-state-store.ts): the model prices Redis commands at its ECPU.
+  // Valkey's serverless rates are lower than Redis OSS's and its storage minimum is 100 MB, not 1 GB; figures as
+  // collected (US East, 2026) on https://www.usage.ai/blogs/aws/database-savings-plans/elasticache/serverless-pricing/,
+  // which cites the AWS page in `source`.
+  elasticacheValkeyEcpu: {
+    usd: 0.0023 / 1e6,
+    unit: "ElastiCache Serverless for Valkey (the default engine) ECPU; about one simple command on <= 1 KB",
+    asOf: CHECKED_VALKEY,
+    source: "https://aws.amazon.com/elasticache/pricing/",
+  },
+  elasticacheValkeyGbHour: {
+    usd: 0.084,
+    unit: "ElastiCache Serverless for Valkey data stored, GB-hour (metered at least 100 MB: about $6.13/month, a fixed cost, not per execution)",
+    asOf: CHECKED_VALKEY,
+    source: "https://aws.amazon.com/elasticache/pricing/",
+  },
   elasticacheEcpu: {
     usd: 0.0034 / 1e6,
-    unit: "ElastiCache Serverless (Redis OSS) ECPU; about one simple command on <= 1 KB (the 1 GB-hour storage minimum, about $91/month, is a fixed cost and not per execution)",
+    unit: "ElastiCache Serverless (Redis OSS engine) ECPU (engine redis; the model uses Valkey's)",
+    asOf: CHECKED,
+    source: "https://aws.amazon.com/elasticache/pricing/",
+  },
+  elasticacheRedisOssGbHour: {
+    usd: 0.125,
+    unit: "ElastiCache Serverless (Redis OSS engine) data stored, GB-hour (metered at least 1 GB: about $91.25/month, a fixed cost)",
     asOf: CHECKED,
     source: "https://aws.amazon.com/elasticache/pricing/",
   },
 } as const satisfies Record<string, Price>;
+
+/** The storage each ElastiCache Serverless engine is billed for at least (GB), whatever the cache holds. */
+export const ELASTICACHE_MIN_STORAGE_GB = { valkey: 0.1, redis: 1 } as const;
+
+/** The fixed monthly charge of an (almost empty) ElastiCache Serverless cache of this engine: its storage minimum, 730 hours. */
+export function elasticacheMonthlyMinimumUsd(engine: keyof typeof ELASTICACHE_MIN_STORAGE_GB): number {
+  const gbHour = engine === "valkey" ? PRICES.elasticacheValkeyGbHour.usd : PRICES.elasticacheRedisOssGbHour.usd;
+  return ELASTICACHE_MIN_STORAGE_GB[engine] * gbHour * 730;
+}
 
 /** Modelling assumptions for execution time on AWS (warm, same region). Not prices; stated so they can be challenged. */
 export const ASSUMPTIONS = {
@@ -122,7 +154,7 @@ export function costPerMillion(w: Work, workflow: Workflow): CostBreakdown {
     transitions: workflow === "STANDARD" ? w.stateTransitions * PRICES.standardTransition.usd * MILLION : 0,
     lambda: (w.lambdaInvocations * PRICES.lambdaRequest.usd + lambdaGbS * PRICES.lambdaArmGbSecond.usd) * MILLION,
     dynamodb: (w.readUnits * PRICES.dynamodbReadUnit.usd + w.writeUnits * PRICES.dynamodbWriteUnit.usd) * MILLION,
-    redis: w.redisCommands * PRICES.elasticacheEcpu.usd * MILLION,
+    redis: w.redisCommands * PRICES.elasticacheValkeyEcpu.usd * MILLION,
     total: 0,
   };
   c.total = c.requests + c.duration + c.transitions + c.lambda + c.dynamodb + c.redis;

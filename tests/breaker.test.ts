@@ -9,7 +9,9 @@ import {
   Classified,
   classify,
   decide,
+  directSuccessField,
   expiresAtSeconds,
+  judgedSuccesses,
   HISTORY_LIMIT,
   newRecord,
   openDurationMs,
@@ -130,6 +132,52 @@ describe("breaker (pure): trip rules", () => {
     assert.equal(feed(s, [...mixed, ["failure", T0]]).rec.state, "OPEN", "3/6 = 0.5");
     assert.equal(feed(s, [...fails(3), ["success", T0 + 11_000]]).rec.state, "CLOSED", "old failures slid out");
     assert.equal(decide(null, T0, s).recordSuccess, true, "the rate rule needs every success");
+  });
+
+  it("rate: a counted outcome sets the current success bucket; a success is counted directly only while it is current", () => {
+    const s = loadSettings({ tripRule: "rate", windowSeconds: 10, minimumCalls: 1000 });
+    const at = T0 + 2_500; // bucket width 1 s: bucket T0/1000 + 2, which ends at T0 + 3 s
+    const rec = applyCount(null, planCount(null, "failure", at, s)!, at);
+    assert.deepEqual(rec.successBucket, {
+      field: `s_${T0 / 1000 + 2}`,
+      until: T0 + 3_000,
+      nextField: `s_${T0 / 1000 + 3}`,
+      nextUntil: T0 + 4_000,
+    });
+    assert.equal(directSuccessField(rec, T0 + 2_999, s), `s_${T0 / 1000 + 2}`);
+    assert.equal(directSuccessField(rec, T0 + 3_000, s), `s_${T0 / 1000 + 3}`, "the prepared next bucket");
+    assert.equal(directSuccessField(rec, T0 + 4_000, s), null, "both expired: through record-outcome");
+    assert.equal(
+      directSuccessField(rec, T0, loadSettings({ tripRule: "rate", slowCallDurationMs: 100 })),
+      null,
+      "slow-call timing needs the Lambda",
+    );
+    assert.equal(directSuccessField(trip({ ...rec, counters: { [`f_${T0 / 1000 + 2}`]: 5000 } }, at, s).record, at, s), null, "not CLOSED");
+    assert.equal(trip({ ...rec, counters: { [`f_${T0 / 1000 + 2}`]: 5000 } }, at, s).record!.successBucket, null, "a transition clears it");
+    // The bucket is never used past half the idle TTL after the write that set it (a direct ADD refreshes no TTL).
+    const long = loadSettings({ tripRule: "rate", windowSeconds: 86400, idleTtlSeconds: 60 });
+    const capped = applyCount(null, planCount(null, "success", T0, long)!, T0).successBucket!;
+    assert.deepEqual([capped.until, capped.nextUntil], [T0 + 30_000, T0 + 30_000]);
+    // A sampled success adds its weight.
+    assert.deepEqual(planCount(null, "success", at, s, 10)!.add, { [`s_${T0 / 1000 + 2}`]: 10 });
+  });
+
+  it("rate, sampled successes: the ratio is judged against the weighted count plus two standard errors", () => {
+    const exact = loadSettings({ tripRule: "rate", failureRateThreshold: 0.5, minimumCalls: 20, windowSeconds: 10 });
+    assert.equal(judgedSuccesses(140, exact), 140, "exact counting is judged as counted");
+    const s = loadSettings({ tripRule: "rate", successSampleRate: 0.1, failureRateThreshold: 0.5, minimumCalls: 20, windowSeconds: 10 });
+    assert.equal(judgedSuccesses(0, s), 36, "no sample yet: Z^2 (1 - p) / p");
+    assert.equal(judgedSuccesses(90, s), 90 + 2 * Math.sqrt(90 * 9) + 36);
+    const at = T0 + 500;
+    const bucket = `s_${T0 / 1000}`;
+    const withCounts = (f: number, succ: number) => ({ ...newRecord(at), counters: { [`f_${T0 / 1000}`]: f, [bucket]: succ } });
+    // 60 failures against 6 sampled successes (60 weighted) would trip on the plain ratio; not on the judged one.
+    assert.equal(shouldTrip(withCounts(60, 60), at, exact), true);
+    assert.equal(shouldTrip(withCounts(60, 60), at, s), false);
+    // A real outage does: 140 failures against 5 sampled successes.
+    assert.equal(shouldTrip(withCounts(140, 50), at, s), true);
+    // minimumCalls counts weighted calls: 10 failures and one sampled success are 20 calls.
+    assert.equal(shouldTrip(withCounts(10, 0), at, s), false, "10 calls < minimumCalls");
   });
 
   it("slow calls count as failures; ignored errors do not count", () => {

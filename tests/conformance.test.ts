@@ -15,6 +15,7 @@ import {
   Classified,
   decide,
   Decision,
+  directSuccessField,
   newRecord,
   OVERRIDE_COMMANDS,
   OverrideCommand,
@@ -42,6 +43,7 @@ import {
   waitRetry,
 } from "../core/definition/retry-loop";
 import { buildDefinition, RESOURCES, STATE_NAMES as S } from "../core/state-machine-definition";
+import { rotationThreshold, routesSuccess } from "../core/definition/rate-success";
 import { createLocalStateMachine, LocalExecutionResult, LocalStateMachine } from "../local/sfn-runtime";
 import { CapturedMetrics, closeStores, openStore, RecordingLog, StoreKind, uniqueBreaker } from "./handlers/support";
 import { startDynamoLocal } from "./support/servers";
@@ -172,14 +174,29 @@ async function write(store: StateStore, breaker: string, rec: BreakerRecord | nu
  */
 async function checkRoute(rig: Rig, breaker: string, rec: BreakerRecord | null): Promise<LocalExecutionResult> {
   const t0 = Date.now();
-  const r = await rig.machine.run({ request: { id: breaker } }, { executionName: `exec-${breaker}` });
+  const r = await rig.machine.run({ request: { id: breaker } }, { executionName: `exec-${breaker}`, history: true });
   const t1 = Date.now();
   const where = `${breaker}: ${JSON.stringify(rec && { state: rec.state, gen: rec.gen, openUntil: rec.openUntil && rec.openUntil - t0, leases: rec.leases, ps: rec.probeSuccesses, rs: rec.recordSuccess })}\n${r.states.join(" -> ")} ${r.error ?? ""} ${r.cause ?? ""}`;
   assert.equal(r.status, "SUCCEEDED", where);
   assert.deepEqual(r.states.slice(0, 3), HEAD, where);
+  const routed = routesSuccess({
+    store: rig.kind === "dynamodb" ? { kind: "dynamodb", tableName: "t" } : { kind: "redis" },
+    breakerName: breaker,
+    settings: rig.settings,
+  });
   const candidates = [t0, t1].map((t) => {
     const next = decideNext(decide(rec, t, rig.settings), rec !== null);
     const grant = next === S.acquireProbe ? acquireProbe(rec, t, rig.settings, `exec-${breaker}`).result : undefined;
+    // rate rule on DynamoDB: a CLOSED success is added directly while its bucket is current (directSuccessField).
+    if (routed && next === S.callTargetThenRecord) {
+      // The draw decides whether a call in the prepared next bucket rotates early: read it from the execution.
+      const entered = (r.history ?? []) as { type: string; state?: { name: string; input?: { sample?: { draw: number } } } }[];
+      const draw = entered.find((e) => e.type === "StateEntered" && e.state?.name === S.successRoute)?.state?.input?.sample?.draw;
+      const rotate = draw !== undefined && draw < rotationThreshold(rig.settings);
+      const field = directSuccessField(rec, t, rig.settings, rotate);
+      const select = field === rec?.successBucket?.field ? S.countInCurrentBucket : S.countInNextBucket;
+      return [S.drawSuccessSample, S.successRoute, ...(field ? [select, S.callTargetThenCount, S.countSuccess] : pathAfterDecide(next))];
+    }
     return pathAfterDecide(next, grant);
   });
   assert.ok(
@@ -191,7 +208,15 @@ async function checkRoute(rig: Rig, breaker: string, rec: BreakerRecord | null):
   assert.equal(reads.length, 1, where);
   assert.equal(reads[0].resource, rig.kind === "dynamodb" ? RESOURCES.dynamodbGetItem : RESOURCES.lambdaInvoke, where);
   const called = r.states.some((s) =>
-    [S.callTarget, S.callTargetNew, S.callTargetThenRecord, S.callTargetNewThenRecord, S.callProbe, S.callUnrecorded].includes(s as never),
+    [
+      S.callTarget,
+      S.callTargetNew,
+      S.callTargetThenRecord,
+      S.callTargetNewThenRecord,
+      S.callTargetThenCount,
+      S.callProbe,
+      S.callUnrecorded,
+    ].includes(s as never),
   );
   assert.equal(r.calls.filter((c) => c.target === TARGET).length, called ? 1 : 0, where);
   assert.ok(
@@ -229,7 +254,14 @@ function halfOpen(now: number, s: BreakerSettings, leases: number): BreakerRecor
   return r;
 }
 
-const FIXED: { name: string; build: (now: number, s: BreakerSettings) => BreakerRecord | null; consecutive: string[]; rate: string[] }[] = [
+/** rateDynamodb: the rate preset on DynamoDB, where a CLOSED success is counted directly while its bucket is current. */
+const FIXED: {
+  name: string;
+  build: (now: number, s: BreakerSettings) => BreakerRecord | null;
+  consecutive: string[];
+  rate: string[];
+  rateDynamodb?: string[];
+}[] = [
   {
     name: "no item (new breaker)",
     build: () => null,
@@ -241,12 +273,16 @@ const FIXED: { name: string; build: (now: number, s: BreakerSettings) => Breaker
     build: (now) => newRecord(now),
     consecutive: [S.callTarget],
     rate: [S.callTargetThenRecord, S.recordSuccess],
+    // No success bucket yet: record-outcome counts it and sets the bucket.
+    rateDynamodb: [S.drawSuccessSample, S.successRoute, S.callTargetThenRecord, S.recordSuccess],
   },
   {
     name: "CLOSED with failures",
     build: (now, s) => failures(null, 1, now, s),
     consecutive: [S.callTargetThenRecord, S.recordSuccess],
     rate: [S.callTargetThenRecord, S.recordSuccess],
+    // The counted failure set the current bucket (a day-long window: it cannot end during the test).
+    rateDynamodb: [S.drawSuccessSample, S.successRoute, S.countInCurrentBucket, S.callTargetThenCount, S.countSuccess],
   },
   { name: "OPEN, not due", build: (now, s) => opened(now, s), consecutive: [S.fallbackOpen], rate: [S.fallbackOpen] },
   {
@@ -283,7 +319,7 @@ const FIXED: { name: string; build: (now: number, s: BreakerSettings) => Breaker
 
 const PRESETS: Record<"consecutive" | "rate", Partial<BreakerSettings>> = {
   consecutive: { tripRule: "consecutive", failureThreshold: 3, halfOpenProbes: 2, openDurationSeconds: 60 },
-  rate: { tripRule: "rate", minimumCalls: 4, failureRateThreshold: 0.5, halfOpenProbes: 2, openDurationSeconds: 60 },
+  rate: { tripRule: "rate", minimumCalls: 4, failureRateThreshold: 0.5, windowSeconds: 86400, halfOpenProbes: 2, openDurationSeconds: 60 },
 };
 
 for (const kind of ["dynamodb", "redis"] as const) {
@@ -304,13 +340,14 @@ for (const kind of ["dynamodb", "redis"] as const) {
 
     for (const preset of ["consecutive", "rate"] as const) {
       for (const c of FIXED) {
-        it(`${preset}: ${c.name} -> ${c[preset].join(" -> ")}`, async function () {
+        const expected = preset === "rate" && kind === "dynamodb" ? (c.rateDynamodb ?? c.rate) : c[preset];
+        it(`${preset}: ${c.name} -> ${expected.join(" -> ")}`, async function () {
           const breaker = uniqueBreaker("fixed");
           const rig = rigs[preset](breaker);
           const rec = c.build(Date.now(), rig.settings);
           await write(rig.store, breaker, rec, rig.settings);
           const r = await checkRoute(rig, breaker, rec);
-          assert.deepEqual(r.states.slice(3), c[preset]);
+          assert.deepEqual(r.states.slice(3), expected);
         });
       }
     }

@@ -73,6 +73,14 @@ function variants(): { label: string; o: DefinitionOptions }[] {
                 label: `${store.kind}/${fallback}/${tripRule}/slow=${slowCallDurationMs}/ignored=${ignoredErrors.length}/bulkhead=${maxConcurrentCalls}`,
                 o: options({ store, fallback, settings: { tripRule, slowCallDurationMs, ignoredErrors, maxConcurrentCalls } }),
               });
+  // Sampled successes (successSampleRate < 1) exist only with the rate rule and no slow-call timing.
+  for (const store of [{ kind: "dynamodb", tableName: "breakers" }, { kind: "redis" }] as const)
+    for (const fallback of ["builtin", "none", "user"] as const)
+      for (const maxConcurrentCalls of [0, 3])
+        out.push({
+          label: `${store.kind}/${fallback}/rate/sampled=0.1/bulkhead=${maxConcurrentCalls}`,
+          o: options({ store, fallback, settings: { tripRule: "rate", successSampleRate: 0.1, maxConcurrentCalls } }),
+        });
   return out;
 }
 
@@ -91,8 +99,8 @@ function walk(value: unknown, visit: (key: string, v: unknown) => void): void {
 describe("state machine definition: every variant", function () {
   const all = variants();
 
-  it("is valid ASL (asl-validator, with path and ARN checks) for all 144 variants (bulkhead off and on)", function () {
-    assert.equal(all.length, 144);
+  it("is valid ASL (asl-validator, with path and ARN checks) for all 156 variants (bulkhead off and on, sampled successes)", function () {
+    assert.equal(all.length, 156);
     for (const { label, o } of all) {
       const r = aslValidator(buildDefinition(o), { checkPaths: true, checkArn: true });
       assert.ok(r.isValid, `${label}: ${r.errorsText("\n")}`);
@@ -270,12 +278,21 @@ describe("state machine definition: IAM grants derived from it", function () {
       const def = buildDefinition(o);
       const perms = requiredPermissions(def, { tableArn: TABLE_ARN });
       const tasks = Object.values(def.States).filter((s: AnyState) => s.Type === "Task") as AnyState[];
+      const ddbAction: Record<string, string> = {
+        [RESOURCES.dynamodbGetItem]: "dynamodb:GetItem",
+        [RESOURCES.dynamodbUpdateItem]: "dynamodb:UpdateItem",
+      };
       const needed = new Set(
         tasks.map((t) =>
-          t.Resource === RESOURCES.lambdaInvoke ? `lambda:InvokeFunction ${t.Parameters.FunctionName}` : `dynamodb:GetItem ${TABLE_ARN}`,
+          t.Resource === RESOURCES.lambdaInvoke
+            ? `lambda:InvokeFunction ${t.Parameters.FunctionName}`
+            : `${ddbAction[t.Resource]} ${TABLE_ARN}`,
         ),
       );
       assert.deepEqual(new Set(perms.map((p) => `${p.action} ${p.resource}`)), needed, label);
+      // The direct success count exists exactly for the rate rule on DynamoDB without slow-call timing.
+      const direct = o.store.kind === "dynamodb" && o.settings.tripRule === "rate" && o.settings.slowCallDurationMs === 0;
+      assert.equal(needed.has(`dynamodb:UpdateItem ${TABLE_ARN}`), direct, label);
       assert.ok(
         perms.every((p) => !p.resource.includes("*") && !p.action.includes("*")),
         label,
@@ -644,7 +661,7 @@ describe("state machine definition: bulkhead graph", function () {
   const off = variants().filter((v) => v.o.settings.maxConcurrentCalls === 0);
 
   it("off (maxConcurrentCalls 0): exactly the definition built without the slot functions; no slot state or function in it", function () {
-    assert.equal(off.length, 72);
+    assert.equal(off.length, 78);
     for (const { label, o } of off) {
       const def = buildDefinition(o);
       const { acquireSlot: _a, releaseSlot: _r, ...without } = o.functions;

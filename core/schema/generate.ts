@@ -26,10 +26,10 @@ export function settingsTable(): string {
   const props = (z.toJSONSchema(settingsSchema, { io: "input" }) as { properties: Record<string, { description?: string; enum?: string[]; type?: string }> })
     .properties;
   const rows = SETTING_NAMES.map((name) => {
-    const rule = (NUMBER_RULES as Record<string, { min: number; max: number; integer: boolean }>)[name];
+    const rule = (NUMBER_RULES as Record<string, { min: number; max: number; integer: boolean; exclusiveMin?: boolean }>)[name];
     const p = props[name];
     const allowed = rule
-      ? `${rule.integer ? "integer" : "number"} ${rule.min} to ${rule.max}`
+      ? `${rule.integer ? "integer" : "number"} ${rule.exclusiveMin ? `above ${rule.min}, at most` : rule.min} ${rule.exclusiveMin ? rule.max : `to ${rule.max}`}`
       : p.enum
         ? p.enum.map((v) => `\`${v}\``).join(", ")
         : "list of error names (letters, digits, `_ . : -`), at most 100";

@@ -8,7 +8,9 @@ export const TRIP_RULES = ["consecutive", "window", "rate"] as const;
 export const ON_STORE_ERROR = ["allow", "reject"] as const;
 
 interface NumberRule {
+  /** The lowest allowed value, or (exclusiveMin) the bound every value must be above. */
   min: number;
+  exclusiveMin?: boolean;
   max: number;
   integer: boolean;
   default: number;
@@ -34,12 +36,24 @@ export const NUMBER_RULES = {
   retryBackoffRate: { min: 1, max: 10, integer: false, default: 2, doc: "retry backoff rate" },
   retryMaxDelaySeconds: { min: 1, max: 3600, integer: true, default: 10, doc: "cap on one retry delay" },
   maxConcurrentCalls: { min: 0, max: 10000, integer: true, default: 0, doc: "bulkhead: concurrent target calls; 0 = off" },
+  successSampleRate: {
+    min: 0,
+    exclusiveMin: true,
+    max: 1,
+    integer: false,
+    default: 1,
+    doc: "rate rule: share of successes recorded, each weighing 1/rate (docs/semantics.md)",
+  },
 } as const satisfies Record<string, NumberRule>;
 
 type NumericName = keyof typeof NUMBER_RULES;
 
 function numeric<K extends NumericName>(key: K) {
   const r: NumberRule = NUMBER_RULES[key];
+  if (r.exclusiveMin) {
+    const allowed = `a number above ${r.min} and at most ${r.max}`;
+    return z.number({ error: allowed }).gt(r.min, { error: allowed }).max(r.max, { error: allowed }).meta({ description: r.doc }).default(r.default);
+  }
   return numberIn(r.min, r.max, r.integer, r.doc).default(r.default);
 }
 
@@ -71,6 +85,7 @@ const settingsShape = {
   retryBackoffRate: numeric("retryBackoffRate"),
   retryMaxDelaySeconds: numeric("retryMaxDelaySeconds"),
   maxConcurrentCalls: numeric("maxConcurrentCalls"),
+  successSampleRate: numeric("successSampleRate"),
 };
 
 export const SETTING_NAMES = Object.keys(settingsShape) as (keyof typeof settingsShape)[];
@@ -86,6 +101,15 @@ export function settingsCrossChecks(s: BreakerSettingsOut, ctx: z.core.$Refineme
       path: ["maxOpenDurationSeconds"],
       input: s.maxOpenDurationSeconds,
       message: `at least openDurationSeconds (${s.openDurationSeconds})`,
+    });
+  }
+  // Sampling only thins what the rate rule adds up; every other rule (and slow-call timing) needs each success.
+  if (s.successSampleRate < 1 && (s.tripRule !== "rate" || s.slowCallDurationMs > 0)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["successSampleRate"],
+      input: s.successSampleRate,
+      message: `1 unless tripRule is "rate" and slowCallDurationMs is 0 (here tripRule is "${s.tripRule}", slowCallDurationMs ${s.slowCallDurationMs})`,
     });
   }
   // AWS's rule: no reserved States.* name (core/aws-limits.ts), in the stack config and scenario files alike.

@@ -97,7 +97,7 @@ export class BreakerService {
     if ((rec?.gen ?? 0) !== gen || (rec?.state ?? "CLOSED") !== "CLOSED") {
       return { result: "stale", classified: c, state: rec?.state ?? "CLOSED", transition: null };
     }
-    const plan = planCount(rec, c, this.clock(), settings);
+    const plan = planCount(rec, c, this.clock(), settings, outcome.kind === "success" ? (outcome.weight ?? 1) : 1);
     if (plan === null) return { result: "unchanged", classified: c, state: "CLOSED", transition: null };
     const counted = await this.store.applyCount(breaker, plan, this.clock(), settings);
     if (counted === null) {

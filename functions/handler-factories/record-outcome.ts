@@ -11,7 +11,10 @@ import { checkServed, HandlerDeps, serviceOf, settingsNow, withTelemetry } from 
 export function outcomeOf(event: ValidRecordOutcomeEvent, now: number): Outcome {
   const durationMs = event.durationMs ?? (event.startedAt !== undefined ? Math.max(0, now - Date.parse(event.startedAt)) : undefined);
   const timing = durationMs !== undefined ? { durationMs } : {};
-  return event.outcome === "failure" ? { kind: "failure", error: event.error as string, ...timing } : { kind: "success", ...timing };
+  const weight = event.weight !== undefined ? { weight: event.weight } : {};
+  return event.outcome === "failure"
+    ? { kind: "failure", error: event.error as string, ...timing }
+    : { kind: "success", ...timing, ...weight };
 }
 
 export function makeRecordOutcomeHandler(deps: HandlerDeps): (event: unknown) => Promise<RecordOutcomeResult> {

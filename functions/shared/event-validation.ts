@@ -19,6 +19,7 @@ import {
   ReleaseSlotEvent,
   StoreErrorEvent,
 } from "../../core/contracts";
+import { MAX_SUCCESS_WEIGHT } from "../../core/definition/rate-success";
 
 /** Breaker names: the one rule of core/schema/names.ts (no `#`, which the bulkhead items use as a separator). */
 import { BREAKER_NAME_DOC, BREAKER_NAME_PATTERN } from "../../core/schema/names";
@@ -196,6 +197,7 @@ export function validateRecordOutcomeEvent(raw: unknown): ValidRecordOutcomeEven
     "cause",
     "durationMs",
     "startedAt",
+    "weight",
   ]);
   const breaker = breakerOf(r);
   const gen = r.generation("gen");
@@ -208,7 +210,13 @@ export function validateRecordOutcomeEvent(raw: unknown): ValidRecordOutcomeEven
   const cause = r.cause("cause");
   const durationMs = r.number("durationMs", 0, 86_400_000, false);
   const startedAt = r.isoTime("startedAt");
-  return compact({ breaker, gen, leaseId, outcome, error, cause, durationMs, startedAt });
+  // A sampled success weighs 1 / successSampleRate (the state machine passes it; see core/definition/rate-success.ts).
+  const weight = r.number("weight", 1, MAX_SUCCESS_WEIGHT, false);
+  if (weight !== undefined && outcome !== "success")
+    throw new InvalidEventError(
+      `record-outcome event: field "weight" is ${weight} with outcome "${outcome}"; allowed: only with outcome "success"`,
+    );
+  return compact({ breaker, gen, leaseId, outcome, error, cause, durationMs, startedAt, weight });
 }
 
 export function validateAcquireSlotEvent(raw: unknown): AcquireSlotEvent & { probeGen?: number } {

@@ -154,6 +154,23 @@ export class DynamoDbStore implements StateStore {
       "#upd = :now",
       "#ttl = :ttl",
     ];
+    if (plan.successBucket) {
+      // rate rule: the bucket the state machine adds successes to directly until it ends (core/breaker.ts).
+      const b = plan.successBucket;
+      Object.assign(names, {
+        "#sb": FIELD.successBucket,
+        "#sbUntil": FIELD.successBucketUntilIso,
+        "#nsb": FIELD.nextSuccessBucket,
+        "#nsbUntil": FIELD.nextSuccessBucketUntilIso,
+      });
+      Object.assign(values, {
+        ":sb": b.field,
+        ":sbUntil": new Date(b.until).toISOString(),
+        ":nsb": b.nextField,
+        ":nsbUntil": new Date(b.nextUntil).toISOString(),
+      });
+      set.push("#sb = :sb", "#sbUntil = :sbUntil", "#nsb = :nsb", "#nsbUntil = :nsbUntil");
+    }
     const add: string[] = [];
     const remove: string[] = [];
     const counter = (name: string, i: number, kind: string): string => {

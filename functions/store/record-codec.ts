@@ -10,6 +10,8 @@ import {
   openUntilIso,
   OverrideInfo,
   STATES,
+  SuccessBucket,
+  successBucketUntilIso,
   Transition,
 } from "../../core/breaker";
 import { BreakerSettings } from "../../core/settings";
@@ -32,6 +34,11 @@ const COUNTER = new RegExp(`^(${CONSECUTIVE_FAILURES}|[fs]_\\d+)$`);
 
 export function isCounterField(name: string): boolean {
   return COUNTER.test(name);
+}
+
+/** A window bucket's success counter, the only attribute the state machine adds to directly. */
+export function isSuccessCounter(name: string): boolean {
+  return /^s_\d+$/.test(name);
 }
 
 /** A plain attribute name that collides with no record attribute and no counter (for the TTL attribute). */
@@ -71,6 +78,16 @@ export function recordAttributes(
   const iso = rec.state === "OPEN" ? openUntilIso(rec) : null;
   if (iso !== null) out[FIELD.openUntilIso] = iso;
   if (rec.override) out[FIELD.override] = { ...rec.override };
+  const bucketUntil = successBucketUntilIso(rec);
+  if (bucketUntil !== null) {
+    const b = rec.successBucket!;
+    for (const f of [b.field, b.nextField])
+      if (!isSuccessCounter(f)) throw new Error(`record successBucket names ${JSON.stringify(f)}, not s_<n>`);
+    out[FIELD.successBucket] = b.field;
+    out[FIELD.successBucketUntilIso] = bucketUntil.until;
+    out[FIELD.nextSuccessBucket] = b.nextField;
+    out[FIELD.nextSuccessBucketUntilIso] = bucketUntil.nextUntil;
+  }
   const ttl = expiresAtSeconds(rec, settings);
   if (ttl !== null) out[ttlAttribute] = ttl;
   for (const [k, v] of Object.entries(rec.counters)) {
@@ -140,6 +157,28 @@ export function readRecord(attrs: Record<string, unknown>, where: string): Break
   const counters: Record<string, number> = {};
   for (const k of Object.keys(attrs)) if (isCounterField(k)) counters[k] = num(k);
 
+  let successBucket: SuccessBucket | null = null;
+  const bucketFields = [FIELD.successBucket, FIELD.successBucketUntilIso, FIELD.nextSuccessBucket, FIELD.nextSuccessBucketUntilIso];
+  if (bucketFields.some((f) => attrs[f] !== undefined)) {
+    const counter = (name: string): string => {
+      const v = attrs[name];
+      if (typeof v !== "string" || !isSuccessCounter(v)) throw bad(name, "a success counter name s_<n>");
+      return v;
+    };
+    const time = (name: string): number => {
+      const v = attrs[name];
+      const t = typeof v === "string" ? Date.parse(v) : NaN;
+      if (!Number.isFinite(t)) throw bad(name, "an ISO-8601 time");
+      return t;
+    };
+    successBucket = {
+      field: counter(FIELD.successBucket),
+      until: time(FIELD.successBucketUntilIso),
+      nextField: counter(FIELD.nextSuccessBucket),
+      nextUntil: time(FIELD.nextSuccessBucketUntilIso),
+    };
+  }
+
   return {
     state: state as BreakerState,
     gen: int(FIELD.gen),
@@ -151,6 +190,7 @@ export function readRecord(attrs: Record<string, unknown>, where: string): Break
     probeSuccesses: int(FIELD.probeSuccesses, 0),
     override,
     recordSuccess: bool(FIELD.recordSuccess),
+    successBucket,
     updatedAt: num(FIELD.updatedAt, 0),
     history: (rawHistory as Transition[]).map((t) => ({ from: t.from, to: t.to, at: t.at, gen: t.gen, reason: t.reason })),
   };

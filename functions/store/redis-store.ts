@@ -95,8 +95,9 @@ return 1
 `;
 
 /**
- * KEYS[1] hash; ARGV: gen, updatedAt, recordSuccess, expiresAt (s), expire-at (ms),
- * then n + n names to remove, n + n name/value pairs to set, n + n name/increment pairs to add.
+ * KEYS[1] hash; ARGV: gen, updatedAt, recordSuccess, expiresAt (s), expire-at (ms), successBucket, its until,
+ * nextSuccessBucket, its until (ISO; all '' = unchanged), then n + n names to remove, n + n name/value pairs to set, n + n name/increment
+ * pairs to add (HINCRBYFLOAT: a sampled success weighs 1/successSampleRate).
  * Returns the whole hash, or nil when the record is not CLOSED in `gen` (a missing one is CLOSED gen 0).
  */
 const COUNT = `
@@ -107,13 +108,16 @@ if redis.call('EXISTS', k) == 0 then
 elseif redis.call('HGET', k, 'gen') ~= ARGV[1] or redis.call('HGET', k, 'state') ~= 'CLOSED' then
   return false
 end
-local i = 6
+if ARGV[6] ~= '' then
+  redis.call('HSET', k, 'successBucket', ARGV[6], 'successBucketUntilIso', ARGV[7], 'nextSuccessBucket', ARGV[8], 'nextSuccessBucketUntilIso', ARGV[9])
+end
+local i = 10
 local n = tonumber(ARGV[i]); i = i + 1
 for j = 1, n do redis.call('HDEL', k, ARGV[i]); i = i + 1 end
 n = tonumber(ARGV[i]); i = i + 1
 for j = 1, n do redis.call('HSET', k, ARGV[i], ARGV[i + 1]); i = i + 2 end
 n = tonumber(ARGV[i]); i = i + 1
-for j = 1, n do redis.call('HINCRBY', k, ARGV[i], ARGV[i + 1]); i = i + 2 end
+for j = 1, n do redis.call('HINCRBYFLOAT', k, ARGV[i], ARGV[i + 1]); i = i + 2 end
 redis.call('HSET', k, 'recordSuccess', ARGV[3], 'updatedAt', ARGV[2], 'expiresAt', ARGV[4])
 redis.call('PEXPIREAT', k, ARGV[5])
 return redis.call('HGETALL', k)
@@ -254,6 +258,10 @@ export class RedisStore implements StateStore {
       String(plan.recordSuccess),
       String(ttl),
       String(ttl * 1000),
+      plan.successBucket?.field ?? "",
+      plan.successBucket ? new Date(plan.successBucket.until).toISOString() : "",
+      plan.successBucket?.nextField ?? "",
+      plan.successBucket ? new Date(plan.successBucket.nextUntil).toISOString() : "",
       String(remove.length),
       ...remove,
       String(Object.keys(plan.set).length),

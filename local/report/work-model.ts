@@ -49,6 +49,8 @@ export function zeroWork(): Work {
 
 export interface WorkSummary {
   executions: number;
+  /** Executions that invoked no Lambda besides the target. */
+  withoutLambda: number;
   /** Mean per execution. */
   mean: Work;
   /** Largest seen in one execution. */
@@ -86,5 +88,6 @@ export function summarizeWork(works: Work[], workflows: Workflow[] = ["EXPRESS",
     }
     cost[wf] = avg;
   }
-  return { executions: works.length, mean, max, costPerMillion: cost };
+  const withoutLambda = works.filter((w) => w.lambdaInvocations === 0).length;
+  return { executions: works.length, withoutLambda, mean, max, costPerMillion: cost };
 }

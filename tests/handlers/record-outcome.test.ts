@@ -141,6 +141,25 @@ describeEachStore("record-outcome handler", (s) => {
     assert.deepEqual(await s.store.get(breaker), openBefore);
   });
 
+  it("rate rule: a sampled success adds its weight to the current bucket and sets the bucket the state machine adds to", async () => {
+    const settings = settingsOf({ tripRule: "rate", successSampleRate: 0.1, windowSeconds: 60, minimumCalls: 1000 });
+    const h = harness(s.store, settings);
+    const handle = makeRecordOutcomeHandler(h.deps);
+    const breaker = uniqueBreaker();
+    await handle({ breaker, gen: 0, outcome: "success", weight: 10 });
+    await handle({ breaker, gen: 0, outcome: "success", weight: 10 });
+    await handle({ breaker, gen: 0, outcome: "failure", error: "Boom" });
+    const rec = (await s.store.get(breaker))!;
+    const bucket = Math.floor(h.clock.t / 6000);
+    assert.deepEqual(rec.counters, { [`s_${bucket}`]: 20, [`f_${bucket}`]: 1 });
+    assert.deepEqual(rec.successBucket, {
+      field: `s_${bucket}`,
+      until: (bucket + 1) * 6000,
+      nextField: `s_${bucket + 1}`,
+      nextUntil: (bucket + 2) * 6000,
+    });
+  });
+
   it("rejects malformed events with InvalidEventError naming the field, and changes no stored state", async () => {
     const h = harness(s.store, settingsOf({ tripRule: "consecutive", failureThreshold: 1 }));
     const handle = makeRecordOutcomeHandler(h.deps);
@@ -163,6 +182,8 @@ describeEachStore("record-outcome handler", (s) => {
       [{ breaker, gen: 1, outcome: "success", startedAt: "yesterday" }, '"startedAt" is "yesterday"', "ISO-8601"],
       [{ breaker, gen: 1, outcome: "success", leaseID: "x" }, 'field "leaseID" is not allowed', "leaseId"],
       [{ breaker, gen: 1, outcome: "success", leaseId: "" }, '"leaseId" is ""', "a lease id"],
+      [{ breaker, gen: 1, outcome: "success", weight: 0.5 }, '"weight" is 0.5', "a number from 1"],
+      [{ breaker, gen: 1, outcome: "failure", error: "Boom", weight: 10 }, '"weight" is 10', 'only with outcome "success"'],
       [{ breaker: fresh, gen: 0, outcome: "failure" }, '"error" is missing'],
       [{ breaker: fresh, gen: 0, outcome: "failure", error: "two\nlines" }, '"error" is "two\\nlines"', "no control characters"],
     ];

@@ -123,6 +123,19 @@ describe("runtime settings: which settings change without a redeploy, and mergin
         `${PARAM}.slowCallDurationMs`,
         /slowCallDurationMs is 500 but 0 is deployed; allowed at runtime: 0 \(turning slow-call detection on or off/,
       ],
+      // Sampled successes: a number above 0 and at most 1, with the rate rule only, and never changed at runtime.
+      ['{"successSampleRate":0}', `${PARAM}.successSampleRate`, /successSampleRate is 0; allowed: a number above 0 and at most 1$/],
+      ['{"successSampleRate":1.5}', `${PARAM}.successSampleRate`, /successSampleRate is 1.5; allowed: a number above 0 and at most 1$/],
+      [
+        '{"successSampleRate":0.1}',
+        `${PARAM}.successSampleRate`,
+        /successSampleRate is 0.1; allowed: 1 unless tripRule is "rate" and slowCallDurationMs is 0 \(here tripRule is "consecutive"/,
+      ],
+      [
+        '{"successSampleRate":0.1,"tripRule":"rate"}',
+        `${PARAM}.tripRule`,
+        /tripRule is "rate" but "consecutive" is deployed; tripRule changes only with a redeploy/,
+      ],
     ];
     for (const [text, setting, message] of cases) {
       assert.throws(

@@ -184,6 +184,22 @@ describe("infra: least-privilege IAM under Pulumi mocks", function () {
     });
   }
 
+  it("dynamodb:UpdateItem on the table only for a rate-rule breaker on DynamoDB (its direct success count), never GetItem's neighbours", () => {
+    const r = runs.dynamodbFull;
+    const table = byName(r, T.table, "state-store-table").state.arn;
+    const grantsOf = (breaker: string) => {
+      const sm = ofType(r, T.stateMachine).find((m) => m.name.startsWith(`${breaker}-`) || m.name === breaker)!;
+      return grants(policyOfRole(r, byName(r, T.role, `${sm.name}-role`)));
+    };
+    // orders: tripRule rate; inventory: the default consecutive rule.
+    assert.ok(grantsOf("orders").has(`dynamodb:UpdateItem ${table}`));
+    assert.ok(!grantsOf("inventory").has(`dynamodb:UpdateItem ${table}`));
+    for (const b of ["orders", "inventory"]) {
+      const ddb = [...grantsOf(b)].filter((g) => g.startsWith("dynamodb:")).map((g) => g.split(" ")[0]);
+      assert.deepEqual(ddb.sort(), b === "orders" ? ["dynamodb:GetItem", "dynamodb:UpdateItem"] : ["dynamodb:GetItem"], b);
+    }
+  });
+
   it("scenarios cover: both store kinds, VPC functions, tracing on and off, logging OFF, a user fallback", () => {
     const fns = ALL_SCENARIOS.flatMap((s) => ofType(runs[s], T.fn));
     assert.ok(fns.some((f) => f.inputs.vpcConfig) && fns.some((f) => !f.inputs.vpcConfig));

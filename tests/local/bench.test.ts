@@ -158,6 +158,42 @@ describe("bench: metrics", () => {
     assert.equal(by("1/100 of the recipe on STANDARD").pass, true, "1.229 vs 125.69");
   });
 
+  it("checks a rate-rule healthy run against the rate rule's targets: Lambda-free share and cost of its CLOSED successes", () => {
+    const works = (n: number, lambdas: number, w: Partial<Record<string, number>>) =>
+      summarizeWork(
+        Array.from({ length: n }, (_, i) => ({
+          stateTransitions: 8,
+          lambdaInvocations: i < lambdas ? 1 : 0,
+          lambdaMs: 0,
+          readUnits: 1,
+          writeUnits: 1,
+          redisCommands: 0,
+          durationMs: 80,
+          ...w,
+        })),
+      );
+    const rate = (file: string, lambdas: number, w: Partial<Record<string, number>> = {}) => {
+      const sc = loadScenarioFile(resolve(__dirname, "../../local/scenarios", file));
+      const cs = works(100, lambdas, w);
+      const d = { key: "dynamodb", name: "dynamodb", healthyPath: cs, closedSuccess: cs, all: cs, report: { transitions: [] } };
+      return checkTargets(sc, [d as unknown as DesignResult]);
+    };
+    const exact = rate("rate-healthy.json", 5);
+    assert.deepEqual(
+      exact.map((c) => [c.target.slice(0, 30), c.pass]),
+      [
+        ["rate rule with DynamoDB: 0 Lam", true],
+        ["rate rule with DynamoDB, exact", true],
+      ],
+      "no outage, no close: only the rate rule's targets",
+    );
+    assert.equal(rate("rate-healthy.json", 6)[0].pass, false, "94 % Lambda-free");
+    const sampled = rate("rate-healthy-sampled.json", 0);
+    assert.match(sampled[1].target, /successSampleRate 0.1: .* at most \$1.30 per million/);
+    assert.equal(sampled[1].pass, false, "every success written: $1.854");
+    assert.equal(rate("rate-healthy-sampled.json", 0, { writeUnits: 0.1 })[1].pass, true);
+  });
+
   it("reads opossum's fleet: first and all containers open, all closed again", () => {
     const ms = (s: number) => s * 1000;
     const events = [

@@ -404,6 +404,7 @@ export function describeStoreContract(storeName: string, harness: StoreHarness):
           probeSuccesses: 1,
           override: null,
           recordSuccess: true,
+          successBucket: null,
           updatedAt: now,
           history: [{ from: "OPEN", to: "HALF_OPEN", at: now, gen: 7, reason: "open period elapsed" }],
         };
