@@ -14,6 +14,7 @@ import { RATE_SUCCESS_STATE_NAMES, rotationThreshold, successWeight } from "../c
 import { BreakerSettings, loadSettings } from "../core/settings";
 import { StateStore } from "../core/state-store";
 import { buildDefinition, RESOURCES, STATE_NAMES as S } from "../core/state-machine-definition";
+import { RETRY_STATES } from "../core/definition/retry-loop";
 import { BreakerService } from "../functions/breaker/service";
 import { makeAcquireProbeHandler } from "../functions/handler-factories/acquire-probe";
 import { makeGetStatusHandler } from "../functions/handler-factories/get-status";
@@ -151,16 +152,20 @@ describe("rate rule on DynamoDB: a success is one direct UpdateItem while its bu
       throw Object.assign(new Error("down"), { name: "ServiceUnavailable" });
     };
     const failed = await r.machine.run({ request: {} });
-    assert.deepEqual(failed.states.slice(3), [
+    // Each failed attempt enters the breaker-aware retry loop and is counted (core/definition/retry-loop.ts).
+    const states = failed.states.slice(3);
+    assert.deepEqual(states.slice(0, 5), [
       S.drawSuccessSample,
       S.successRoute,
       S.countInCurrentBucket,
       S.callTargetThenCount,
-      S.recordFailure,
-      S.fallbackTargetFailed,
+      RETRY_STATES.startRetries,
     ]);
+    assert.equal(states.at(-1), S.fallbackTargetFailed);
+    const attempts = settings.retryAttempts + 1;
+    assert.equal(states.filter((s) => s.startsWith("RecordFailedAttempt")).length, attempts);
     const rec = (await store.get(breaker))!;
-    assert.equal(rec.counters[`f_${bucketOf(Date.now(), settings)}`], 1);
+    assert.equal(rec.counters[`f_${bucketOf(Date.now(), settings)}`], attempts);
   });
 
   it("an expired bucket goes through record-outcome, which rotates it; the next success is direct again", async function () {
