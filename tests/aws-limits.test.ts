@@ -132,6 +132,11 @@ describe("AWS limits", () => {
         () => resolveBreakerOptions("orders", args({ settings: { timeoutSeconds: 300 } })),
         /CircuitBreaker\(orders\)\.settings\.timeoutSeconds is 300; allowed: an execution that fits Step Functions EXPRESS's 300 s/,
       );
+      const slowStore = { ...store, storeTimeoutMs: 30000 } as unknown as CircuitStateStore;
+      assert.throws(
+        () => resolveBreakerOptions("orders", args({ store: slowStore })),
+        /^Error: CircuitBreaker\(orders\)\.store\.storeTimeoutMs is 30000; allowed: a store timeout whose handler calls fit .*; at most \d+ ms for this breaker$/,
+      );
     });
   });
 
