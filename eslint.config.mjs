@@ -101,4 +101,15 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   ...Object.entries(BOUNDARIES).map(([files, rule]) => ({ files: [files], rules: { "no-restricted-imports": rule } })),
+  {
+    // core/ runs anywhere (Lambda, the Pulumi program, the CLI, a browser report): no Node-only globals.
+    files: ["core/**/*.ts"],
+    rules: {
+      "no-restricted-globals": [
+        "error",
+        { name: "Buffer", message: "core/ is pure: count bytes with TextEncoder (core/aws-limits.ts utf8Bytes)." },
+        { name: "process", message: "core/ is pure: read the environment in functions/, components/ or the CLI and pass values in." },
+      ],
+    },
+  },
 );

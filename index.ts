@@ -6,7 +6,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmTopic } from "./components/alarm-topic";
 import { CircuitBreaker } from "./components/circuit-breaker";
-import { CircuitStateStore, InterfaceEndpointService } from "./components/circuit-state-store";
+import { DynamoDbStateStore } from "./components/dynamodb-state-store";
+import { ElastiCacheStateStore, InterfaceEndpointService } from "./components/elasticache-state-store";
 import { loadStackConfig } from "./components/config";
 import { BreakerDashboard } from "./components/dashboard";
 import { TAG_KEYS } from "./components/tags";
@@ -20,9 +21,9 @@ const stack = pulumi.getStack();
 /** Default tags, on every taggable resource (user tags cannot override them). */
 const tags = { ...config.tags, [TAG_KEYS.project]: project, [TAG_KEYS.stack]: stack };
 
-function storeArgs() {
+function createStore(): DynamoDbStateStore | ElastiCacheStateStore {
   if (config.stateStore === "dynamodb") {
-    return { kind: "dynamodb" as const, dynamodb: config.dynamodb, storeTimeoutMs: config.storeTimeoutMs, tags };
+    return new DynamoDbStateStore("state-store", { ...config.dynamodb, storeTimeoutMs: config.storeTimeoutMs, tags });
   }
   const ec = config.elasticache!;
   let vpcId: pulumi.Input<string>;
@@ -42,27 +43,24 @@ function storeArgs() {
     ...(config.breakers.some((b) => b.healthProbe.enabled) ? (["lambda"] as const) : []),
     ...(config.breakers.some((b) => b.settingsParameter.enabled) ? (["ssm"] as const) : []),
   ];
-  return {
-    kind: "elasticache" as const,
-    elasticache: {
-      engine: ec.engine,
-      mode: ec.mode,
-      vpcId,
-      subnetIds,
-      authToken: pulumi.secret(config.redisAuthToken!),
-      nodeType: ec.nodeType,
-      numCacheClusters: ec.numCacheClusters,
-      kmsKeyArn: ec.kmsKeyArn,
-      deletionProtection: ec.deletionProtection,
-      interfaceEndpoints,
-      existingEndpointsSecurityGroupId: ec.existingEndpointsSecurityGroupId,
-    },
+  return new ElastiCacheStateStore("state-store", {
+    engine: ec.engine,
+    mode: ec.mode,
+    vpcId,
+    subnetIds,
+    authToken: pulumi.secret(config.redisAuthToken!),
+    nodeType: ec.nodeType,
+    numCacheClusters: ec.numCacheClusters,
+    kmsKeyArn: ec.kmsKeyArn,
+    deletionProtection: ec.deletionProtection,
+    interfaceEndpoints,
+    existingEndpointsSecurityGroupId: ec.existingEndpointsSecurityGroupId,
     storeTimeoutMs: config.storeTimeoutMs,
     tags,
-  };
+  });
 }
 
-const store = new CircuitStateStore("state-store", storeArgs());
+const store = createStore();
 const alarmTopic = new AlarmTopic("alarms", { email: config.alarmEmail, tags });
 
 const circuitBreakers = config.breakers.map(
@@ -103,11 +101,11 @@ export const breakers = pulumi.output(
 export const stateMachineArns = pulumi.output(Object.fromEntries(circuitBreakers.map((b) => [b.breakerName, b.stateMachineArn])));
 /** Breaker name -> the protected target's ARN. */
 export const targetArns = pulumi.output(Object.fromEntries(circuitBreakers.map((b) => [b.breakerName, b.targetArn])));
-export const stateStore = store.kind;
-export const tableName = store.tableName;
-export const redisEndpoint = store.cacheEndpoint;
-export const redisPort = store.cachePort;
+export const stateStore = store.service;
+export const tableName = store instanceof DynamoDbStateStore ? store.tableName : undefined;
+export const redisEndpoint = store instanceof ElastiCacheStateStore ? store.cacheEndpoint : undefined;
+export const redisPort = store instanceof ElastiCacheStateStore ? store.cachePort : undefined;
 /** The Secrets Manager secret holding the AUTH credentials (read by the Lambdas at cold start, and by the operator CLI). */
-export const redisAuthSecretArn = store.authSecret?.arn;
+export const redisAuthSecretArn = store instanceof ElastiCacheStateStore ? store.authSecret.arn : undefined;
 export const alarmTopicArn = alarmTopic.topicArn;
 export const dashboardUrl = dashboard.url;

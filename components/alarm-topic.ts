@@ -2,9 +2,8 @@
 
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { EMAIL_PATTERN } from "../core/schema/stack-config";
 import { ROLES, roleTags, Tags } from "./tags";
-
-export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export interface AlarmTopicArgs {
   /** Subscribed by email (the recipient must confirm the subscription). */

@@ -7,14 +7,13 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DEMO_ENV, HANDLER_ENV } from "../core/handler-env";
 import { BreakerSettings } from "../core/settings";
-import { AlarmThresholds, checkAlarmThresholds } from "./alarm-settings";
+import { AlarmThresholds } from "../core/schema/alarms";
 import { AlarmTopic } from "./alarm-topic";
 import { AlarmKey, createBreakerAlarms } from "./breaker-alarms";
 import { BreakerFunction, createBreakerFunction } from "./breaker-function";
-import { DEFAULT_LOGGING, DemoDownstreamOptions, FallbackMode, LogLevel } from "./breaker-options";
-import { CheckedBreaker, checkBreaker } from "./breaker-validation";
-import { Checker } from "./checker";
-import { CircuitStateStore } from "./circuit-state-store";
+import { DemoDownstreamOptions, FallbackMode, LogLevel } from "../core/schema/stack-config";
+import { resolveBreakerOptions, ResolvedBreakerOptions } from "./breaker-args";
+import { CircuitStateStore } from "./state-store";
 import { deployedHandlers, HANDLER_NEEDS, HandlerName, INVOKE_TARGET_ACTIONS, SETTINGS_PARAMETER_ACTIONS } from "../core/handler-manifest";
 import {
   boundedName,
@@ -30,12 +29,15 @@ import { wildcardActionsFor } from "./iam-wildcard-actions";
 import { AslDefinition, buildDefinition, DefinitionOptions, requiredPermissions } from "../core/state-machine-definition";
 import { ROLES, roleTags, TAG_KEYS, Tags } from "./tags";
 
+export { resolveBreakerOptions };
+export type { ResolvedBreakerOptions };
+
 export interface CircuitBreakerArgs {
   /** The breaker's name: DynamoDB key, metric dimension, log paths. Default: the component name. */
   breakerName?: string;
   /** The stack's state store (shared by every breaker). */
   store: CircuitStateStore;
-  /** Breaker settings (core/settings.ts); validated with loadSettings. */
+  /** Breaker settings (core/schema/settings.ts), validated with the stack config's schema. */
   settings?: Partial<BreakerSettings>;
   /** The protected Lambda. Exactly one of targetArn and demoDownstream. */
   targetArn?: pulumi.Input<string>;
@@ -58,55 +60,6 @@ export interface CircuitBreakerArgs {
   /** Alarm notifications: an existing topic, or a new one (optionally with an email subscription). */
   alarms?: { topicArn?: pulumi.Input<string>; email?: string; thresholds?: Partial<AlarmThresholds> };
   tags?: Tags;
-}
-
-/** Validated, completed options (everything the component decides before creating resources). */
-export interface ResolvedBreakerOptions extends Omit<CheckedBreaker<pulumi.Input<string>>, "name" | "demoDownstream"> {
-  breakerName: string;
-  demo: Required<DemoDownstreamOptions> | null;
-  thresholds: AlarmThresholds;
-}
-
-/**
- * Validates the arguments with the same checks as the stack config (breaker-validation.ts); throws one
- * error listing every problem (`CircuitBreaker(<name>).<option> is <value>; allowed: ...`).
- */
-export function resolveBreakerOptions(name: string, args: CircuitBreakerArgs): ResolvedBreakerOptions {
-  const where = `CircuitBreaker(${name})`;
-  const check = new Checker();
-  if (!args.store || typeof args.store.kind !== "string") check.problems.push(`${where}.store is not set; allowed: a CircuitStateStore`);
-  const { thresholds, problems } = checkAlarmThresholds(args.alarms?.thresholds, `${where}.alarms.thresholds`);
-  check.problems.push(...problems);
-  if (args.alarms?.topicArn !== undefined && args.alarms?.email !== undefined) {
-    check.fail(
-      `${where}.alarms.email`,
-      args.alarms.email,
-      "not set together with alarms.topicArn (subscribe the email to that topic instead)",
-    );
-  }
-  const raw = {
-    name: args.breakerName ?? name,
-    targetArn: args.targetArn,
-    demoDownstream: args.demoDownstream,
-    fallback: args.fallback,
-    userFallbackArn: args.userFallbackArn,
-    settings: args.settings,
-    settingsParameter: args.settingsParameter,
-    healthProbe: args.healthProbe,
-    logging: args.logging,
-    tracing: args.tracing,
-  };
-  const b = checkBreaker<pulumi.Input<string>>(check, where, raw, {
-    retentionDays: DEFAULT_LOGGING.retentionDays,
-    manualStateMaxMinutes: thresholds.manualStateMaxMinutes,
-    isDeferred: (v) => pulumi.Output.isInstance(v),
-    ...(args.store && typeof args.store.kind === "string"
-      ? { store: { kind: args.store.kind, timeoutMs: args.store.storeTimeoutMs } }
-      : {}),
-  });
-  if (check.problems.length > 0 || !b) throw new Error(check.problems.join("\n"));
-  const { name: breakerName, demoDownstream, ...rest } = b;
-  return { ...rest, breakerName, demo: demoDownstream ?? null, thresholds };
 }
 
 /**
@@ -173,7 +126,7 @@ export class CircuitBreaker extends pulumi.ComponentResource {
     const logPrefix = `/${pulumi.getProject()}/${pulumi.getStack()}/${o.breakerName}`;
     const breakerEnv = { [HANDLER_ENV.breakerName]: o.breakerName, [HANDLER_ENV.settings]: JSON.stringify(o.settings) };
     const handlers = deployedHandlers({
-      store: store.kind,
+      store: store.service,
       healthProbe: o.healthProbe.enabled,
       demoDownstream: o.demo !== null,
       bulkhead: o.settings.maxConcurrentCalls > 0,
@@ -298,7 +251,7 @@ export class CircuitBreaker extends pulumi.ComponentResource {
         ]) => {
           const options: DefinitionOptions = {
             breakerName: o.breakerName,
-            store: store.kind === "dynamodb" ? { kind: "dynamodb", tableName } : { kind: "redis" },
+            store: store.service === "dynamodb" ? { kind: "dynamodb", tableName } : { kind: "redis" },
             functions: {
               recordOutcome,
               acquireProbe,

@@ -22,6 +22,12 @@ export function showValue(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}... (${text.length} characters)` : text;
 }
 
+/** UTF-8 bytes of a string (TextEncoder: core/ uses no Node-only global such as Buffer). */
+const UTF8 = new TextEncoder();
+export function utf8Bytes(text: string): number {
+  return UTF8.encode(text).length;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Step Functions
 
@@ -240,7 +246,7 @@ export function checkExecutionName(name: string): LimitProblem | undefined {
 export const EXECUTION_INPUT_MAX_BYTES = 262_144;
 
 export function checkExecutionInput(input: unknown): LimitProblem | undefined {
-  const bytes = Buffer.byteLength(JSON.stringify(input) ?? "", "utf8");
+  const bytes = utf8Bytes(JSON.stringify(input) ?? "");
   return bytes <= EXECUTION_INPUT_MAX_BYTES
     ? undefined
     : {
@@ -316,7 +322,7 @@ export const LAMBDA_ENV_MAX_BYTES = 4096;
 
 /** The bytes Lambda counts for an environment: the UTF-8 length of every key and value. */
 export function environmentBytes(env: Record<string, string>): number {
-  return Object.entries(env).reduce((n, [k, v]) => n + Buffer.byteLength(k, "utf8") + Buffer.byteLength(v, "utf8"), 0);
+  return Object.entries(env).reduce((n, [k, v]) => n + utf8Bytes(k) + utf8Bytes(v), 0);
 }
 
 /**
@@ -369,7 +375,7 @@ export function bulkheadItemBytes(
   slotIds: readonly string[],
   expiryMs = 9_999_999_999_999,
 ): number {
-  const s = (x: string) => Buffer.byteLength(x, "utf8");
+  const s = utf8Bytes;
   const ttl = s(ttlName) + dynamoNumberBytes(Math.floor(expiryMs / 1000));
   const slots = s("slots") + 3 + slotIds.reduce((n, id) => n + s(id) + dynamoNumberBytes(expiryMs) + 1, 0);
   return s(keyName) + s(keyValue) + ttl + slots;

@@ -15,7 +15,9 @@ export const HANDLER_NAMES = [
 ] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];
 
-export type StoreKind = "dynamodb" | "elasticache";
+import type { StoreService } from "./store-env";
+
+export type { StoreService } from "./store-env";
 
 export interface HandlerNeeds {
   /** Reads/writes breaker state through the StateStore. */
@@ -70,7 +72,7 @@ export const SDK_COMMAND_ACTIONS: Readonly<Record<string, string>> = Object.free
  * dynamodb: on the breaker table's ARN. elasticache: reading the AUTH token secret (Redis itself is
  * reached over the network and authenticated with the token, not with IAM).
  */
-export const STORE_ACTIONS: Readonly<Record<StoreKind, readonly string[]>> = Object.freeze({
+export const STORE_ACTIONS: Readonly<Record<StoreService, readonly string[]>> = Object.freeze({
   dynamodb: Object.freeze(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]),
   elasticache: Object.freeze(["secretsmanager:GetSecretValue"]),
 });
@@ -84,7 +86,7 @@ export const SETTINGS_PARAMETER_ACTIONS: readonly string[] = Object.freeze(["ssm
 export const LOG_ACTIONS: readonly string[] = Object.freeze(["logs:CreateLogStream", "logs:PutLogEvents"]);
 
 /** The non-log, non-network actions a handler's role gets with a given store kind (and settings parameter). */
-export function handlerActions(handler: HandlerName, store: StoreKind, opts: { settingsParameter?: boolean } = {}): string[] {
+export function handlerActions(handler: HandlerName, store: StoreService, opts: { settingsParameter?: boolean } = {}): string[] {
   const needs = HANDLER_NEEDS[handler];
   return [
     ...(needs.store ? STORE_ACTIONS[store] : []),
@@ -100,7 +102,7 @@ export function handlerActions(handler: HandlerName, store: StoreKind, opts: { s
  * fallback, and runs before the Fail state with fallback "none".
  */
 export function deployedHandlers(opts: {
-  store: StoreKind;
+  store: StoreService;
   healthProbe: boolean;
   demoDownstream: boolean;
   bulkhead: boolean;

@@ -1,9 +1,11 @@
 // Runtime settings overrides, I/O-free: which breaker settings may change without a redeploy, how an
 // override document (the SSM parameter's JSON) is merged over the deployed settings, and when the next
-// refresh is due. The reading (SSM) and caching live in functions/shared/settings-source.ts and ssm-parameter.ts.
+// refresh is due. Only the override document is validated here (settingsOverrideSchema). The reading (SSM) and caching live in functions/shared/settings-source.ts and ssm-parameter.ts.
 
 import { alwaysRecordSuccess } from "./breaker";
-import { BreakerSettings, loadSettings, NUMBER_RULES, SettingsError } from "./settings";
+import { parseWith } from "./schema/format";
+import { settingsCrossProblems, settingsOverrideSchema } from "./schema/settings";
+import { BreakerSettings, NUMBER_RULES, SettingsError } from "./settings";
 
 /**
  * Settings the handlers read on every invocation: a new value applies from the next refresh on.
@@ -85,7 +87,14 @@ export function applyOverrides(deployed: BreakerSettings, text: string, where: s
       `${where} must be a JSON object of breaker settings, got ${show(raw)}; allowed: e.g. {"failureThreshold":3}`,
     );
   }
-  const merged = loadSettings({ ...deployed, ...(raw as Record<string, unknown>) }, where);
+  // Only the document is checked: the deployed settings were validated at deploy time and at cold start.
+  const override = parseWith(settingsOverrideSchema, raw, where, (path, message) => new SettingsError(path, message));
+  const merged = { ...deployed, ...override } as BreakerSettings;
+  const cross = settingsCrossProblems(merged)[0];
+  if (cross) {
+    const path = `${where}${cross.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("")}`;
+    throw new SettingsError(path, `${path} is ${show(cross.value)}; allowed: ${cross.allowed}`);
+  }
   for (const key of Object.keys(DEPLOY_TIME_SETTINGS) as DeployTimeSetting[]) {
     if (sameValue(merged[key], deployed[key])) {
       const value = deployed[key];

@@ -36,6 +36,7 @@ import {
   successRouteStates,
   successWeightPayload,
 } from "./definition/rate-success";
+import { BREAKER_NAME_DOC, isBreakerName } from "./schema/names";
 
 export interface DefinitionOptions {
   breakerName: string;
@@ -229,8 +230,7 @@ function checkOptions(o: DefinitionOptions): void {
   const bad = (what: string) => {
     throw new Error(`buildDefinition: ${what}`);
   };
-  if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(o.breakerName))
-    bad(`breakerName is ${JSON.stringify(o.breakerName)}; allowed: 1 to 128 letters, digits, _ . : -`);
+  if (!isBreakerName(o.breakerName)) bad(`breakerName is ${JSON.stringify(o.breakerName)}; allowed: ${BREAKER_NAME_DOC}`);
   if (o.store.kind === "dynamodb" && !o.store.tableName) bad("store.tableName is empty; allowed: the breaker table's name");
   if (o.store.kind === "redis" && !o.functions.getStatus) bad("functions.getStatus is missing; it is required with the redis store");
   if (!["builtin", "none", "user"].includes(o.fallback))

@@ -8,7 +8,8 @@ import { spawnSync } from "node:child_process";
 import * as os from "node:os";
 import { BreakerRecord, decide, OVERRIDE_COMMANDS, OverrideCommand, windowCounts } from "../core/breaker";
 import { BreakerService } from "../functions/breaker/service";
-import { BreakerSettings, loadSettings } from "../core/settings";
+import { BreakerSettings, DEFAULT_SETTINGS } from "../core/settings";
+import { settingsSchema } from "../core/schema/settings";
 import { BREAKER_NAME_DOC, BREAKER_NAME_PATTERN } from "../core/schema/names";
 import { describeValue, parseWith } from "../core/schema/format";
 import { BOOL_FLAGS, operatorOptionsSchema, VALUE_FLAGS } from "../core/schema/cli";
@@ -51,7 +52,8 @@ export interface CliArgs {
   local: boolean;
   endpoint?: string;
   region?: string;
-  settings?: string;
+  /** --settings, checked here (the one place an operator's settings enter); else the stack's or the defaults. */
+  settings?: BreakerSettings;
   reason: string;
   create: boolean;
   json: boolean;
@@ -107,7 +109,11 @@ export function parseArgs(argv: string[]): CliArgs {
     local: o.local ?? false,
     endpoint: o.endpoint,
     region: o.region,
-    settings: o.settings,
+    ...(o.settings !== undefined
+      ? {
+          settings: parseWith(settingsSchema, parseJson(o.settings, "--settings"), "--settings", (_p, message) => new UsageError(message)),
+        }
+      : {}),
     reason: o.reason ?? "",
     create: o.create ?? false,
     json: o.json ?? false,
@@ -151,7 +157,7 @@ const LOOPBACK_URL = /^rediss?:\/\/([^@/]*@)?(127\.\d+\.\d+\.\d+|localhost|\[::1
  * variables): the table in the stack's region, or the ElastiCache endpoint over TLS with the AUTH credentials
  * read from the stack's Secrets Manager secret. --endpoint replaces the DynamoDB endpoint (a VPC endpoint).
  */
-async function openStack(a: CliArgs, settingsRaw: unknown): Promise<Target> {
+async function openStack(a: CliArgs): Promise<Target> {
   const stack = a.stack!;
   const out = stackOutputs(stack);
   const known = out.breakers ? Object.keys(out.breakers) : undefined;
@@ -159,7 +165,9 @@ async function openStack(a: CliArgs, settingsRaw: unknown): Promise<Target> {
     throw new UsageError(`stack '${stack}' has no breakers output; deploy this project's index.ts (or pass --table / --redis-url)`);
   if (!known.includes(a.breaker))
     throw new UsageError(`unknown breaker '${a.breaker}' in stack '${stack}'; known: ${known.join(", ") || "none"}`);
-  const settings = loadSettings(settingsRaw ?? out.breakers?.[a.breaker]?.settings, "settings");
+  // The deployed settings were validated at deploy time; a stack older than a setting lacks it (its default applies).
+  const deployed = out.breakers?.[a.breaker]?.settings as Partial<BreakerSettings> | undefined;
+  const settings = a.settings ?? { ...DEFAULT_SETTINGS, ...deployed };
   const region = a.region ?? out.region;
   const env: Record<string, string | undefined> = { ...process.env, ...(region ? { AWS_REGION: region } : {}) };
   let where: string;
@@ -182,9 +190,8 @@ async function openStack(a: CliArgs, settingsRaw: unknown): Promise<Target> {
 
 /** Opens the store the arguments name. */
 export async function openTarget(a: CliArgs): Promise<Target> {
-  const settingsRaw: unknown = a.settings !== undefined ? parseJson(a.settings, "--settings") : undefined;
-  if (a.stack) return openStack(a, settingsRaw);
-  const settings = loadSettings(settingsRaw, "settings");
+  if (a.stack) return openStack(a);
+  const settings = a.settings ?? { ...DEFAULT_SETTINGS };
   if (a.redisUrl) {
     const where = `redis ${a.redisUrl.replace(/\/\/[^@]*@/, "//***@")}`;
     return { store: new RedisStore({ url: a.redisUrl }), settings, where, onAws: !LOOPBACK_URL.test(a.redisUrl) };

@@ -22,9 +22,9 @@ import {
   showValue,
   targetCallSeconds,
 } from "../core/aws-limits";
-import { breakerExecutionBudget, DYNAMODB_MAX_CONCURRENT_CALLS } from "../components/aws-limit-checks";
+import { breakerExecutionBudget, DYNAMODB_MAX_CONCURRENT_CALLS } from "../core/breaker-limit-checks";
 import { CircuitBreakerArgs, resolveBreakerOptions } from "../components/circuit-breaker";
-import { CircuitStateStore } from "../components/circuit-state-store";
+import { CircuitStateStore } from "../components/state-store";
 import { ConfigError, loadStackConfig } from "../components/config";
 import { dashboardBody, MAX_DASHBOARD_BREAKERS } from "../components/dashboard";
 import { buildDefinition, ERRORS } from "../core/state-machine-definition";
@@ -55,7 +55,7 @@ function problemsOf(all: Raw): string[] {
   return [];
 }
 
-const store = { kind: "dynamodb", storeTimeoutMs: 1000 } as unknown as CircuitStateStore;
+const store = { service: "dynamodb", storeTimeoutMs: 1000 } as unknown as CircuitStateStore;
 const args = (extra: Partial<CircuitBreakerArgs>): CircuitBreakerArgs => ({
   store,
   targetArn: "arn:aws:lambda:us-east-1:123456789012:function:orders",
@@ -74,7 +74,7 @@ describe("AWS limits", () => {
       });
       assert.deepEqual(retryDelaysSeconds(s), [2, 6, 10]);
       assert.equal(targetCallSeconds(s), 4 * 10 + 18);
-      const b = breakerExecutionBudget({ name: "orders", settings: s, fallback: "builtin" }, { kind: "dynamodb", timeoutMs: 1000 });
+      const b = breakerExecutionBudget({ name: "orders", settings: s, fallback: "builtin" }, { service: "dynamodb", timeoutMs: 1000 });
       // The breaker-aware retry loop: ReadState (direct GetItem, 2 s), four attempts (10 s each) with three waits
       // (their caps, 18 s), each failed attempt recorded (8 s), the state read before each retry (2 s), the fallback (8 s).
       assert.deepEqual(b.tasks, [
@@ -99,9 +99,9 @@ describe("AWS limits", () => {
       const s = loadSettings({ maxConcurrentCalls: 5 });
       const plain = breakerExecutionBudget(
         { name: "a", settings: loadSettings({}), fallback: "builtin" },
-        { kind: "elasticache", timeoutMs: 1000 },
+        { service: "elasticache", timeoutMs: 1000 },
       );
-      const full = breakerExecutionBudget({ name: "a", settings: s, fallback: "user" }, { kind: "elasticache", timeoutMs: 1000 });
+      const full = breakerExecutionBudget({ name: "a", settings: s, fallback: "user" }, { service: "elasticache", timeoutMs: 1000 });
       assert.equal(full.handlerTasks - plain.handlerTasks, 3);
       assert.ok(full.tasks.includes("AcquireSlotForCallTargetNew") && full.tasks.includes("ReleaseSlotAfterFailure"));
     });
@@ -130,13 +130,30 @@ describe("AWS limits", () => {
       assert.equal(problemsOf(base({}, { [`${NS}:storeTimeoutMs`]: "15000" })).length, 1);
       const problems = problemsOf(base({ settings: { maxConcurrentCalls: 5 } }, { [`${NS}:storeTimeoutMs`]: "30000" }));
       assert.equal(problems.length, 1);
-      // 33 s of target + 2 s GetItem + 2 reads × 2 s + 6 handlers × (120 + 1 + 3) s = 783 s.
-      assert.match(problems[0], /= 783 s\. .*or storeTimeoutMs, which bounds each handler call/);
+      // 33 s of target + 2 s GetItem + 2 reads × 2 s + 6 handlers × (120 + 1 + 3) s = 783 s: no target setting can fit, so the
+      // problem names storeTimeoutMs (the stack's key), with the largest value that fits this breaker.
+      assert.match(
+        problems[0],
+        /^circuit-breaker:storeTimeoutMs is 30000; allowed: a store timeout whose handler calls fit Step Functions EXPRESS's 300 s .*= 124 s\), 750 s before its target's own 33 s \(= 783 s\); at most 8500 ms for this breaker$/,
+      );
+      // 8500 ms: 6 × (ceil(34.0) + 1 + 3) + 3 × 2 + 33 = 267 s; one millisecond more costs another second per handler call.
+      assert.deepEqual(problemsOf(base({ settings: { maxConcurrentCalls: 5 } }, { [`${NS}:storeTimeoutMs`]: "8500" })), []);
+      assert.equal(problemsOf(base({ settings: { maxConcurrentCalls: 5 } }, { [`${NS}:storeTimeoutMs`]: "8501" })).length, 1);
+    });
+    it("names timeoutSeconds, not storeTimeoutMs, when the target's settings are what does not fit", () => {
+      const problems = problemsOf(base({ settings: { timeoutSeconds: 200 } }, { [`${NS}:storeTimeoutMs`]: "5000" }));
+      assert.equal(problems.length, 1);
+      assert.match(problems[0], /^circuit-breaker:breakers\[0\]\.settings\.timeoutSeconds is 200; allowed: an execution that fits/);
     });
     it("stops the CircuitBreaker component too", () => {
       assert.throws(
         () => resolveBreakerOptions("orders", args({ settings: { timeoutSeconds: 300 } })),
         /CircuitBreaker\(orders\)\.settings\.timeoutSeconds is 300; allowed: an execution that fits Step Functions EXPRESS's 300 s/,
+      );
+      const slowStore = { ...store, storeTimeoutMs: 30000 } as unknown as CircuitStateStore;
+      assert.throws(
+        () => resolveBreakerOptions("orders", args({ store: slowStore })),
+        /^Error: CircuitBreaker\(orders\)\.store\.storeTimeoutMs is 30000; allowed: a store timeout whose handler calls fit .*; at most \d+ ms for this breaker$/,
       );
     });
   });
@@ -246,7 +263,7 @@ describe("AWS limits", () => {
         ),
       );
       assert.deepEqual(problemsOf(base({ settings: { maxConcurrentCalls: DYNAMODB_MAX_CONCURRENT_CALLS } })), []);
-      const redis = { ...store, kind: "elasticache" } as unknown as CircuitStateStore;
+      const redis = { ...store, service: "elasticache" } as unknown as CircuitStateStore;
       assert.doesNotThrow(() => resolveBreakerOptions("orders", args({ store: redis, settings: { maxConcurrentCalls: over } })));
       assert.throws(
         () => resolveBreakerOptions("orders", args({ settings: { maxConcurrentCalls: over } })),

@@ -7,7 +7,7 @@ import { strict as assert } from "node:assert";
 import { randomUUID } from "node:crypto";
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DYNAMODB_MAX_CONCURRENT_CALLS } from "../components/aws-limit-checks";
+import { DYNAMODB_MAX_CONCURRENT_CALLS } from "../core/breaker-limit-checks";
 import { bulkheadItemBytes, DYNAMODB_ITEM_MAX_BYTES, EXECUTION_NAME_PATTERN } from "../core/aws-limits";
 import { BULKHEAD_SUFFIX, DynamoDbStore } from "../functions/store/dynamodb-store";
 import { ensureTable } from "../functions/store/table-schema";

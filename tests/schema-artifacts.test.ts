@@ -32,6 +32,25 @@ describe("generated schema artifacts", () => {
     assert.equal(schema.properties.breaker.properties.name.pattern, BREAKER_NAME_PATTERN.source);
     assert.equal(schema.properties.breaker.properties.settings.additionalProperties, false);
   });
+
+  it("the stack-config JSON Schema describes Pulumi.<stack>.yaml: our keys strictly, other namespaces freely", () => {
+    const schema = JSON.parse(readFileSync(join(ROOT, "schema/stack-config.schema.json"), "utf8"));
+    const config = schema.properties.config;
+    assert.notEqual(config.additionalProperties, false, "aws:region and other namespaces stay allowed");
+    const breaker = config.properties["circuit-breaker:breakers"].items;
+    assert.equal(breaker.additionalProperties, false);
+    assert.deepEqual(breaker.required, ["name"]);
+    assert.equal(breaker.properties.name.pattern, BREAKER_NAME_PATTERN.source);
+    assert.equal(breaker.properties.settings.additionalProperties, false);
+    // The AUTH token is written encrypted ({secure: ...}), never as plain text.
+    assert.deepEqual(config.properties["circuit-breaker:redisAuthToken"].required, ["secure"]);
+    for (const file of ["Pulumi.dev.yaml", "Pulumi.prod.yaml"])
+      assert.match(
+        readFileSync(join(ROOT, file), "utf8"),
+        /^# yaml-language-server: \$schema=\.\/schema\/stack-config\.schema\.json$/m,
+        file,
+      );
+  });
 });
 
 describe("breaker-name rule", () => {

@@ -1,6 +1,6 @@
 // The Redis store over TLS with AUTH, end to end: a TLS-only redis-server (--port 0, --tls-port, --requirepass)
 // with a throwaway CA and server certificate made by `openssl` at test time, opened the way a Lambda opens it:
-// storeFromEnv with the environment the CircuitStateStore component gives the functions for ElastiCache
+// storeFromEnv with the environment the ElastiCacheStateStore component gives the functions for ElastiCache
 // (STORE_KIND, REDIS_HOST, REDIS_PORT, REDIS_TLS=true, REDIS_AUTH_SECRET_ARN, STORE_TIMEOUT_MS), the AUTH token
 // read at cold start by the real Secrets Manager client from a local endpoint speaking its JSON protocol.
 // Only two things differ from a Lambda: that endpoint (storeFromEnv's `secretsManager` option) and the test CA
@@ -44,7 +44,7 @@ describe("Redis store over TLS with AUTH from Secrets Manager (TLS-only redis-se
   ]);
   const opened: StateStore[] = [];
 
-  /** The environment CircuitStateStore sets on the functions for ElastiCache (components/circuit-state-store.ts). */
+  /** The environment ElastiCacheStateStore sets on the functions for ElastiCache (components/elasticache-state-store.ts). */
   function lambdaEnv(overrides: Env = {}): Env {
     return {
       STORE_KIND: "redis",

@@ -51,6 +51,7 @@ export function formatIssue(
   issue: z.core.$ZodIssue,
   root: unknown,
   pathOf: (where: string, path: readonly PropertyKey[]) => string = formatPath,
+  absent = "missing",
 ): { path: string; message: string } {
   if (issue.code === "unrecognized_keys") {
     const path = pathOf(where, [...issue.path, issue.keys[0]]);
@@ -58,7 +59,12 @@ export function formatIssue(
     return { path, message: `${path} ${msg}` };
   }
   const path = pathOf(where, issue.path);
-  const value = "input" in issue && issue.input !== undefined ? issue.input : valueAt(root, issue.path);
+  // A rule may show its value its own way (a secret's length, "set but ..."): params.shown.
+  // params.asWritten: show the value as written, not as completed with defaults.
+  const params = issue.code === "custom" ? (issue.params as { shown?: string; asWritten?: boolean } | undefined) : undefined;
+  if (params?.shown !== undefined) return { path, message: `${path} is ${params.shown}; allowed: ${issue.message}` };
+  const value = "input" in issue && issue.input !== undefined && !params?.asWritten ? issue.input : valueAt(root, issue.path);
+  if (value === undefined) return { path, message: `${path} is ${absent}; allowed: ${issue.message}` };
   return { path, message: `${path} is ${describeValue(value)}; allowed: ${issue.message}` };
 }
 

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { scenarioFileSchema } from "./scenario";
 import { NUMBER_RULES, SETTING_NAMES, settingsSchema } from "./settings";
+import { stackFileSchema } from "./stack-config";
 
 function jsonSchema(schema: z.ZodType, title: string): string {
   const out = { ...z.toJSONSchema(schema, { io: "input", target: "draft-2020-12" }), title };
@@ -14,6 +15,7 @@ export function generatedSchemas(): Record<string, string> {
   return {
     "schema/scenario.schema.json": jsonSchema(scenarioFileSchema, "circuit-breaker scenario file (npm start, npm run bench)"),
     "schema/settings.schema.json": jsonSchema(settingsSchema, "circuit-breaker breaker settings"),
+    "schema/stack-config.schema.json": jsonSchema(stackFileSchema(), "circuit-breaker stack file (Pulumi.<stack>.yaml)"),
   };
 }
 

@@ -5,7 +5,9 @@ import { numberIn, oneOf, strictObject } from "./format";
 import { breakerNameSchema } from "./names";
 import { errorNameSchema, settingsSchema } from "./settings";
 
-export const STORE_KINDS = ["dynamodb", "redis"] as const;
+import { STORE_KINDS } from "../store-env";
+
+export { STORE_KINDS };
 /** What happens when the breaker does not let a call through: the built-in fallback Lambda, or a Fail state (CircuitOpen). */
 export const FALLBACK_KINDS = ["builtin", "none"] as const;
 /** What a phase stands for in the report: timeToOpen counts from the first failing phase, timeToClose from the first recovering one. */
@@ -106,7 +108,7 @@ function withRoles(s: z.output<typeof scenarioFileSchema>) {
 /** A validated scenario, defaults filled and roles inferred. */
 export const scenarioSchema = scenarioFileSchema.transform(withRoles);
 
-export type StoreKind = (typeof STORE_KINDS)[number];
+export type { StoreKind } from "../store-env";
 export type FallbackKind = (typeof FALLBACK_KINDS)[number];
 export type PhaseRole = (typeof PHASE_ROLES)[number];
 export type StoreFault = (typeof STORE_FAULTS)[number];

@@ -90,33 +90,35 @@ const settingsShape = {
 
 export const SETTING_NAMES = Object.keys(settingsShape) as (keyof typeof settingsShape)[];
 
+/** A rule between settings broken: its path (relative to the settings), the value, and what is allowed. */
+export interface SettingsProblem {
+  path: (string | number)[];
+  value: unknown;
+  allowed: string;
+}
+
 /**
- * Cross-field rules of one breaker's settings. AWS-limit rules on settings alone (the EXPRESS 300 s budget,
- * States.* in ignoredErrors) are added here, as further checks on the completed settings.
+ * Cross-field rules of one breaker's completed settings, and the AWS-limit rules on settings alone (States.* in
+ * ignoredErrors). The schema applies them; a settings override (core/settings-overrides.ts) applies them to
+ * the merged result.
  */
-export function settingsCrossChecks(s: BreakerSettingsOut, ctx: z.core.$RefinementCtx<BreakerSettingsOut>): void {
-  if (s.maxOpenDurationSeconds < s.openDurationSeconds) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["maxOpenDurationSeconds"],
-      input: s.maxOpenDurationSeconds,
-      message: `at least openDurationSeconds (${s.openDurationSeconds})`,
-    });
-  }
+export function settingsCrossProblems(s: BreakerSettingsOut): SettingsProblem[] {
+  const out: SettingsProblem[] = [];
+  if (s.maxOpenDurationSeconds < s.openDurationSeconds)
+    out.push({ path: ["maxOpenDurationSeconds"], value: s.maxOpenDurationSeconds, allowed: `at least openDurationSeconds (${s.openDurationSeconds})` });
   // Sampling only thins what the rate rule adds up; every other rule (and slow-call timing) needs each success.
-  if (s.successSampleRate < 1 && (s.tripRule !== "rate" || s.slowCallDurationMs > 0)) {
-    ctx.addIssue({
-      code: "custom",
+  if (s.successSampleRate < 1 && (s.tripRule !== "rate" || s.slowCallDurationMs > 0))
+    out.push({
       path: ["successSampleRate"],
-      input: s.successSampleRate,
-      message: `1 unless tripRule is "rate" and slowCallDurationMs is 0 (here tripRule is "${s.tripRule}", slowCallDurationMs ${s.slowCallDurationMs})`,
+      value: s.successSampleRate,
+      allowed: `1 unless tripRule is "rate" and slowCallDurationMs is 0 (here tripRule is "${s.tripRule}", slowCallDurationMs ${s.slowCallDurationMs})`,
     });
-  }
   // AWS's rule: no reserved States.* name (core/aws-limits.ts), in the stack config and scenario files alike.
   s.ignoredErrors.forEach((e, i) => {
     const reserved = checkIgnoredErrors([e])[0];
-    if (reserved) ctx.addIssue({ code: "custom", path: ["ignoredErrors", i], input: e, message: reserved.allowed });
+    if (reserved) out.push({ path: ["ignoredErrors", i], value: e, allowed: reserved.allowed });
   });
+  return out;
 }
 
 const settingsObject = strictObject(settingsShape, "a breaker setting", "an object of breaker settings");
@@ -125,7 +127,9 @@ type BreakerSettingsOut = z.output<typeof settingsObject>;
 /** A breaker's settings: absent or partial -> completed with the defaults. */
 export const settingsSchema = settingsObject
   .default(() => settingsObject.parse({}))
-  .superRefine((s, ctx) => settingsCrossChecks(s, ctx))
+  .superRefine((s, ctx) => {
+    for (const p of settingsCrossProblems(s)) ctx.addIssue({ code: "custom", path: p.path, input: p.value, message: p.allowed });
+  })
   .meta({ title: "Breaker settings", description: "A breaker's settings; every key optional, defaults filled in (docs/settings.md)." });
 
 export type BreakerSettings = z.output<typeof settingsObject>;
@@ -133,6 +137,18 @@ export type TripRule = BreakerSettings["tripRule"];
 export type OnStoreError = BreakerSettings["onStoreError"];
 /** The settings as written in a config or scenario file (every key optional). */
 export type BreakerSettingsInput = z.input<typeof settingsObject>;
+
+/**
+ * A settings-override document (the SSM parameter's JSON): any subset of the settings, each by its own rule and
+ * without defaults; the rules between settings apply to the merged result (settingsCrossProblems).
+ */
+export const settingsOverrideSchema = strictObject(
+  Object.fromEntries(Object.entries(settingsShape).map(([k, v]) => [k, v.unwrap().optional()])) as {
+    [K in keyof typeof settingsShape]: z.ZodOptional<ReturnType<(typeof settingsShape)[K]["unwrap"]>>;
+  },
+  "a breaker setting",
+  "a JSON object of breaker settings",
+);
 
 /** The defaults, derived from the schema. */
 export function defaultSettings(): BreakerSettings {

@@ -90,6 +90,16 @@ describe("runtime settings: which settings change without a redeploy, and mergin
     assert.deepEqual(applyOverrides(DEPLOYED, "{}", PARAM), DEPLOYED);
   });
 
+  it("checks only the document: the deployed settings (validated at deploy time and cold start) are not validated again", () => {
+    // A deployed value no schema would accept today stays as deployed; the document's own keys are checked.
+    const deployed = { ...DEPLOYED, failureThreshold: 0 };
+    assert.deepEqual(applyOverrides(deployed, '{"openDurationSeconds":60}', PARAM), { ...deployed, openDurationSeconds: 60 });
+    assert.throws(
+      () => applyOverrides(deployed, '{"failureThreshold":0}', PARAM),
+      /failureThreshold is 0; allowed: an integer from 1 to 10000$/,
+    );
+  });
+
   it("bad documents throw a SettingsError naming the setting and what is allowed", () => {
     const cases: [string, string, RegExp][] = [
       ["{failureThreshold:3", PARAM, /is not valid JSON .*allowed: a JSON object of breaker settings/],

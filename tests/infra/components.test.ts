@@ -4,54 +4,98 @@
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import { loadAlarmThresholds } from "../../components/alarm-settings";
-import { scheduleIntervalMinutes } from "../../components/breaker-options";
+import { scheduleIntervalMinutes } from "../../core/schema/stack-config";
 import { CircuitBreakerArgs, lambdaTimeoutSeconds, resolveBreakerOptions } from "../../components/circuit-breaker";
-import { CircuitStateStore, validateStoreArgs } from "../../components/circuit-state-store";
+import { checkDynamoDbStoreArgs } from "../../components/dynamodb-state-store";
+import { checkElastiCacheStoreArgs } from "../../components/elasticache-state-store";
+import { CircuitStateStore } from "../../components/state-store";
 import { checkStatement, policyJson, statementsFromPermissions, trustPolicyJson, wildcardStatement } from "../../components/iam";
 
-const store = { kind: "dynamodb" } as unknown as CircuitStateStore;
+const store = { service: "dynamodb", storeTimeoutMs: 1000 } as unknown as CircuitStateStore;
 const TARGET = "arn:aws:lambda:us-east-1:123456789012:function:orders";
 const args = (extra: Partial<CircuitBreakerArgs>): CircuitBreakerArgs => ({ store, targetArn: TARGET, ...extra });
 
 describe("infra: component arguments", () => {
-  describe("CircuitStateStore", () => {
-    it("defaults to DynamoDB", () => assert.equal(validateStoreArgs({}), "dynamodb"));
-    const cases: [string, Parameters<typeof validateStoreArgs>[0], RegExp][] = [
-      ["an unknown kind", { kind: "memcached" as never }, /kind is "memcached"; allowed: dynamodb, elasticache/],
+  describe("state store components", () => {
+    const D = "DynamoDbStateStore\\(s\\)";
+    const E = "ElastiCacheStateStore\\(s\\)";
+    const TOKEN = "x".repeat(20);
+    const net = { vpcId: "vpc-0123456789abcdef0", subnetIds: ["subnet-0123456789abcdef0"] };
+    it("DynamoDB: defaults as the stack config's", () =>
+      assert.deepEqual(checkDynamoDbStoreArgs("s", {}), {
+        deletionProtection: false,
+        replicaRegions: [],
+        pointInTimeRecovery: true,
+        storeTimeoutMs: 1000,
+      }));
+    it("ElastiCache: defaults as the stack config's; Inputs known at deploy time are AWS's to check", () => {
+      const o = checkElastiCacheStoreArgs("s", {
+        vpcId: pulumi.output("vpc-x"),
+        subnetIds: pulumi.output(["s"]),
+        authToken: pulumi.secret(TOKEN),
+      });
+      assert.equal(o.engine, "valkey");
+      assert.equal(o.mode, "serverless");
+      assert.deepEqual(o.interfaceEndpoints, []);
+    });
+    const dynamo: [string, Parameters<typeof checkDynamoDbStoreArgs>[1], RegExp][] = [
       [
-        "elasticache options with dynamodb",
-        { kind: "dynamodb", elasticache: { vpcId: "v", subnetIds: ["s"], authToken: "t" } },
-        /`elasticache` options were given with kind "dynamodb"/,
+        "a KMS key with replicas",
+        { kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/x", replicaRegions: ["eu-west-1"] },
+        new RegExp(`^${D}.kmsKeyArn is "arn:aws:kms:us-east-1:123456789012:key/x"; allowed: not set together with replicaRegions`),
       ],
       [
-        "dynamodb options with elasticache",
-        { kind: "elasticache", dynamodb: {}, elasticache: { vpcId: "v", subnetIds: ["s"], authToken: "x".repeat(20) } },
-        /`dynamodb` options were given with kind "elasticache"/,
+        "a region that is not one",
+        { replicaRegions: ["europe"] },
+        new RegExp(`^${D}.replicaRegions\\[0\\] is "europe"; allowed: a known AWS region`),
       ],
-      ["elasticache without options", { kind: "elasticache" }, /needs `elasticache` options \(vpcId, subnetIds, authToken\)/],
+      ["a timeout out of range", { storeTimeoutMs: 5 }, new RegExp(`^${D}.storeTimeoutMs is 5; allowed: an integer from 50 to 30000$`)],
+    ];
+    for (const [name, a, message] of dynamo)
+      it(`DynamoDB: rejects ${name}`, () =>
+        assert.throws(
+          () => checkDynamoDbStoreArgs("DynamoDbStateStore(s)", a),
+          (e: Error) => message.test(e.message),
+        ));
+    const cache: [string, Parameters<typeof checkElastiCacheStoreArgs>[1], RegExp][] = [
       [
-        "elasticache without a token",
-        { kind: "elasticache", elasticache: { vpcId: "v", subnetIds: ["s"], authToken: "" } },
-        /elasticache.authToken is required/,
+        "an unknown engine",
+        { ...net, authToken: TOKEN, engine: "memcached" as never },
+        new RegExp(`^${E}.engine is "memcached"; allowed: valkey, redis$`),
       ],
+      ["no token", { ...net, authToken: "" }, new RegExp(`^${E}.authToken is not set; allowed: an AUTH token \\(required\\)$`)],
       [
-        "a bad token",
-        { kind: "elasticache", elasticache: { vpcId: "v", subnetIds: ["s"], authToken: "has space in it 123" } },
-        /authToken is not a valid AUTH token; allowed: 16 to 128/,
+        "a bad token (never echoed)",
+        { ...net, authToken: "has space in it 123" },
+        new RegExp(`^${E}.authToken is \\[secret, 19 characters\\]; allowed: 16 to 128`),
       ],
       [
         "nodeType with serverless",
-        { kind: "elasticache", elasticache: { vpcId: "v", subnetIds: ["s"], authToken: "x".repeat(20), nodeType: "cache.t4g.small" } },
-        /apply only to mode "replication-group"/,
+        { ...net, authToken: TOKEN, nodeType: "cache.t4g.small" },
+        new RegExp(`^${E}.nodeType is "cache.t4g.small"; allowed: only with mode replication-group$`),
       ],
       [
-        "a KMS key with replicas",
-        { dynamodb: { kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/x", replicaRegions: ["eu-west-1"] } },
-        /cannot be combined with replicaRegions/,
+        "a bad security group",
+        { ...net, authToken: TOKEN, existingEndpointsSecurityGroupId: "default" },
+        new RegExp(`^${E}.existingEndpointsSecurityGroupId is "default"`),
       ],
-      ["a timeout out of range", { storeTimeoutMs: 5 }, /storeTimeoutMs is 5; allowed: an integer from 50 to 30000/],
+      [
+        "an unknown endpoint service",
+        { ...net, authToken: TOKEN, interfaceEndpoints: ["s3" as never] },
+        new RegExp(`^${E}.interfaceEndpoints\\[0\\] is "s3"; allowed: secretsmanager, lambda, ssm$`),
+      ],
+      [
+        "a timeout out of range",
+        { ...net, authToken: TOKEN, storeTimeoutMs: 5 },
+        new RegExp(`^${E}.storeTimeoutMs is 5; allowed: an integer from 50 to 30000$`),
+      ],
     ];
-    for (const [name, a, message] of cases) it(`rejects ${name}`, () => assert.throws(() => validateStoreArgs(a), message));
+    for (const [name, a, message] of cache)
+      it(`ElastiCache: rejects ${name}`, () =>
+        assert.throws(
+          () => checkElastiCacheStoreArgs("ElastiCacheStateStore(s)", a),
+          (e: Error) => message.test(e.message),
+        ));
   });
 
   describe("CircuitBreaker", () => {

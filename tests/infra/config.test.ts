@@ -201,13 +201,13 @@ const INVALID: [string, () => Raw, string[], LoadConfigOptions?][] = [
     "a log retention CloudWatch does not offer",
     () => set(dev(), "logRetentionDays", 31),
     [
-      `${NS}:logRetentionDays is "31"; allowed: one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653`,
+      `${NS}:logRetentionDays is 31; allowed: one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653`,
     ],
   ],
   [
     "a store timeout below 50 ms",
     () => set(dev(), "storeTimeoutMs", 10),
-    [`${NS}:storeTimeoutMs is "10"; allowed: an integer from 50 to 30000`],
+    [`${NS}:storeTimeoutMs is 10; allowed: an integer from 50 to 30000`],
   ],
   [
     "an alarm ratio above 1",
@@ -523,7 +523,7 @@ describe("infra: stack configuration", function () {
       (err as ConfigError).message,
       [
         "invalid stack configuration (3 problems):",
-        `  ${NS}:logRetentionDays is "2"; allowed: one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653`,
+        `  ${NS}:logRetentionDays is 2; allowed: one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653`,
         `  ${B0}.fallback is "cache"; allowed: builtin, none, user`,
         `  ${B0}.settings.failureThreshold is 0; allowed: an integer from 1 to 10000`,
       ].join("\n"),

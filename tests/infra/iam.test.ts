@@ -6,7 +6,7 @@
 // - each Lambda role = exactly what its handler needs (function-permissions.ts), on the right ARNs.
 
 import { strict as assert } from "node:assert";
-import { handlerActions, HandlerName, LOG_ACTIONS, StoreKind } from "../../core/handler-manifest";
+import { handlerActions, HandlerName, LOG_ACTIONS, StoreService } from "../../core/handler-manifest";
 import { isWildcardOnlyAction, wildcardActionsFor, WILDCARD_ONLY_ACTIONS } from "../../components/iam-wildcard-actions";
 import { AslDefinition, requiredPermissions } from "../../core/state-machine-definition";
 import { HANDLER_TAG } from "../../components/tags";
@@ -40,7 +40,7 @@ function policyOfRole(r: MockRunResult, role: RecordedResource): RecordedResourc
   return ps[0];
 }
 
-function storeKindOf(r: MockRunResult): StoreKind {
+function storeKindOf(r: MockRunResult): StoreService {
   return ofType(r, T.table).length > 0 ? "dynamodb" : "elasticache";
 }
 

@@ -82,6 +82,16 @@ describe("lint: import boundaries", function () {
     });
   }
 
+  it("fails on Node-only globals in core/ (Buffer, process), not elsewhere", async () => {
+    const globals = async (file: string) => {
+      const code = 'export const n = Buffer.byteLength("a") + Number(process.env.X);\n';
+      const [result] = await eslint.lintText(code, { filePath: path.join(REPO_ROOT, file) });
+      return result.messages.filter((m) => m.ruleId === "no-restricted-globals" && m.severity === 2).length;
+    };
+    assert.equal(await globals("core/extra.ts"), 2);
+    assert.equal(await globals("functions/shared/extra.ts"), 0);
+  });
+
   it("passes the allowed imports", async () => {
     for (const c of ALLOWED) assert.deepEqual(await restrictedImportErrors(c), [], `${c[1]} in ${c[0]}`);
   });

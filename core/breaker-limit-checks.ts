@@ -1,0 +1,143 @@
+// AWS's own limits (core/aws-limits.ts) applied to one breaker's parsed options and its stack's store, so that
+// a stack AWS would refuse (or a breaker that could time out before it records a failure) stops at preview.
+// The stack-config schema (core/schema/stack-config.ts) and the CircuitBreaker component both call these.
+
+import {
+  BULKHEAD_ITEM_MARGIN,
+  checkBulkheadSlots,
+  checkEnvironment,
+  checkExpressDuration,
+  checkManualStateAlarm,
+  EXPRESS_MARGIN_SECONDS,
+  EXPRESS_MAX_DURATION_SECONDS,
+  executionBudget,
+  handlerTaskSeconds,
+  maxBulkheadSlots,
+} from "./aws-limits";
+import { BreakerSettings } from "./settings";
+import { ATTR } from "./contracts";
+import { BULKHEAD_SUFFIX } from "./store-schema";
+import { buildDefinition } from "./state-machine-definition";
+import { retryWaitSeconds } from "./definition/retry-loop";
+import { StoreService, STORE_TIMEOUT_RANGE } from "./store-env";
+import { isBreakerName, MAX_BREAKER_NAME_LENGTH } from "./schema/names";
+
+/** The target's name in the definition built for the budget (any name the handlers do not use). */
+const TARGET = "budget-target";
+/** The longest breaker name a store key holds (the one breaker-name rule, core/schema/names.ts). */
+const LONGEST_BULKHEAD_KEY = `${"x".repeat(MAX_BREAKER_NAME_LENGTH)}${BULKHEAD_SUFFIX}`;
+/**
+ * Bytes of the health probe's environment known only at deploy time: TARGET_ARN (a qualified Lambda ARN, up to
+ * 170 characters), the store's variables (table name or endpoint, timeout) and SETTINGS_PARAMETER (+ refresh).
+ */
+export const PROBE_ENV_DEPLOY_TIME_BYTES = 1024;
+
+/** The DynamoDB store's bulkhead ceiling: what one item holds with margin (core/aws-limits.ts). */
+export const DYNAMODB_MAX_CONCURRENT_CALLS = maxBulkheadSlots(ATTR.key, LONGEST_BULKHEAD_KEY, ATTR.expiresAt);
+export { BULKHEAD_ITEM_MARGIN };
+
+/** The stack's store as the limits see it: which service, and the Lambdas' request timeout (storeTimeoutMs). */
+export interface StoreContext {
+  service: StoreService;
+  timeoutMs: number;
+}
+
+export interface LimitInput {
+  name: string;
+  settings: BreakerSettings;
+  fallback: "builtin" | "none" | "user";
+  healthProbe: { enabled: boolean; intervalMinutes: number | null; request: Record<string, unknown> };
+}
+
+/** One broken limit; `path` is relative to the breaker (["store", "storeTimeoutMs"] names the stack's store). */
+export interface BreakerLimitProblem {
+  path: PropertyKey[];
+  value: unknown;
+  allowed: string;
+}
+
+/** The longest path of this breaker's definition at worst (seconds and its Tasks), from the real builder. */
+export function breakerExecutionBudget(b: Pick<LimitInput, "name" | "settings" | "fallback">, store: StoreContext) {
+  const redis = store.service === "elasticache";
+  const definition = buildDefinition({
+    breakerName: isBreakerName(b.name) ? b.name : "x",
+    store: redis ? { kind: "redis" } : { kind: "dynamodb", tableName: "budget-table" },
+    functions: {
+      recordOutcome: "record-outcome",
+      acquireProbe: "acquire-probe",
+      fallback: "fallback",
+      reportStoreError: "report-store-error",
+      ...(redis ? { getStatus: "get-status" } : {}),
+      ...(b.settings.maxConcurrentCalls > 0 ? { acquireSlot: "acquire-slot", releaseSlot: "release-slot" } : {}),
+    },
+    targetArn: TARGET,
+    ...(b.fallback === "user" ? { userFallbackArn: "user-fallback" } : {}),
+    fallback: b.fallback,
+    settings: b.settings,
+  });
+  return executionBudget(definition, TARGET, b.settings, store.timeoutMs, retryWaitSeconds(b.settings));
+}
+
+const EXPRESS_BUDGET_SECONDS = EXPRESS_MAX_DURATION_SECONDS - EXPRESS_MARGIN_SECONDS;
+const fits = (b: Pick<LimitInput, "name" | "settings" | "fallback">, store: StoreContext) =>
+  breakerExecutionBudget(b, store).seconds <= EXPRESS_BUDGET_SECONDS;
+
+/**
+ * The EXPRESS rule. When the handlers alone (a target of one 1 s attempt) cannot fit, storeTimeoutMs is what
+ * must change, and the problem names it with the largest value that fits; otherwise it names timeoutSeconds.
+ */
+function expressProblem(b: LimitInput, store: StoreContext): BreakerLimitProblem | undefined {
+  const budget = breakerExecutionBudget(b, store);
+  const problem = checkExpressDuration(budget, b.settings);
+  if (!problem) return undefined;
+  const quickest = { ...b, settings: { ...b.settings, timeoutSeconds: 1, retryAttempts: 0 } };
+  if (fits(quickest, store)) return { path: ["settings", problem.field], value: problem.value, allowed: problem.allowed };
+  let lo: number = STORE_TIMEOUT_RANGE.min;
+  let hi = store.timeoutMs;
+  if (!fits(b, { ...store, timeoutMs: lo })) lo = 0;
+  else
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (fits(b, { ...store, timeoutMs: mid })) lo = mid;
+      else hi = mid;
+    }
+  const perCall = handlerTaskSeconds(store.timeoutMs);
+  return {
+    path: ["store", "storeTimeoutMs"],
+    value: store.timeoutMs,
+    allowed:
+      `a store timeout whose handler calls fit Step Functions EXPRESS's ${EXPRESS_MAX_DURATION_SECONDS} s with a ${EXPRESS_MARGIN_SECONDS} s margin (at most ${EXPRESS_BUDGET_SECONDS} s): ` +
+      `breaker ${b.name} makes ${budget.handlerTasks} handler/store calls on its longest path (a handler call up to ceil(4 × storeTimeoutMs / 1000) + 1 s + 3 s of retries = ${perCall} s), ` +
+      `${budget.handlerSeconds} s before its target's own ${budget.targetSeconds} s (= ${budget.seconds} s); ` +
+      (lo >= STORE_TIMEOUT_RANGE.min
+        ? `at most ${lo} ms for this breaker`
+        : `no storeTimeoutMs from ${STORE_TIMEOUT_RANGE.min} ms fits with these settings`),
+  };
+}
+
+/** Every AWS limit one breaker breaks with its stack's store and alarms. */
+export function breakerLimitProblems(b: LimitInput, ctx: { manualStateMaxMinutes: number; store: StoreContext }): BreakerLimitProblem[] {
+  const out: BreakerLimitProblem[] = [];
+  const express = expressProblem(b, ctx.store);
+  if (express) out.push(express);
+
+  if (ctx.store.service === "dynamodb") {
+    const slots = checkBulkheadSlots(b.settings.maxConcurrentCalls, DYNAMODB_MAX_CONCURRENT_CALLS);
+    if (slots) out.push({ path: ["settings", slots.field], value: slots.value, allowed: slots.allowed });
+  }
+
+  if (b.healthProbe.enabled && b.healthProbe.intervalMinutes !== null) {
+    const manual = checkManualStateAlarm(b.healthProbe.intervalMinutes, ctx.manualStateMaxMinutes);
+    if (manual) out.push({ path: ["healthProbe", manual.field], value: manual.value, allowed: manual.allowed });
+    // The probe's environment (functions/handlers/health-probe.ts reads PROBE_REQUEST).
+    const env = {
+      BREAKER_NAME: b.name,
+      BREAKER_SETTINGS: JSON.stringify(b.settings),
+      TARGET_ARN: "",
+      PROBE_REQUEST: JSON.stringify(b.healthProbe.request),
+    };
+    const big = checkEnvironment(env, PROBE_ENV_DEPLOY_TIME_BYTES, "request", b.healthProbe.request);
+    if (big) out.push({ path: ["healthProbe", big.field], value: big.value, allowed: big.allowed });
+  }
+  return out;
+}
