@@ -5,6 +5,7 @@ import { strict as assert } from "node:assert";
 import { ConfigError, LoadConfigOptions, loadStackConfig, StackConfig } from "../../components/config";
 import { DEFAULT_ENTRY, runProgramUnderMocks, stackFileConfig } from "../../scripts/run-under-mocks";
 import { AUTH_TOKEN } from "./scenarios";
+import { SETTING_NAMES } from "../../core/schema/settings";
 
 const NS = "circuit-breaker";
 type Raw = Record<string, string>;
@@ -57,7 +58,7 @@ const INVALID: [string, () => Raw, string[], LoadConfigOptions?][] = [
     "an unknown setting",
     () => breaker(dev(), (b) => (b.settings.failureTreshold = 3)),
     [
-      `${B0}.settings.failureTreshold is not a breaker setting; allowed: tripRule, failureThreshold, windowSeconds, failureRateThreshold, minimumCalls, slowCallDurationMs, ignoredErrors, openDurationSeconds, openDurationMultiplier, maxOpenDurationSeconds, halfOpenProbes, probeLeaseSeconds, onStoreError, idleTtlSeconds, timeoutSeconds, retryAttempts, retryIntervalSeconds, retryBackoffRate, retryMaxDelaySeconds, maxConcurrentCalls`,
+      `${B0}.settings.failureTreshold is not a breaker setting; allowed: ${SETTING_NAMES.join(", ")}`,
     ],
   ],
   [
@@ -243,7 +244,7 @@ const INVALID: [string, () => Raw, string[], LoadConfigOptions?][] = [
     "toString as a breaker setting",
     () => breaker(dev(), (b) => (b.settings = { toString: 1 })),
     [
-      `${NS}:breakers[0].settings.toString is not a breaker setting; allowed: tripRule, failureThreshold, windowSeconds, failureRateThreshold, minimumCalls, slowCallDurationMs, ignoredErrors, openDurationSeconds, openDurationMultiplier, maxOpenDurationSeconds, halfOpenProbes, probeLeaseSeconds, onStoreError, idleTtlSeconds, timeoutSeconds, retryAttempts, retryIntervalSeconds, retryBackoffRate, retryMaxDelaySeconds, maxConcurrentCalls`,
+      `${NS}:breakers[0].settings.toString is not a breaker setting; allowed: ${SETTING_NAMES.join(", ")}`,
     ],
   ],
   [
