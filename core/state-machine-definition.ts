@@ -21,6 +21,8 @@ import { alwaysRecordSuccess } from "./breaker";
 import { BULKHEAD_FULL_ERROR } from "./bulkhead";
 import { BreakerSettings } from "./settings";
 import { ATTR, BulkheadReason, FallbackReason } from "./contracts";
+import { SettingsParameterRef, withBreakerContext } from "./definition/breaker-context";
+import { healthProbeEntryRule, healthProbeStates } from "./definition/health-probe-branch";
 
 export interface DefinitionOptions {
   breakerName: string;
@@ -45,6 +47,10 @@ export interface DefinitionOptions {
   /** builtin: the built-in fallback's answer is the response; user: the user fallback's; none: a Fail state. */
   fallback: "builtin" | "none" | "user";
   settings: BreakerSettings;
+  /** The breaker's runtime settings parameter, named in every handler payload (definition/breaker-context.ts). */
+  settingsParameter?: SettingsParameterRef;
+  /** Add the health-probe branch (definition/health-probe-branch.ts); needs functions.getStatus. */
+  healthProbe?: boolean;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- ASL states are free-form JSON whose fields differ per state type
@@ -655,6 +661,7 @@ function allStates(o: DefinitionOptions): Record<string, State> {
     [S.validateInput]: {
       Type: "Choice",
       Choices: [
+        ...(o.healthProbe ? [healthProbeEntryRule()] : []),
         { ...not(present(PATHS.request)), Next: S.invalidInputMissing },
         { Variable: PATHS.request, IsNull: true, Next: S.invalidInputNull },
         // An array with elements has a first element; JSONPath cannot tell an empty array from an empty object.
@@ -789,6 +796,7 @@ function allStates(o: DefinitionOptions): Record<string, State> {
     [S.targetRejectedRequest]: { Type: "Fail", ErrorPath: `${PATHS.failure}.Error`, CausePath: `${PATHS.failure}.Cause` },
     ...(bulkhead ? bulkheadStates(o) : {}),
     ...fallbackStates(o),
+    ...(o.healthProbe ? healthProbeStates(o) : {}),
   };
   if (o.store.kind === "redis") states[S.statusStoreErrorRoute] = storeErrorRoute(o, `${PATHS.store}.Payload.StoreError.allow`);
   return states;
@@ -823,7 +831,8 @@ export function buildDefinition(o: DefinitionOptions): AslDefinition {
   return {
     Comment: `Circuit breaker '${o.breakerName}' (${o.store.kind} store, trip rule ${o.settings.tripRule}, fallback ${o.fallback}${bulkheadOn(o) ? `, bulkhead ${o.settings.maxConcurrentCalls}` : ""})`,
     StartAt: S.validateInput,
-    States: reachable(S.validateInput, allStates(o)),
+    // The shared handlers serve every breaker: each handler payload carries this breaker's settings.
+    States: withBreakerContext(reachable(S.validateInput, allStates(o)), Object.values(o.functions), o.settings, o.settingsParameter),
   };
 }
 
