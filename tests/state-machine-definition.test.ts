@@ -25,7 +25,7 @@ import {
   validateRecordOutcomeEvent,
   validateReleaseSlotEvent,
   validateStoreErrorEvent,
-} from "../functions/shared/event-validation";
+} from "../core/schema/handler-events";
 import { createLocalStateMachine, LocalExecutionResult, LocalLambda } from "../local/sfn-runtime";
 
 const aslValidator: (def: unknown, o?: object) => { isValid: boolean; errorsText: (s?: string) => string } = require("asl-validator");

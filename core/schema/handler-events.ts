@@ -52,10 +52,7 @@ const PARAMETER_NAME_DOC = "an SSM parameter name of up to 1011 letters, digits,
 const text = (pattern: RegExp, doc: string) => z.string({ error: doc }).regex(pattern, { error: doc });
 /** null counts as absent for optional fields (Step Functions passes JSON null for a missing value). */
 const optional = <T extends z.ZodType>(t: T) =>
-  z
-    .union([t, z.null()])
-    .optional()
-    .transform((v) => (v === null ? undefined : v)) as unknown as z.ZodOptional<T>;
+  z.preprocess((v) => (v === null ? undefined : v), t.optional()) as unknown as z.ZodOptional<T>;
 const generation = z.union([z.number(), z.string()], { error: GEN_DOC }).transform((v, ctx) => {
   const n = typeof v === "string" && /^\d{1,15}$/.test(v) ? Number(v) : v;
   if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) {

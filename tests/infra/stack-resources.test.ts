@@ -205,22 +205,21 @@ describe("infra: resources under Pulumi mocks", function () {
           assert.equal(fn.inputs.loggingConfig.logFormat, "JSON");
           assert.equal(fn.inputs.loggingConfig.logGroup, logGroup.inputs.name);
           assert.ok(logGroup.inputs.retentionInDays > 0);
-          assert.equal(byUrn(r, fn.parent)?.type, T.breaker);
+          // The handler plane's functions serve every breaker; a demo downstream is a target of its own.
+          assert.equal(byUrn(r, fn.parent)?.type, handler === "demo-downstream" ? T.demoDownstream : T.handlerPlane);
         }
       });
 
-      it("gives each Lambda the environment its handler reads", () => {
+      it("gives each Lambda the environment its handler reads: the store's only (each breaker's settings come with its payloads)", () => {
         const r = runs[s];
         for (const fn of ofType(r, T.fn)) {
           const handler = handlerOf(fn);
           const env = fn.inputs.environment.variables as Record<string, string>;
-          const breaker = breakerOf(r, fn)!.name;
           if (handler === "demo-downstream") {
             assert.ok(env.FAILURE_RATE !== undefined && env.LATENCY_MS !== undefined && env.ERROR_NAME !== undefined);
             continue;
           }
-          assert.equal(env.BREAKER_NAME, breaker);
-          assert.doesNotThrow(() => loadSettings(JSON.parse(env.BREAKER_SETTINGS), "BREAKER_SETTINGS"));
+          for (const gone of ["BREAKER_NAME", "BREAKER_SETTINGS", "SETTINGS_PARAMETER", "TARGET_ARN"]) assert.equal(env[gone], undefined, `${fn.name} ${gone}`);
           const usesStore = HANDLER_NEEDS[handler].store;
           assert.equal(env.STORE_KIND !== undefined, usesStore, `${fn.name}: STORE_KIND only where the store is used`);
           if (usesStore && env.STORE_KIND === "dynamodb") {
@@ -233,14 +232,26 @@ describe("infra: resources under Pulumi mocks", function () {
             assert.ok(/^\d+$/.test(env.REDIS_PORT) && env.REDIS_HOST.length > 0);
             assert.equal(Object.values(env).includes(AUTH_TOKEN), false, "the AUTH token must not be in the environment");
           }
-          if (handler === "health-probe") assert.ok(/^arn:aws:lambda:/.test(env.TARGET_ARN), "TARGET_ARN");
-          const parameter = ofType(r, T.ssmParameter).find((p) => p.parent === fn.parent);
-          if (parameter && HANDLER_NEEDS[handler].settingsParameter) {
-            assert.equal(env.SETTINGS_PARAMETER, parameter.state.name, `${fn.name} SETTINGS_PARAMETER`);
-            assert.match(env.SETTINGS_REFRESH_SECONDS, /^\d+$/);
-          } else {
-            assert.equal(env.SETTINGS_PARAMETER, undefined, `${fn.name} has no settings parameter to read`);
+        }
+      });
+
+      it("each state machine sends its breaker's name, deployed settings and settings parameter in every handler payload", () => {
+        const r = runs[s];
+        const planeArns = new Set(ofType(r, T.fn).filter((f) => handlerOf(f) !== "demo-downstream").map((f) => f.state.arn));
+        for (const sm of ofType(r, T.stateMachine)) {
+          const breaker = breakerOf(r, sm)!;
+          const parameter = ofType(r, T.ssmParameter).find((p) => p.parent === breaker.urn);
+          const def = JSON.parse(sm.inputs.definition);
+          let handlerTasks = 0;
+          for (const [name, st] of Object.entries<any>(def.States)) {
+            if (st.Type !== "Task" || !planeArns.has(st.Parameters?.FunctionName)) continue;
+            handlerTasks++;
+            const p = st.Parameters.Payload;
+            assert.equal(p.breaker, breaker.name, `${sm.name} ${name} breaker`);
+            assert.doesNotThrow(() => loadSettings(p.settings, "settings"), `${sm.name} ${name} settings`);
+            assert.deepEqual(p.settingsParameter?.name, parameter?.state.name, `${sm.name} ${name} settingsParameter`);
           }
+          assert.ok(handlerTasks > 0);
         }
       });
 
