@@ -58,7 +58,7 @@ function problemsOf(all: Raw): string[] {
 const store = { kind: "dynamodb", storeTimeoutMs: 1000 } as unknown as CircuitStateStore;
 const args = (extra: Partial<CircuitBreakerArgs>): CircuitBreakerArgs => ({
   store,
-  handlers: {} as CircuitBreakerArgs["handlers"],
+  handlers: { functionArns: {} } as unknown as CircuitBreakerArgs["handlers"],
   targetArn: "arn:aws:lambda:us-east-1:123456789012:function:orders",
   ...extra,
 });

@@ -63,9 +63,14 @@ describeEachStore("acquire-probe handler", (s) => {
     await openAndDue(h, breaker);
     const before = await s.store.get(breaker);
     const handle = makeAcquireProbeHandler(h.deps);
-    await rejectsWith(() => handle({ breaker }), "InvalidEventError", '.leaseId is missing');
-    await rejectsWith(() => handle({ breaker, leaseId: 42 }), "InvalidEventError", '.leaseId is 42', "a lease id");
-    await rejectsWith(() => handle({ breaker, leaseId: "x", extra: 1 }), "InvalidEventError", '.extra is not a field of this event', "breaker, settings, settingsParameter, leaseId");
+    await rejectsWith(() => handle({ breaker }), "InvalidEventError", ".leaseId is missing");
+    await rejectsWith(() => handle({ breaker, leaseId: 42 }), "InvalidEventError", ".leaseId is 42", "a lease id");
+    await rejectsWith(
+      () => handle({ breaker, leaseId: "x", extra: 1 }),
+      "InvalidEventError",
+      ".extra is not a field of this event",
+      "breaker, settings, settingsParameter, leaseId",
+    );
     await rejectsWith(() => handle([breaker]), "InvalidEventError", "allowed: a JSON object with fields");
     assert.deepEqual(await s.store.get(breaker), before);
     assert.equal(before?.state, "OPEN");

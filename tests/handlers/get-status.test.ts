@@ -110,7 +110,7 @@ for (const kind of STORE_KINDS) {
     it("rejects malformed events with InvalidEventError", async () => {
       const h = harness(await openStore(kind), settings);
       const handle = makeGetStatusHandler(h.deps);
-      await rejectsWith(() => handle({}), "InvalidEventError", "get-status event", '.breaker is missing');
+      await rejectsWith(() => handle({}), "InvalidEventError", "get-status event", ".breaker is missing");
       await rejectsWith(() => handle({ breaker: "" }), "InvalidEventError", '.breaker is ""');
       await rejectsWith(() => handle({ breaker: "a#bulkhead" }), "InvalidEventError", '.breaker is "a#bulkhead"');
       assert.deepEqual(await handle({ breaker: "orders" }), {});

@@ -14,7 +14,16 @@ import { dynamoClient, startDynamoLocal, startRedis } from "../support/servers";
 import { CapturedMetrics, closeStores, openStore, RecordingLog, uniqueBreaker } from "./support";
 
 const ROOT = join(__dirname, "..", "..");
-const ENTRIES = ["record-outcome", "acquire-probe", "get-status", "report-store-error", "fallback", "acquire-slot", "release-slot", "demo-downstream"];
+const ENTRIES = [
+  "record-outcome",
+  "acquire-probe",
+  "get-status",
+  "report-store-error",
+  "fallback",
+  "acquire-slot",
+  "release-slot",
+  "demo-downstream",
+];
 
 /** Loads Lambda entry files in a fresh Node process, as a cold start does; prints each `typeof handler`. */
 function coldStart(entries: string[], env: Env): { status: number | null; out: string } {
@@ -48,7 +57,13 @@ describe("handler runtime: cold start from the environment", () => {
 
   it("one handler serves every breaker with the settings its event carries, validated once per settings fingerprint", async () => {
     const store = await openStore("dynamodb");
-    const deps: HandlerDeps = { settings: null, store: async () => store, clock: Date.now, metrics: new CapturedMetrics().sink, log: new RecordingLog() };
+    const deps: HandlerDeps = {
+      settings: null,
+      store: async () => store,
+      clock: Date.now,
+      metrics: new CapturedMetrics().sink,
+      log: new RecordingLog(),
+    };
     const record = makeRecordOutcomeHandler(deps);
     const [strict, lenient] = [uniqueBreaker(), uniqueBreaker()];
     const strictSettings = { ...DEFAULT_SETTINGS, failureThreshold: 1 };
@@ -64,14 +79,22 @@ describe("handler runtime: cold start from the environment", () => {
 
   it("refuses an event whose settings do not validate, or that carries none, naming the setting and what is allowed; no state is touched", async () => {
     const store = await openStore("dynamodb");
-    const deps: HandlerDeps = { settings: null, store: async () => store, clock: Date.now, metrics: new CapturedMetrics().sink, log: new RecordingLog() };
+    const deps: HandlerDeps = {
+      settings: null,
+      store: async () => store,
+      clock: Date.now,
+      metrics: new CapturedMetrics().sink,
+      log: new RecordingLog(),
+    };
     const breaker = uniqueBreaker();
     const record = makeRecordOutcomeHandler(deps);
     const bad = { ...DEFAULT_SETTINGS, halfOpenProbes: 1000 };
     for (let i = 0; i < 2; i++) {
       await assert.rejects(
         record({ breaker, gen: 0, outcome: "failure", error: "Boom", settings: bad }),
-        (e: Error) => e.name === "InvalidEventError" && e.message === "record-outcome event.settings.halfOpenProbes is 1000; allowed: an integer from 1 to 100",
+        (e: Error) =>
+          e.name === "InvalidEventError" &&
+          e.message === "record-outcome event.settings.halfOpenProbes is 1000; allowed: an integer from 1 to 100",
       );
     }
     assert.equal(settingsCache(deps).validations, 1, "a refused fingerprint is not validated again either");
@@ -79,7 +102,10 @@ describe("handler runtime: cold start from the environment", () => {
       makeGetStatusHandler(deps)({ breaker, settings: { ...DEFAULT_SETTINGS, tripRule: "sometimes" } }),
       /get-status event\.settings\.tripRule is "sometimes"; allowed: consecutive, window, rate/,
     );
-    await assert.rejects(record({ breaker, gen: 0, outcome: "failure", error: "Boom" }), /record-outcome event\.settings is missing; allowed: the breaker's deployed settings/);
+    await assert.rejects(
+      record({ breaker, gen: 0, outcome: "failure", error: "Boom" }),
+      /record-outcome event\.settings is missing; allowed: the breaker's deployed settings/,
+    );
     assert.equal(await store.get(breaker), null);
   });
 

@@ -154,11 +154,20 @@ describe("runtime settings: which settings change without a redeploy, and mergin
     const deps: HandlerDeps = { ...harness({} as StateStore, settingsOf()).deps, fetchParameter: async () => "{}" };
     const record = makeRecordOutcomeHandler(deps);
     const bad: [unknown, RegExp][] = [
-      [{ name: PARAM, refreshSeconds: 4 }, /^record-outcome event\.settingsParameter\.refreshSeconds is 4; allowed: an integer from 5 to 3600$/],
+      [
+        { name: PARAM, refreshSeconds: 4 },
+        /^record-outcome event\.settingsParameter\.refreshSeconds is 4; allowed: an integer from 5 to 3600$/,
+      ],
       [{ name: PARAM, refreshSeconds: 1.5 }, /refreshSeconds is 1\.5/],
-      [{ name: "/circuit breaker/x", refreshSeconds: 60 }, /settingsParameter\.name is "\/circuit breaker\/x"; allowed: an SSM parameter name/],
+      [
+        { name: "/circuit breaker/x", refreshSeconds: 60 },
+        /settingsParameter\.name is "\/circuit breaker\/x"; allowed: an SSM parameter name/,
+      ],
       [{ name: "/a//b", refreshSeconds: 60 }, /settingsParameter\.name is "\/a\/\/b"/],
-      [{ name: PARAM, refreshSeconds: 60, version: 2 }, /settingsParameter\.version is not a settings parameter field; allowed: name, refreshSeconds/],
+      [
+        { name: PARAM, refreshSeconds: 60, version: 2 },
+        /settingsParameter\.version is not a settings parameter field; allowed: name, refreshSeconds/,
+      ],
     ];
     for (const [settingsParameter, message] of bad)
       await assert.rejects(

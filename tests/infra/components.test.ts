@@ -68,16 +68,7 @@ describe("infra: component arguments", () => {
     });
     const W = "^Error: CircuitBreaker\\(orders\\)";
     const cases: [string, Partial<CircuitBreakerArgs>, RegExp][] = [
-      [
-        "both targetArn and demoDownstream",
-        { demoDownstream: true },
-        new RegExp(`${W}.demoDownstream is true; allowed: not set together with targetArn \\(give exactly one target\\)$`),
-      ],
-      [
-        "neither target",
-        { targetArn: undefined },
-        new RegExp(`${W}.targetArn is not set; allowed: a Lambda function ARN .*, or demoDownstream: true$`),
-      ],
+      ["neither target", { targetArn: undefined }, new RegExp(`${W}.targetArn is not set; allowed: a Lambda function ARN .*`)],
       [
         "a target that is not a Lambda ARN",
         { targetArn: "orders" },
@@ -151,7 +142,10 @@ describe("infra: component arguments", () => {
     });
 
     it("needs the stack's handler plane", () =>
-      assert.throws(() => resolveBreakerOptions("orders", args({ handlers: undefined as never })), /CircuitBreaker\(orders\)\.handlers is not set; allowed: the stack's HandlerPlane/));
+      assert.throws(
+        () => resolveBreakerOptions("orders", args({ handlers: undefined as never })),
+        /CircuitBreaker\(orders\)\.handlers is not set; allowed: the stack's HandlerPlane/,
+      ));
 
     it("health-probe intervals: rate() from 1 to 60 minutes, singular only for 1", () => {
       assert.equal(scheduleIntervalMinutes("rate(1 minute)"), 1);
