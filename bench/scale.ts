@@ -29,7 +29,7 @@ export function scaleSection(): string {
     "The program under Pulumi mocks (`scripts/scale-table.ts`) with N copies of the dev stack's breaker (DynamoDB store, demo",
     "target, health probe, settings parameter). One handler plane and one demo downstream serve them all; each breaker adds",
     "its state machine, its role and policy, its log group, its alarms, its schedule with its role and policy, its settings",
-    "parameter and the CircuitBreaker component itself. \"AWS resources\" leaves out component resources (no AWS quota counts them).",
+    'parameter and the CircuitBreaker component itself. "AWS resources" leaves out component resources (no AWS quota counts them).',
     `Targets: at most ${SCALE_TARGETS.awsResourcesPerBreaker} resources and ${SCALE_TARGETS.rolesPerBreaker} IAM roles added per breaker; 100 breakers synthesized in under ${SCALE_TARGETS.secondsFor100} s.`,
     "Synthesis time is one child process per N (Node start, ts-node, the handler bundles), on this machine under its load at the time.",
     "",
