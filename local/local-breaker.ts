@@ -80,6 +80,8 @@ export function localBreaker(o: LocalBreakerOptions): LocalBreaker {
     fallback: o.fallback,
     // Whole seconds, as deployed: the executor divides Retry and TimeoutSeconds by speed itself.
     settings: o.settings,
+    // As deployed with a health probe: {"healthProbe": {"request": ...}} runs the probe branch (no local schedule starts it).
+    healthProbe: true,
   });
   const lambdas = meteredLambdas(
     {
