@@ -28,6 +28,7 @@ export function resolveBreakerOptions(name: string, args: CircuitBreakerArgs): R
     problems.push(`${formatPath(where, path)} is ${value === undefined ? "not set" : describeValue(value)}; allowed: ${allowed}`);
   const store = args.store;
   if (!store || typeof store.service !== "string") line(["store"], undefined, "a CircuitStateStore");
+  if (!args.handlers || !args.handlers.functionArns) line(["handlers"], undefined, "the stack's HandlerPlane");
 
   let thresholds: AlarmThresholds | undefined;
   try {
@@ -42,7 +43,6 @@ export function resolveBreakerOptions(name: string, args: CircuitBreakerArgs): R
     Object.entries({
       name: args.breakerName ?? name,
       targetArn: args.targetArn,
-      demoDownstream: args.demoDownstream,
       fallback: args.fallback,
       userFallbackArn: args.userFallbackArn,
       settings: args.settings,

@@ -14,8 +14,6 @@ import {
   stackConfigSchema,
   StackConfig,
 } from "../core/schema/stack-config";
-import { DASHBOARD_MAX_WIDGETS } from "../core/aws-limits";
-import { MAX_DASHBOARD_BREAKERS, WIDGETS_PER_BREAKER } from "./dashboard";
 
 export { CONFIG_KEYS, CONFIG_NAMESPACE };
 export type { BreakerConfig, ConfigKey, DynamoDbConfig, ElastiCacheConfig, StackConfig } from "../core/schema/stack-config";
@@ -85,12 +83,6 @@ export function loadStackConfig(all: Record<string, string>, options: LoadConfig
     // Reported in the house words ("is not set"), before zod's own.
     problems.push(`${ns}breakers is not set; allowed: ${BREAKERS_DOC}`);
     values.breakers = [];
-  }
-  const breakers = values.breakers;
-  if (Array.isArray(breakers) && breakers.length > MAX_DASHBOARD_BREAKERS) {
-    problems.push(
-      `${ns}breakers is "[${breakers.length} breakers]"; allowed: at most ${MAX_DASHBOARD_BREAKERS} breakers per stack: the stack's dashboard shows ${WIDGETS_PER_BREAKER} widgets per breaker (${WIDGETS_PER_BREAKER} × ${breakers.length} = ${WIDGETS_PER_BREAKER * breakers.length}) and CloudWatch allows ${DASHBOARD_MAX_WIDGETS} per dashboard; split the breakers over several stacks`,
-    );
   }
   const schema = stackConfigSchema({
     ownRegion: all["aws:region"],

@@ -63,8 +63,10 @@ export interface LocalBreaker {
 export function localBreaker(o: LocalBreakerOptions): LocalBreaker {
   const runSettings = scaleSettings(o.settings, o.speed);
   const deps: HandlerDeps = {
-    settings: runSettings,
-    breakerName: o.breakerName,
+    // Every payload carries the design settings (whole seconds, as deployed); the handlers validate them as in
+    // Lambda and then run with them scaled by speed, as the executor scales Retry and TimeoutSeconds.
+    settings: null,
+    adjustSettings: (s) => scaleSettings(s, o.speed),
     store: () => Promise.resolve(o.store.store),
     clock: Date.now,
     metrics: o.metrics,
@@ -78,6 +80,8 @@ export function localBreaker(o: LocalBreakerOptions): LocalBreaker {
     fallback: o.fallback,
     // Whole seconds, as deployed: the executor divides Retry and TimeoutSeconds by speed itself.
     settings: o.settings,
+    // As deployed with a health probe: {"healthProbe": {"request": ...}} runs the probe branch (no local schedule starts it).
+    healthProbe: true,
   });
   const lambdas = meteredLambdas(
     {

@@ -9,17 +9,16 @@
 // Both return gen 0 and state "UNKNOWN", and count StoreErrors.
 
 import { AcquireProbeResult } from "../../core/contracts";
-import { validateAcquireProbeEvent } from "../shared/event-validation";
+import { validateAcquireProbeEvent } from "../../core/schema/handler-events";
 import { METRICS } from "../../core/metric-names";
-import { checkServed, HandlerDeps, serviceOf, settingsNow, withTelemetry } from "../shared/runtime";
+import { currentSettings, HandlerDeps, serviceOf, withTelemetry } from "../shared/runtime";
 
 export const STORE_ERROR_REASON = "store error";
 
 export function makeAcquireProbeHandler(deps: HandlerDeps): (event: unknown) => Promise<AcquireProbeResult> {
   return async (raw) => {
     const event = validateAcquireProbeEvent(raw);
-    checkServed(deps, event.breaker, "acquire-probe event");
-    const settings = await settingsNow(deps);
+    const settings = await currentSettings(deps, event, "acquire-probe event");
     return withTelemetry(deps, event.breaker, async (tel) => {
       try {
         const service = await serviceOf(deps);
