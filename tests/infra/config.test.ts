@@ -57,9 +57,7 @@ const INVALID: [string, () => Raw, string[], LoadConfigOptions?][] = [
   [
     "an unknown setting",
     () => breaker(dev(), (b) => (b.settings.failureTreshold = 3)),
-    [
-      `${B0}.settings.failureTreshold is not a breaker setting; allowed: ${SETTING_NAMES.join(", ")}`,
-    ],
+    [`${B0}.settings.failureTreshold is not a breaker setting; allowed: ${SETTING_NAMES.join(", ")}`],
   ],
   [
     "an unknown trip rule",
@@ -243,9 +241,7 @@ const INVALID: [string, () => Raw, string[], LoadConfigOptions?][] = [
   [
     "toString as a breaker setting",
     () => breaker(dev(), (b) => (b.settings = { toString: 1 })),
-    [
-      `${NS}:breakers[0].settings.toString is not a breaker setting; allowed: ${SETTING_NAMES.join(", ")}`,
-    ],
+    [`${NS}:breakers[0].settings.toString is not a breaker setting; allowed: ${SETTING_NAMES.join(", ")}`],
   ],
   [
     "a numeric string as a breaker setting",
