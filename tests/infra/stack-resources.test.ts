@@ -466,10 +466,11 @@ describe("infra: resources under Pulumi mocks", function () {
         assert.deepEqual(p.ignoreChanges, ["value"]);
         // Named in every payload of the breaker's state machine, with its refresh; the plane may read exactly these.
         const def = JSON.parse(byName(runs[s], T.stateMachine, `${breaker}-state-machine`).inputs.definition);
-        assert.deepEqual(def.States.RecordFailure.Parameters.Payload.settingsParameter, {
-          name: p.inputs.name,
-          refreshSeconds: Number(refresh),
-        });
+        const payloads = Object.values(def.States as Record<string, { Parameters?: { Payload?: Record<string, unknown> } }>)
+          .map((st) => st.Parameters?.Payload)
+          .filter((pl) => pl?.settings !== undefined);
+        assert.ok(payloads.length > 0);
+        for (const pl of payloads) assert.deepEqual(pl!.settingsParameter, { name: p.inputs.name, refreshSeconds: Number(refresh) });
         const planePolicy = JSON.parse(byName(runs[s], T.rolePolicy, "handlers-record-outcome-policy").inputs.policy);
         const ssm = planePolicy.Statement.filter((x: { Action: string[] }) => x.Action.includes("ssm:GetParameter"));
         assert.deepEqual(
