@@ -58,7 +58,7 @@ export const BOUNDARIES = {
     into("policy", "tests"),
     "The bench never imports the policy pack or tests.",
   ]),
-  "scripts/breaker.ts": restrict(NOT_PULUMI, NOT_COMPONENTS, [
+  "cli/**/*.ts": restrict(NOT_PULUMI, NOT_COMPONENTS, [
     into("local", "bench", "policy", "tests"),
     "The operator CLI works on a deployed breaker: it never imports the local runner, the bench, the policy pack or tests.",
   ]),

@@ -2,7 +2,7 @@
 // counts, parent/child URNs, TTL, EXPRESS, logging, encryption, networking, secrets, tags and outputs.
 
 import { strict as assert } from "node:assert";
-import { MockRunResult, RecordedResource } from "../../scripts/run-under-mocks";
+import { MockRunResult, RecordedResource } from "../support/run-under-mocks";
 import { bundleHandler, LAMBDA_HANDLER } from "../../components/bundle";
 import { HANDLER_NEEDS, HandlerName } from "../../core/handler-manifest";
 import { HANDLER_TAG, ROLE_TAG, ROLES, TAG_KEYS } from "../../components/tags";

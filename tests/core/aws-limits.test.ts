@@ -21,19 +21,19 @@ import {
   retryDelaysSeconds,
   showValue,
   targetCallSeconds,
-} from "../core/aws-limits";
-import { breakerExecutionBudget, DYNAMODB_MAX_CONCURRENT_CALLS } from "../components/aws-limit-checks";
-import { CircuitBreakerArgs, resolveBreakerOptions } from "../components/circuit-breaker";
-import { CircuitStateStore } from "../components/circuit-state-store";
-import { ConfigError, loadStackConfig } from "../components/config";
-import { dashboardBody, MAX_DASHBOARD_BREAKERS } from "../components/dashboard";
-import { buildDefinition, ERRORS } from "../core/state-machine-definition";
-import { loadSettings } from "../core/settings";
-import { createLocalStateMachine } from "../local/sfn-runtime";
-import { storeKeyPolicyStatement } from "../core/kms-key-policy";
-import { validateScenario } from "../local/scenario";
-import { runProgramUnderMocks } from "../scripts/run-under-mocks";
-import { ofType, SCENARIOS, T } from "./infra/scenarios";
+} from "../../core/aws-limits";
+import { breakerExecutionBudget, DYNAMODB_MAX_CONCURRENT_CALLS } from "../../components/aws-limit-checks";
+import { CircuitBreakerArgs, resolveBreakerOptions } from "../../components/circuit-breaker";
+import { CircuitStateStore } from "../../components/circuit-state-store";
+import { ConfigError, loadStackConfig } from "../../components/config";
+import { dashboardBody, MAX_DASHBOARD_BREAKERS } from "../../components/dashboard";
+import { buildDefinition, ERRORS } from "../../core/state-machine-definition";
+import { loadSettings } from "../../core/settings";
+import { createLocalStateMachine } from "../../local/sfn-runtime";
+import { storeKeyPolicyStatement } from "../../core/kms-key-policy";
+import { validateScenario } from "../../local/scenario";
+import { runProgramUnderMocks } from "../support/run-under-mocks";
+import { ofType, SCENARIOS, T } from "../components/scenarios";
 
 const NS = "circuit-breaker";
 const B0 = `${NS}:breakers[0]`;

@@ -2,13 +2,13 @@
 
 import { strict as assert } from "node:assert";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { expiresAtSeconds } from "../core/breaker";
-import { BULKHEAD_SUFFIX, DynamoDbStore } from "../functions/store/dynamodb-store";
-import { StoreError } from "../core/state-store";
-import { BREAKER_TABLE_KEY } from "../core/store-schema";
-import { ensureTable } from "../functions/store/table-schema";
-import { bench, describeStoreContract, uniqueBreaker } from "./support/store-contract";
-import { dynamoClient, spawnDynamoLocal, startDynamoLocal } from "./support/servers";
+import { expiresAtSeconds } from "../../core/breaker";
+import { BULKHEAD_SUFFIX, DynamoDbStore } from "../../functions/store/dynamodb-store";
+import { StoreError } from "../../core/state-store";
+import { BREAKER_TABLE_KEY } from "../../core/store-schema";
+import { ensureTable } from "../../functions/store/table-schema";
+import { bench, describeStoreContract, uniqueBreaker } from "../support/store-contract";
+import { dynamoClient, spawnDynamoLocal, startDynamoLocal } from "../support/servers";
 
 const TABLE = "breakers-test";
 

@@ -1,7 +1,7 @@
 // The stack configurations the infrastructure tests run under Pulumi mocks (each in a child process, once
 // per mocha process), and small helpers to query what they registered.
 
-import { MockRunOptions, MockRunResult, RecordedResource, runProgramUnderMocks } from "../../scripts/run-under-mocks";
+import { MockRunOptions, MockRunResult, RecordedResource, runProgramUnderMocks } from "../support/run-under-mocks";
 
 export const AUTH_TOKEN = "s3cr3t-T0ken-for-tests-0123456789";
 export const KMS_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";

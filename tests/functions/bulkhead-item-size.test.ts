@@ -7,12 +7,12 @@ import { strict as assert } from "node:assert";
 import { randomUUID } from "node:crypto";
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DYNAMODB_MAX_CONCURRENT_CALLS } from "../components/aws-limit-checks";
-import { bulkheadItemBytes, DYNAMODB_ITEM_MAX_BYTES, EXECUTION_NAME_PATTERN } from "../core/aws-limits";
-import { BULKHEAD_SUFFIX, DynamoDbStore } from "../functions/store/dynamodb-store";
-import { ensureTable } from "../functions/store/table-schema";
-import { BREAKER_TABLE_KEY, TTL_ATTRIBUTE } from "../core/store-schema";
-import { startDynamoLocal } from "./support/servers";
+import { DYNAMODB_MAX_CONCURRENT_CALLS } from "../../components/aws-limit-checks";
+import { bulkheadItemBytes, DYNAMODB_ITEM_MAX_BYTES, EXECUTION_NAME_PATTERN } from "../../core/aws-limits";
+import { BULKHEAD_SUFFIX, DynamoDbStore } from "../../functions/store/dynamodb-store";
+import { ensureTable } from "../../functions/store/table-schema";
+import { BREAKER_TABLE_KEY, TTL_ATTRIBUTE } from "../../core/store-schema";
+import { startDynamoLocal } from "../support/servers";
 
 /** An 80-character execution name of 4-byte characters (the worst case per slot), unique by `i`. */
 const worstId = (i: number) => `${i}` + "\u{1F600}".repeat(80 - `${i}`.length);

@@ -18,8 +18,8 @@ import {
   reportProbe,
   shouldTrip,
   trip,
-} from "../core/breaker";
-import { BreakerSettings, loadSettings } from "../core/settings";
+} from "../../core/breaker";
+import { BreakerSettings, loadSettings } from "../../core/settings";
 
 const T0 = 1_700_000_000_000; // a whole second
 

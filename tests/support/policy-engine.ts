@@ -18,8 +18,8 @@ import {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
-import { PACK_NAME } from "../policy/policies";
-import { isUnknownValueError, unknownCheckingProxy } from "../policy/util/unknowns";
+import { PACK_NAME } from "../../policy/policies";
+import { isUnknownValueError, unknownCheckingProxy } from "../../policy/util/unknowns";
 
 export interface Diagnostic {
   policyName: string;
@@ -302,7 +302,7 @@ function policyResources(resources: ResourceDescription[]): PolicyResource[] {
 
 /** The pack's version, from policy/package.json (what `new PolicyPack()` reads). */
 export function packVersion(): string {
-  const file = path.join(__dirname, "..", "policy", "package.json");
+  const file = path.join(__dirname, "..", "..", "policy", "package.json");
   return (JSON.parse(fs.readFileSync(file, "utf8")) as { version: string }).version;
 }
 

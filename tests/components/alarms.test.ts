@@ -8,7 +8,7 @@ import { DEFAULT_ALARM_THRESHOLDS } from "../../components/alarm-settings";
 import { STATES_DIMENSION, STATES_NAMESPACE } from "../../components/breaker-alarms";
 import { REPO_ROOT } from "../../components/bundle";
 import { BREAKER_DIMENSION, METRIC_NAMESPACE, METRICS } from "../../core/metric-names";
-import { RecordedResource } from "../../scripts/run-under-mocks";
+import { RecordedResource } from "../support/run-under-mocks";
 import { ALL_SCENARIOS, byName, byUrn, ofType, SCENARIOS, T, useScenarios } from "./scenarios";
 
 const METRIC_NAMES = new Set<string>(Object.values(METRICS));

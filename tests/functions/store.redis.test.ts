@@ -2,12 +2,12 @@
 
 import { strict as assert } from "node:assert";
 import Redis from "ioredis";
-import { expiresAtSeconds } from "../core/breaker";
-import { bulkheadKey, redisKey } from "../core/store-schema";
-import { redisOptions, RedisStore } from "../functions/store/redis-store";
-import { StoreError } from "../core/state-store";
-import { bench, describeStoreContract, uniqueBreaker } from "./support/store-contract";
-import { spawnRedis, startRedis } from "./support/servers";
+import { expiresAtSeconds } from "../../core/breaker";
+import { bulkheadKey, redisKey } from "../../core/store-schema";
+import { redisOptions, RedisStore } from "../../functions/store/redis-store";
+import { StoreError } from "../../core/state-store";
+import { bench, describeStoreContract, uniqueBreaker } from "../support/store-contract";
+import { spawnRedis, startRedis } from "../support/servers";
 
 function openStore(url: string, extra: Partial<ConstructorParameters<typeof RedisStore>[0]> = {}): RedisStore {
   return new RedisStore({ url, commandTimeoutMs: 2000, connectTimeoutMs: 2000, ...extra });

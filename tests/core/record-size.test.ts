@@ -4,13 +4,13 @@
 
 import { strict as assert } from "node:assert";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { HISTORY_LIMIT, MAX_OVERRIDE_TEXT, MAX_TRANSITION_REASON } from "../core/breaker";
-import { BreakerService } from "../functions/breaker/service";
-import { loadSettings } from "../core/settings";
-import { DynamoDbStore } from "../functions/store/dynamodb-store";
-import { BREAKER_TABLE_KEY } from "../core/store-schema";
-import { ensureTable } from "../functions/store/table-schema";
-import { dynamoClient, startDynamoLocal } from "./support/servers";
+import { HISTORY_LIMIT, MAX_OVERRIDE_TEXT, MAX_TRANSITION_REASON } from "../../core/breaker";
+import { BreakerService } from "../../functions/breaker/service";
+import { loadSettings } from "../../core/settings";
+import { DynamoDbStore } from "../../functions/store/dynamodb-store";
+import { BREAKER_TABLE_KEY } from "../../core/store-schema";
+import { ensureTable } from "../../functions/store/table-schema";
+import { dynamoClient, startDynamoLocal } from "../support/servers";
 
 const TABLE = "record-size-test";
 

@@ -3,7 +3,7 @@
 
 import { strict as assert } from "node:assert";
 import { ConfigError, LoadConfigOptions, loadStackConfig, StackConfig } from "../../components/config";
-import { DEFAULT_ENTRY, runProgramUnderMocks, stackFileConfig } from "../../scripts/run-under-mocks";
+import { DEFAULT_ENTRY, runProgramUnderMocks, stackFileConfig } from "../support/run-under-mocks";
 import { AUTH_TOKEN } from "./scenarios";
 
 const NS = "circuit-breaker";

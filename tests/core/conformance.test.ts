@@ -21,19 +21,19 @@ import {
   planCount,
   reportProbe,
   trip,
-} from "../core/breaker";
-import { BreakerSettings, loadSettings } from "../core/settings";
-import { makeAcquireProbeHandler } from "../functions/handler-factories/acquire-probe";
-import { makeGetStatusHandler } from "../functions/handler-factories/get-status";
-import { makeRecordOutcomeHandler } from "../functions/handler-factories/record-outcome";
-import { makeReportStoreErrorHandler } from "../functions/handler-factories/report-store-error";
-import { HandlerDeps } from "../functions/shared/runtime";
-import { DynamoDbStore } from "../functions/store/dynamodb-store";
-import { StateStore } from "../core/state-store";
-import { buildDefinition, RESOURCES, STATE_NAMES as S } from "../core/state-machine-definition";
-import { createLocalStateMachine, LocalExecutionResult, LocalStateMachine } from "../local/sfn-runtime";
-import { CapturedMetrics, closeStores, openStore, RecordingLog, StoreKind, uniqueBreaker } from "./handlers/support";
-import { startDynamoLocal } from "./support/servers";
+} from "../../core/breaker";
+import { BreakerSettings, loadSettings } from "../../core/settings";
+import { makeAcquireProbeHandler } from "../../functions/handler-factories/acquire-probe";
+import { makeGetStatusHandler } from "../../functions/handler-factories/get-status";
+import { makeRecordOutcomeHandler } from "../../functions/handler-factories/record-outcome";
+import { makeReportStoreErrorHandler } from "../../functions/handler-factories/report-store-error";
+import { HandlerDeps } from "../../functions/shared/runtime";
+import { DynamoDbStore } from "../../functions/store/dynamodb-store";
+import { StateStore } from "../../core/state-store";
+import { buildDefinition, RESOURCES, STATE_NAMES as S } from "../../core/state-machine-definition";
+import { createLocalStateMachine, LocalExecutionResult, LocalStateMachine } from "../../local/sfn-runtime";
+import { CapturedMetrics, closeStores, openStore, RecordingLog, StoreKind, uniqueBreaker } from "../functions/support";
+import { startDynamoLocal } from "../support/servers";
 
 const FN = {
   recordOutcome: "record-outcome",

@@ -20,8 +20,8 @@ import {
   Route,
   Transition,
   trip,
-} from "../core/breaker";
-import { BreakerSettings, loadSettings } from "../core/settings";
+} from "../../core/breaker";
+import { BreakerSettings, loadSettings } from "../../core/settings";
 
 type Kind = "success" | "failure" | "slow" | "ignored";
 

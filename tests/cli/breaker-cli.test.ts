@@ -1,12 +1,12 @@
 // `npm run breaker`: status and manual override through the same StateStore code as the Lambdas,
 // against real DynamoDB Local and redis-server.
 import { strict as assert } from "node:assert";
-import { parseArgs } from "../../scripts/breaker";
+import { parseArgs } from "../../cli/breaker";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { main } from "../../scripts/breaker";
+import { main } from "../../cli/breaker";
 import { ensureTable } from "../../functions/store/table-schema";
 import { dynamoClient, freePort, startDynamoLocal, startRedis } from "../support/servers";
 

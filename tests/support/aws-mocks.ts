@@ -1,6 +1,6 @@
 // Pulumi mocks for AWS resources: each resource gets the state the provider would report (a realistic ARN in
 // this account and region, a physical name, the ids and endpoints the program reads), so policy documents and
-// outputs built from them look like the deployed ones. Used by scripts/run-under-mocks.ts.
+// outputs built from them look like the deployed ones. Used by tests/support/run-under-mocks.ts.
 
 import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
@@ -319,7 +319,7 @@ export function awsMocks(o: AwsMockOptions, invokes: RecordedInvoke[]): pulumi.r
     call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
       const result = invokeResult(args.token, args.inputs, o);
       invokes.push({ token: args.token, inputs: args.inputs, ...(result === undefined ? { unmocked: true } : {}) });
-      if (result === undefined) throw new Error(`aws-mocks: no mock for invoke ${args.token}; add it to scripts/aws-mocks.ts`);
+      if (result === undefined) throw new Error(`aws-mocks: no mock for invoke ${args.token}; add it to tests/support/aws-mocks.ts`);
       return result;
     },
   };

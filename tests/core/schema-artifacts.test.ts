@@ -3,12 +3,12 @@
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { expectedFiles } from "../scripts/generate-schemas";
-import { BREAKER_NAME_PATTERN, DERIVED_NAMES, MAX_BREAKER_NAME_LENGTH, AUTONAME_SUFFIX_LENGTH } from "../core/schema/names";
-import { NUMBER_RULES, SETTING_NAMES } from "../core/settings";
-import { AWS_REGIONS } from "../core/schema/stack-config";
+import { expectedFiles } from "../../scripts/generate-schemas";
+import { BREAKER_NAME_PATTERN, DERIVED_NAMES, MAX_BREAKER_NAME_LENGTH, AUTONAME_SUFFIX_LENGTH } from "../../core/schema/names";
+import { NUMBER_RULES, SETTING_NAMES } from "../../core/settings";
+import { AWS_REGIONS } from "../../core/schema/stack-config";
 
-const ROOT = join(__dirname, "..");
+const ROOT = join(__dirname, "..", "..");
 
 describe("generated schema artifacts", () => {
   for (const [rel, text] of Object.entries(expectedFiles())) {

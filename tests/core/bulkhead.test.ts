@@ -4,21 +4,21 @@
 // No timing is asserted: the test waits for events (calls entering the target, executions ending).
 
 import { strict as assert } from "node:assert";
-import { bulkheadLeaseMs } from "../core/bulkhead";
-import { BreakerSettings, loadSettings } from "../core/settings";
-import { makeAcquireProbeHandler } from "../functions/handler-factories/acquire-probe";
-import { makeAcquireSlotHandler, makeReleaseSlotHandler } from "../functions/handler-factories/bulkhead";
-import { makeFallbackHandler } from "../functions/handler-factories/fallback";
-import { makeGetStatusHandler } from "../functions/handler-factories/get-status";
-import { makeRecordOutcomeHandler } from "../functions/handler-factories/record-outcome";
-import { makeReportStoreErrorHandler } from "../functions/handler-factories/report-store-error";
-import { METRICS } from "../core/metric-names";
-import { HandlerDeps } from "../functions/shared/runtime";
-import { DynamoDbStore } from "../functions/store/dynamodb-store";
-import { StateStore } from "../core/state-store";
-import { buildDefinition, STATE_NAMES as S } from "../core/state-machine-definition";
-import { LOCAL_FUNCTIONS } from "../local/local-breaker";
-import { createLocalStateMachine, LocalExecutionResult, LocalStateMachine } from "../local/sfn-runtime";
+import { bulkheadLeaseMs } from "../../core/bulkhead";
+import { BreakerSettings, loadSettings } from "../../core/settings";
+import { makeAcquireProbeHandler } from "../../functions/handler-factories/acquire-probe";
+import { makeAcquireSlotHandler, makeReleaseSlotHandler } from "../../functions/handler-factories/bulkhead";
+import { makeFallbackHandler } from "../../functions/handler-factories/fallback";
+import { makeGetStatusHandler } from "../../functions/handler-factories/get-status";
+import { makeRecordOutcomeHandler } from "../../functions/handler-factories/record-outcome";
+import { makeReportStoreErrorHandler } from "../../functions/handler-factories/report-store-error";
+import { METRICS } from "../../core/metric-names";
+import { HandlerDeps } from "../../functions/shared/runtime";
+import { DynamoDbStore } from "../../functions/store/dynamodb-store";
+import { StateStore } from "../../core/state-store";
+import { buildDefinition, STATE_NAMES as S } from "../../core/state-machine-definition";
+import { LOCAL_FUNCTIONS } from "../../local/local-breaker";
+import { createLocalStateMachine, LocalExecutionResult, LocalStateMachine } from "../../local/sfn-runtime";
 import {
   CapturedMetrics,
   closeStores,
@@ -28,8 +28,8 @@ import {
   StoreKind,
   TestClock,
   uniqueBreaker,
-} from "./handlers/support";
-import { startDynamoLocal } from "./support/servers";
+} from "../functions/support";
+import { startDynamoLocal } from "../support/servers";
 
 /** The local names of the breaker's functions, as the local runtime gives them. */
 const FN = LOCAL_FUNCTIONS;

@@ -2,7 +2,7 @@
 // a child process with a stand-in `pulumi` on PATH printing the stack's outputs (redisEndpoint, redisPort,
 // redisAuthSecretArn, breakers, region), the AUTH token read from Secrets Manager (a loopback endpoint, through
 // the SDK's own AWS_ENDPOINT_URL_SECRETS_MANAGER), and a TLS-only redis-server whose CA the process trusts through
-// NODE_EXTRA_CA_CERTS. Nothing in scripts/breaker.ts knows it is a test.
+// NODE_EXTRA_CA_CERTS. Nothing in cli/breaker.ts knows it is a test.
 
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
@@ -12,7 +12,7 @@ import { delimiter, join, resolve } from "node:path";
 import { BreakerService } from "../../functions/breaker/service";
 import { loadSettings } from "../../core/settings";
 import { RedisStore } from "../../functions/store/redis-store";
-import { fakeAwsEndpoint, FakeAwsEndpoint, uniqueBreaker } from "../handlers/support";
+import { fakeAwsEndpoint, FakeAwsEndpoint, uniqueBreaker } from "../functions/support";
 import { makeCertificates, secretReads, secretsManagerAnswers, startTlsRedis, TlsFiles, TlsRedis } from "../support/tls-redis";
 
 const ROOT = resolve(__dirname, "../..");
@@ -32,7 +32,7 @@ describe("npm run breaker --stack on an ElastiCache stack (TLS, AUTH from Secret
    * the Secrets Manager endpoint answers from this process.
    */
   function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/breaker.ts", ...args], {
+    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "cli/breaker.ts", ...args], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
       env: {

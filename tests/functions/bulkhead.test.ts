@@ -1,5 +1,5 @@
 // The bulkhead handlers (acquire-slot, release-slot) on the real stores, the lease rule, and the Lambda entries.
-// Through the state machine, with concurrent executions: tests/bulkhead.test.ts.
+// Through the state machine, with concurrent executions: tests/core/bulkhead.test.ts.
 
 import assert from "node:assert/strict";
 import { bulkheadLeaseMs, EXPRESS_MAX_SECONDS } from "../../core/bulkhead";

@@ -10,23 +10,15 @@ import { strict as assert } from "node:assert";
 import { rmSync } from "node:fs";
 import { createConnection } from "node:net";
 import Redis from "ioredis";
-import { makeGetStatusHandler } from "../functions/handler-factories/get-status";
-import { makeRecordOutcomeHandler } from "../functions/handler-factories/record-outcome";
-import { defaultDeps } from "../functions/shared/default-deps";
-import { depsFromEnv, Env, HandlerDeps } from "../functions/shared/runtime";
-import { storeFromEnv, StoreFromEnvOptions } from "../functions/store/from-env";
-import { redisKey } from "../core/store-schema";
-import { StateStore, StoreError } from "../core/state-store";
-import {
-  AWS_JSON,
-  CapturedMetrics,
-  fakeAwsEndpoint,
-  FakeAwsEndpoint,
-  FAKE_AWS_CLIENT,
-  RecordingLog,
-  uniqueBreaker,
-} from "./handlers/support";
-import { makeCertificates, secretReads, secretsManagerAnswers, startTlsRedis, TlsFiles, TlsRedis } from "./support/tls-redis";
+import { makeGetStatusHandler } from "../../functions/handler-factories/get-status";
+import { makeRecordOutcomeHandler } from "../../functions/handler-factories/record-outcome";
+import { defaultDeps } from "../../functions/shared/default-deps";
+import { depsFromEnv, Env, HandlerDeps } from "../../functions/shared/runtime";
+import { storeFromEnv, StoreFromEnvOptions } from "../../functions/store/from-env";
+import { redisKey } from "../../core/store-schema";
+import { StateStore, StoreError } from "../../core/state-store";
+import { AWS_JSON, CapturedMetrics, fakeAwsEndpoint, FakeAwsEndpoint, FAKE_AWS_CLIENT, RecordingLog, uniqueBreaker } from "./support";
+import { makeCertificates, secretReads, secretsManagerAnswers, startTlsRedis, TlsFiles, TlsRedis } from "../support/tls-redis";
 
 const TOKEN = "tls-auth-token-0123456789abcdef";
 const ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:breaker-redis-auth-AbCdEf";

@@ -1,7 +1,7 @@
 // The state machine definition builder: every variant is valid ASL that aws-local-stepfunctions runs as AWS
 // would (JSONPath only, no JSONata / Assign / $$.State.EnteredTime), input validation, the target call's
 // Retry, the payloads every Task sends (checked by the handlers' own event validators), and the IAM grants
-// derived from the definition. Routing against real stored records: tests/conformance.test.ts.
+// derived from the definition. Routing against real stored records: tests/core/conformance.test.ts.
 
 import { strict as assert } from "node:assert";
 import {
@@ -14,9 +14,9 @@ import {
   successors,
   STATE_NAMES,
   TARGET_RETRY_ERRORS,
-} from "../core/state-machine-definition";
-import { BreakerSettings, loadSettings, TRIP_RULES } from "../core/settings";
-import { StatusView } from "../core/contracts";
+} from "../../core/state-machine-definition";
+import { BreakerSettings, loadSettings, TRIP_RULES } from "../../core/settings";
+import { StatusView } from "../../core/contracts";
 import {
   validateAcquireProbeEvent,
   validateAcquireSlotEvent,
@@ -25,8 +25,8 @@ import {
   validateRecordOutcomeEvent,
   validateReleaseSlotEvent,
   validateStoreErrorEvent,
-} from "../functions/shared/event-validation";
-import { createLocalStateMachine, LocalExecutionResult, LocalLambda } from "../local/sfn-runtime";
+} from "../../functions/shared/event-validation";
+import { createLocalStateMachine, LocalExecutionResult, LocalLambda } from "../../local/sfn-runtime";
 
 const aslValidator: (def: unknown, o?: object) => { isValid: boolean; errorsText: (s?: string) => string } = require("asl-validator");
 

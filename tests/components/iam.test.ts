@@ -10,7 +10,7 @@ import { handlerActions, HandlerName, LOG_ACTIONS, StoreKind } from "../../core/
 import { isWildcardOnlyAction, wildcardActionsFor, WILDCARD_ONLY_ACTIONS } from "../../components/iam-wildcard-actions";
 import { AslDefinition, requiredPermissions } from "../../core/state-machine-definition";
 import { HANDLER_TAG } from "../../components/tags";
-import { MOCK_ACCOUNT_ID, MockRunResult, RecordedResource } from "../../scripts/run-under-mocks";
+import { MOCK_ACCOUNT_ID, MockRunResult, RecordedResource } from "../support/run-under-mocks";
 import { ALL_SCENARIOS, byName, byUrn, ofType, useScenarios, SCENARIOS, ScenarioName, T, USER_FALLBACK_ARN } from "./scenarios";
 
 interface Stmt {

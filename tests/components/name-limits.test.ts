@@ -1,10 +1,10 @@
 // Every physical name fits AWS: the mocks apply Pulumi's autonaming (name + "-" + 7 characters) and refuse a
-// name over its AWS limit (scripts/aws-mocks.ts NAME_LIMITS); the stack here uses the longest breaker names
+// name over its AWS limit (tests/support/aws-mocks.ts NAME_LIMITS); the stack here uses the longest breaker names
 // the schema allows, with every optional resource that carries a breaker's name.
 import { strict as assert } from "node:assert";
 import { MAX_BREAKER_NAME_LENGTH } from "../../core/schema/names";
-import { NAME_LIMITS } from "../../scripts/aws-mocks";
-import { runProgramUnderMocks } from "../../scripts/run-under-mocks";
+import { NAME_LIMITS } from "../support/aws-mocks";
+import { runProgramUnderMocks } from "../support/run-under-mocks";
 import { KMS_KEY_ARN, USER_TARGET_ARN } from "./scenarios";
 
 const longest = (c: string) => c.repeat(MAX_BREAKER_NAME_LENGTH);

@@ -9,7 +9,7 @@
 // URNs and parents look like a real deployment's, and its module exports (or the value its default-exported
 // function returns) become the stack outputs. Config keys without a namespace get the project's.
 //
-// CLI (child mode, used by runProgramUnderMocks):  node -r ts-node/register/transpile-only scripts/run-under-mocks.ts --child <options.json> <result.json>
+// CLI (child mode, used by runProgramUnderMocks):  node -r ts-node/register/transpile-only tests/support/run-under-mocks.ts --child <options.json> <result.json>
 
 import { spawn } from "node:child_process";
 import * as crypto from "node:crypto";
@@ -19,7 +19,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { awsMocks, computedOutputs, RecordedInvoke } from "./aws-mocks";
 
-export const REPO_ROOT = path.resolve(__dirname, "..");
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const DEFAULT_ENTRY = path.join(REPO_ROOT, "index.ts");
 export const DEFAULT_PROJECT = "circuit-breaker";
 export const MOCK_ACCOUNT_ID = "123456789012";

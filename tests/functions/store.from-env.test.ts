@@ -1,15 +1,15 @@
 // storeFromEnv: the Lambda handlers' cold-start store configuration, against real DynamoDB Local and redis-server.
 
 import { strict as assert } from "node:assert";
-import { newRecord } from "../core/breaker";
-import { loadSettings } from "../core/settings";
-import { DynamoDbStore } from "../functions/store/dynamodb-store";
-import { parseAuthSecret, redisConfigFromEnv, StoreConfigError, storeFromEnv } from "../functions/store/from-env";
-import { RedisStore } from "../functions/store/redis-store";
-import { StateStore } from "../core/state-store";
-import { ensureTable } from "../functions/store/table-schema";
-import { uniqueBreaker } from "./support/store-contract";
-import { dynamoClient, spawnRedis, startDynamoLocal, startRedis } from "./support/servers";
+import { newRecord } from "../../core/breaker";
+import { loadSettings } from "../../core/settings";
+import { DynamoDbStore } from "../../functions/store/dynamodb-store";
+import { parseAuthSecret, redisConfigFromEnv, StoreConfigError, storeFromEnv } from "../../functions/store/from-env";
+import { RedisStore } from "../../functions/store/redis-store";
+import { StateStore } from "../../core/state-store";
+import { ensureTable } from "../../functions/store/table-schema";
+import { uniqueBreaker } from "../support/store-contract";
+import { dynamoClient, spawnRedis, startDynamoLocal, startRedis } from "../support/servers";
 
 const ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:breaker-redis-auth-AbCdEf";
 const noSecret = async (): Promise<string> => assert.fail("no secret should be read");
