@@ -103,9 +103,19 @@ function checkWalkthrough(r: Report): void {
 for (const store of ["dynamodb", "redis"] as StoreKind[]) {
   describe(`local runtime on ${store}`, function () {
     let first: LocalRunResult;
+    /** The executions onExecution was handed, in the order they finished. */
+    const streamed: number[] = [];
 
     before(async () => {
-      first = await runOnSharedStore(fastScenario({ store }));
+      first = await runOnSharedStore(fastScenario({ store }), { onExecution: (e) => streamed.push(e.index) });
+    });
+
+    it("hands each execution to onExecution once, as it finishes", () => {
+      assert.equal(streamed.length, first.report.totals.executions);
+      assert.deepEqual(
+        [...streamed].sort((a, b) => a - b),
+        kept(first).executions.map((e) => e.index),
+      );
     });
 
     it("opens during the outage, falls back while open, probes and closes after recovery", () => {

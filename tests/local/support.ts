@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { BrowserContext } from "playwright-core";
 import { launchChromium as launchChromiumWith } from "../../scripts/chromium";
 import { RunRecords } from "../../local/report/records";
-import { LocalRunResult, runLocal } from "../../local/run-local";
+import { LocalRunOptions, LocalRunResult, runLocal } from "../../local/run-local";
 import { Scenario, ScenarioError, StoreKind, validateScenario } from "../../local/scenario";
 import { startDynamoLocal, startRedis } from "../support/servers";
 
@@ -59,10 +59,10 @@ export function fastScenario(overrides: Parameters<typeof fastScenarioJson>[0] =
 }
 
 /** Runs the scenario in this process against the shared test store of its kind, keeping every record. */
-export async function runOnSharedStore(scenario: Scenario): Promise<LocalRunResult> {
+export async function runOnSharedStore(scenario: Scenario, options: LocalRunOptions = {}): Promise<LocalRunResult> {
   const endpoints =
     scenario.store === "dynamodb" ? { dynamodbEndpoint: (await startDynamoLocal()).endpoint } : { redisUrl: (await startRedis()).url };
-  return runLocal(scenario, { endpoints, keepRecords: true });
+  return runLocal(scenario, { ...options, endpoints, keepRecords: true });
 }
 
 /** The records of a run made with keepRecords. */
