@@ -28,21 +28,21 @@ const NOT_SCRIPTS = [
 ];
 const NOT_COMPONENTS = [into("components"), "components/ is the Pulumi program: take what you need from core/."];
 const NOT_TOOLS_FROM_FUNCTIONS = [
-  into("local", "bench", "scripts", "policy", "tests"),
-  "Lambda code never imports the local runner, the bench, scripts, the policy pack or tests.",
+  into("local", "bench", "scripts", "cli", "policy", "tests"),
+  "Lambda code never imports the local runner, the bench, scripts, the operator CLI, the policy pack or tests.",
 ];
 
 export const BOUNDARIES = {
   "core/**/*.ts": restrict(
     ["^(?!zod$|zod/|\\.)", "core/ is pure: it imports only zod and other core/ modules (no AWS SDK, no Pulumi, no I/O)."],
     [
-      into("components", "functions", "local", "bench", "scripts", "policy", "tests"),
+      into("components", "functions", "local", "bench", "scripts", "cli", "policy", "tests"),
       "core/ is the bottom layer: it imports nothing from the other folders.",
     ],
   ),
   "{components/**/*.ts,index.ts}": restrict(NOT_FUNCTIONS, NOT_IOREDIS, NOT_SDK, [
-    into("local", "bench", "scripts", "policy", "tests"),
-    "The Pulumi program never imports the local runner, the bench, scripts, the policy pack or tests.",
+    into("local", "bench", "scripts", "cli", "policy", "tests"),
+    "The Pulumi program never imports the local runner, the bench, scripts, the operator CLI, the policy pack or tests.",
   ]),
   "functions/**/*.ts": restrict(NOT_PULUMI, NOT_COMPONENTS, NOT_TOOLS_FROM_FUNCTIONS),
   // Later blocks replace the rule for their files, so this one repeats the functions/ groups.
@@ -51,19 +51,19 @@ export const BOUNDARIES = {
     "The breaker service works on the StateStore interface (core/state-store.ts), never on a store implementation.",
   ]),
   "local/**/*.ts": restrict(NOT_PULUMI, NOT_COMPONENTS, NOT_SCRIPTS, [
-    into("bench", "policy", "tests"),
-    "The local runner never imports the bench, the policy pack or tests.",
+    into("bench", "cli", "policy", "tests"),
+    "The local runner never imports the bench, the operator CLI, the policy pack or tests.",
   ]),
   "bench/**/*.ts": restrict(NOT_PULUMI, NOT_COMPONENTS, NOT_SCRIPTS, [
-    into("policy", "tests"),
-    "The bench never imports the policy pack or tests.",
+    into("cli", "policy", "tests"),
+    "The bench never imports the operator CLI, the policy pack or tests.",
   ]),
-  "scripts/breaker.ts": restrict(NOT_PULUMI, NOT_COMPONENTS, [
+  "cli/**/*.ts": restrict(NOT_PULUMI, NOT_COMPONENTS, [
     into("local", "bench", "policy", "tests"),
     "The operator CLI works on a deployed breaker: it never imports the local runner, the bench, the policy pack or tests.",
   ]),
   "policy/**/*.ts": restrict([
-    into("core", "components", "functions", "local", "bench", "scripts", "tests"),
+    into("core", "components", "functions", "local", "bench", "scripts", "cli", "tests"),
     "The policy pack is its own package (policy/package.json): it imports nothing from the program.",
   ]),
 };

@@ -7,14 +7,14 @@
 // `Not`), and every value comparison reads a path an earlier rule has proven present, so no rule depends on
 // whether `And` short-circuits.
 //
-// The routing encodes decide() in core/breaker.ts; tests/conformance.test.ts runs it against
+// The routing encodes decide() in core/breaker.ts; tests/core/conformance.test.ts runs it against
 // DynamoDB Local for records the pure module produces and checks every route.
 //
 // Bulkhead (settings.maxConcurrentCalls > 0): every state that calls the target is entered through a gate,
 // AcquireSlotFor<Call> (acquire-slot, slot id = $$.Execution.Name) and SlotRouteFor<Call>, so a slot is taken only
 // once the circuit has let the call through; a full bulkhead rejects with reason "bulkhead full" through the
 // built-in fallback. After the call every exit (success, failure, ignored error; reported or not) passes one of
-// the ReleaseSlotAfter* states, whose failure is caught and never fails the caller. tests/bulkhead.test.ts runs
+// the ReleaseSlotAfter* states, whose failure is caught and never fails the caller. tests/core/bulkhead.test.ts runs
 // it on both stores. With maxConcurrentCalls 0 none of these states exist and the definition is unchanged.
 //
 // The rate rule's successes (a direct DynamoDB ADD while the record's bucket is current, successSampleRate) are

@@ -1,5 +1,5 @@
 // One local run of this project's breaker: open the store, assemble the breaker, drive the scenario,
-// build the report; the store (and any process started for it) is released whatever happens.
+// build the report as executions finish; the store (and any process started for it) is released whatever happens.
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -8,10 +8,10 @@ import { Log } from "../functions/shared/logging";
 import { MetricsSink } from "../functions/shared/metrics";
 import { LOCAL_FUNCTIONS, localBreaker } from "./local-breaker";
 import { LocalStore, openLocalStore, StoreEndpoints } from "./local-store";
-import { RunRecords } from "./report/records";
-import { buildReport, Report } from "./report/report";
+import { ExecutionRecord, RunRecords, TargetCall } from "./report/records";
+import { Report, ReportBuilder } from "./report/report";
 import { renderHtml } from "./report/report-html";
-import { runScenario, storeObserver } from "./runner";
+import { streamScenario, storeObserver } from "./runner";
 import { Scenario } from "./scenario";
 import { taskStateNames } from "./sfn-runtime";
 import { checkStoreFaults, driveStoreFaults, storeFaultNeeds, StoreFaultHook } from "./store-faults";
@@ -32,12 +32,24 @@ export interface LocalRunOptions {
   log?: Log;
   /** Called after each store fault action (kill, restart, delay) with the store. */
   onStoreFault?: StoreFaultHook;
+  /** Gets each execution's record as it finishes (to stream them to a file, say). */
+  onExecution?: (e: ExecutionRecord) => void;
+  /** Keep every execution and target attempt in the result's `records` (tests; memory grows with the run). */
+  keepRecords?: boolean;
 }
 
 export interface LocalRunResult {
   report: Report;
-  records: RunRecords;
-  /** The target's seeded outcomes per phase, in draw order. */
+  /** Every record, when the run was asked to keep them (keepRecords); null otherwise. */
+  records: RunRecords | null;
+  /** Cross-checks of the report's counts, kept whatever keepRecords says. */
+  tally: {
+    /** Target attempts the target itself counted. */
+    targetAttempts: number;
+    /** Target attempts as the executions' work meters counted them. */
+    attemptsInExecutions: number;
+  };
+  /** The target's seeded outcomes per phase, in draw order (the first SEQUENCE_KEPT of each, local/target.ts). */
   sequence: string[][];
   storeDescription: string;
 }
@@ -85,25 +97,49 @@ export async function runLocal(scenario: Scenario, o: LocalRunOptions = {}): Pro
       log: o.log ?? SILENT_LOG,
     });
     const startedAt = new Date();
-    const records = await runScenario({
-      scenario,
-      timing,
-      execute: (input, name) => machine.run(input, { executionName: name }),
-      taskStates: taskStateNames(machine.definition),
-      target,
-      observer: storeObserver(store.store, scenario.breaker.name),
-      metrics,
-      isProbe: (_r, work) => (work.lambda[LOCAL_FUNCTIONS.acquireProbe] ?? 0) > 0,
-      // The definition's healthy path ends in CallTarget (CLOSED, nothing to report), or CallTargetNew before the
-      // breaker has a record; its work is measured, not assumed.
-      isHealthyPath: (r) => HEALTHY_ENDS.includes(r.states[r.states.length - 1]),
-      ...(scenario.phases.some((p) => p.storeFault !== "none")
-        ? { storeFaults: (tb: Timebase) => driveStoreFaults(scenario, tb, store, o.onStoreFault) }
-        : {}),
-      ...(o.onLine ? { onLine: o.onLine } : {}),
-      ...(o.signal ? { signal: o.signal } : {}),
-    });
-    return { report: buildReport(scenario, records, startedAt), records, sequence: target.sequence, storeDescription: store.description };
+    const builder = new ReportBuilder(scenario);
+    const executions: ExecutionRecord[] = [];
+    const targetCalls: TargetCall[] = [];
+    const sink = {
+      execution(e: ExecutionRecord) {
+        builder.addExecution(e);
+        o.onExecution?.(e);
+        if (o.keepRecords) executions.push(e);
+      },
+      targetCall(c: TargetCall) {
+        builder.addTargetCall(c);
+        if (o.keepRecords) targetCalls.push(c);
+      },
+    };
+    const summary = await streamScenario(
+      {
+        scenario,
+        timing,
+        execute: (input, name) => machine.run(input, { executionName: name }),
+        taskStates: taskStateNames(machine.definition),
+        target,
+        observer: storeObserver(store.store, scenario.breaker.name),
+        metrics,
+        isProbe: (_r, work) => (work.lambda[LOCAL_FUNCTIONS.acquireProbe] ?? 0) > 0,
+        // The definition's healthy path ends in CallTarget (CLOSED, nothing to report), or CallTargetNew before the
+        // breaker has a record; its work is measured, not assumed.
+        isHealthyPath: (r) => HEALTHY_ENDS.includes(r.states[r.states.length - 1]),
+        ...(scenario.phases.some((p) => p.storeFault !== "none")
+          ? { storeFaults: (tb: Timebase) => driveStoreFaults(scenario, tb, store, o.onStoreFault) }
+          : {}),
+        ...(o.onLine ? { onLine: o.onLine } : {}),
+        ...(o.signal ? { signal: o.signal } : {}),
+      },
+      sink,
+    );
+    executions.sort((a, b) => a.index - b.index);
+    return {
+      report: builder.report(summary, startedAt),
+      records: o.keepRecords ? { ...summary, executions, targetCalls } : null,
+      tally: { targetAttempts: target.counts.attempts, attemptsInExecutions: builder.attemptsInExecutions },
+      sequence: target.sequence,
+      storeDescription: store.description,
+    };
   } finally {
     await store.dispose();
   }

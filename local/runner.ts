@@ -1,9 +1,11 @@
 // Runs a scenario's traffic through a local state machine and records what happened: every execution
-// (its result and the AWS work it did), every target attempt, and the breaker's transitions.
+// (its result and the AWS work it did), every target attempt, and the breaker's transitions. Each execution
+// and attempt goes to a sink as it finishes (streamScenario), so a run of any length holds nothing per execution;
+// runScenario keeps them all (the bench, tests).
 
 import { LocalExecutionResult } from "./sfn-runtime";
 import { LiveView } from "./live-view";
-import { ExecutionRecord, ResultKind, RunRecords, TransitionRecord } from "./report/records";
+import { ExecutionRecord, ResultKind, RunRecords, RunSummary, TargetCall, TransitionRecord } from "./report/records";
 import { phaseStarts, Scenario } from "./scenario";
 import { Timebase } from "./speed";
 import { LocalTarget } from "./target";
@@ -94,10 +96,25 @@ export function stateTransitions(r: LocalExecutionResult, taskStates: ReadonlySe
   return r.states.length + Math.max(0, r.calls.length - taskEntries);
 }
 
+/** Where a run's records go as they finish. */
+export interface RunSink {
+  execution(e: ExecutionRecord): void;
+  targetCall(c: TargetCall): void;
+}
+
+/** Runs the scenario and keeps every record (executions in index order): for the bench and short runs. */
 export async function runScenario(setup: RunSetup): Promise<RunRecords> {
+  const executions: ExecutionRecord[] = [];
+  const targetCalls: TargetCall[] = [];
+  const summary = await streamScenario(setup, { execution: (e) => executions.push(e), targetCall: (c) => targetCalls.push(c) });
+  executions.sort((a, b) => a.index - b.index);
+  return { ...summary, executions, targetCalls };
+}
+
+/** Runs the scenario, handing each execution and target attempt to `sink` as it finishes. */
+export async function streamScenario(setup: RunSetup, sink: RunSink): Promise<RunSummary> {
   const { scenario, timing } = setup;
   const { total } = phaseStarts(scenario);
-  const executions: ExecutionRecord[] = [];
   const seen = new Map<number, ObservedTransition>();
   let state = "CLOSED";
   let polling: Promise<void> | null = null;
@@ -148,7 +165,7 @@ export async function runScenario(setup: RunSetup): Promise<RunRecords> {
     // the states entered: the report-store-error state sees only failed DynamoDB reads, not a failed Redis
     // read (get-status answers it), a failed probe lease or a failed outcome report.
     const storeErrors = work.metricsEmitted[METRICS.storeErrors] ?? 0;
-    executions.push({
+    sink.execution({
       index: a.index,
       phase,
       targetLatencyMs: scenario.phases[phase].latencyMs,
@@ -169,6 +186,7 @@ export async function runScenario(setup: RunSetup): Promise<RunRecords> {
     if (kind.result === "failed") counts.failed += 1;
   };
 
+  const unlisten = setup.target.listen((c) => sink.targetCall(c));
   // The faults first: the traffic may start executions at once, and each first brings the store to its phase.
   const faults = setup.storeFaults?.(tb) ?? null;
   const traffic = driveTraffic(scenario, tb, (a) => {
@@ -183,7 +201,7 @@ export async function runScenario(setup: RunSetup): Promise<RunRecords> {
   const ticker = setInterval(() => {
     if (!setup.onLine) return;
     const at = tb.designSeconds(Date.now());
-    const calls = setup.target.calls;
+    const calls = setup.target.counts;
     const current = at < total ? scenario.phases[phaseAt(scenario, at)] : null;
     setup.onLine(
       live.line({
@@ -195,8 +213,8 @@ export async function runScenario(setup: RunSetup): Promise<RunRecords> {
         started: traffic.started(),
         finished: counts.finished,
         inFlight: traffic.inFlight(),
-        targetCalls: calls.length,
-        targetFailures: calls.reduce((n, c) => n + (c.ok ? 0 : 1), 0),
+        targetCalls: calls.attempts,
+        targetFailures: calls.failures,
         rejected: counts.rejected,
         fallbacks: counts.fallbacks,
         failed: counts.failed,
@@ -214,6 +232,7 @@ export async function runScenario(setup: RunSetup): Promise<RunRecords> {
     clearInterval(poller);
     clearInterval(ticker);
     setup.signal?.removeEventListener("abort", onAbort);
+    unlisten();
   }
   const endReal = Date.now();
   while (polling) await polling;
@@ -222,14 +241,12 @@ export async function runScenario(setup: RunSetup): Promise<RunRecords> {
     .filter((t) => !before.has(t.gen))
     .sort((a, b) => a.gen - b.gen)
     .map((t) => ({ at: tb.designSeconds(t.atMs), from: t.from, to: t.to, reason: t.reason, gen: t.gen }));
-  executions.sort((a, b) => a.index - b.index);
   return {
-    executions,
-    targetCalls: [...setup.target.calls],
     transitions,
     initialState,
     metrics: { ...setup.metrics },
-    endedAt: Math.max(tb.designSeconds(endReal), total),
+    // An interrupted run ends when its last execution did, not at the scenario's end (the report covers what ran).
+    endedAt: setup.signal?.aborted ? tb.designSeconds(endReal) : Math.max(tb.designSeconds(endReal), total),
     realSeconds: (endReal - tb.startMs) / 1000,
     delayedStarts,
     storeFaults,

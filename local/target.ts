@@ -10,19 +10,30 @@ import { phaseAt } from "./traffic";
 import { recordTargetAttempt } from "./work-meter";
 import { TargetCall } from "./report/records";
 
+/** Draws kept per phase in `sequence` (enough to compare two runs; a long run keeps no more). */
+export const SEQUENCE_KEPT = 1000;
+
 export interface LocalTarget {
   /** The Lambda handler the executor invokes for the target's function name. */
   handler: (event: unknown) => Promise<unknown>;
-  /** Every attempt so far, in order. */
-  calls: TargetCall[];
-  /** Outcomes drawn per phase, in draw order ("ok" or the error name): the seeded sequence. */
+  /** Attempts so far, and how many of them failed. */
+  counts: { attempts: number; failures: number };
+  /** Sends each attempt, as it ends, to `listener` (the runner's report); returns the unsubscribe. */
+  listen(listener: (c: TargetCall) => void): () => void;
+  /** The first SEQUENCE_KEPT outcomes drawn per phase, in draw order ("ok" or the error name): the seeded sequence. */
   sequence: string[][];
 }
 
 export function localTarget(scenario: Scenario, tb: () => Timebase): LocalTarget {
   const streams: Rng[] = scenario.phases.map((_, i) => stream(scenario.seed, i));
-  const calls: TargetCall[] = [];
+  const counts = { attempts: 0, failures: 0 };
+  const listeners = new Set<(c: TargetCall) => void>();
   const sequence: string[][] = scenario.phases.map(() => []);
+  const called = (c: TargetCall) => {
+    counts.attempts += 1;
+    if (!c.ok) counts.failures += 1;
+    for (const l of listeners) l(c);
+  };
   const handler = async (event: unknown): Promise<unknown> => {
     const time = tb();
     const startReal = Date.now();
@@ -31,7 +42,7 @@ export function localTarget(scenario: Scenario, tb: () => Timebase): LocalTarget
     const phase = scenario.phases[phaseIndex];
     const draw = streams[phaseIndex]();
     const fails = draw < phase.failureRate;
-    sequence[phaseIndex].push(fails ? phase.errorType : "ok");
+    if (sequence[phaseIndex].length < SEQUENCE_KEPT) sequence[phaseIndex].push(fails ? phase.errorType : "ok");
     const demo = makeDemoDownstreamHandler({
       config: { failureRate: phase.failureRate, latencyMs: time.realMs(phase.latencyMs), errorName: phase.errorType },
       random: () => draw,
@@ -39,15 +50,23 @@ export function localTarget(scenario: Scenario, tb: () => Timebase): LocalTarget
     });
     try {
       const out = await demo(event);
-      calls.push({ at, phase: phaseIndex, ok: true });
+      called({ at, phase: phaseIndex, ok: true });
       recordTargetAttempt(startReal, Date.now(), "ok", time.speed);
       return out;
     } catch (e) {
       const error = (e as Error)?.name ?? "Error";
-      calls.push({ at, phase: phaseIndex, ok: false, error });
+      called({ at, phase: phaseIndex, ok: false, error });
       recordTargetAttempt(startReal, Date.now(), error, time.speed);
       throw e;
     }
   };
-  return { handler, calls, sequence };
+  return {
+    handler,
+    counts,
+    listen(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    sequence,
+  };
 }

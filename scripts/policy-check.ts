@@ -1,6 +1,6 @@
 // `npm run policy:check -- [<program entry .ts>] [--stack dev] [--preview] [--config <policy config json>] [--set k=v] [--secret k=v]`
 //
-// Runs a Pulumi TypeScript program under Pulumi mocks (scripts/run-under-mocks.ts, no CLI, no cloud), feeds every
+// Runs a Pulumi TypeScript program under Pulumi mocks (tests/support/run-under-mocks.ts, no CLI, no cloud), feeds every
 // resource it registered to the circuit-breaker-guard policies (resource policies on the inputs, stack policies on
 // the mocked outputs) and prints one line per violation:
 //
@@ -24,8 +24,8 @@ import {
   PolicyEngine,
   readPackConfig,
   ResourceDescription,
-} from "./policy-engine";
-import { DEFAULT_ENTRY, MockRunResult, RecordedResource, REPO_ROOT, runProgramUnderMocks } from "./run-under-mocks";
+} from "../tests/support/policy-engine";
+import { DEFAULT_ENTRY, MockRunResult, RecordedResource, REPO_ROOT, runProgramUnderMocks } from "../tests/support/run-under-mocks";
 
 export const USAGE =
   "usage: npm run policy:check -- [<program entry .ts>] [--stack <name>] [--preview] [--config <policy config .json>] [--set <key>=<value>]... [--secret <key>=<value>]...";
@@ -141,7 +141,7 @@ export async function checkResources(
 export function incompleteRun(run: MockRunResult): string[] {
   const out: string[] = [];
   for (const token of run.unmockedInvokes ?? [])
-    out.push(`the program calls ${token}, which no mock answers (add it to scripts/aws-mocks.ts)`);
+    out.push(`the program calls ${token}, which no mock answers (add it to tests/support/aws-mocks.ts)`);
   for (const r of run.unregistered ?? [])
     out.push(`the resource ${r} was constructed but never registered (one of its inputs failed), so it was not checked`);
   if (run.error !== undefined && out.length === 0) out.push(`the program failed under mocks: ${run.error}`);

@@ -5,7 +5,7 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DEFAULT_ENTRY, runProgramUnderMocks, stackFileConfig } from "./run-under-mocks";
+import { DEFAULT_ENTRY, runProgramUnderMocks, stackFileConfig } from "../tests/support/run-under-mocks";
 
 export const SCALE_SIZES = [1, 10, 100] as const;
 const ROLE = "aws:iam/role:Role";

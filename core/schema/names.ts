@@ -8,7 +8,7 @@ export const AUTONAME_SUFFIX_LENGTH = 8;
 /**
  * The longest physical names built from a breaker name `<b>` (components/circuit-breaker.ts: the component is
  * named for the breaker, its children `<b>-<role>`), with the AWS limit of each. The breaker-name limit below
- * is computed from this table; tests/infra checks every name of a stack built with the longest name.
+ * is computed from this table; tests/components checks every name of a stack built with the longest name.
  */
 export const DERIVED_NAMES: readonly { resource: string; suffix: string; limit: number; autonamed: boolean }[] = [
   { resource: "IAM role (schedule)", suffix: "-health-probe-schedule-role", limit: 64, autonamed: true },

@@ -1,5 +1,6 @@
 // What a run records: one entry per execution, one per target attempt, and the breaker's transitions.
-// Times are design seconds from the start of the run (real time x speed).
+// Times are design seconds from the start of the run (real time x speed). The runner hands each entry over
+// as it finishes (local/runner.ts); the report aggregates them, and only tests and the bench keep them all.
 
 import { StoreFaultEvent } from "../store-faults";
 import { ExecutionWork } from "../work-meter";
@@ -66,7 +67,10 @@ export interface TransitionRecord {
   gen: number;
 }
 
-/** Everything one run recorded: what buildReport (report.ts) turns into report.json. */
+/** What a run tells the report besides its executions and target attempts. */
+export type RunSummary = Omit<RunRecords, "executions" | "targetCalls">;
+
+/** Everything one run recorded, kept: what buildReport (report.ts) turns into report.json. */
 export interface RunRecords {
   executions: ExecutionRecord[];
   targetCalls: TargetCall[];

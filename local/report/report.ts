@@ -1,12 +1,17 @@
 // report.json: what one run did, per phase and in total, with the breaker's transitions, the latency
 // percentiles, the AWS work per execution and its modelled cost. The HTML page and the summary table
-// are drawn from this object only.
+// are drawn from this object only. ReportBuilder builds it as executions finish, in memory that does not
+// grow with their number (counters per phase and per design second, work sums, bounded latency samples).
 
 import { BreakerSettings } from "../../core/settings";
 import { Phase, phaseStarts, Scenario } from "../scenario";
 import { StoreFaultEvent } from "../store-faults";
-import { ExecutionRecord, RESULT_KINDS, ResultKind, RunRecords, TransitionRecord } from "./records";
-import { summarizeWork, workOf, WorkSummary } from "./work-model";
+import { LatencySample, Percentiles } from "./latency";
+import { ExecutionRecord, RESULT_KINDS, ResultKind, RunRecords, RunSummary, TargetCall, TransitionRecord } from "./records";
+import { workOf, WorkSummary, WorkTotals } from "./work-model";
+
+export { LATENCY_SAMPLE_SIZE, percentiles } from "./latency";
+export type { Percentiles } from "./latency";
 
 export interface PhaseStats {
   name: string;
@@ -36,15 +41,6 @@ export interface PhaseStats {
    * phase; see ExecutionRecord.storeErrors. Each one was answered per the breaker's onStoreError.
    */
   storeErrors: number;
-}
-
-export interface Percentiles {
-  count: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  mean: number;
 }
 
 export interface Series {
@@ -103,21 +99,6 @@ export interface Report {
   series: Series;
 }
 
-export function percentiles(values: number[]): Percentiles {
-  if (values.length === 0) return { count: 0, p50: 0, p90: 0, p99: 0, max: 0, mean: 0 };
-  const v = [...values].sort((a, b) => a - b);
-  const at = (q: number) => v[Math.min(v.length - 1, Math.max(0, Math.ceil(q * v.length) - 1))];
-  const r = (n: number) => Math.round(n * 10) / 10;
-  return {
-    count: v.length,
-    p50: r(at(0.5)),
-    p90: r(at(0.9)),
-    p99: r(at(0.99)),
-    max: r(v[v.length - 1]),
-    mean: r(v.reduce((a, b) => a + b, 0) / v.length),
-  };
-}
-
 function emptyStats(p: Phase, start: number): PhaseStats {
   return {
     name: p.name,
@@ -168,10 +149,34 @@ export function isClosedSuccess(e: ExecutionRecord): boolean {
   return e.result === "succeeded" && !e.probe && e.work.targetAttempts === 1;
 }
 
+/** The report of recorded executions and target attempts (kept records, as the bench keeps them). */
 export function buildReport(scenario: Scenario, run: RunRecords, startedAt: Date): Report {
-  const { starts } = phaseStarts(scenario);
-  const phases = scenario.phases.map((p, i) => emptyStats(p, starts[i]));
-  const totals: Report["totals"] = {
+  const builder = new ReportBuilder(scenario);
+  for (const e of run.executions) builder.addExecution(e);
+  for (const c of run.targetCalls) builder.addTargetCall(c);
+  return builder.report(run, startedAt);
+}
+
+type SeriesCounts = Omit<Series, "seconds">;
+const SERIES_KEYS: (keyof SeriesCounts)[] = ["executions", "targetCalls", "targetFailures", "succeeded", "rejected", "fallback", "failed"];
+
+/** A group of executions: its latencies and its work. */
+class Group {
+  readonly latency = new LatencySample();
+  readonly work = new WorkTotals();
+  add(e: ExecutionRecord): void {
+    this.latency.add(e.durationMs);
+    this.work.add(workOf(e));
+  }
+}
+
+/**
+ * report.json, fed one execution and one target attempt at a time as they finish: what it holds grows with
+ * the run's design seconds (the per-second series) and its distinct error names, never with its executions.
+ */
+export class ReportBuilder {
+  private readonly phases: PhaseStats[];
+  private readonly totals: Report["totals"] = {
     executions: 0,
     succeeded: 0,
     fallback: 0,
@@ -183,87 +188,117 @@ export function buildReport(scenario: Scenario, run: RunRecords, startedAt: Date
     targetFailures: 0,
     storeErrors: 0,
   };
-  for (const e of run.executions) {
-    addExecution(phases[e.phase], e);
-    addExecution(totals, e);
+  /** Per design second (index i covers [i, i+1)), grown as the run reaches it. */
+  private readonly perSecond: SeriesCounts = {
+    executions: [],
+    targetCalls: [],
+    targetFailures: [],
+    succeeded: [],
+    rejected: [],
+    fallback: [],
+    failed: [],
+  };
+  private readonly all = new Group();
+  private readonly healthyPath = new Group();
+  private readonly closedSuccess = new Group();
+  private readonly byResult: Partial<Record<ResultKind, Group>> = {};
+  /** Target attempts as the executions counted them (a cross-check: equals totals.targetAttempts). */
+  attemptsInExecutions = 0;
+
+  constructor(private readonly scenario: Scenario) {
+    const { starts } = phaseStarts(scenario);
+    this.phases = scenario.phases.map((p, i) => emptyStats(p, starts[i]));
   }
-  for (const c of run.targetCalls) {
-    phases[c.phase].targetAttempts += 1;
-    totals.targetAttempts += 1;
+
+  addExecution(e: ExecutionRecord): void {
+    addExecution(this.phases[e.phase], e);
+    addExecution(this.totals, e);
+    this.count("executions", e.startedAt);
+    this.count(e.result, e.endedAt);
+    this.all.add(e);
+    if (e.healthyPath) this.healthyPath.add(e);
+    if (isClosedSuccess(e)) this.closedSuccess.add(e);
+    (this.byResult[e.result] ??= new Group()).add(e);
+    this.attemptsInExecutions += e.work.targetAttempts;
+  }
+
+  addTargetCall(c: TargetCall): void {
+    this.phases[c.phase].targetAttempts += 1;
+    this.totals.targetAttempts += 1;
+    this.count("targetCalls", c.at);
     if (!c.ok) {
-      phases[c.phase].targetFailures += 1;
-      totals.targetFailures += 1;
+      this.phases[c.phase].targetFailures += 1;
+      this.totals.targetFailures += 1;
+      this.count("targetFailures", c.at);
     }
   }
-  const firstStart = (role: Phase["role"]) => {
-    const i = scenario.phases.findIndex((p) => p.role === role);
-    return i < 0 ? undefined : starts[i];
-  };
-  const byResult = (kind: ResultKind) => run.executions.filter((e) => e.result === kind);
-  const latency: Report["latencyMs"] = { all: percentiles(run.executions.map((e) => e.durationMs)) };
-  const awsWork: Report["awsWork"] = {
-    all: summarizeWork(run.executions.map(workOf)),
-    healthyPath: summarizeWork(run.executions.filter((e) => e.healthyPath).map(workOf)),
-    closedSuccess: summarizeWork(run.executions.filter(isClosedSuccess).map(workOf)),
-  };
-  for (const kind of RESULT_KINDS) {
-    const group = byResult(kind);
-    if (group.length === 0) continue;
-    latency[kind] = percentiles(group.map((e) => e.durationMs));
-    awsWork[kind] = summarizeWork(group.map(workOf));
-  }
-  return {
-    scenario: {
-      name: scenario.name,
-      description: scenario.description,
-      store: scenario.store,
-      speed: scenario.speed,
-      seed: scenario.seed,
-      breaker: scenario.breaker.name,
-      fallback: scenario.breaker.fallback,
-      settings: scenario.breaker.settings,
-      traffic: scenario.traffic,
-      phases: scenario.phases,
-    },
-    startedAt: startedAt.toISOString(),
-    durationSeconds: Math.round(run.endedAt * 1000) / 1000,
-    realSeconds: Math.round(run.realSeconds * 1000) / 1000,
-    totals,
-    phases,
-    initialState: run.initialState,
-    transitions: run.transitions.map((t) => ({ at: Math.round(t.at * 1000) / 1000, from: t.from, to: t.to, reason: t.reason })),
-    timeToOpenSeconds: timeTo(run.transitions, "OPEN", firstStart("failing")),
-    timeToCloseSeconds: timeTo(run.transitions, "CLOSED", firstStart("recovering")),
-    latencyMs: latency,
-    awsWork,
-    metrics: run.metrics,
-    delayedStarts: run.delayedStarts,
-    storeFaults: (run.storeFaults ?? []).map((f) => ({ ...f, at: Math.round(f.at * 1000) / 1000 })),
-    series: buildSeries(run),
-  };
-}
 
-export function buildSeries(run: RunRecords): Series {
-  const n = Math.max(1, Math.ceil(run.endedAt));
-  const zeros = () => new Array<number>(n).fill(0);
-  const s: Series = {
-    seconds: n,
-    executions: zeros(),
-    targetCalls: zeros(),
-    targetFailures: zeros(),
-    succeeded: zeros(),
-    rejected: zeros(),
-    fallback: zeros(),
-    failed: zeros(),
-  };
-  const slot = (t: number) => Math.min(n - 1, Math.max(0, Math.floor(t)));
-  for (const e of run.executions) {
-    s.executions[slot(e.startedAt)] += 1;
-    s[e.result][slot(e.endedAt)] += 1;
+  private count(key: keyof SeriesCounts, at: number): void {
+    const slot = Math.max(0, Math.floor(at));
+    for (const k of SERIES_KEYS) while (this.perSecond[k].length <= slot) this.perSecond[k].push(0);
+    this.perSecond[key][slot] += 1;
   }
-  for (const c of run.targetCalls) {
-    s.targetCalls[slot(c.at)] += 1;
-    if (!c.ok) s.targetFailures[slot(c.at)] += 1;
+
+  report(run: RunSummary, startedAt: Date): Report {
+    const scenario = this.scenario;
+    const { starts } = phaseStarts(scenario);
+    const firstStart = (role: Phase["role"]) => {
+      const i = scenario.phases.findIndex((p) => p.role === role);
+      return i < 0 ? undefined : starts[i];
+    };
+    const latency: Report["latencyMs"] = { all: this.all.latency.percentiles() };
+    const awsWork: Report["awsWork"] = {
+      all: this.all.work.summary(),
+      healthyPath: this.healthyPath.work.summary(),
+      closedSuccess: this.closedSuccess.work.summary(),
+    };
+    for (const kind of RESULT_KINDS) {
+      const group = this.byResult[kind];
+      if (!group) continue;
+      latency[kind] = group.latency.percentiles();
+      awsWork[kind] = group.work.summary();
+    }
+    return {
+      scenario: {
+        name: scenario.name,
+        description: scenario.description,
+        store: scenario.store,
+        speed: scenario.speed,
+        seed: scenario.seed,
+        breaker: scenario.breaker.name,
+        fallback: scenario.breaker.fallback,
+        settings: scenario.breaker.settings,
+        traffic: scenario.traffic,
+        phases: scenario.phases,
+      },
+      startedAt: startedAt.toISOString(),
+      durationSeconds: Math.round(run.endedAt * 1000) / 1000,
+      realSeconds: Math.round(run.realSeconds * 1000) / 1000,
+      totals: structuredClone(this.totals),
+      phases: structuredClone(this.phases),
+      initialState: run.initialState,
+      transitions: run.transitions.map((t) => ({ at: Math.round(t.at * 1000) / 1000, from: t.from, to: t.to, reason: t.reason })),
+      timeToOpenSeconds: timeTo(run.transitions, "OPEN", firstStart("failing")),
+      timeToCloseSeconds: timeTo(run.transitions, "CLOSED", firstStart("recovering")),
+      latencyMs: latency,
+      awsWork,
+      metrics: run.metrics,
+      delayedStarts: run.delayedStarts,
+      storeFaults: (run.storeFaults ?? []).map((f) => ({ ...f, at: Math.round(f.at * 1000) / 1000 })),
+      series: this.series(run.endedAt),
+    };
   }
-  return s;
+
+  /** The series over the run's length: one slot per design second, anything counted at or past the end in the last. */
+  private series(endedAt: number): Series {
+    const n = Math.max(1, Math.ceil(endedAt));
+    const s = { seconds: n } as Series;
+    for (const k of SERIES_KEYS) {
+      const counted = this.perSecond[k];
+      const out = new Array<number>(n).fill(0);
+      for (let i = 0; i < counted.length; i++) out[Math.min(n - 1, i)] += counted[i];
+      s[k] = out;
+    }
+    return s;
+  }
 }

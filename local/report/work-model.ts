@@ -65,29 +65,64 @@ function round(n: number): number {
 
 /** Mean and max work of a group of executions, and the modelled cost of a million like them. */
 export function summarizeWork(works: Work[], workflows: Workflow[] = ["EXPRESS", "STANDARD"]): WorkSummary {
-  const mean = zeroWork();
-  const max = zeroWork();
-  for (const w of works) {
+  const t = new WorkTotals(workflows);
+  for (const w of works) t.add(w);
+  return t.summary();
+}
+
+const COST_KEYS = ["requests", "duration", "transitions", "lambda", "dynamodb", "redis", "total"] as const;
+
+/** summarizeWork as executions finish: sums and maxima only, so a run of any length holds a few numbers per group. */
+export class WorkTotals {
+  private n = 0;
+  /** Executions that invoked no Lambda besides the target (the rate rule's direct success count). */
+  private withoutLambda = 0;
+  private readonly sum = zeroWork();
+  private readonly max = zeroWork();
+  private readonly cost = new Map<Workflow, CostBreakdown>();
+
+  constructor(private readonly workflows: Workflow[] = ["EXPRESS", "STANDARD"]) {
+    for (const wf of workflows) this.cost.set(wf, { ...costPerMillion(zeroWork(), wf), ...zeroCost() });
+  }
+
+  get executions(): number {
+    return this.n;
+  }
+
+  add(w: Work): void {
+    this.n += 1;
+    if (w.lambdaInvocations === 0) this.withoutLambda += 1;
     for (const k of KEYS) {
-      mean[k] += w[k];
-      max[k] = Math.max(max[k], w[k]);
+      this.sum[k] += w[k];
+      this.max[k] = Math.max(this.max[k], w[k]);
+    }
+    // Express rounds each execution's duration up on its own: the cost is the mean of the per-execution charges.
+    for (const wf of this.workflows) {
+      const c = costPerMillion(w, wf);
+      const into = this.cost.get(wf)!;
+      for (const k of COST_KEYS) into[k] += c[k];
     }
   }
-  const n = Math.max(1, works.length);
-  for (const k of KEYS) {
-    mean[k] = round(mean[k] / n);
-    max[k] = round(max[k]);
-  }
-  const cost = {} as Record<Workflow, CostBreakdown>;
-  for (const wf of workflows) {
-    // Express rounds each execution's duration up on its own: average the per-execution charges.
-    const perExec = works.length ? works.map((w) => costPerMillion(w, wf)) : [costPerMillion(zeroWork(), wf)];
-    const avg = { ...perExec[0] };
-    for (const k of ["requests", "duration", "transitions", "lambda", "dynamodb", "redis", "total"] as const) {
-      avg[k] = round(perExec.reduce((a, c) => a + c[k], 0) / perExec.length);
+
+  summary(): WorkSummary {
+    const n = Math.max(1, this.n);
+    const mean = zeroWork();
+    const max = zeroWork();
+    for (const k of KEYS) {
+      mean[k] = round(this.sum[k] / n);
+      max[k] = round(this.max[k]);
     }
-    cost[wf] = avg;
+    const cost = {} as Record<Workflow, CostBreakdown>;
+    for (const wf of this.workflows) {
+      const sum = this.n === 0 ? costPerMillion(zeroWork(), wf) : this.cost.get(wf)!;
+      const avg = { ...sum };
+      for (const k of COST_KEYS) avg[k] = round(sum[k] / n);
+      cost[wf] = avg;
+    }
+    return { executions: this.n, withoutLambda: this.withoutLambda, mean, max, costPerMillion: cost };
   }
-  const withoutLambda = works.filter((w) => w.lambdaInvocations === 0).length;
-  return { executions: works.length, withoutLambda, mean, max, costPerMillion: cost };
+}
+
+function zeroCost(): Omit<CostBreakdown, "workflow"> {
+  return { requests: 0, duration: 0, transitions: 0, lambda: 0, dynamodb: 0, redis: 0, total: 0 };
 }

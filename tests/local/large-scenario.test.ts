@@ -3,7 +3,7 @@
 // Before, the traffic built all 8.64e8 arrivals up front: nothing printed, gigabytes, Ctrl-C ignored.
 
 import { strict as assert } from "node:assert";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { validateScenario } from "../../local/scenario";
 import { Timebase } from "../../local/speed";
@@ -65,5 +65,9 @@ describe("the largest scenario: arrivals made as they fall due", () => {
     assert.equal(r.code, 130, r.stderr);
     const report = JSON.parse(readFileSync(join(outDir, "report.json"), "utf8"));
     assert.ok(report.totals.executions > 0, "the report covers the executions started before the interrupt");
+    assert.equal(report.scenario.phases[0].durationSeconds, 86400);
+    assert.ok(report.durationSeconds < 86400, `the report ends at the interrupt (${report.durationSeconds} s)`);
+    assert.ok(existsSync(join(outDir, "report.html")), "report.html is written too");
+    assert.match(r.stdout, /interrupted: the report covers the executions started before the interrupt/);
   });
 });

@@ -4,9 +4,9 @@
 
 import { strict as assert } from "node:assert";
 import { LocalRunResult } from "../../local/run-local";
-import { Report } from "../../local/report/report";
+import { buildReport, Report } from "../../local/report/report";
 import { StoreKind } from "../../local/scenario";
-import { fastScenario, runOnSharedStore } from "./support";
+import { fastScenario, kept, runOnSharedStore } from "./support";
 
 function sumFailed(f: Record<string, number>): number {
   return Object.values(f).reduce((a, b) => a + b, 0);
@@ -30,12 +30,17 @@ function checkConsistent(r: Report, result: LocalRunResult): void {
       `phases' ${k} add up to the total`,
     );
   }
-  assert.equal(r.totals.targetAttempts, result.records.targetCalls.length, "target attempts are the target calls the run saw");
+  const records = kept(result);
+  assert.equal(r.totals.targetAttempts, records.targetCalls.length, "target attempts are the target calls the run saw");
+  assert.equal(r.totals.targetAttempts, result.tally.targetAttempts, "target attempts are the attempts the target counted");
   assert.equal(
     r.totals.targetAttempts,
-    result.records.executions.reduce((a, e) => a + e.work.targetAttempts, 0),
+    records.executions.reduce((a, e) => a + e.work.targetAttempts, 0),
     "target attempts per phase equal the attempts counted per execution",
   );
+  assert.equal(result.tally.attemptsInExecutions, r.totals.targetAttempts);
+  // The report built as executions finished is the one built from all of them kept.
+  assert.deepEqual(buildReport(fastScenario({ store: r.scenario.store as StoreKind }), records, new Date(r.startedAt)), r);
   assert.equal(r.totals.executions, 45 * 8, "one execution per 1/8 s of the 45 design seconds");
   // The per-second series covers the same executions and calls.
   assert.equal(
@@ -98,9 +103,19 @@ function checkWalkthrough(r: Report): void {
 for (const store of ["dynamodb", "redis"] as StoreKind[]) {
   describe(`local runtime on ${store}`, function () {
     let first: LocalRunResult;
+    /** The executions onExecution was handed, in the order they finished. */
+    const streamed: number[] = [];
 
     before(async () => {
-      first = await runOnSharedStore(fastScenario({ store }));
+      first = await runOnSharedStore(fastScenario({ store }), { onExecution: (e) => streamed.push(e.index) });
+    });
+
+    it("hands each execution to onExecution once, as it finishes", () => {
+      assert.equal(streamed.length, first.report.totals.executions);
+      assert.deepEqual(
+        [...streamed].sort((a, b) => a - b),
+        kept(first).executions.map((e) => e.index),
+      );
     });
 
     it("opens during the outage, falls back while open, probes and closes after recovery", () => {
@@ -127,7 +142,7 @@ for (const store of ["dynamodb", "redis"] as StoreKind[]) {
       }
       const rejected = r.awsWork.rejected!;
       assert.ok(rejected.mean.lambdaInvocations >= 1, "a rejection runs the fallback Lambda");
-      const plainRejections = first.records.executions.filter((e) => e.result === "rejected" && !e.probe);
+      const plainRejections = kept(first).executions.filter((e) => e.result === "rejected" && !e.probe);
       assert.ok(plainRejections.length > 0);
       for (const e of plainRejections) assert.equal(e.work.writeUnits, 0, "a rejection while OPEN (no probe asked for) writes nothing");
       const fallback = r.awsWork.fallback;

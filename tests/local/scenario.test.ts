@@ -65,6 +65,13 @@ const CASES: { what: string; change: (s: Json) => void; field: string; message: 
     message: /^scenario\.name is "x{79}… \(10002 characters\); allowed: 1 to 64/,
   },
   {
+    what: "a 7 KB phase list (101 phases): the value is shown cut short",
+    change: (s) =>
+      (s.phases = Array.from({ length: 101 }, (_, i) => ({ name: `phase-${i}`, durationSeconds: 10, failureRate: 0.1, latencyMs: 20 }))),
+    field: "scenario.phases",
+    message: /^scenario\.phases is \[\{"name":"phase-0".{0,80}… \(7466 characters\); allowed: a list of 1 to 100 phases$/,
+  },
+  {
     what: "a description over 2000 characters",
     change: (s) => (s.description = "d".repeat(2001)),
     field: "scenario.description",

@@ -114,6 +114,7 @@ async function runWithFaults(scenario: Json): Promise<FaultRun> {
     if (message === "state store error") storeErrorLogs.push(attributes ?? {});
   };
   const result = await runLocal(s, {
+    keepRecords: true,
     log: { info: () => undefined, warn: () => undefined, error: keep },
     onStoreFault: async (event, store) => {
       if (event.action === "restart" && !event.error) afterRestart.push(await readStoredRecord(store, s.breaker.name));
@@ -196,8 +197,8 @@ for (const store of ["dynamodb", "redis"] as StoreKind[]) {
         checkTotals(r);
         const down = r.phases[1];
         assert.ok(down.storeErrors > 0, `store errors are counted in the down phase (${down.storeErrors})`);
-        checkAnsweredPerOnStoreError(run.result.records.executions, onStoreError);
-        const inDown = run.result.records.executions.filter((e) => e.phase === 1);
+        checkAnsweredPerOnStoreError(run.result.records!.executions, onStoreError);
+        const inDown = run.result.records!.executions.filter((e) => e.phase === 1);
         if (onStoreError === "allow") {
           // The circuit is OPEN throughout, so a call that reached the target did so because the state was unknown.
           assert.ok(down.succeeded > 0, "allow: calls went through while the stored state could not be read");
@@ -212,8 +213,8 @@ for (const store of ["dynamodb", "redis"] as StoreKind[]) {
 
       it("keeps the OPEN acknowledged before the kill across the restart (read from the store directly)", () => {
         const kill = faultEvent(r, "kill");
-        const opened = run.result.records.transitions.find((t) => t.to === "OPEN");
-        assert.ok(opened && opened.at < kill.at, `the circuit opened before the kill: ${JSON.stringify(run.result.records.transitions)}`);
+        const opened = run.result.records!.transitions.find((t) => t.to === "OPEN");
+        assert.ok(opened && opened.at < kill.at, `the circuit opened before the kill: ${JSON.stringify(run.result.records!.transitions)}`);
         assert.equal(run.afterRestart.length, 1, "the store was read once, right after the restart");
         const rec = run.afterRestart[0];
         assert.ok(rec, "the breaker's record is in the restarted store");
@@ -232,7 +233,7 @@ for (const store of ["dynamodb", "redis"] as StoreKind[]) {
           after.some((t) => t.from === "CLOSED" && t.to === "OPEN" && t.at > closed.at && /trip rule/.test(t.reason)),
           `the second outage tripped it by counting: ${JSON.stringify(after)}`,
         );
-        const last = run.result.records.executions.filter((e) => e.phase === 3);
+        const last = run.result.records!.executions.filter((e) => e.phase === 3);
         assert.ok(
           last.some((e) => e.result === "rejected" && e.fallbackReason === "open"),
           "outage-2: rejected while OPEN again",
@@ -274,12 +275,12 @@ for (const c of SLOW_CASES) {
       const slowEnd = r.phases[2].startSeconds;
       // Executions that started and ended within the slow phase: each of their store requests was delayed by
       // more than the phase lasts, so they could only finish because the clients gave up on every one of them.
-      const within = run.result.records.executions.filter((e) => e.phase === 1 && e.endedAt < slowEnd);
+      const within = run.result.records!.executions.filter((e) => e.phase === 1 && e.endedAt < slowEnd);
       assert.ok(within.length > 0, "executions finished within the slow phase, not held up by the delayed store");
       for (const e of within) assert.ok(e.storeErrors >= 1, `execution ${e.index} counted a store error`);
       assert.ok(r.phases[1].storeErrors >= within.length, "the slow phase counts them");
       checkAnsweredPerOnStoreError(
-        run.result.records.executions.filter((e) => e.phase === 1),
+        run.result.records!.executions.filter((e) => e.phase === 1),
         c.onStoreError,
       );
       assert.ok(run.storeErrorLogs.length > 0);

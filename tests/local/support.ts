@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { BrowserContext } from "playwright-core";
 import { launchChromium as launchChromiumWith } from "../../scripts/chromium";
-import { LocalRunResult, runLocal } from "../../local/run-local";
+import { RunRecords } from "../../local/report/records";
+import { LocalRunOptions, LocalRunResult, runLocal } from "../../local/run-local";
 import { Scenario, ScenarioError, StoreKind, validateScenario } from "../../local/scenario";
 import { startDynamoLocal, startRedis } from "../support/servers";
 
@@ -57,11 +58,17 @@ export function fastScenario(overrides: Parameters<typeof fastScenarioJson>[0] =
   return validateScenario(fastScenarioJson(overrides));
 }
 
-/** Runs the scenario in this process against the shared test store of its kind. */
-export async function runOnSharedStore(scenario: Scenario): Promise<LocalRunResult> {
+/** Runs the scenario in this process against the shared test store of its kind, keeping every record. */
+export async function runOnSharedStore(scenario: Scenario, options: LocalRunOptions = {}): Promise<LocalRunResult> {
   const endpoints =
     scenario.store === "dynamodb" ? { dynamodbEndpoint: (await startDynamoLocal()).endpoint } : { redisUrl: (await startRedis()).url };
-  return runLocal(scenario, { endpoints });
+  return runLocal(scenario, { ...options, endpoints, keepRecords: true });
+}
+
+/** The records of a run made with keepRecords. */
+export function kept(result: LocalRunResult): RunRecords {
+  if (!result.records) throw new Error("the run did not keep its records (keepRecords)");
+  return result.records;
 }
 
 /** For assert.throws / assert.rejects: a ScenarioError naming `field`, with a message matching `message`. */

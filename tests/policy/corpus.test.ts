@@ -9,8 +9,8 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { verdict } from "../../scripts/policy-check";
-import { PackConfig, readPackConfig } from "../../scripts/policy-engine";
-import { DEFAULT_ENTRY, MockRunOptions, MockRunResult, REPO_ROOT, runProgramsUnderMocks } from "../../scripts/run-under-mocks";
+import { PackConfig, readPackConfig } from "../support/policy-engine";
+import { DEFAULT_ENTRY, MockRunOptions, MockRunResult, REPO_ROOT, runProgramsUnderMocks } from "../support/run-under-mocks";
 
 const DIR = path.join(__dirname, "corpus");
 const CONFIG: Record<string, PackConfig> = {

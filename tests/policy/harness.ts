@@ -2,7 +2,7 @@
 // mirror `npm run policy:check` uses) and returns what a policy reported, in plain lists to assert on.
 
 import { Policy, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { PackConfig, PolicyEngine, ResourceDescription } from "../../scripts/policy-engine";
+import { PackConfig, PolicyEngine, ResourceDescription } from "../support/policy-engine";
 
 /** The sentinels the engine puts where a value is unknown at preview. */
 const proxyModule = require("@pulumi/policy/proxy") as Record<string, string>;

@@ -13,7 +13,7 @@ import { PACK_NAME, policies } from "../../policy/policies";
 import * as stack from "../../policy/stack";
 import * as stepfunctions from "../../policy/stepfunctions";
 import { T } from "../../policy/util/types";
-import { PolicyConfigError, PolicyEngine, readPackConfig } from "../../scripts/policy-engine";
+import { PolicyConfigError, PolicyEngine, readPackConfig } from "../support/policy-engine";
 
 const POLICY_DIR = path.join(__dirname, "..", "..", "policy");
 

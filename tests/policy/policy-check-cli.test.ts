@@ -121,7 +121,7 @@ describe("npm run policy:check", () => {
 
 describe("the mock runner's time limit", () => {
   it("stops a program that never finishes and says it hit the time limit", async () => {
-    const { runProgramUnderMocks } = await import("../../scripts/run-under-mocks");
+    const { runProgramUnderMocks } = await import("../support/run-under-mocks");
     await assert.rejects(
       runProgramUnderMocks({ entry: path.resolve(__dirname, "../fixtures/hanging-program.ts"), timeoutMs: 5000 }),
       /the program did not finish under mocks within 5 s \(the time limit\) and was stopped/,

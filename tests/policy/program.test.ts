@@ -6,9 +6,9 @@ import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import { policies } from "../../policy/policies";
 import { checkResources, CheckResult } from "../../scripts/policy-check";
-import { PackConfig, readPackConfig } from "../../scripts/policy-engine";
-import { MockRunResult, runProgramUnderMocks } from "../../scripts/run-under-mocks";
-import { KMS_KEY_ARN, runScenario, ScenarioName, SCENARIOS } from "../infra/scenarios";
+import { PackConfig, readPackConfig } from "../support/policy-engine";
+import { MockRunResult, runProgramUnderMocks } from "../support/run-under-mocks";
+import { KMS_KEY_ARN, runScenario, ScenarioName, SCENARIOS } from "../components/scenarios";
 
 const ROOT = path.join(__dirname, "..", "..");
 const CONFIG: Record<"dev" | "prod", PackConfig> = {

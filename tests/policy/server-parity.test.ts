@@ -1,4 +1,4 @@
-// The engine mirror (scripts/policy-engine.ts, used by the test harness and `npm run policy:check`) against the
+// The engine mirror (tests/support/policy-engine.ts, used by the test harness and `npm run policy:check`) against the
 // real thing: policy/index.ts is started as the Pulumi CLI starts it (a process serving the Analyzer gRPC
 // service on a port it prints), and the same resources go to both. Diagnostics must agree, including the
 // advisory "can't run ... during preview" notes for unknown values.
@@ -8,8 +8,8 @@ import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
 import { policies } from "../../policy/policies";
 import { T } from "../../policy/util/types";
-import { Diagnostic, PolicyEngine, ResourceDescription } from "../../scripts/policy-engine";
-import { runScenario } from "../infra/scenarios";
+import { Diagnostic, PolicyEngine, ResourceDescription } from "../support/policy-engine";
+import { runScenario } from "../components/scenarios";
 import { UNKNOWN, urnOf } from "./harness";
 
 const ROOT = path.join(__dirname, "..", "..");

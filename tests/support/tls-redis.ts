@@ -1,6 +1,6 @@
 // A TLS-only redis-server with AUTH and a throwaway CA (made by `openssl` at test time), and Secrets Manager's
 // GetSecretValue on a loopback endpoint: what tests need to open the Redis store the way a Lambda in an
-// ElastiCache stack does (tests/store.redis-tls.test.ts, tests/ops/breaker-cli-elasticache.test.ts).
+// ElastiCache stack does (tests/functions/store.redis-tls.test.ts, tests/cli/breaker-cli-elasticache.test.ts).
 
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -8,7 +8,7 @@ import { ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
-import { answerAwsJson, FakeAwsEndpoint, SeenRequest } from "../handlers/support";
+import { answerAwsJson, FakeAwsEndpoint, SeenRequest } from "../functions/support";
 import { managedProcess, ServerControl } from "../../local/store-processes";
 import { freePort } from "./servers";
 

@@ -1,0 +1,246 @@
+// Least privilege, checked on every IAM document the program registers under mocks:
+// - no "*" action and no "svc:*"; "Resource": "*" only for the wildcard-only actions, and only where needed;
+// - every other resource is one of this stack's own ARNs (or the configured target / user fallback);
+// - trust policies: one service principal, the aws:SourceAccount condition; no role shared;
+// - the state machine role = requiredPermissions(its definition) (+ log delivery, + X-Ray when tracing);
+// - each Lambda role = exactly what its handler needs (function-permissions.ts), on the right ARNs.
+
+import { strict as assert } from "node:assert";
+import { handlerActions, HandlerName, LOG_ACTIONS, StoreService } from "../../core/handler-manifest";
+import { isWildcardOnlyAction, wildcardActionsFor, WILDCARD_ONLY_ACTIONS } from "../../components/iam-wildcard-actions";
+import { AslDefinition, requiredPermissions } from "../../core/state-machine-definition";
+import { HANDLER_TAG } from "../../components/tags";
+import { MOCK_ACCOUNT_ID, MockRunResult, RecordedResource } from "../support/run-under-mocks";
+import { ALL_SCENARIOS, byName, byUrn, ofType, useScenarios, SCENARIOS, ScenarioName, T, USER_FALLBACK_ARN } from "./scenarios";
+
+interface Stmt {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+  Principal?: unknown;
+  Condition?: unknown;
+}
+const list = (x: string | string[]) => (Array.isArray(x) ? x : [x]);
+const parse = (doc: unknown): { Version: string; Statement: Stmt[] } =>
+  (typeof doc === "string" ? JSON.parse(doc) : doc) as { Version: string; Statement: Stmt[] };
+
+/** "action resource" pairs a policy grants. */
+function grants(policy: RecordedResource): Set<string> {
+  const out = new Set<string>();
+  for (const s of parse(policy.inputs.policy).Statement)
+    for (const a of list(s.Action)) for (const r of list(s.Resource)) out.add(`${a} ${r}`);
+  return out;
+}
+const pairs = (actions: readonly string[], resources: readonly string[]) => actions.flatMap((a) => resources.map((r) => `${a} ${r}`));
+
+function policyOfRole(r: MockRunResult, role: RecordedResource): RecordedResource {
+  const ps = ofType(r, T.rolePolicy).filter((p) => p.inputs.role === role.id);
+  assert.equal(ps.length, 1, `role ${role.name} must have exactly one inline policy`);
+  return ps[0];
+}
+
+function storeKindOf(r: MockRunResult): StoreService {
+  return ofType(r, T.table).length > 0 ? "dynamodb" : "elasticache";
+}
+
+/** The ARNs this stack owns or was configured with. */
+function stackArns(r: MockRunResult, scenario: ScenarioName): Set<string> {
+  const arns = new Set<string>();
+  for (const x of r.resources) if (typeof x.state.arn === "string") arns.add(x.state.arn);
+  for (const t of Object.values((r.outputs.targetArns ?? {}) as Record<string, string>)) arns.add(t);
+  if (scenario === "replicationGroup") arns.add(USER_FALLBACK_ARN);
+  return arns;
+}
+
+describe("infra: least-privilege IAM under Pulumi mocks", function () {
+  this.timeout(300_000);
+  const runs = useScenarios();
+
+  it("the wildcard-only list gives a reason for every action and names each action once", () => {
+    const names = WILDCARD_ONLY_ACTIONS.map((a) => a.action);
+    assert.equal(new Set(names).size, names.length);
+    for (const a of WILDCARD_ONLY_ACTIONS) {
+      assert.match(a.action, /^[a-z0-9]+:[A-Za-z]+$/);
+      assert.ok(a.reason.length > 40, `${a.action} needs a reason`);
+    }
+  });
+
+  for (const s of ALL_SCENARIOS) {
+    describe(`scenario ${s}`, () => {
+      it("every policy document: no * or svc:* action; * resource only for wildcard-only actions; other resources are this stack's ARNs", () => {
+        const r = runs[s];
+        const own = stackArns(r, s);
+        const problems: string[] = [];
+        for (const p of ofType(r, T.rolePolicy)) {
+          const doc = parse(p.inputs.policy);
+          assert.equal(doc.Version, "2012-10-17");
+          for (const st of doc.Statement) {
+            if (st.Effect !== "Allow") problems.push(`${p.name}: Effect ${st.Effect}`);
+            for (const a of list(st.Action)) {
+              if (a.includes("*")) problems.push(`${p.name}: wildcard action ${a}`);
+              if (!/^[a-z0-9-]+:[A-Za-z0-9]+$/.test(a)) problems.push(`${p.name}: malformed action ${a}`);
+            }
+            for (const res of list(st.Resource)) {
+              if (res === "*") {
+                for (const a of list(st.Action)) if (!isWildcardOnlyAction(a)) problems.push(`${p.name}: ${a} on "*"`);
+              } else {
+                const base = res.endsWith(":*") ? res.slice(0, -2) : res;
+                if (!own.has(base)) problems.push(`${p.name}: ${res} is not one of this stack's ARNs`);
+              }
+            }
+          }
+        }
+        assert.deepEqual(problems, []);
+      });
+
+      it("roles: trust exactly one service principal with aws:SourceAccount (and aws:SourceArn for states/scheduler); no managed or extra inline policies; none shared", () => {
+        const r = runs[s];
+        const users = new Map<string, string[]>();
+        const use = (roleArn: string, who: string) => users.set(roleArn, [...(users.get(roleArn) ?? []), who]);
+        for (const fn of ofType(r, T.fn)) use(fn.inputs.role, `lambda.amazonaws.com ${fn.name}`);
+        const sourceArn = new Map<string, string>();
+        for (const sm of ofType(r, T.stateMachine)) {
+          use(sm.inputs.roleArn, `states.amazonaws.com ${sm.name}`);
+          sourceArn.set(sm.inputs.roleArn, sm.state.arn);
+        }
+        for (const sc of ofType(r, T.schedule)) {
+          use(sc.inputs.target.roleArn, `scheduler.amazonaws.com ${sc.name}`);
+          sourceArn.set(sc.inputs.target.roleArn, sc.state.arn);
+        }
+        for (const role of ofType(r, T.role)) {
+          const who = users.get(role.state.arn) ?? [];
+          assert.equal(who.length, 1, `role ${role.name} is used by ${who.length} principals: ${who.join(", ")}`);
+          const trust = parse(role.inputs.assumeRolePolicy);
+          assert.equal(trust.Statement.length, 1);
+          const st = trust.Statement[0];
+          assert.equal(st.Effect, "Allow");
+          assert.equal(st.Action, "sts:AssumeRole");
+          assert.deepEqual(st.Principal, { Service: who[0].split(" ")[0] });
+          // Step Functions and Scheduler roles name the one machine or schedule that assumes them.
+          const source = sourceArn.get(role.state.arn);
+          assert.deepEqual(st.Condition, {
+            StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID },
+            ...(source ? { ArnEquals: { "aws:SourceArn": source } } : {}),
+          });
+          assert.equal(role.inputs.managedPolicyArns, undefined);
+          assert.equal(role.inputs.inlinePolicies, undefined);
+          policyOfRole(r, role);
+        }
+        assert.equal(
+          r.resources.filter((x) => x.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" || x.type === "aws:iam/policy:Policy")
+            .length,
+          0,
+        );
+      });
+
+      it("the state machine role grants exactly requiredPermissions(definition), plus log delivery and X-Ray only when used", () => {
+        const r = runs[s];
+        const tableArn = storeKindOf(r) === "dynamodb" ? byName(r, T.table, "state-store-table").state.arn : undefined;
+        for (const sm of ofType(r, T.stateMachine)) {
+          const def = JSON.parse(sm.inputs.definition) as AslDefinition;
+          const expected = new Set(requiredPermissions(def, tableArn ? { tableArn } : {}).map((p) => `${p.action} ${p.resource}`));
+          assert.ok(expected.size > 0);
+          if (sm.inputs.loggingConfiguration.level !== "OFF")
+            for (const g of pairs(wildcardActionsFor("state-machine-logging"), ["*"])) expected.add(g);
+          if (sm.inputs.tracingConfiguration.enabled) for (const g of pairs(wildcardActionsFor("tracing"), ["*"])) expected.add(g);
+          const role = byName(r, T.role, `${sm.name}-role`);
+          assert.deepEqual([...grants(policyOfRole(r, role))].sort(), [...expected].sort(), sm.name);
+        }
+      });
+
+      it("each Lambda role grants exactly its handler's actions: own log group, the store's ARN, every breaker's settings parameter; VPC and X-Ray only when used", () => {
+        const r = runs[s];
+        const kind = storeKindOf(r);
+        const storeArn =
+          kind === "dynamodb" ? byName(r, T.table, "state-store-table").state.arn : byName(r, T.secret, "state-store-auth-token").state.arn;
+        for (const fn of ofType(r, T.fn)) {
+          const handler = fn.inputs.tags[HANDLER_TAG] as HandlerName;
+          const role = ofType(r, T.role).find((x) => x.state.arn === fn.inputs.role)!;
+          const logGroup = byName(r, T.logGroup, `${fn.name}-logs`);
+          const expected = new Set(pairs(LOG_ACTIONS, [`${logGroup.state.arn}:*`]));
+          // The shared handlers read the settings parameter of whichever breaker's payload names one: exactly those ARNs.
+          const parameterArns = ofType(r, T.ssmParameter).map((p) => p.state.arn as string);
+          for (const a of handlerActions(handler, kind, { settingsParameter: parameterArns.length > 0 })) {
+            if (a === "ssm:GetParameter") for (const arn of parameterArns) expected.add(`${a} ${arn}`);
+            else expected.add(`${a} ${storeArn}`);
+          }
+          if (fn.inputs.vpcConfig) for (const g of pairs(wildcardActionsFor("lambda-vpc"), ["*"])) expected.add(g);
+          if (fn.inputs.tracingConfig.mode === "Active")
+            for (const g of pairs(["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"])) expected.add(g);
+          assert.deepEqual([...grants(policyOfRole(r, role))].sort(), [...expected].sort(), fn.name);
+        }
+      });
+
+      it("the health-probe schedule role may only start its own breaker's state machine", () => {
+        const r = runs[s];
+        for (const sc of ofType(r, T.schedule)) {
+          const role = ofType(r, T.role).find((x) => x.state.arn === sc.inputs.target.roleArn)!;
+          const machine = ofType(r, T.stateMachine).find((m) => m.parent === sc.parent)!;
+          assert.equal(sc.inputs.target.arn, machine.state.arn);
+          assert.deepEqual([...grants(policyOfRole(r, role))], [`states:StartExecution ${machine.state.arn}`]);
+        }
+      });
+
+      it("only the stack's state machines may invoke the handler plane, and only a breaker's own machine may invoke its target", () => {
+        const r = runs[s];
+        const planeArns = new Set(
+          ofType(r, T.fn)
+            .filter((f) => f.inputs.tags[HANDLER_TAG] !== "demo-downstream")
+            .map((f) => f.state.arn),
+        );
+        const machineRoles = new Set(ofType(r, T.stateMachine).map((m) => m.inputs.roleArn));
+        const targets = r.outputs.targetArns as Record<string, string>;
+        for (const role of ofType(r, T.role)) {
+          const invoked = [...grants(policyOfRole(r, role))]
+            .filter((g) => g.startsWith("lambda:InvokeFunction "))
+            .map((g) => g.split(" ")[1]);
+          if (!machineRoles.has(role.state.arn)) {
+            assert.deepEqual(invoked, [], `${role.name} is not a state machine role and must invoke nothing`);
+            continue;
+          }
+          const machine = ofType(r, T.stateMachine).find((m) => m.inputs.roleArn === role.state.arn)!;
+          const breaker = byUrn(r, machine.parent)!.name;
+          for (const arn of invoked) {
+            assert.ok(
+              planeArns.has(arn) || arn === targets[breaker] || JSON.stringify(SCENARIOS[s].config).includes(arn),
+              `${role.name} may invoke ${arn}`,
+            );
+            if (Object.values(targets).includes(arn)) assert.equal(arn, targets[breaker], `${role.name} invokes another breaker's target`);
+          }
+        }
+        // No resource policy widens who may invoke the functions.
+        assert.equal(ofType(r, "aws:lambda/permission:Permission").length, 0);
+      });
+    });
+  }
+
+  it("dynamodb:UpdateItem on the table only for a rate-rule breaker on DynamoDB (its direct success count), never GetItem's neighbours", () => {
+    const r = runs.dynamodbFull;
+    const table = byName(r, T.table, "state-store-table").state.arn;
+    const grantsOf = (breaker: string) => {
+      const sm = ofType(r, T.stateMachine).find((m) => m.name.startsWith(`${breaker}-`) || m.name === breaker)!;
+      return grants(policyOfRole(r, byName(r, T.role, `${sm.name}-role`)));
+    };
+    // orders: tripRule rate; inventory: the default consecutive rule.
+    assert.ok(grantsOf("orders").has(`dynamodb:UpdateItem ${table}`));
+    assert.ok(!grantsOf("inventory").has(`dynamodb:UpdateItem ${table}`));
+    for (const b of ["orders", "inventory"]) {
+      const ddb = [...grantsOf(b)].filter((g) => g.startsWith("dynamodb:")).map((g) => g.split(" ")[0]);
+      assert.deepEqual(ddb.sort(), b === "orders" ? ["dynamodb:GetItem", "dynamodb:UpdateItem"] : ["dynamodb:GetItem"], b);
+    }
+  });
+
+  it("scenarios cover: both store kinds, VPC functions, tracing on and off, logging OFF, a user fallback", () => {
+    const fns = ALL_SCENARIOS.flatMap((s) => ofType(runs[s], T.fn));
+    assert.ok(fns.some((f) => f.inputs.vpcConfig) && fns.some((f) => !f.inputs.vpcConfig));
+    assert.ok(fns.some((f) => f.inputs.tracingConfig.mode === "Active") && fns.some((f) => f.inputs.tracingConfig.mode !== "Active"));
+    const sms = ALL_SCENARIOS.flatMap((s) => ofType(runs[s], T.stateMachine));
+    assert.ok(sms.some((m) => m.inputs.loggingConfiguration.level === "OFF"));
+    assert.ok(JSON.stringify(SCENARIOS.replicationGroup.config).includes(USER_FALLBACK_ARN));
+    assert.ok(
+      sms.some((m) => m.inputs.definition.includes(USER_FALLBACK_ARN)),
+      "the user fallback is invoked by the definition",
+    );
+  });
+});
