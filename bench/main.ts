@@ -16,13 +16,16 @@ import { benchMarkdown } from "./markdown";
 import { checkTargets, DesignResult, fleetTimes, outageAttempts } from "./metrics";
 import { CONTAINERS, runOpossum } from "./opossum-run";
 import { runRecipe } from "./recipe-run";
+import { wasteMain } from "./waste-main";
+import { WASTE_HEADING } from "./waste-markdown";
 
 const ROOT = resolve(__dirname, "..");
 export const BENCH_FILE = join(ROOT, "BENCHMARKS.md");
 
 export const BENCH_USAGE = `usage: npm run bench -- [--scenario <file>] [--speed <N>] [--seed <N>]
 Runs the scenario (default: local/scenarios/default.json) on this breaker (DynamoDB, Redis), the recipe
-baseline and opossum, prints the comparison and PASS/FAIL per target, and writes BENCHMARKS.md.`;
+baseline and opossum, prints the comparison and PASS/FAIL per target, and writes BENCHMARKS.md.
+npm run bench -- --waste [options]: the waste bench across outage lengths (--waste --help).`;
 
 interface BenchArgs {
   scenarioFile: string | null;
@@ -72,12 +75,12 @@ function designResult(
   };
 }
 
-/** Sections of BENCHMARKS.md that other commands write (the "## Soak" of `npm run soak`): kept when the bench rewrites the file. */
+/** Sections of BENCHMARKS.md that other commands write (the waste bench's, the "## Soak" of `npm run soak`): kept when the bench rewrites the file. */
 function keptSections(): string {
   if (!existsSync(BENCH_FILE)) return "";
   const text = readFileSync(BENCH_FILE, "utf8");
-  const at = text.indexOf("\n## Soak\n");
-  return at < 0 ? "" : `\n${text.slice(at + 1)}`;
+  const at = [text.indexOf(`\n${WASTE_HEADING}\n`), text.indexOf("\n## Soak\n")].filter((i) => i >= 0).sort((a, b) => a - b)[0];
+  return at === undefined ? "" : `\n${text.slice(at + 1)}`;
 }
 
 function machine(): string {
@@ -88,6 +91,11 @@ function machine(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv.includes("--waste"))
+    return wasteMain(
+      argv.filter((a) => a !== "--waste"),
+      BENCH_FILE,
+    );
   let scenario: Scenario;
   try {
     const args = parseBenchArgs(argv);

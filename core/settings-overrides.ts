@@ -21,6 +21,7 @@ export const RUNTIME_SETTINGS = [
   "maxOpenDurationSeconds",
   "halfOpenProbes",
   "probeLeaseSeconds",
+  "earlyProbeSeconds",
   "idleTtlSeconds",
 ] as const satisfies readonly (keyof BreakerSettings)[];
 

@@ -18,6 +18,9 @@ import { checkStoreFaults, driveStoreFaults, storeFaultNeeds, StoreFaultHook } f
 import { Timebase } from "./speed";
 import { DynamoLocal, RedisServer } from "./store-processes";
 import { localTarget } from "./target";
+import { HealthProbeLoop, ProbeCall, startHealthProbeLoop } from "./health-probe-loop";
+import { HandlerDeps } from "../functions/shared/runtime";
+import { StateStore } from "../core/state-store";
 import { countMetrics } from "./work-meter";
 
 export interface LocalRunOptions {
@@ -32,6 +35,10 @@ export interface LocalRunOptions {
   log?: Log;
   /** Called after each store fault action (kill, restart, delay) with the store. */
   onStoreFault?: StoreFaultHook;
+  /** Simulates the scheduled health probe (local/health-probe-loop.ts), its first run at this design second. */
+  healthProbe?: { offsetSeconds: number };
+  /** Started with the traffic, stopped when it is done: watches the store (the waste bench stops a run once it has closed). */
+  watch?: (store: StateStore, tb: Timebase) => { stop(): Promise<void> };
 }
 
 export interface LocalRunResult {
@@ -40,6 +47,8 @@ export interface LocalRunResult {
   /** The target's seeded outcomes per phase, in draw order. */
   sequence: string[][];
   storeDescription: string;
+  /** The health probe's target attempts (with healthProbe), design seconds. */
+  healthProbeCalls: ProbeCall[];
 }
 
 const HEALTHY_ENDS: string[] = [STATE_NAMES.callTarget, STATE_NAMES.callTargetNew];
@@ -74,7 +83,7 @@ export async function runLocal(scenario: Scenario, o: LocalRunOptions = {}): Pro
     const metrics: Record<string, number> = {};
     const timing = { tb: new Timebase(scenario.speed, Date.now()) };
     const target = localTarget(scenario, () => timing.tb);
-    const { machine } = localBreaker({
+    const { machine, runSettings } = localBreaker({
       breakerName: scenario.breaker.name,
       settings: scenario.breaker.settings,
       fallback: scenario.breaker.fallback,
@@ -85,6 +94,34 @@ export async function runLocal(scenario: Scenario, o: LocalRunOptions = {}): Pro
       log: o.log ?? SILENT_LOG,
     });
     const startedAt = new Date();
+    let probeLoop: HealthProbeLoop | null = null;
+    const sidecars: ((tb: Timebase) => { stop(): Promise<void> })[] = [];
+    if (o.healthProbe) {
+      const offsetSeconds = o.healthProbe.offsetSeconds;
+      sidecars.push((tb) => {
+        const deps: HandlerDeps = {
+          settings: runSettings,
+          breakerName: scenario.breaker.name,
+          store: () => Promise.resolve(store.store),
+          clock: Date.now,
+          metrics: countingSink(metrics),
+          log: o.log ?? SILENT_LOG,
+        };
+        probeLoop = startHealthProbeLoop({
+          offsetSeconds,
+          breaker: scenario.breaker.name,
+          deps,
+          store: store.store,
+          tb,
+          target: target.handler,
+        });
+        return probeLoop;
+      });
+    }
+    if (o.watch) {
+      const watch = o.watch;
+      sidecars.push((tb) => watch(store.store, tb));
+    }
     const records = await runScenario({
       scenario,
       timing,
@@ -100,10 +137,17 @@ export async function runLocal(scenario: Scenario, o: LocalRunOptions = {}): Pro
       ...(scenario.phases.some((p) => p.storeFault !== "none")
         ? { storeFaults: (tb: Timebase) => driveStoreFaults(scenario, tb, store, o.onStoreFault) }
         : {}),
+      ...(sidecars.length ? { sidecars } : {}),
       ...(o.onLine ? { onLine: o.onLine } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
     });
-    return { report: buildReport(scenario, records, startedAt), records, sequence: target.sequence, storeDescription: store.description };
+    return {
+      report: buildReport(scenario, records, startedAt),
+      records,
+      sequence: target.sequence,
+      storeDescription: store.description,
+      healthProbeCalls: probeLoop ? [...(probeLoop as HealthProbeLoop).calls] : [],
+    };
   } finally {
     await store.dispose();
   }

@@ -9,7 +9,8 @@
 
 import { randomUUID } from "node:crypto";
 import { HANDLER_ENV } from "../../core/handler-env";
-import { classify, Outcome, Transition } from "../../core/breaker";
+import { classify, decide, Outcome, Transition } from "../../core/breaker";
+import { earlyProbeDue } from "../../core/open-period";
 import { SettingsError } from "../../core/settings";
 import { HealthProbeResult, InvalidEventError } from "../../core/contracts";
 import { validateHealthProbeEvent } from "../shared/event-validation";
@@ -82,14 +83,18 @@ export function makeHealthProbeHandler(deps: HealthProbeDeps): (event: unknown) 
       };
       try {
         const service = await serviceOf(deps);
-        const decision = await service.decide(breaker, settings);
+        const rec = await service.status(breaker);
+        const decision = decide(rec, deps.clock(), settings);
+        // OPEN past probeAt: the health probe alone may probe before the open period ends (core/open-period.ts).
+        const early = decision.route === "reject" && earlyProbeDue(rec, deps.clock());
         const manual = decision.state === "FORCED_OPEN" || decision.state === "DISABLED";
         tel.gauge(METRICS.manualStateActive, manual ? 1 : 0);
         if (manual) return { breaker, action: "manual-state", state: decision.state, reason: decision.reason, transitions };
-        if (decision.route !== "probe") return { breaker, action: "not-due", state: decision.state, reason: decision.reason, transitions };
+        if (decision.route !== "probe" && !early)
+          return { breaker, action: "not-due", state: decision.state, reason: decision.reason, transitions };
 
         const leaseId = deps.newLeaseId();
-        const { grant, transition } = await service.acquireProbe(breaker, settings, leaseId);
+        const { grant, transition } = await service.acquireProbe(breaker, settings, leaseId, early);
         note(transition);
         if (!grant.admitted) return { breaker, action: "not-admitted", state: grant.state, reason: grant.reason, transitions };
         tel.count(METRICS.probeAttempts);

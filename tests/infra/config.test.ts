@@ -57,7 +57,7 @@ const INVALID: [string, () => Raw, string[], LoadConfigOptions?][] = [
     "an unknown setting",
     () => breaker(dev(), (b) => (b.settings.failureTreshold = 3)),
     [
-      `${B0}.settings.failureTreshold is not a breaker setting; allowed: tripRule, failureThreshold, windowSeconds, failureRateThreshold, minimumCalls, slowCallDurationMs, ignoredErrors, openDurationSeconds, openDurationMultiplier, maxOpenDurationSeconds, halfOpenProbes, probeLeaseSeconds, onStoreError, idleTtlSeconds, timeoutSeconds, retryAttempts, retryIntervalSeconds, retryBackoffRate, retryMaxDelaySeconds, maxConcurrentCalls`,
+      `${B0}.settings.failureTreshold is not a breaker setting; allowed: tripRule, failureThreshold, windowSeconds, failureRateThreshold, minimumCalls, slowCallDurationMs, ignoredErrors, openDurationSeconds, openDurationMultiplier, maxOpenDurationSeconds, halfOpenProbes, probeLeaseSeconds, earlyProbeSeconds, onStoreError, idleTtlSeconds, timeoutSeconds, retryAttempts, retryIntervalSeconds, retryBackoffRate, retryMaxDelaySeconds, maxConcurrentCalls`,
     ],
   ],
   [
@@ -243,7 +243,7 @@ const INVALID: [string, () => Raw, string[], LoadConfigOptions?][] = [
     "toString as a breaker setting",
     () => breaker(dev(), (b) => (b.settings = { toString: 1 })),
     [
-      `${NS}:breakers[0].settings.toString is not a breaker setting; allowed: tripRule, failureThreshold, windowSeconds, failureRateThreshold, minimumCalls, slowCallDurationMs, ignoredErrors, openDurationSeconds, openDurationMultiplier, maxOpenDurationSeconds, halfOpenProbes, probeLeaseSeconds, onStoreError, idleTtlSeconds, timeoutSeconds, retryAttempts, retryIntervalSeconds, retryBackoffRate, retryMaxDelaySeconds, maxConcurrentCalls`,
+      `${NS}:breakers[0].settings.toString is not a breaker setting; allowed: tripRule, failureThreshold, windowSeconds, failureRateThreshold, minimumCalls, slowCallDurationMs, ignoredErrors, openDurationSeconds, openDurationMultiplier, maxOpenDurationSeconds, halfOpenProbes, probeLeaseSeconds, earlyProbeSeconds, onStoreError, idleTtlSeconds, timeoutSeconds, retryAttempts, retryIntervalSeconds, retryBackoffRate, retryMaxDelaySeconds, maxConcurrentCalls`,
     ],
   ],
   [

@@ -398,6 +398,7 @@ export function describeStoreContract(storeName: string, harness: StoreHarness):
           gen: 7,
           ver: 0,
           openUntil: null,
+          probeAt: null,
           reopens: 3,
           counters: {},
           leases: { "lease:1": now + 5000, "exec-Ω": now + 6000 },
