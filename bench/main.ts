@@ -5,7 +5,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { CliError, numberOption, runAsCli } from "../local/cli-args";
 import { buildReport, Report } from "../local/report/report";
 import { summarizeWork, workOf } from "../local/report/work-model";
@@ -16,6 +16,7 @@ import { benchMarkdown } from "./markdown";
 import { checkTargets, DesignResult, fleetTimes, outageAttempts } from "./metrics";
 import { CONTAINERS, runOpossum } from "./opossum-run";
 import { runRecipe } from "./recipe-run";
+import { scenarioChecks, scenarioSection, SECTION_PREFIX, writeSection } from "./scenario-section";
 import { wasteMain } from "./waste-main";
 import { WASTE_HEADING } from "./waste-markdown";
 
@@ -25,6 +26,7 @@ export const BENCH_FILE = join(ROOT, "BENCHMARKS.md");
 export const BENCH_USAGE = `usage: npm run bench -- [--scenario <file>] [--speed <N>] [--seed <N>]
 Runs the scenario (default: local/scenarios/default.json) on this breaker (DynamoDB, Redis), the recipe
 baseline and opossum, prints the comparison and PASS/FAIL per target, and writes BENCHMARKS.md.
+Any other scenario runs on this breaker only and replaces its own section of BENCHMARKS.md.
 npm run bench -- --waste [options]: the waste bench across outage lengths (--waste --help).`;
 
 interface BenchArgs {
@@ -75,12 +77,17 @@ function designResult(
   };
 }
 
-/** Sections of BENCHMARKS.md that other commands write (the waste bench's, the "## Soak" of `npm run soak`): kept when the bench rewrites the file. */
+/**
+ * Sections of BENCHMARKS.md that other commands write (the "## Soak" of `npm run soak`, the sections of other
+ * scenarios, the waste bench's): kept when the bench rewrites the file. They follow the default scenario's part.
+ */
 function keptSections(): string {
   if (!existsSync(BENCH_FILE)) return "";
   const text = readFileSync(BENCH_FILE, "utf8");
-  const at = [text.indexOf(`\n${WASTE_HEADING}\n`), text.indexOf("\n## Soak\n")].filter((i) => i >= 0).sort((a, b) => a - b)[0];
-  return at === undefined ? "" : `\n${text.slice(at + 1)}`;
+  const found = [text.indexOf("\n## Soak\n"), text.indexOf(`\n${SECTION_PREFIX}`), text.indexOf(`\n${WASTE_HEADING}\n`)].filter(
+    (i) => i >= 0,
+  );
+  return found.length ? `\n${text.slice(Math.min(...found) + 1)}` : "";
 }
 
 function machine(): string {
@@ -97,13 +104,15 @@ async function main(argv: string[]): Promise<number> {
       BENCH_FILE,
     );
   let scenario: Scenario;
+  let scenarioFile = DEFAULT_SCENARIO_FILE;
   try {
     const args = parseBenchArgs(argv);
     if (args === "help") {
       process.stdout.write(BENCH_USAGE + "\n");
       return 0;
     }
-    scenario = loadScenarioFile(args.scenarioFile ?? DEFAULT_SCENARIO_FILE);
+    scenarioFile = args.scenarioFile ?? DEFAULT_SCENARIO_FILE;
+    scenario = loadScenarioFile(scenarioFile);
     if (args.speed !== null) scenario.speed = args.speed;
     if (args.seed !== null) scenario.seed = args.seed;
     const faulty = scenario.phases.findIndex((p) => p.storeFault !== "none");
@@ -138,9 +147,10 @@ async function main(argv: string[]): Promise<number> {
     const [ddb, redis] = await Promise.all([spawnDynamoLocal(), spawnRedis()]);
     started.push(ddb, redis);
     const { total } = phaseStarts(scenario);
+    const onlyOurs = resolve(scenarioFile) !== resolve(DEFAULT_SCENARIO_FILE);
     const step = (i: number, what: string) =>
       process.stderr.write(
-        `[${i}/4] ${what}: ${total} design seconds at ${scenario.speed}x (about ${Math.ceil(total / scenario.speed)} s)...\n`,
+        `[${i}/${onlyOurs ? 2 : 4}] ${what}: ${total} design seconds at ${scenario.speed}x (about ${Math.ceil(total / scenario.speed)} s)...\n`,
       );
     const results: DesignResult[] = [];
     const ours = async (key: "dynamodb" | "redis", name: string, endpoints: { dynamodbEndpoint?: string; redisUrl?: string }) => {
@@ -151,6 +161,18 @@ async function main(argv: string[]): Promise<number> {
     await ours("dynamodb", "this breaker, DynamoDB", { dynamodbEndpoint: ddb.endpoint });
     step(2, "this breaker + Redis");
     await ours("redis", "this breaker, Redis", { redisUrl: redis.url });
+
+    if (onlyOurs) {
+      const checks = scenarioChecks(scenario, results);
+      const seconds = (Date.now() - t0) / 1000;
+      const file = relative(ROOT, resolve(scenarioFile));
+      const section = scenarioSection({ scenario, file, results, checks, command, machine: machineText, seconds, date: new Date() });
+      writeSection(BENCH_FILE, scenario.name, section);
+      process.stdout.write(section + "\n");
+      for (const c of checks) process.stdout.write(`${c.pass ? "PASS" : "FAIL"}  ${c.target}: ${c.measured}\n`);
+      process.stdout.write(`\nwrote its section of ${BENCH_FILE} (${seconds.toFixed(0)} s)\n`);
+      return 0;
+    }
 
     step(3, "recipe baseline (fixed to run)");
     const recipeStart = new Date();

@@ -17,6 +17,7 @@ import { ATTR } from "../core/contracts";
 import { BULKHEAD_SUFFIX } from "../core/store-schema";
 import { Checker } from "./checker";
 import { buildDefinition } from "../core/state-machine-definition";
+import { retryWaitSeconds } from "../core/definition/retry-loop";
 
 /** The target's name in the definition built for the budget (any name the handlers do not use). */
 const TARGET = "budget-target";
@@ -66,7 +67,7 @@ export function breakerExecutionBudget(
     fallback: b.fallback,
     settings: b.settings,
   });
-  return executionBudget(definition, TARGET, b.settings, store.timeoutMs);
+  return executionBudget(definition, TARGET, b.settings, store.timeoutMs, retryWaitSeconds(b.settings));
 }
 
 /** Pushes one problem per broken AWS limit onto `check`, worded with `path` (`<path>.settings.timeoutSeconds is ...`). */

@@ -55,10 +55,15 @@ export interface TargetCallSettings {
   retryMaxDelaySeconds: number;
 }
 
-/** The retry delays of the target call at their worst (full jitter stays below the capped delay). */
+/**
+ * The retry delays of the target call at their worst (full jitter stays below the capped delay): retry r's cap is
+ * retryIntervalSeconds × retryBackoffRate^(r-1) in whole seconds (rounded up: a Wait takes no fractions), at most
+ * retryMaxDelaySeconds. The breaker-aware retry loop draws each delay from 0 to exactly this cap.
+ */
 export function retryDelaysSeconds(s: TargetCallSettings): number[] {
   const out: number[] = [];
-  for (let i = 0; i < s.retryAttempts; i++) out.push(Math.min(s.retryIntervalSeconds * s.retryBackoffRate ** i, s.retryMaxDelaySeconds));
+  for (let i = 0; i < s.retryAttempts; i++)
+    out.push(Math.min(Math.ceil(s.retryIntervalSeconds * s.retryBackoffRate ** i), s.retryMaxDelaySeconds));
   return out;
 }
 
@@ -89,18 +94,21 @@ export interface ExecutionBudget {
 
 /**
  * The worst-case duration of an execution of `definition`: the longest path from StartAt (through Next,
- * Default, Choices and Catch), where a Task calling `targetName` costs targetCallSeconds(settings), a
- * dynamodb:getItem Task DIRECT_READ_SECONDS and any other Task handlerTaskSeconds(storeTimeoutMs).
- * Throws when the definition has a cycle (the budget would be unbounded; the builder makes none).
+ * Default, Choices and Catch), where a Task calling `targetName` costs targetCallSeconds(settings) when it has a
+ * Task Retry and one attempt (timeoutSeconds) when it has none (the breaker-aware retry loop: each attempt is its
+ * own state), a Wait its Seconds or, with a SecondsPath, `waitSeconds[name]` (the retry loop's jitter caps; both
+ * count as target time), a dynamodb:getItem Task DIRECT_READ_SECONDS and any other Task handlerTaskSeconds(storeTimeoutMs).
+ * Throws when the definition has a cycle (the budget would be unbounded; the builder makes none) or a Wait it cannot bound.
  */
 export function executionBudget(
   definition: AslLike,
   targetName: string,
   settings: TargetCallSettings,
   storeTimeoutMs: number,
+  waitSeconds: Record<string, number> = {},
 ): ExecutionBudget {
   const handler = handlerTaskSeconds(storeTimeoutMs);
-  const target = targetCallSeconds(settings);
+  const retried = targetCallSeconds(settings);
   const memo = new Map<string, { seconds: number; tasks: string[]; handlerTasks: number; targetSeconds: number }>();
   const onStack = new Set<string>();
   const walk = (name: string): { seconds: number; tasks: string[]; handlerTasks: number; targetSeconds: number } => {
@@ -121,8 +129,14 @@ export function executionBudget(
       if (r.seconds > best.seconds) best = r;
     }
     let own = { seconds: 0, handlerTasks: 0, targetSeconds: 0 };
-    if (st.Type === "Task") {
+    if (st.Type === "Wait") {
+      const wait = typeof st.Seconds === "number" ? st.Seconds : waitSeconds[name];
+      if (typeof wait !== "number") throw new Error(`executionBudget: Wait ${name} has no Seconds and no bound in waitSeconds`);
+      own = { seconds: wait, handlerTasks: 0, targetSeconds: wait };
+    } else if (st.Type === "Task") {
       const fn = st.Parameters?.FunctionName;
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- retriers are free-form ASL JSON
+      const target = (st.Retry ?? []).some((r: any) => r.MaxAttempts !== 0) ? retried : settings.timeoutSeconds;
       if (fn === targetName) own = { seconds: target, handlerTasks: 0, targetSeconds: target };
       else if (typeof st.Resource === "string" && st.Resource.includes(":dynamodb:"))
         own = { seconds: DIRECT_READ_SECONDS, handlerTasks: 1, targetSeconds: 0 };

@@ -21,6 +21,7 @@ import { alwaysRecordSuccess } from "./breaker";
 import { BULKHEAD_FULL_ERROR } from "./bulkhead";
 import { BreakerSettings } from "./settings";
 import { ATTR, BulkheadReason, FallbackReason } from "./contracts";
+import { RETRY_STATES, retryLoopStates, usesRetryLoop } from "./definition/retry-loop";
 
 export interface DefinitionOptions {
   breakerName: string;
@@ -407,6 +408,8 @@ interface CallSpec {
   onIgnored: string;
   /** Where any other failure goes. */
   onFailure: string;
+  /** No Task Retry: the breaker-aware retry loop (core/definition/retry-loop.ts) retries, or nothing does (probes). */
+  noRetry?: boolean;
 }
 
 /** A call of the target: the same Parameters, Retry and TimeoutSeconds in every variant. */
@@ -414,15 +417,16 @@ function callTarget(o: DefinitionOptions, c: CallSpec): State {
   const s = o.settings;
   const ignored = s.ignoredErrors;
   const retry: State[] = [];
-  if (ignored.length) retry.push({ ErrorEquals: [...ignored], MaxAttempts: 0 });
-  retry.push({
-    ErrorEquals: [...TARGET_RETRY_ERRORS],
-    IntervalSeconds: s.retryIntervalSeconds,
-    MaxAttempts: s.retryAttempts,
-    BackoffRate: s.retryBackoffRate,
-    MaxDelaySeconds: s.retryMaxDelaySeconds,
-    JitterStrategy: "FULL",
-  });
+  if (ignored.length && !c.noRetry) retry.push({ ErrorEquals: [...ignored], MaxAttempts: 0 });
+  if (!c.noRetry)
+    retry.push({
+      ErrorEquals: [...TARGET_RETRY_ERRORS],
+      IntervalSeconds: s.retryIntervalSeconds,
+      MaxAttempts: s.retryAttempts,
+      BackoffRate: s.retryBackoffRate,
+      MaxDelaySeconds: s.retryMaxDelaySeconds,
+      JitterStrategy: "FULL",
+    });
   const catches: State[] = [];
   if (ignored.length) catches.push({ ErrorEquals: [...ignored], ResultPath: PATHS.failure, Next: c.onIgnored });
   catches.push({ ErrorEquals: ["States.ALL"], ResultPath: PATHS.failure, Next: c.onFailure });
@@ -437,7 +441,7 @@ function callTarget(o: DefinitionOptions, c: CallSpec): State {
       : bulkheadOn(o)
         ? { ResultPath: PATHS.output, Next: S.releaseSlotAfterSuccess }
         : { End: true }),
-    Retry: retry,
+    ...(retry.length ? { Retry: retry } : {}),
     Catch: catches,
   };
 }
@@ -499,18 +503,25 @@ function bulkheadStates(o: DefinitionOptions): Record<string, State> {
       Default: fallbackEntry(o, "storeError"),
     };
   }
-  // The release never fails the caller's execution: a failed one is caught, and the slot's lease frees it.
-  const release = (next: string): State =>
-    invoke(o.functions.releaseSlot!, slot, {
-      ResultPath: null,
-      Retry: handlerRetry(),
-      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: PATHS.recorded, Next: next }],
-      Next: next,
-    });
+  const release = (next: string): State => releaseSlot(o, next);
   states[S.releaseSlotAfterSuccess] = release(S.succeeded);
   states[S.releaseSlotAfterIgnoredError] = release(S.targetRejectedRequest);
   states[S.releaseSlotAfterFailure] = release(fallbackEntry(o, "targetFailed"));
   return states;
+}
+
+/** The release never fails the caller's execution: a failed one is caught, and the slot's lease frees it. */
+function releaseSlot(o: DefinitionOptions, next: string): State {
+  return invoke(
+    o.functions.releaseSlot!,
+    { breaker: o.breakerName, "slotId.$": EXECUTION_NAME },
+    {
+      ResultPath: null,
+      Retry: handlerRetry(),
+      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: PATHS.recorded, Next: next }],
+      Next: next,
+    },
+  );
 }
 
 /** A record-outcome Task (RecordOutcomeEvent). */
@@ -650,6 +661,12 @@ function allStates(o: DefinitionOptions): Record<string, State> {
   const failed = bulkhead ? S.releaseSlotAfterFailure : fallbackEntry(o, "targetFailed");
   const passThrough = bulkhead ? S.releaseSlotAfterIgnoredError : S.targetRejectedRequest;
   const allowOnStoreError = o.settings.onStoreError === "allow";
+  // With retries, a failed attempt enters the breaker-aware retry loop; without, it is recorded and the call ends.
+  const loop = usesRetryLoop(o.settings);
+  const onFailure = (isNew: boolean) =>
+    loop
+      ? { onFailure: isNew ? RETRY_STATES.startRetriesNew : RETRY_STATES.startRetries, noRetry: true }
+      : { onFailure: isNew ? S.recordFailureNew : S.recordFailure };
 
   const states: Record<string, State> = {
     [S.validateInput]: {
@@ -771,11 +788,17 @@ function allStates(o: DefinitionOptions): Record<string, State> {
       ],
       Default: entry(o, S.callProbe),
     },
-    [S.callTarget]: callTarget(o, { onIgnored: passThrough, onFailure: S.recordFailure }),
-    [S.callTargetNew]: callTarget(o, { onIgnored: passThrough, onFailure: S.recordFailureNew }),
-    [S.callTargetThenRecord]: callTarget(o, { thenRecord: S.recordSuccess, onIgnored: passThrough, onFailure: S.recordFailure }),
-    [S.callTargetNewThenRecord]: callTarget(o, { thenRecord: S.recordSuccessNew, onIgnored: passThrough, onFailure: S.recordFailureNew }),
-    [S.callProbe]: callTarget(o, { thenRecord: S.recordProbeSuccess, onIgnored: S.recordProbeIgnored, onFailure: S.recordProbeFailure }),
+    [S.callTarget]: callTarget(o, { onIgnored: passThrough, ...onFailure(false) }),
+    [S.callTargetNew]: callTarget(o, { onIgnored: passThrough, ...onFailure(true) }),
+    [S.callTargetThenRecord]: callTarget(o, { thenRecord: S.recordSuccess, onIgnored: passThrough, ...onFailure(false) }),
+    [S.callTargetNewThenRecord]: callTarget(o, { thenRecord: S.recordSuccessNew, onIgnored: passThrough, ...onFailure(true) }),
+    // A probe is never retried: its failed attempt re-opens the circuit, which a retry would ask first.
+    [S.callProbe]: callTarget(o, {
+      thenRecord: S.recordProbeSuccess,
+      onIgnored: S.recordProbeIgnored,
+      onFailure: S.recordProbeFailure,
+      noRetry: true,
+    }),
     [S.callUnrecorded]: callTarget(o, { onIgnored: passThrough, onFailure: failed }),
     [S.recordSuccess]: record(o, "success", itemGen, false, S.succeeded),
     [S.recordSuccessNew]: record(o, "success", newGen, false, S.succeeded),
@@ -789,9 +812,34 @@ function allStates(o: DefinitionOptions): Record<string, State> {
     [S.targetRejectedRequest]: { Type: "Fail", ErrorPath: `${PATHS.failure}.Error`, CausePath: `${PATHS.failure}.Cause` },
     ...(bulkhead ? bulkheadStates(o) : {}),
     ...fallbackStates(o),
+    ...(loop ? retryLoopStates(retryLoopContext(o, failed, passThrough)) : {}),
   };
   if (o.store.kind === "redis") states[S.statusStoreErrorRoute] = storeErrorRoute(o, `${PATHS.store}.Payload.StoreError.allow`);
   return states;
+}
+
+/** What the retry loop (core/definition/retry-loop.ts) builds its states from. */
+function retryLoopContext(o: DefinitionOptions, failed: string, passThrough: string): Parameters<typeof retryLoopStates>[0] {
+  const item = itemPath(o);
+  const s = o.settings;
+  return {
+    settings: s,
+    itemUnder: (root) => (o.store.kind === "dynamodb" ? `${root}.Item` : `${root}.Payload.Item`),
+    attr: { state: `${ATTR.state}.S`, gen: `${ATTR.gen}.N` },
+    redis: o.store.kind === "redis",
+    readState: readState(o),
+    callTarget: (thenRecord, onFailure) => callTarget(o, { thenRecord, onIgnored: passThrough, onFailure, noRetry: true }),
+    recordFailure: (genPath, next) => record(o, "failure", { path: genPath }, false, next),
+    recordSuccess: (genPath) => record(o, "success", { path: genPath }, false, S.succeeded),
+    releaseSlot: bulkheadOn(o) ? (next) => releaseSlot(o, next) : undefined,
+    failed,
+    fallbackOpen: fallbackEntry(o, "open"),
+    fallbackForcedOpen: fallbackEntry(o, "forcedOpen"),
+    itemGenPath: `${item}.${ATTR.gen}.N`,
+    // A counted failure leaves something a success changes, except under the window rule (successes never count).
+    reportRetrySuccess: s.tripRule !== "window" || alwaysRecordSuccess(s),
+    allowOnStoreError: s.onStoreError === "allow",
+  };
 }
 
 /** Names of the states a state can go to next (Next, Choices, Default, Catch). */

@@ -11,6 +11,9 @@
 // MaxDelaySeconds are divided by N in the executed copy, so backoff and full jitter keep their shape (the
 // library's retryIntervalOverrides would replace them by one fixed pause). Build the definition from the
 // design settings (whole seconds, as deployed) and pass `speed` here; do not scale the settings as well.
+// A Wait whose SecondsPath a Pass fills with States.MathRandom(0, N) (the retry loop's full jitter) takes whole
+// seconds only, so at another speed each run draws its own wait from the same range (0 to N - 1 s, AWS's
+// end-exclusive reading) divided by N through the library's waitTimeOverrides.
 
 import { checkExecutionInput, checkExecutionName, formatProblem } from "../core/aws-limits";
 import { randomUUID } from "node:crypto";
@@ -289,11 +292,38 @@ export function taskStateNames(def: AslDefinition): Set<string> {
   return new Set(Object.keys(taskStates(def.States)));
 }
 
+const MATH_RANDOM = /^States\.MathRandom\(\s*(\d+)\s*,\s*(\d+)\s*\)$/;
+
+/**
+ * The top-level Wait states with a SecondsPath, each with the whole-second range [min, max] the Pass before it
+ * draws with States.MathRandom (end exclusive, as AWS documents it). Throws for one it cannot bound.
+ */
+export function jitteredWaits(def: AslDefinition): Map<string, { min: number; max: number }> {
+  const out = new Map<string, { min: number; max: number }>();
+  for (const [name, st] of Object.entries(def.States as Record<string, AnyState>)) {
+    if (st.Type !== "Wait" || typeof st.SecondsPath !== "string") continue;
+    const at = st.SecondsPath.lastIndexOf(".");
+    const [parent, field] = [st.SecondsPath.slice(0, at), st.SecondsPath.slice(at + 1)];
+    const pass = Object.values(def.States as Record<string, AnyState>).find(
+      (p) => p.Type === "Pass" && p.Next === name && p.ResultPath === parent && typeof p.Parameters?.[`${field}.$`] === "string",
+    );
+    const m = pass ? MATH_RANDOM.exec(pass.Parameters[`${field}.$`]) : null;
+    if (!m)
+      throw new Error(
+        `Wait ${name}: its SecondsPath ${st.SecondsPath} is not drawn by States.MathRandom in the Pass before it; the local runtime cannot scale it`,
+      );
+    out.set(name, { min: Number(m[1]), max: Number(m[2]) - 1 });
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 export function createLocalStateMachine(def: AslDefinition, options: LocalStateMachineOptions): LocalStateMachine {
   validateDefinition(def);
-  const executed = scaleTimings(def, options.speed ?? 1);
+  const speed = options.speed ?? 1;
+  const executed = scaleTimings(def, speed);
+  const waits = speed === 1 ? new Map<string, { min: number; max: number }>() : jitteredWaits(def);
   let ddbClient: DynamoDBClient | null = options.dynamodbClient ?? null;
   const client = (): DynamoDBClient => {
     if (ddbClient) return ddbClient;
@@ -348,8 +378,12 @@ export function createLocalStateMachine(def: AslDefinition, options: LocalStateM
       throw e;
     }
     refuse(inputProblem);
+    const waitTimeOverrides: Record<string, number> = {};
+    for (const [name, { min, max }] of waits) {
+      waitTimeOverrides[name] = ((min + Math.floor(Math.random() * (max - min + 1))) * 1000) / speed;
+    }
     const execution = machine.run(payload as never, {
-      overrides: { taskResourceLocalHandlers: handlers },
+      overrides: { taskResourceLocalHandlers: handlers, ...(waits.size ? { waitTimeOverrides } : {}) },
       context: {
         Execution: {
           Id: `arn:aws:states:us-east-1:000000000000:express:${machineName}:${executionName}:${randomUUID()}`,

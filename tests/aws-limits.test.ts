@@ -75,9 +75,24 @@ describe("AWS limits", () => {
       assert.deepEqual(retryDelaysSeconds(s), [2, 6, 10]);
       assert.equal(targetCallSeconds(s), 4 * 10 + 18);
       const b = breakerExecutionBudget({ name: "orders", settings: s, fallback: "builtin" }, { kind: "dynamodb", timeoutMs: 1000 });
-      // ReadState (direct GetItem, 2 s), AcquireProbe, the probe call, RecordProbeFailure, the fallback (8 s each).
-      assert.deepEqual(b.tasks, ["ReadState", "AcquireProbe", "CallProbe", "RecordProbeFailure", "FallbackTargetFailed"]);
-      assert.equal(b.seconds, 58 + 2 + 3 * 8);
+      // The breaker-aware retry loop: ReadState (direct GetItem, 2 s), four attempts (10 s each) with three waits
+      // (their caps, 18 s), each failed attempt recorded (8 s), the state read before each retry (2 s), the fallback (8 s).
+      assert.deepEqual(b.tasks, [
+        "ReadState",
+        "CallTargetNew",
+        "RecordFailedAttempt1",
+        "ReadStateForRetry1",
+        "CallTargetRetry1",
+        "RecordFailedAttempt2",
+        "ReadStateForRetry2",
+        "CallTargetRetry2",
+        "RecordFailedAttempt3",
+        "ReadStateForRetry3",
+        "CallTargetRetry3",
+        "RecordFailedAttempt4",
+        "FallbackTargetFailed",
+      ]);
+      assert.equal(b.seconds, 58 + 2 + 4 * 8 + 3 * 2 + 8);
       assert.equal(b.targetSeconds, 58);
     });
     it("counts the bulkhead's and the user fallback's handlers when they are on", () => {
@@ -88,7 +103,7 @@ describe("AWS limits", () => {
       );
       const full = breakerExecutionBudget({ name: "a", settings: s, fallback: "user" }, { kind: "elasticache", timeoutMs: 1000 });
       assert.equal(full.handlerTasks - plain.handlerTasks, 3);
-      assert.ok(full.tasks.includes("AcquireSlotForCallProbe") && full.tasks.includes("ReleaseSlotAfterFailure"));
+      assert.ok(full.tasks.includes("AcquireSlotForCallTargetNew") && full.tasks.includes("ReleaseSlotAfterFailure"));
     });
     it("stops the stack config when a hanging target would end the execution TIMED_OUT", () => {
       const problems = problemsOf(base({ settings: { timeoutSeconds: 120, retryAttempts: 2 } }));
@@ -99,7 +114,8 @@ describe("AWS limits", () => {
           `^${B0.replace(/[[\]]/g, "\\$&")}\\.settings\\.timeoutSeconds is 120; allowed: an execution that fits Step Functions EXPRESS's 300 s with a 30 s margin \\(at most 270 s\\); at worst it takes \\(\\(retryAttempts 2 \\+ 1\\) × timeoutSeconds 120 s \\+ retry delays 3 s`,
         ),
       );
-      assert.match(problems[0], /= 389 s/);
+      // 363 s of target + 2 s GetItem + 3 failed attempts recorded and the fallback × 8 s + 2 reads before a retry × 2 s.
+      assert.match(problems[0], /\+ 38 s for the 7 handler\/store calls on the longest path = 401 s/);
     });
     it("accepts the largest timeout that fits, and refuses the next", () => {
       const fits = (t: number) => problemsOf(base({ settings: { timeoutSeconds: t, retryAttempts: 0 } })).length === 0;
@@ -109,11 +125,13 @@ describe("AWS limits", () => {
       assert.equal(EXPRESS_MAX_DURATION_SECONDS - EXPRESS_MARGIN_SECONDS, 270);
     });
     it("counts the store timeout in every handler call", () => {
-      assert.deepEqual(problemsOf(base({}, { [`${NS}:storeTimeoutMs`]: "15000" })), []);
+      // Every failed attempt is recorded: 33 s of target + 2 s GetItem + 2 reads × 2 s + 4 handlers × (52 + 1 + 3) s = 263 s.
+      assert.deepEqual(problemsOf(base({}, { [`${NS}:storeTimeoutMs`]: "13000" })), []);
+      assert.equal(problemsOf(base({}, { [`${NS}:storeTimeoutMs`]: "15000" })).length, 1);
       const problems = problemsOf(base({ settings: { maxConcurrentCalls: 5 } }, { [`${NS}:storeTimeoutMs`]: "30000" }));
       assert.equal(problems.length, 1);
-      // 33 s of target + 2 s GetItem + 5 handlers × (120 + 1 + 3) s = 655 s.
-      assert.match(problems[0], /= 655 s\. .*or storeTimeoutMs, which bounds each handler call/);
+      // 33 s of target + 2 s GetItem + 2 reads × 2 s + 6 handlers × (120 + 1 + 3) s = 783 s.
+      assert.match(problems[0], /= 783 s\. .*or storeTimeoutMs, which bounds each handler call/);
     });
     it("stops the CircuitBreaker component too", () => {
       assert.throws(

@@ -30,6 +30,17 @@ import { makeReportStoreErrorHandler } from "../functions/handler-factories/repo
 import { HandlerDeps } from "../functions/shared/runtime";
 import { DynamoDbStore } from "../functions/store/dynamodb-store";
 import { StateStore } from "../core/state-store";
+import { RecordOutcomeResult } from "../core/contracts";
+import {
+  afterFailedAttempt,
+  callTargetRetry,
+  jitterRetry,
+  readStateForRetry,
+  recordFailedAttempt,
+  RETRY_STATES,
+  routeRetry,
+  waitRetry,
+} from "../core/definition/retry-loop";
 import { buildDefinition, RESOURCES, STATE_NAMES as S } from "../core/state-machine-definition";
 import { createLocalStateMachine, LocalExecutionResult, LocalStateMachine } from "../local/sfn-runtime";
 import { CapturedMetrics, closeStores, openStore, RecordingLog, StoreKind, uniqueBreaker } from "./handlers/support";
@@ -51,6 +62,8 @@ interface Rig {
   machine: LocalStateMachine;
   /** What the target does on the next calls. */
   target: () => unknown;
+  /** Runs after each real record-outcome answered (the retry tests move the circuit there). */
+  afterRecord?: (answer: RecordOutcomeResult) => Promise<void>;
   tableName?: string;
 }
 
@@ -73,8 +86,13 @@ function depsOf(store: StateStore, settings: BreakerSettings): HandlerDeps {
 function rigFor(kind: StoreKind, store: StateStore, settings: BreakerSettings, tableName?: string) {
   const deps = depsOf(store, settings);
   const rig = { kind, store, settings, tableName, target: () => ({ ok: true }) } as Omit<Rig, "machine">;
+  const recordOutcome = makeRecordOutcomeHandler(deps);
   const lambdas = {
-    [FN.recordOutcome]: makeRecordOutcomeHandler(deps),
+    [FN.recordOutcome]: async (e: unknown) => {
+      const answer = await recordOutcome(e);
+      await rig.afterRecord?.(answer);
+      return answer;
+    },
     [FN.acquireProbe]: makeAcquireProbeHandler(deps),
     [FN.reportStoreError]: makeReportStoreErrorHandler(deps),
     [FN.getStatus]: makeGetStatusHandler(deps),
@@ -558,3 +576,210 @@ describe("conformance (dynamodb): a failed state read follows onStoreError", fun
     });
   }
 });
+
+// ---------------------------------------------------------------------------------------------
+// Breaker-aware retries (core/definition/retry-loop.ts): every failed attempt is counted by the real record-outcome,
+// and a retry asks the circuit first. Where a call must stop is what the pure module says of its attempts.
+
+/** How a call whose every attempt fails must end, by the pure module: after how many attempts, and why. */
+function expectedFailingCall(
+  rec: BreakerRecord | null,
+  s: BreakerSettings,
+  now: number,
+): { attempts: number; end: "open" | "target failed" } {
+  let r = rec ?? newRecord(now);
+  for (let a = 1; a <= s.retryAttempts + 1; a++) {
+    const plan = planCount(r, "failure", now, s)!;
+    r = applyCount(r, plan, now);
+    const tripped = trip(r, now, s).record;
+    if (a === s.retryAttempts + 1) return { attempts: a, end: "target failed" };
+    if (tripped) return { attempts: a, end: "open" };
+  }
+  throw new Error("unreachable");
+}
+
+/** The states of retry r after attempt r failed and was counted, up to the next attempt. */
+const retryPath = (r: number) => [
+  recordFailedAttempt(r),
+  afterFailedAttempt(r),
+  jitterRetry(r),
+  waitRetry(r),
+  readStateForRetry(r),
+  routeRetry(r),
+  callTargetRetry(r),
+];
+
+const RETRY_SETTINGS = loadSettings({
+  tripRule: "consecutive",
+  failureThreshold: 2,
+  retryAttempts: 3,
+  openDurationSeconds: 60,
+  ignoredErrors: ["ClientError"],
+});
+
+const targetCalls = (r: LocalExecutionResult) => r.calls.filter((c) => c.target === TARGET).length;
+const reason = (r: LocalExecutionResult) => (r.output as { response: { reason?: string } }).response.reason;
+
+for (const kind of ["dynamodb", "redis"] as const) {
+  describe(`conformance (${kind}): breaker-aware retries`, function () {
+    let make: (name: string) => Rig;
+
+    before(async function () {
+      const endpoint = kind === "dynamodb" ? (await startDynamoLocal()).endpoint : undefined;
+      const store = await openStore(kind);
+      const build = rigFor(kind, store, RETRY_SETTINGS, store instanceof DynamoDbStore ? store.tableName : undefined);
+      make = (name) => Object.assign(build(name, endpoint), { afterRecord: undefined });
+    });
+    after(closeStores);
+
+    it("attempt failures trip the breaker: failureThreshold failed attempts of one call open it, and the call stops there", async function () {
+      const breaker = uniqueBreaker("attempts");
+      const rig = make(breaker);
+      rig.target = boom;
+      const expected = expectedFailingCall(null, rig.settings, Date.now());
+      assert.deepEqual(expected, { attempts: 2, end: "open" });
+      const r = await rig.machine.run({ request: {} });
+      assert.deepEqual(r.states.slice(3), [
+        S.callTargetNew,
+        RETRY_STATES.startRetriesNew,
+        ...retryPath(1),
+        recordFailedAttempt(2),
+        afterFailedAttempt(2),
+        S.fallbackOpen,
+      ]);
+      assert.equal(targetCalls(r), expected.attempts, "retryAttempts 3, yet only the attempts before the trip reached the target");
+      assert.equal(reason(r), "open");
+      const rec = (await rig.store.get(breaker))!;
+      assert.deepEqual([rec.state, rec.gen, rec.history[0].reason], ["OPEN", 1, "trip rule consecutive met"]);
+      // And the next call is rejected without reaching the target.
+      const next = await rig.machine.run({ request: {} });
+      assert.deepEqual([next.states.slice(3), targetCalls(next)], [[S.fallbackOpen], 0]);
+    });
+
+    it("a retry stops once the circuit is open: opened by another caller during the wait, the retry's read sees it", async function () {
+      const breaker = uniqueBreaker("opened");
+      const rig = make(breaker);
+      rig.target = boom;
+      let moved = false;
+      rig.afterRecord = async (answer) => {
+        if (moved) return;
+        moved = true;
+        assert.equal(answer.result, "counted");
+        // Another caller's failure trips the circuit after this one was counted (the pure module's trip, compare-and-set).
+        const rec = (await rig.store.get(breaker))!;
+        const now = Date.now();
+        const tripped = trip(applyCount(rec, planCount(rec, "failure", now, rig.settings)!, now), now, rig.settings).record!;
+        assert.ok(await rig.store.compareAndSet(breaker, rec.ver, tripped, rig.settings));
+      };
+      const r = await rig.machine.run({ request: {} });
+      assert.deepEqual(r.states.slice(3), [
+        S.callTargetNew,
+        RETRY_STATES.startRetriesNew,
+        recordFailedAttempt(1),
+        afterFailedAttempt(1),
+        jitterRetry(1),
+        waitRetry(1),
+        readStateForRetry(1),
+        routeRetry(1),
+        S.fallbackOpen,
+      ]);
+      assert.equal(targetCalls(r), 1);
+      assert.equal(reason(r), "open");
+    });
+
+    it("a retry stops once the circuit is open: opened before the attempt was counted, the count is stale and says OPEN", async function () {
+      const breaker = uniqueBreaker("stale");
+      const rig = make(breaker);
+      await write(rig.store, breaker, newRecord(Date.now()), rig.settings);
+      rig.target = async () => {
+        // Trips while the attempt runs: the failure arrives for a generation that is over.
+        const rec = (await rig.store.get(breaker))!;
+        if (rec.state === "CLOSED")
+          assert.ok(await rig.store.compareAndSet(breaker, rec.ver, opened(Date.now(), rig.settings), rig.settings));
+        return boom();
+      };
+      const r = await rig.machine.run({ request: {} });
+      assert.deepEqual(r.states.slice(3), [
+        S.callTarget,
+        RETRY_STATES.startRetries,
+        recordFailedAttempt(1),
+        afterFailedAttempt(1),
+        S.fallbackOpen,
+      ]);
+      assert.equal(targetCalls(r), 1);
+      // Counted against the generation the call was admitted in (the item's, as read).
+      assert.equal((r.calls.find((c) => c.state === recordFailedAttempt(1))!.input as { gen: string }).gen, "0");
+    });
+
+    it("an operator's reset during the call ends it failed (no count in the new generation); forced open ends it as forced open", async function () {
+      for (const [cmd, end] of [
+        ["reset", S.fallbackTargetFailed],
+        ["open", S.fallbackForcedOpen],
+      ] as const) {
+        const breaker = uniqueBreaker(cmd);
+        const rig = make(breaker);
+        await write(rig.store, breaker, newRecord(Date.now()), rig.settings);
+        rig.target = async () => {
+          const rec = (await rig.store.get(breaker))!;
+          if (rec.gen === 0)
+            assert.ok(await rig.store.compareAndSet(breaker, rec.ver, applyOverride(rec, cmd, Date.now(), WHO).record!, rig.settings));
+          return boom();
+        };
+        const r = await rig.machine.run({ request: {} });
+        assert.deepEqual(
+          r.states.slice(3),
+          [S.callTarget, RETRY_STATES.startRetries, recordFailedAttempt(1), afterFailedAttempt(1), end],
+          cmd,
+        );
+        assert.equal(targetCalls(r), 1, cmd);
+        assert.deepEqual((await rig.store.get(breaker))!.counters, {}, cmd);
+      }
+    });
+
+    it("a retry that succeeds is reported and resets the count its failed attempt raised", async function () {
+      const breaker = uniqueBreaker("recover");
+      const rig = make(breaker);
+      let n = 0;
+      rig.target = () => (++n === 1 ? boom() : { ok: n });
+      const r = await rig.machine.run({ request: {} });
+      assert.deepEqual(r.states.slice(3), [
+        S.callTargetNew,
+        RETRY_STATES.startRetriesNew,
+        ...retryPath(1),
+        RETRY_STATES.recordRetrySuccess,
+      ]);
+      assert.deepEqual(r.output, { breaker, fallback: false, response: { ok: 2 } });
+      const rec = (await rig.store.get(breaker))!;
+      assert.deepEqual([rec.state, rec.counters.cf, rec.recordSuccess], ["CLOSED", 0, false]);
+      // The healthy path is the lean one again: 4 states, no Lambda but the target, nothing written.
+      rig.target = () => ({ ok: true });
+      const healthy = await rig.machine.run({ request: {} });
+      assert.deepEqual(healthy.states, [...HEAD, S.callTarget]);
+      assert.equal(healthy.calls.length, 2);
+      assert.equal((await rig.store.get(breaker))!.ver, rec.ver);
+    });
+
+    it("an ignored error on a retry passes through uncounted; a half-open probe is never retried", async function () {
+      const breaker = uniqueBreaker("ignored");
+      const rig = make(breaker);
+      let n = 0;
+      rig.target = () => {
+        if (++n === 1) return boom();
+        throw Object.assign(new Error("bad amount"), { name: "ClientError" });
+      };
+      const r = await rig.machine.run({ request: {} });
+      assert.deepEqual([r.status, r.error, targetCalls(r)], ["FAILED", "ClientError", 2]);
+      assert.equal(r.states.at(-1), S.targetRejectedRequest);
+      assert.equal((await rig.store.get(breaker))!.counters.cf, 1);
+
+      const probing = uniqueBreaker("probe");
+      const p = make(probing);
+      await write(p.store, probing, opened(Date.now() - rig.settings.openDurationSeconds * 1000 - 1_000, rig.settings), rig.settings);
+      p.target = boom;
+      const probe = await p.machine.run({ request: {} });
+      assert.deepEqual(probe.states.slice(3), [S.acquireProbe, S.probeRoute, S.callProbe, S.recordProbeFailure, S.fallbackTargetFailed]);
+      assert.equal(targetCalls(probe), 1);
+      assert.equal((await p.store.get(probing))!.state, "OPEN");
+    });
+  });
+}

@@ -15,7 +15,8 @@ import {
   STATE_NAMES,
   TARGET_RETRY_ERRORS,
 } from "../core/state-machine-definition";
-import { BreakerSettings, loadSettings, TRIP_RULES } from "../core/settings";
+import { BreakerSettings, loadSettings, NUMBER_RULES, TRIP_RULES } from "../core/settings";
+import { jitterRetry, RETRY_STATES, retryStateNames, waitRetry } from "../core/definition/retry-loop";
 import { StatusView } from "../core/contracts";
 import {
   validateAcquireProbeEvent,
@@ -113,14 +114,14 @@ describe("state machine definition: every variant", function () {
   });
 
   it("names only states listed in STATE_NAMES, and every one it names is reachable", function () {
-    const known = new Set<string>(Object.values(STATE_NAMES));
+    const known = new Set<string>([...Object.values(STATE_NAMES), ...retryStateNames(NUMBER_RULES.retryAttempts.max)]);
     for (const { label, o } of all) {
       const def = buildDefinition(o);
       for (const name of Object.keys(def.States)) assert.ok(known.has(name), `${label}: ${name}`);
     }
   });
 
-  it("calls the target with the configured Retry (ignored errors first, never retried; then FULL jitter and MaxDelaySeconds) and TimeoutSeconds", function () {
+  it("calls the target with TimeoutSeconds; only an unrecorded call keeps a Task Retry, the others retry through the loop with capped full jitter", function () {
     const o = options({
       settings: {
         ignoredErrors: ["ClientError"],
@@ -132,11 +133,19 @@ describe("state machine definition: every variant", function () {
       },
     });
     const def = buildDefinition(o);
-    const calls = Object.values(def.States).filter((s: AnyState) => s.Type === "Task" && s.Parameters.FunctionName === TARGET);
-    assert.ok(calls.length >= 3);
-    for (const s of calls) {
+    const calls = Object.entries(def.States).filter(
+      ([, s]: [string, AnyState]) => s.Type === "Task" && s.Parameters.FunctionName === TARGET,
+    );
+    assert.ok(calls.length >= 3 + 3);
+    for (const [name, s] of calls) {
       assert.deepEqual(s.Parameters, { FunctionName: TARGET, "Payload.$": "$.request" });
       assert.equal(s.TimeoutSeconds, 9);
+      assert.deepEqual(s.Catch[0].ErrorEquals, ["ClientError"]);
+      assert.deepEqual(s.Catch.at(-1).ErrorEquals, ["States.ALL"]);
+      if (name !== STATE_NAMES.callUnrecorded) {
+        assert.equal(s.Retry, undefined, name);
+        continue;
+      }
       assert.deepEqual(s.Retry, [
         { ErrorEquals: ["ClientError"], MaxAttempts: 0 },
         {
@@ -148,14 +157,29 @@ describe("state machine definition: every variant", function () {
           JitterStrategy: "FULL",
         },
       ]);
-      assert.deepEqual(s.Catch[0].ErrorEquals, ["ClientError"]);
-      assert.deepEqual(s.Catch.at(-1).ErrorEquals, ["States.ALL"]);
     }
+    // Retry r waits a whole number of seconds drawn from 0 to min(ceil(2 × 1.5^(r-1)), 7): 2, 3, 5 (end exclusive on AWS).
+    for (const [r, cap] of [2, 3, 5].entries()) {
+      assert.deepEqual(def.States[jitterRetry(r + 1)].Parameters, {
+        "gen.$": "$.retry.gen",
+        "waitSeconds.$": `States.MathRandom(0, ${cap + 1})`,
+      });
+      assert.deepEqual(def.States[waitRetry(r + 1)], {
+        Type: "Wait",
+        SecondsPath: "$.retry.waitSeconds",
+        Next: `ReadStateForRetry${r + 1}`,
+      });
+    }
+    assert.equal(jitterRetry(4) in def.States, false);
     const none = buildDefinition(options({ settings: { ignoredErrors: [] } }));
-    for (const s of Object.values(none.States).filter((s: AnyState) => s.Parameters?.FunctionName === TARGET)) {
-      assert.equal(s.Retry.length, 1);
+    for (const [name, s] of Object.entries(none.States).filter(([, s]: [string, AnyState]) => s.Parameters?.FunctionName === TARGET)) {
+      assert.equal(s.Retry?.length ?? 0, name === STATE_NAMES.callUnrecorded ? 1 : 0, name);
       assert.equal(s.Catch.length, 1);
     }
+    // Without retries there is no loop: a failure is recorded once and the call ends.
+    const once = buildDefinition(options({ settings: { retryAttempts: 0 } }));
+    assert.equal(RETRY_STATES.startRetries in once.States, false);
+    assert.equal(once.States[STATE_NAMES.callTarget].Catch.at(-1).Next, STATE_NAMES.recordFailure);
   });
 
   it("gives every retrier that retries FULL jitter and MaxDelaySeconds", function () {
@@ -295,7 +319,7 @@ const thrower = (name: string) => () => {
   throw Object.assign(new Error(`${name} is broken`), { name });
 };
 
-function scripted(o: DefinitionOptions, script: Script) {
+function scripted(o: DefinitionOptions, script: Script, speed = 1000) {
   const seen: Record<string, unknown[]> = {};
   const log = (name: string, e: unknown) => (seen[name] ??= []).push(e);
   const lambdas: Record<string, LocalLambda> = {
@@ -339,7 +363,7 @@ function scripted(o: DefinitionOptions, script: Script) {
     [USER_FALLBACK]: (e) => (log("userFallback", validateFallbackEvent(e)), { from: "user", reason: (e as { reason: string }).reason }),
     [TARGET]: (e) => (log("target", e), script.target()),
   };
-  return { machine: createLocalStateMachine(buildDefinition(o), { lambdas, speed: 1000 }), seen };
+  return { machine: createLocalStateMachine(buildDefinition(o), { lambdas, speed }), seen };
 }
 
 const item = (state: string, extra: Record<string, unknown> = {}): StatusView => ({
@@ -405,6 +429,24 @@ describe("state machine definition: what each path sends and answers", function 
     assert.equal(r2.error, "ClientError");
     assert.equal(JSON.parse(r2.cause!).errorMessage, "amount must be positive");
     assert.equal(ignored.seen.recordOutcome, undefined, "an ignored error in CLOSED is not reported");
+  });
+
+  it("at design speed a retry waits the whole seconds States.MathRandom drew (the Wait's SecondsPath), then asks the circuit", async function () {
+    const o = redis({ settings: { retryAttempts: 1, retryIntervalSeconds: 1 } });
+    const { machine, seen } = scripted(o, { view: item("CLOSED"), target: fail("Boom") }, 1);
+    const r = await machine.run({ request: {} }, { history: true });
+    const waited = (r.history as { type: string; state?: { name: string; input: { retry: { gen: string; waitSeconds: number } } } }[]).find(
+      (ev) => ev.type === "StateEntered" && ev.state?.name === waitRetry(1),
+    )!.state!.input.retry;
+    assert.equal(waited.gen, "7");
+    assert.ok(Number.isInteger(waited.waitSeconds) && waited.waitSeconds >= 0 && waited.waitSeconds <= 2, JSON.stringify(waited));
+    // Retry 1 read the state again (get-status) before the second attempt; both failures were counted in generation 7.
+    assert.equal((seen.getStatus as unknown[]).length, 2);
+    assert.deepEqual(
+      (seen.recordOutcome as { gen: number }[]).map((e) => e.gen),
+      [7, 7],
+    );
+    assert.equal(names(r).filter((n) => n === TARGET).length, 2);
   });
 
   it("records a CLOSED failure with the generation read, the error, its cause and the start time", async function () {
@@ -505,7 +547,8 @@ describe("state machine definition: what each path sends and answers", function 
     assert.equal(r.error, "TargetFailed");
     assert.equal(JSON.parse(r.cause!).errorMessage, "down");
     assert.equal(seen.fallback, undefined);
-    assert.equal(seen.recordOutcome!.length, 1);
+    // Every failed attempt is recorded (retryAttempts 2 by default: three attempts).
+    assert.equal(seen.recordOutcome!.length, 3);
   });
 
   it("probe not admitted: slots taken, re-opened and forced open are rejected with their reason; closed meanwhile is served unrecorded", async function () {
@@ -554,7 +597,13 @@ describe("state machine definition: what each path sends and answers", function 
 
 const BULKHEAD = {
   acquire: Object.values(STATE_NAMES).filter((n) => n.startsWith("AcquireSlotFor")) as string[],
-  release: [STATE_NAMES.releaseSlotAfterSuccess, STATE_NAMES.releaseSlotAfterIgnoredError, STATE_NAMES.releaseSlotAfterFailure] as string[],
+  release: [
+    STATE_NAMES.releaseSlotAfterSuccess,
+    STATE_NAMES.releaseSlotAfterIgnoredError,
+    STATE_NAMES.releaseSlotAfterFailure,
+    RETRY_STATES.releaseSlotAfterOpen,
+    RETRY_STATES.releaseSlotAfterForcedOpen,
+  ] as string[],
 };
 
 /** States reachable from `from`, not entering (nor passing) the states `stop` accepts. */
@@ -638,7 +687,8 @@ describe("state machine definition: bulkhead graph", function () {
         assert.ok(beforeAcquire.has(n), `${label}: ${n}`);
       const gates = BULKHEAD.acquire.filter((n) => n in def.States);
       assert.ok(gates.length >= 4, label);
-      const afterAcquire = reach(def, gates, () => false);
+      // A retry the circuit stops ends in the open fallback, but only after its slot is released.
+      const afterAcquire = reach(def, gates, (n) => BULKHEAD.release.includes(n));
       for (const n of [
         STATE_NAMES.acquireProbe,
         STATE_NAMES.fallbackOpen,
