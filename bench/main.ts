@@ -104,7 +104,7 @@ async function main(argv: string[]): Promise<number> {
       BENCH_FILE,
     );
   let scenario: Scenario;
-  let scenarioFile = DEFAULT_SCENARIO_FILE;
+  let scenarioFile: string;
   try {
     const args = parseBenchArgs(argv);
     if (args === "help") {

@@ -71,7 +71,19 @@ export async function wasteMain(argv: string[], benchFile: string): Promise<numb
       for (let seed = 1; seed <= args.seeds; seed++) long.push(await one(def, 60, seed, args.longSpeed));
       speedCheck = { at: runs.filter((r) => r.policy === "default" && r.outage === 60), long };
     }
-    const checks = wasteChecks(runs, args.outages, args.policies);
+    // The healthy path's work is the DynamoDB target (1 read unit, 0 Lambdas): one short run of the default there.
+    let healthy: WasteRun | null = null;
+    if (def) {
+      let ddb: DynamoLocal | null = args.store === "dynamodb" ? (proc as DynamoLocal) : null;
+      const own = ddb === null;
+      try {
+        ddb ??= await spawnDynamoLocal();
+        healthy = await runWaste(def, 10, 1, args.seeds, args.speed, "dynamodb", { dynamodbEndpoint: ddb.endpoint });
+      } finally {
+        if (own) await ddb?.dispose();
+      }
+    }
+    const checks = wasteChecks(runs, args.outages, args.policies, healthy);
     const seconds = (Date.now() - t0) / 1000;
     const md = wasteMarkdown({
       runs,
@@ -84,6 +96,7 @@ export async function wasteMain(argv: string[], benchFile: string): Promise<numb
       seconds,
       date: new Date(),
       speedCheck,
+      healthy,
     });
     writeFileSync(benchFile, withWasteSection(existsSync(benchFile) ? readFileSync(benchFile, "utf8") : "# Benchmarks\n", md));
     process.stdout.write(md.slice(0, md.indexOf("### Every run")) + "\n");

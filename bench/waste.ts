@@ -229,14 +229,14 @@ export interface WasteArgs {
 export const WASTE_USAGE = `usage: npm run bench -- --waste [--seeds <N>] [--speed <N>] [--long-speed <N>] [--store dynamodb|redis]
                                  [--outages 10,60,600] [--policies ${WASTE_POLICIES.map((p) => p.key).join(",")}]
 Runs the waste bench (issue 16): every policy on every outage at N phases (seeds), on this breaker's definition
-against a local store; outages up to 60 s at --speed (default 10), longer ones at --long-speed (default 25).
+against a local store; outages up to 60 s at --speed (default 10), longer ones at --long-speed (default 12).
 Prints the medians and writes the "## Waste across outage lengths" section of BENCHMARKS.md.`;
 
 export function parseWasteArgs(argv: string[]): WasteArgs | "help" {
   const out: WasteArgs = {
     seeds: 3,
     speed: 10,
-    longSpeed: 25,
+    longSpeed: 12,
     store: "redis",
     outages: [...OUTAGES],
     policies: WASTE_POLICIES.map((p) => p.key),

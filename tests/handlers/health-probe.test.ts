@@ -23,7 +23,11 @@ const TARGET = "arn:aws:lambda:us-east-1:123456789012:function:orders";
 
 /** A harness whose invoker records each call and answers from `answers` in turn. */
 function probeHarness(store: StateStore, answers: InvokeResult[], overrides = {}) {
-  const h = harness(store, settingsOf({ failureThreshold: 1, openDurationSeconds: 10, openDurationMultiplier: 2, ...overrides }));
+  // Early re-probing off: these are the open period's own rules (health-probe-early.test.ts has the early ones).
+  const h = harness(
+    store,
+    settingsOf({ failureThreshold: 1, openDurationSeconds: 10, openDurationMultiplier: 2, earlyProbeSeconds: 0, ...overrides }),
+  );
   const calls: Record<string, unknown>[] = [];
   let n = 0;
   const deps: HealthProbeDeps = {

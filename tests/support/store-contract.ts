@@ -118,7 +118,7 @@ export function describeStoreContract(storeName: string, harness: StoreHarness):
         );
         const rec = await b.record();
         assert.equal(rec.state, "OPEN");
-        assert.equal(rec.openUntil, b.clock.now + 30_000);
+        assert.equal(rec.openUntil, b.clock.now + b.settings.openDurationSeconds * 1000);
         assert.deepEqual(rec.counters, {});
       });
 
