@@ -1,5 +1,6 @@
 // The waste bench's section of BENCHMARKS.md: medians per policy and outage, the targets of issue 16, every run.
 
+import { cpus, loadavg } from "node:os";
 import { BreakerSettings } from "../core/settings";
 import { HEALTHY_SECONDS, IN_FLIGHT, median, PHASE_SPREAD_SECONDS, policySettings, RATE, WASTE_POLICIES, WasteRun } from "./waste";
 
@@ -95,7 +96,10 @@ export function wasteMarkdown(o: {
   const pol = WASTE_POLICIES.filter((p) => o.policies.includes(p.key));
   L.push(WASTE_HEADING, "");
   L.push(
-    `Produced by \`${o.command}\` on ${o.date.toISOString().slice(0, 10)} in ${o.seconds.toFixed(0)} s (bench/waste.ts), store ${o.store}.`,
+    `Produced by \`${o.command}\` on ${o.date.toISOString().slice(0, 10)} in ${o.seconds.toFixed(0)} s (bench/waste.ts), store ${o.store}; ` +
+      `load average at the end ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" / ")} on ${cpus().length} CPUs. A busy machine delays starts and stretches calls, which shows as false trips.`,
     "",
     `Traffic: ${RATE} executions per second, at most ${IN_FLIGHT} in flight; healthy ${HEALTHY_SECONDS} s at 10 % failures, an outage at 100 %, then recovery at 0 % ` +
       `(the run stops 3 s after the circuit is CLOSED again). Each outage runs with ${o.seeds} seeds; seed k adds (k-1)/${o.seeds} x ${PHASE_SPREAD_SECONDS} s to the outage, ` +
