@@ -1,11 +1,14 @@
-// The circuit-breaker stack: one state store, one CircuitBreaker per configured breaker, one alarm topic
+// The circuit-breaker stack: one state store, one handler plane (the handler Lambdas, shared by every breaker),
+// one CircuitBreaker per configured breaker, the demo downstream targets the config asks for, one alarm topic
 // and one dashboard. The configuration is validated completely before any resource is created
 // (components/config.ts); a problem stops the program with every problem listed.
 
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmTopic } from "./components/alarm-topic";
-import { CircuitBreaker } from "./components/circuit-breaker";
+import { CircuitBreaker, settingsParameterArn } from "./components/circuit-breaker";
+import { DemoDownstream } from "./components/demo-downstream";
+import { HandlerPlane } from "./components/handler-plane";
 import { CircuitStateStore, InterfaceEndpointService } from "./components/circuit-state-store";
 import { loadStackConfig } from "./components/config";
 import { BreakerDashboard } from "./components/dashboard";
@@ -35,11 +38,10 @@ function storeArgs() {
     vpcId = ec.vpcId!;
     subnetIds = ec.subnetIds!;
   }
-  // The VPC-attached Lambdas reach AWS APIs through interface endpoints: Secrets Manager (AUTH token),
-  // Lambda (a health probe invokes the target) and SSM (settings parameters).
+  // The VPC-attached Lambdas reach AWS APIs through interface endpoints: Secrets Manager (AUTH token) and SSM
+  // (settings parameters). None invokes a target: only the state machines do.
   const interfaceEndpoints: InterfaceEndpointService[] = [
     "secretsmanager",
-    ...(config.breakers.some((b) => b.healthProbe.enabled) ? (["lambda"] as const) : []),
     ...(config.breakers.some((b) => b.settingsParameter.enabled) ? (["ssm"] as const) : []),
   ];
   return {
@@ -65,14 +67,40 @@ function storeArgs() {
 const store = new CircuitStateStore("state-store", storeArgs());
 const alarmTopic = new AlarmTopic("alarms", { email: config.alarmEmail, tags });
 
+const handlers = new HandlerPlane("handlers", {
+  store,
+  healthProbe: config.breakers.some((b) => b.healthProbe.enabled),
+  bulkhead: config.breakers.some((b) => b.settings.maxConcurrentCalls > 0),
+  settingsParameterArns: config.breakers.filter((b) => b.settingsParameter.enabled).map((b) => settingsParameterArn(b.name)),
+  retentionDays: Math.max(...config.breakers.map((b) => b.logging.retentionDays)),
+  tracing: config.breakers.some((b) => b.tracing),
+  tags,
+});
+
+// The demo targets: one per distinct demo configuration (breakers with the same one share it).
+const demos = new Map<string, DemoDownstream>();
+function demoTarget(demo: NonNullable<(typeof config.breakers)[number]["demoDownstream"]>): pulumi.Output<string> {
+  const key = JSON.stringify(demo);
+  let d = demos.get(key);
+  if (!d) {
+    d = new DemoDownstream(demos.size === 0 ? "demo-downstream" : `demo-downstream-${demos.size + 1}`, {
+      config: demo,
+      retentionDays: Math.max(...config.breakers.map((b) => b.logging.retentionDays)),
+      tags,
+    });
+    demos.set(key, d);
+  }
+  return d.arn;
+}
+
 const circuitBreakers = config.breakers.map(
   (b) =>
     new CircuitBreaker(b.name, {
       breakerName: b.name,
       store,
+      handlers,
       settings: b.settings,
-      targetArn: b.targetArn,
-      demoDownstream: b.demoDownstream,
+      targetArn: b.demoDownstream ? demoTarget(b.demoDownstream) : b.targetArn!,
       fallback: b.fallback,
       userFallbackArn: b.userFallbackArn,
       healthProbe: { enabled: b.healthProbe.enabled, schedule: b.healthProbe.schedule, request: b.healthProbe.request },

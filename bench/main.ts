@@ -19,31 +19,39 @@ import { runRecipe } from "./recipe-run";
 import { scenarioChecks, scenarioSection, SECTION_PREFIX, writeSection } from "./scenario-section";
 import { wasteMain } from "./waste-main";
 import { WASTE_HEADING } from "./waste-markdown";
+import { scaleSection, writeScaleSection } from "./scale";
 
 const ROOT = resolve(__dirname, "..");
 export const BENCH_FILE = join(ROOT, "BENCHMARKS.md");
 
-export const BENCH_USAGE = `usage: npm run bench -- [--scenario <file>] [--speed <N>] [--seed <N>]
+export const BENCH_USAGE = `usage: npm run bench -- [--scenario <file>] [--speed <N>] [--seed <N>] [--scale-only]
 Runs the scenario (default: local/scenarios/default.json) on this breaker (DynamoDB, Redis), the recipe
-baseline and opossum, prints the comparison and PASS/FAIL per target, and writes BENCHMARKS.md.
+baseline and opossum, then the scale table (resources and IAM roles per breaker at N = 1, 10, 100 under
+Pulumi mocks), prints the comparison and PASS/FAIL per target, and writes BENCHMARKS.md.
 Any other scenario runs on this breaker only and replaces its own section of BENCHMARKS.md.
+--scale-only runs only the scale table and rewrites only its section of BENCHMARKS.md.
 npm run bench -- --waste [options]: the waste bench across outage lengths (--waste --help).`;
 
 interface BenchArgs {
+  scaleOnly: boolean;
   scenarioFile: string | null;
   speed: number | null;
   seed: number | null;
 }
 
 export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
-  const out: BenchArgs = { scenarioFile: null, speed: null, seed: null };
+  const out: BenchArgs = { scaleOnly: false, scenarioFile: null, speed: null, seed: null };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].includes("=")
       ? [argv[i].slice(0, argv[i].indexOf("=")), argv[i].slice(argv[i].indexOf("=") + 1)]
       : [argv[i], undefined];
     if (flag === "--help" || flag === "-h") return "help";
+    if (flag === "--scale-only" && inline === undefined) {
+      out.scaleOnly = true;
+      continue;
+    }
     if (!["--scenario", "--speed", "--seed"].includes(flag))
-      throw new CliError(`unknown option ${JSON.stringify(argv[i])}; allowed: --scenario, --speed, --seed, --help`);
+      throw new CliError(`unknown option ${JSON.stringify(argv[i])}; allowed: --scenario, --speed, --seed, --scale-only, --help`);
     const value = inline ?? argv[++i];
     if (value === undefined) throw new CliError(`${flag} needs a value`);
     if (flag === "--scenario") out.scenarioFile = value;
@@ -84,6 +92,7 @@ function designResult(
 function keptSections(): string {
   if (!existsSync(BENCH_FILE)) return "";
   const text = readFileSync(BENCH_FILE, "utf8");
+  // The scale section is rewritten after the file (writeScaleSection); the others are kept from the first of them.
   const found = [text.indexOf("\n## Soak\n"), text.indexOf(`\n${SECTION_PREFIX}`), text.indexOf(`\n${WASTE_HEADING}\n`)].filter(
     (i) => i >= 0,
   );
@@ -109,6 +118,13 @@ async function main(argv: string[]): Promise<number> {
     const args = parseBenchArgs(argv);
     if (args === "help") {
       process.stdout.write(BENCH_USAGE + "\n");
+      return 0;
+    }
+    if (args.scaleOnly) {
+      process.stderr.write("scale table: the program under Pulumi mocks with 1, 10 and 100 breakers...\n");
+      const section = scaleSection();
+      writeScaleSection(BENCH_FILE, section);
+      process.stdout.write(`${section}\nwrote the "## Scale" section of ${BENCH_FILE}\n`);
       return 0;
     }
     scenarioFile = args.scenarioFile ?? DEFAULT_SCENARIO_FILE;
@@ -204,11 +220,14 @@ async function main(argv: string[]): Promise<number> {
       }),
     );
 
+    process.stderr.write("[5/5] scale table: the program under Pulumi mocks with 1, 10 and 100 breakers...\n");
+    const scale = scaleSection();
     const checks = checkTargets(scenario, results);
     const seconds = (Date.now() - t0) / 1000;
     const md = benchMarkdown({ scenario, results, checks, command, machine: machineText, seconds, date: new Date() });
     writeFileSync(BENCH_FILE, md + keptSections());
-    process.stdout.write(md.slice(md.indexOf("## Results")) + "\n");
+    writeScaleSection(BENCH_FILE, scale);
+    process.stdout.write(md.slice(md.indexOf("## Results")) + "\n" + scale + "\n");
     for (const c of checks) process.stdout.write(`${c.pass ? "PASS" : "FAIL"}  ${c.target}: ${c.measured}\n`);
     process.stdout.write(`\nwrote ${BENCH_FILE} (${seconds.toFixed(0)} s)\n`);
     return 0;

@@ -90,7 +90,7 @@ export function checkAwsLimits(check: Checker, path: string, b: LimitInput, ctx:
   if (b.healthProbe.enabled) {
     const manual = checkManualStateAlarm(b.healthProbe.intervalMinutes, ctx.manualStateMaxMinutes);
     if (manual) check.problems.push(formatProblem(`${path}.healthProbe`, manual));
-    // The probe's environment (functions/handlers/health-probe.ts reads PROBE_REQUEST).
+    // The request now travels in the schedule's input; the former probe environment's 4 KB stays as a conservative bound on it.
     const env = {
       BREAKER_NAME: b.name,
       BREAKER_SETTINGS: JSON.stringify(b.settings),

@@ -1,46 +1,52 @@
 // CircuitBreaker: one per protected target. An EXPRESS state machine (definition from the pure builder in
-// state-machine-definition.ts) in front of the target, the breaker's Lambdas (each with its own role and log
-// group), an optional EventBridge Scheduler health probe, and the breaker's alarms.
+// core/state-machine-definition.ts) in front of the target, its role and log group, an optional EventBridge
+// Scheduler health probe that starts this same state machine with a probe input, an optional settings parameter,
+// and the breaker's alarms. The handler Lambdas are the stack's HandlerPlane, shared by every breaker.
 // Callers use StartSyncExecution on `stateMachineArn` with {"request": {...}}.
 
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DEMO_ENV, HANDLER_ENV } from "../core/handler-env";
 import { BreakerSettings } from "../core/settings";
 import { AlarmThresholds, checkAlarmThresholds } from "./alarm-settings";
 import { AlarmTopic } from "./alarm-topic";
 import { AlarmKey, createBreakerAlarms } from "./breaker-alarms";
-import { BreakerFunction, createBreakerFunction } from "./breaker-function";
-import { DEFAULT_LOGGING, DemoDownstreamOptions, FallbackMode, LogLevel } from "./breaker-options";
+import { DEFAULT_LOGGING, FallbackMode, LogLevel } from "./breaker-options";
 import { CheckedBreaker, checkBreaker } from "./breaker-validation";
 import { Checker } from "./checker";
 import { CircuitStateStore } from "./circuit-state-store";
-import { deployedHandlers, HANDLER_NEEDS, HandlerName, INVOKE_TARGET_ACTIONS, SETTINGS_PARAMETER_ACTIONS } from "../core/handler-manifest";
-import {
-  boundedName,
-  Permission,
-  scopedRole,
-  scopedStatement,
-  sourceArnOf,
-  Statement,
-  statementsFromPermissions,
-  wildcardStatement,
-} from "./iam";
+import { HandlerPlane } from "./handler-plane";
+import { boundedName, Permission, scopedRole, scopedStatement, sourceArnOf, statementsFromPermissions, wildcardStatement } from "./iam";
 import { wildcardActionsFor } from "./iam-wildcard-actions";
 import { AslDefinition, buildDefinition, DefinitionOptions, requiredPermissions } from "../core/state-machine-definition";
+import { HealthProbeInput } from "../core/definition/health-probe-branch";
 import { ROLES, roleTags, TAG_KEYS, Tags } from "./tags";
+
+/** The actions the health-probe schedule's role needs: start this breaker's own state machine. */
+export const SCHEDULE_ACTIONS: readonly string[] = Object.freeze(["states:StartExecution"]);
+
+/** The name of a breaker's settings parameter (the same for the parameter, the payload and the plane's grant). */
+export function settingsParameterName(breakerName: string): string {
+  return `/${pulumi.getProject()}/${pulumi.getStack()}/${breakerName}/settings`;
+}
+
+/** That parameter's ARN, known before it exists (the handler plane's grant is built first). */
+export function settingsParameterArn(breakerName: string, opts?: { parent?: pulumi.Resource }): pulumi.Output<string> {
+  const region = aws.getRegionOutput({}, opts).region;
+  const accountId = aws.getCallerIdentityOutput({}, opts).accountId;
+  return pulumi.interpolate`arn:aws:ssm:${region}:${accountId}:parameter${settingsParameterName(breakerName)}`;
+}
 
 export interface CircuitBreakerArgs {
   /** The breaker's name: DynamoDB key, metric dimension, log paths. Default: the component name. */
   breakerName?: string;
   /** The stack's state store (shared by every breaker). */
   store: CircuitStateStore;
+  /** The stack's handler Lambdas (shared by every breaker). */
+  handlers: HandlerPlane;
   /** Breaker settings (core/settings.ts); validated with loadSettings. */
   settings?: Partial<BreakerSettings>;
-  /** The protected Lambda. Exactly one of targetArn and demoDownstream. */
-  targetArn?: pulumi.Input<string>;
-  /** Deploy the demo downstream as the target (dev stacks and demos). */
-  demoDownstream?: boolean | DemoDownstreamOptions;
+  /** The protected Lambda (a demo downstream is a target like any other: components/demo-downstream.ts). */
+  targetArn: pulumi.Input<string>;
   /** What callers get when the call is not made or fails: builtin (default), none (a Fail state), user. */
   fallback?: FallbackMode;
   /** With fallback "user": the Lambda that produces the fallback response. */
@@ -63,7 +69,6 @@ export interface CircuitBreakerArgs {
 /** Validated, completed options (everything the component decides before creating resources). */
 export interface ResolvedBreakerOptions extends Omit<CheckedBreaker<pulumi.Input<string>>, "name" | "demoDownstream"> {
   breakerName: string;
-  demo: Required<DemoDownstreamOptions> | null;
   thresholds: AlarmThresholds;
 }
 
@@ -75,6 +80,7 @@ export function resolveBreakerOptions(name: string, args: CircuitBreakerArgs): R
   const where = `CircuitBreaker(${name})`;
   const check = new Checker();
   if (!args.store || typeof args.store.kind !== "string") check.problems.push(`${where}.store is not set; allowed: a CircuitStateStore`);
+  if (!args.handlers || !args.handlers.functionArns) check.problems.push(`${where}.handlers is not set; allowed: the stack's HandlerPlane`);
   const { thresholds, problems } = checkAlarmThresholds(args.alarms?.thresholds, `${where}.alarms.thresholds`);
   check.problems.push(...problems);
   if (args.alarms?.topicArn !== undefined && args.alarms?.email !== undefined) {
@@ -87,7 +93,6 @@ export function resolveBreakerOptions(name: string, args: CircuitBreakerArgs): R
   const raw = {
     name: args.breakerName ?? name,
     targetArn: args.targetArn,
-    demoDownstream: args.demoDownstream,
     fallback: args.fallback,
     userFallbackArn: args.userFallbackArn,
     settings: args.settings,
@@ -105,47 +110,14 @@ export function resolveBreakerOptions(name: string, args: CircuitBreakerArgs): R
       : {}),
   });
   if (check.problems.length > 0 || !b) throw new Error(check.problems.join("\n"));
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- demoDownstream is a stack-config key, never a component argument
   const { name: breakerName, demoDownstream, ...rest } = b;
-  return { ...rest, breakerName, demo: demoDownstream ?? null, thresholds };
+  return { ...rest, breakerName, thresholds };
 }
-
-/**
- * The Lambda timeout of each handler: a store handler makes a few store calls (each bounded by
- * STORE_TIMEOUT_MS, compare-and-set retries included); the probe also waits for the target.
- */
-export function lambdaTimeoutSeconds(
-  handler: HandlerName,
-  o: Pick<ResolvedBreakerOptions, "settings" | "demo">,
-  storeTimeoutMs: number,
-): number {
-  const store = HANDLER_NEEDS[handler].store ? Math.ceil((4 * storeTimeoutMs) / 1000) : 0;
-  switch (handler) {
-    case "health-probe":
-      return Math.min(900, o.settings.timeoutSeconds + store + 10);
-    case "demo-downstream":
-      return Math.min(900, Math.max(30, Math.ceil((o.demo?.latencyMs ?? 0) / 1000) + 5));
-    default:
-      return Math.min(900, 10 + store);
-  }
-}
-
-const DESCRIPTIONS: Readonly<Record<HandlerName, string>> = {
-  "record-outcome": "records a call's outcome (counting, transitions)",
-  "acquire-probe": "grants HALF_OPEN probe leases",
-  "get-status": "reads breaker state for the state machine (Redis store)",
-  "report-store-error": "applies onStoreError when the state store fails",
-  fallback: "builds the fallback response",
-  "health-probe": "probes the target when an open circuit is due",
-  "demo-downstream": "demo target with configurable failures and latency",
-  "acquire-slot": "takes a bulkhead slot for one target call",
-  "release-slot": "frees a bulkhead slot after the call",
-};
 
 export class CircuitBreaker extends pulumi.ComponentResource {
   public readonly breakerName: string;
   public readonly settings: BreakerSettings;
-  /** The Lambdas this breaker deployed, by handler (each with its own role, policy and log group). */
-  public readonly functions: Partial<Record<HandlerName, BreakerFunction>> = {};
   public readonly targetArn: pulumi.Output<string>;
   /** The definition as deployed (the pure builder's output). */
   public readonly definition: pulumi.Output<AslDefinition>;
@@ -157,6 +129,8 @@ export class CircuitBreaker extends pulumi.ComponentResource {
   public readonly healthProbeSchedule?: aws.scheduler.Schedule;
   public readonly healthProbeScheduleRole?: aws.iam.Role;
   public readonly healthProbeSchedulePolicy?: aws.iam.RolePolicy;
+  /** What the schedule starts the state machine with. */
+  public readonly healthProbeInput?: HealthProbeInput;
   /** The settings-overrides parameter, when enabled. */
   public readonly settingsParameter?: aws.ssm.Parameter;
   public readonly alarmTopic?: AlarmTopic;
@@ -170,20 +144,12 @@ export class CircuitBreaker extends pulumi.ComponentResource {
     const store = args.store;
     const tags: Tags = { ...(args.tags ?? {}), [TAG_KEYS.breaker]: o.breakerName };
     const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-    const logPrefix = `/${pulumi.getProject()}/${pulumi.getStack()}/${o.breakerName}`;
-    const breakerEnv = { [HANDLER_ENV.breakerName]: o.breakerName, [HANDLER_ENV.settings]: JSON.stringify(o.settings) };
-    const handlers = deployedHandlers({
-      store: store.kind,
-      healthProbe: o.healthProbe.enabled,
-      demoDownstream: o.demo !== null,
-      bulkhead: o.settings.maxConcurrentCalls > 0,
-    });
 
     if (o.settingsParameter.enabled) {
       this.settingsParameter = new aws.ssm.Parameter(
         `${name}-settings`,
         {
-          name: `/${pulumi.getProject()}/${pulumi.getStack()}/${o.breakerName}/settings`,
+          name: settingsParameterName(o.breakerName),
           type: "String",
           tier: "Standard",
           value: "{}",
@@ -194,128 +160,29 @@ export class CircuitBreaker extends pulumi.ComponentResource {
         { parent: this, ignoreChanges: ["value"] },
       );
     }
-    const parameter = this.settingsParameter;
+    this.targetArn = pulumi.output(args.targetArn);
 
-    const fn = (
-      handler: HandlerName,
-      env: pulumi.Input<Record<string, pulumi.Input<string>>>,
-      statements: pulumi.Input<Statement[]>,
-      usesStore: boolean,
-    ) => {
-      const access = usesStore ? store.lambdaAccess : undefined;
-      if (parameter && HANDLER_NEEDS[handler].settingsParameter) {
-        env = pulumi.all([env, parameter.name]).apply(([e, p]) => ({
-          ...e,
-          [HANDLER_ENV.settingsParameter]: p,
-          [HANDLER_ENV.settingsRefreshSeconds]: String(o.settingsParameter.refreshSeconds),
-        }));
-        statements = pulumi
-          .all([statements, parameter.arn])
-          .apply(([st, arn]) => [...st, scopedStatement("SettingsParameter", [...SETTINGS_PARAMETER_ACTIONS], [arn])]);
-      }
-      this.functions[handler] = createBreakerFunction(this, `${name}-${handler}`, {
-        handler,
-        description: `Circuit breaker ${o.breakerName}: ${DESCRIPTIONS[handler]}`,
-        accountId,
-        environment: access ? pulumi.all([env, access.environment]).apply(([a, b]) => ({ ...a, ...b })) : env,
-        statements: access
-          ? pulumi.all([statements, access.statements]).apply(([a, b]) => [...b, ...a, ...access.networkStatements])
-          : statements,
-        vpcConfig: access?.vpcConfig,
-        timeoutSeconds: lambdaTimeoutSeconds(handler, o, store.storeTimeoutMs),
-        memorySize: 256,
-        logGroupName: `${logPrefix}/${handler}`,
-        retentionDays: o.logging.retentionDays,
-        tracing: o.tracing,
-        tags,
-      });
-      return this.functions[handler]!.function;
-    };
-
-    // The target: the demo downstream or the given Lambda.
-    if (o.demo) {
-      const demoFn = fn(
-        "demo-downstream",
-        {
-          [DEMO_ENV.failureRate]: String(o.demo.failureRate),
-          [DEMO_ENV.latencyMs]: String(o.demo.latencyMs),
-          [DEMO_ENV.errorName]: o.demo.errorName,
-        },
-        [],
-        false,
-      );
-      this.targetArn = demoFn.arn;
-    } else {
-      this.targetArn = pulumi.output(args.targetArn as pulumi.Input<string>);
-    }
-    const targetArn = this.targetArn;
-
-    for (const handler of handlers) {
-      if (handler === "demo-downstream") continue;
-      const needs = HANDLER_NEEDS[handler];
-      const env =
-        handler === "health-probe"
-          ? targetArn.apply((t) => ({
-              ...breakerEnv,
-              [HANDLER_ENV.targetArn]: t,
-              [HANDLER_ENV.probeRequest]: JSON.stringify(o.healthProbe.request),
-            }))
-          : breakerEnv;
-      const statements = needs.invokeTarget
-        ? targetArn.apply((t) => [scopedStatement("InvokeTarget", [...INVOKE_TARGET_ACTIONS], [t])])
-        : [];
-      fn(handler, env, statements, needs.store);
-    }
-
-    // The state machine: definition and role permissions come from the same built definition.
-    const arnOf = (h: HandlerName) => this.functions[h]?.function.arn ?? pulumi.output("");
+    // The state machine: definition and role permissions come from the same built definition. The handler plane's
+    // functions are shared; this breaker's name and settings travel in each payload.
     const userFallbackArn = pulumi.output(args.userFallbackArn ?? "");
     this.definition = pulumi
-      .all([
-        arnOf("record-outcome"),
-        arnOf("acquire-probe"),
-        arnOf("fallback"),
-        arnOf("report-store-error"),
-        arnOf("get-status"),
-        arnOf("acquire-slot"),
-        arnOf("release-slot"),
-        targetArn,
-        userFallbackArn,
-        store.tableName ?? pulumi.output(""),
-      ])
-      .apply(
-        ([
-          recordOutcome,
-          acquireProbe,
-          fallback,
-          reportStoreError,
-          getStatus,
-          acquireSlot,
-          releaseSlot,
-          target,
-          userFallback,
-          tableName,
-        ]) => {
-          const options: DefinitionOptions = {
-            breakerName: o.breakerName,
-            store: store.kind === "dynamodb" ? { kind: "dynamodb", tableName } : { kind: "redis" },
-            functions: {
-              recordOutcome,
-              acquireProbe,
-              fallback,
-              reportStoreError,
-              ...(getStatus ? { getStatus } : {}),
-              ...(acquireSlot ? { acquireSlot } : {}),
-              ...(releaseSlot ? { releaseSlot } : {}),
-            },
-            targetArn: target,
-            ...(userFallback ? { userFallbackArn: userFallback } : {}),
-            fallback: o.fallback,
-            settings: o.settings,
-          };
-          return buildDefinition(options);
-        },
-      );
+      .all([args.handlers.functionArns, this.targetArn, userFallbackArn, store.tableName ?? pulumi.output("")])
+      .apply(([functions, target, userFallback, tableName]) => {
+        const options: DefinitionOptions = {
+          breakerName: o.breakerName,
+          store: store.kind === "dynamodb" ? { kind: "dynamodb", tableName } : { kind: "redis" },
+          functions: { ...functions },
+          targetArn: target,
+          ...(userFallback ? { userFallbackArn: userFallback } : {}),
+          fallback: o.fallback,
+          settings: o.settings,
+          ...(o.settingsParameter.enabled
+            ? { settingsParameter: { name: settingsParameterName(o.breakerName), refreshSeconds: o.settingsParameter.refreshSeconds } }
+            : {}),
+          healthProbe: o.healthProbe.enabled,
+        };
+        return buildDefinition(options);
+      });
 
     this.stateMachineLogGroup = new aws.cloudwatch.LogGroup(
       `${name}-state-machine-logs`,
@@ -366,20 +233,21 @@ export class CircuitBreaker extends pulumi.ComponentResource {
     );
     this.stateMachineArn = this.stateMachine.arn;
 
-    // Health probe: EventBridge Scheduler, with its own role that may invoke only the health-probe function.
-    const probe = this.functions["health-probe"]?.function;
-    if (probe) {
+    // Health probe: EventBridge Scheduler starts this breaker's own state machine with a probe input; its role may
+    // only start that one machine, and only that schedule may assume it.
+    if (o.healthProbe.enabled) {
       const scheduleName = boundedName(`${pulumi.getProject()}-${pulumi.getStack()}`, `${o.breakerName}-health-probe`, 64);
       const scheduleRole = scopedRole(this, `${name}-health-probe-schedule`, {
         service: "scheduler.amazonaws.com",
         accountId,
         sourceArn: sourceArnOf("schedule", region, accountId, scheduleName),
-        statements: probe.arn.apply((arn) => [scopedStatement("InvokeHealthProbe", ["lambda:InvokeFunction"], [arn])]),
+        statements: this.stateMachine.arn.apply((arn) => [scopedStatement("StartHealthProbe", [...SCHEDULE_ACTIONS], [arn])]),
         description: `Circuit breaker ${o.breakerName}: health probe schedule`,
         tags,
       });
       this.healthProbeScheduleRole = scheduleRole.role;
       this.healthProbeSchedulePolicy = scheduleRole.policy;
+      this.healthProbeInput = { healthProbe: { request: { ...o.healthProbe.request } } };
       this.healthProbeSchedule = new aws.scheduler.Schedule(
         `${name}-health-probe-schedule`,
         {
@@ -389,9 +257,9 @@ export class CircuitBreaker extends pulumi.ComponentResource {
           flexibleTimeWindow: { mode: "OFF" },
           state: "ENABLED",
           target: {
-            arn: probe.arn,
+            arn: this.stateMachine.arn,
             roleArn: scheduleRole.role.arn,
-            input: JSON.stringify({ breaker: o.breakerName }),
+            input: JSON.stringify(this.healthProbeInput),
             retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 60 },
           },
         },
@@ -422,7 +290,6 @@ export class CircuitBreaker extends pulumi.ComponentResource {
       breakerName: this.breakerName,
       stateMachineArn: this.stateMachineArn,
       targetArn: this.targetArn,
-      functionArns: Object.fromEntries(Object.entries(this.functions).map(([h, f]) => [h, f!.function.arn])),
     });
   }
 }

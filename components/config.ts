@@ -35,8 +35,6 @@ import {
   STORE_KINDS,
   STORE_TIMEOUT_RULE,
 } from "./circuit-state-store";
-import { DASHBOARD_MAX_WIDGETS } from "../core/aws-limits";
-import { MAX_DASHBOARD_BREAKERS, WIDGETS_PER_BREAKER } from "./dashboard";
 import { StoreKind } from "../core/handler-manifest";
 
 export const CONFIG_NAMESPACE = "circuit-breaker";
@@ -307,13 +305,6 @@ export function loadStackConfig(all: Record<string, string>, options: LoadConfig
   } else if (!Array.isArray(breakersRaw) || breakersRaw.length === 0) {
     check.fail(key("breakers"), breakersRaw, "a list of at least one breaker ({name, targetArn | demoDownstream, ...})");
   } else {
-    if (breakersRaw.length > MAX_DASHBOARD_BREAKERS) {
-      check.fail(
-        key("breakers"),
-        `[${breakersRaw.length} breakers]`,
-        `at most ${MAX_DASHBOARD_BREAKERS} breakers per stack: the stack's dashboard shows ${WIDGETS_PER_BREAKER} widgets per breaker (${WIDGETS_PER_BREAKER} × ${breakersRaw.length} = ${WIDGETS_PER_BREAKER * breakersRaw.length}) and CloudWatch allows ${DASHBOARD_MAX_WIDGETS} per dashboard; split the breakers over several stacks`,
-      );
-    }
     breakersRaw.forEach((b, i) => {
       const loaded = checkBreaker(check, `${key("breakers")}[${i}]`, b, {
         retentionDays: logRetentionDays,

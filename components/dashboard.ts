@@ -1,5 +1,5 @@
-// BreakerDashboard: one CloudWatch dashboard per stack, a row of widgets per breaker, on the same metric
-// names the handlers emit and the alarms watch.
+// BreakerDashboard: one CloudWatch dashboard per stack (more pages when the breakers need more than CloudWatch's
+// 500 widgets on one), a row of widgets per breaker, on the same metric names the handlers emit and the alarms watch.
 
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -43,7 +43,7 @@ export const DASHBOARD_ROWS: ReadonlyArray<{ title: string; metrics: MetricName[
 
 /** Widgets in one breaker's row: its heading, one per DASHBOARD_ROWS entry, and the executions widget. */
 export const WIDGETS_PER_BREAKER = DASHBOARD_ROWS.length + 2;
-/** CloudWatch's 500 widgets per dashboard at WIDGETS_PER_BREAKER each: the most breakers one stack may have. */
+/** CloudWatch's 500 widgets per dashboard at WIDGETS_PER_BREAKER each: the most breakers one dashboard page shows. */
 export const MAX_DASHBOARD_BREAKERS = maxBreakersPerDashboard(WIDGETS_PER_BREAKER);
 
 /** The dashboard body (pure; exported for the tests). */
@@ -98,8 +98,18 @@ export function dashboardBody(breakers: { name: string; stateMachineArn: string 
   return JSON.stringify({ widgets });
 }
 
+/** The breakers split into dashboard pages of at most MAX_DASHBOARD_BREAKERS, in order. */
+export function dashboardPages<T>(breakers: readonly T[]): T[][] {
+  const pages: T[][] = [];
+  for (let i = 0; i < breakers.length; i += MAX_DASHBOARD_BREAKERS) pages.push(breakers.slice(i, i + MAX_DASHBOARD_BREAKERS));
+  return pages;
+}
+
 export class BreakerDashboard extends pulumi.ComponentResource {
+  /** The first page (the only one up to MAX_DASHBOARD_BREAKERS breakers). */
   public readonly dashboard: aws.cloudwatch.Dashboard;
+  /** Every page: `<dashboardName>`, then `<dashboardName>-2`, ... */
+  public readonly dashboards: aws.cloudwatch.Dashboard[];
   public readonly url: pulumi.Output<string>;
 
   constructor(name: string, args: BreakerDashboardArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -109,18 +119,22 @@ export class BreakerDashboard extends pulumi.ComponentResource {
         `BreakerDashboard: dashboardName is ${JSON.stringify(args.dashboardName)}; allowed: 1 to 255 letters, digits, - and _`,
       );
     }
-    const arns = pulumi.all(args.breakers.map((b) => b.stateMachineArn));
-    const body = pulumi.all([arns, args.region]).apply(([a, region]) =>
-      dashboardBody(
-        args.breakers.map((b, i) => ({ name: b.name, stateMachineArn: a[i] })),
-        region,
-      ),
-    );
-    this.dashboard = new aws.cloudwatch.Dashboard(
-      `${name}-dashboard`,
-      { dashboardName: args.dashboardName, dashboardBody: body },
-      { parent: this },
-    );
+    this.dashboards = dashboardPages(args.breakers).map((page, p) => {
+      const arns = pulumi.all(page.map((b) => b.stateMachineArn));
+      const body = pulumi.all([arns, args.region]).apply(([a, region]) =>
+        dashboardBody(
+          page.map((b, i) => ({ name: b.name, stateMachineArn: a[i] })),
+          region,
+        ),
+      );
+      const suffix = p === 0 ? "" : `-${p + 1}`;
+      return new aws.cloudwatch.Dashboard(
+        `${name}-dashboard${suffix}`,
+        { dashboardName: `${args.dashboardName}${suffix}`, dashboardBody: body },
+        { parent: this },
+      );
+    });
+    this.dashboard = this.dashboards[0];
     this.url = pulumi.interpolate`https://${args.region}.console.aws.amazon.com/cloudwatch/home?region=${args.region}#dashboards/dashboard/${this.dashboard.dashboardName}`;
     this.registerOutputs({ url: this.url });
   }

@@ -2,6 +2,21 @@
 // The state-machine builder, the handlers and the local runtime all import these.
 
 import { BreakerState, OverrideCommand, Transition } from "./breaker";
+import type { ProbeLoopView } from "./open-period";
+import type { FallbackReason } from "./schema/handler-events";
+
+// The handler events: one zod schema each (schema/handler-events.ts), their types inferred there.
+export type {
+  AcquireProbeEvent,
+  AcquireSlotEvent,
+  BreakerContextEvent,
+  FallbackEvent,
+  FallbackReason,
+  GetStatusEvent,
+  RecordOutcomeEvent,
+  ReleaseSlotEvent,
+  StoreErrorEvent,
+} from "./schema/handler-events";
 
 /** Execution input of a breaker state machine (StartSyncExecution). */
 export interface ExecutionInput {
@@ -39,18 +54,9 @@ export interface StatusView {
   StoreError?: { allow: boolean };
 }
 
-/** get-status (Redis path). */
-export interface GetStatusEvent {
-  breaker: string;
-}
-export type GetStatusResult = StatusView;
+/** get-status answers the health-probe branch also with the loop's view (core/open-period.ts probeLoopView). */
+export type GetStatusResult = StatusView & { Probe?: ProbeLoopView };
 
-/** acquire-probe */
-export interface AcquireProbeEvent {
-  breaker: string;
-  /** A unique id for this probe (the state machine passes $$.Execution.Name). */
-  leaseId: string;
-}
 export interface AcquireProbeResult {
   admitted: boolean;
   gen: number;
@@ -64,22 +70,6 @@ export interface AcquireProbeResult {
   reason: string;
 }
 
-/** record-outcome */
-export interface RecordOutcomeEvent {
-  breaker: string;
-  /** The generation the caller saw when it was admitted (from the state read or the probe grant). */
-  gen: number | string;
-  /** Set when the call was a HALF_OPEN probe. */
-  leaseId?: string | null;
-  outcome: "success" | "failure";
-  /** The target's error name (failure only). */
-  error?: string;
-  cause?: string;
-  /** Call duration in ms; if absent and startedAt is given, the handler measures from startedAt. */
-  durationMs?: number;
-  /** ISO time the call started ($$.Execution.StartTime): used for slow-call detection. */
-  startedAt?: string;
-}
 export interface RecordOutcomeResult {
   breaker: string;
   /** How the outcome was taken: counted, ignored (client error), stale (older generation), tripped, closed, reopened... */
@@ -90,18 +80,6 @@ export interface RecordOutcomeResult {
   transition: Transition | null;
 }
 
-/** acquire-slot (bulkhead): a slot for one call of the target, held until release-slot or its lease ends. */
-export interface AcquireSlotEvent {
-  breaker: string;
-  /** This call's slot (the state machine passes $$.Execution.Name). */
-  slotId: string;
-  /**
-   * Set (both) when the call is a HALF_OPEN probe that already holds a probe lease: if the bulkhead is full,
-   * that lease is freed without counting, so the next caller can probe at once.
-   */
-  probeLeaseId?: string;
-  probeGen?: number | string;
-}
 /**
  * slot free: admitted, the slot is held; bulkhead full: not admitted (fallback reason "bulkhead full");
  * store error: the store failed, admitted without a slot when onStoreError is "allow", else not admitted;
@@ -121,11 +99,6 @@ export interface AcquireSlotResult {
   probeLease?: "released" | "stale" | "store-error";
 }
 
-/** release-slot (bulkhead): frees the call's slot; a slot that is gone (expired, never taken) is a no-op. */
-export interface ReleaseSlotEvent {
-  breaker: string;
-  slotId: string;
-}
 export interface ReleaseSlotResult {
   breaker: string;
   slotId: string;
@@ -133,27 +106,11 @@ export interface ReleaseSlotResult {
   released: boolean;
 }
 
-/** report-store-error: the state machine could not read the store directly. */
-export interface StoreErrorEvent {
-  breaker: string;
-  error: string;
-  cause?: string;
-}
 export interface StoreErrorResult {
   /** onStoreError = allow -> true: call the target unrecorded. */
   allow: boolean;
 }
 
-/** fallback (built-in); a user fallback Lambda receives the same event. */
-export type FallbackReason = "open" | "forced open" | "probe slots taken" | "bulkhead full" | "target failed" | "store error";
-export interface FallbackEvent {
-  breaker: string;
-  reason: FallbackReason;
-  state?: BreakerState;
-  error?: string;
-  cause?: string;
-  request?: unknown;
-}
 export interface FallbackResult {
   fallback: true;
   breaker: string;
@@ -161,30 +118,6 @@ export interface FallbackResult {
   reason: FallbackReason;
   message: string;
   error?: string;
-}
-
-/** health-probe (EventBridge Scheduler). */
-export interface HealthProbeEvent {
-  breaker?: string;
-}
-/** What one health-probe run did. */
-export interface HealthProbeResult {
-  breaker: string;
-  /**
-   * probed: the circuit was due, a lease was taken, the target was called once and the outcome recorded;
-   * not-due: nothing to probe (CLOSED, or OPEN before its open period ends); not-admitted: no probe slot;
-   * manual-state: FORCED_OPEN or DISABLED, left alone; store-error: the store failed (nothing was called).
-   */
-  action: "probed" | "not-due" | "not-admitted" | "manual-state" | "store-error";
-  state: BreakerState | "UNKNOWN";
-  reason: string;
-  /** probed: how the target's answer was classified, and the target's error name if it failed. */
-  outcome?: "success" | "failure" | "slow" | "ignored";
-  error?: string;
-  /** probed: what record-outcome made of it (closed, reopened, ...). */
-  result?: RecordOutcomeResult["result"];
-  /** The transitions this run made (OPEN -> HALF_OPEN, then HALF_OPEN -> CLOSED or OPEN). */
-  transitions: Transition[];
 }
 
 /** The state machine's output on success. */

@@ -1,5 +1,5 @@
-// What each Lambda handler may do, in one place. The CircuitBreaker builds each function's role from
-// this map; the tests cross-check it against the AWS SDK commands each handler's bundle really sends,
+// What each Lambda handler may do, in one place. The stack's HandlerPlane (one set of handlers serving every
+// breaker) builds each function's role from this map; the tests cross-check it against the AWS SDK commands each handler's bundle really sends,
 // so a handler that starts sending a new command without a matching grant here fails the tests.
 
 export const HANDLER_NAMES = [
@@ -8,7 +8,6 @@ export const HANDLER_NAMES = [
   "get-status",
   "report-store-error",
   "fallback",
-  "health-probe",
   "demo-downstream",
   "acquire-slot",
   "release-slot",
@@ -20,22 +19,19 @@ export type StoreKind = "dynamodb" | "elasticache";
 export interface HandlerNeeds {
   /** Reads/writes breaker state through the StateStore. */
   store: boolean;
-  /** Invokes the protected target (lambda:InvokeFunction on the target ARN only). */
-  invokeTarget: boolean;
-  /** Reads the breaker's settings parameter (SSM) when one is configured (SETTINGS_PARAMETER). */
+  /** Reads a breaker's settings parameter (SSM) when its state machine names one in the payload. */
   settingsParameter: boolean;
 }
 
 export const HANDLER_NEEDS: Readonly<Record<HandlerName, HandlerNeeds>> = Object.freeze({
-  "record-outcome": { store: true, invokeTarget: false, settingsParameter: true },
-  "acquire-probe": { store: true, invokeTarget: false, settingsParameter: true },
-  "get-status": { store: true, invokeTarget: false, settingsParameter: false },
-  "report-store-error": { store: false, invokeTarget: false, settingsParameter: false },
-  fallback: { store: false, invokeTarget: false, settingsParameter: false },
-  "health-probe": { store: true, invokeTarget: true, settingsParameter: true },
-  "demo-downstream": { store: false, invokeTarget: false, settingsParameter: false },
-  "acquire-slot": { store: true, invokeTarget: false, settingsParameter: true },
-  "release-slot": { store: true, invokeTarget: false, settingsParameter: false },
+  "record-outcome": { store: true, settingsParameter: true },
+  "acquire-probe": { store: true, settingsParameter: true },
+  "get-status": { store: true, settingsParameter: false },
+  "report-store-error": { store: false, settingsParameter: false },
+  fallback: { store: false, settingsParameter: false },
+  "demo-downstream": { store: false, settingsParameter: false },
+  "acquire-slot": { store: true, settingsParameter: true },
+  "release-slot": { store: true, settingsParameter: false },
 });
 
 /**
@@ -75,8 +71,6 @@ export const STORE_ACTIONS: Readonly<Record<StoreKind, readonly string[]>> = Obj
   elasticache: Object.freeze(["secretsmanager:GetSecretValue"]),
 });
 
-export const INVOKE_TARGET_ACTIONS: readonly string[] = Object.freeze(["lambda:InvokeFunction"]);
-
 /** Reading the breaker's settings parameter (String, no decryption), on that parameter's ARN. */
 export const SETTINGS_PARAMETER_ACTIONS: readonly string[] = Object.freeze(["ssm:GetParameter"]);
 
@@ -88,31 +82,25 @@ export function handlerActions(handler: HandlerName, store: StoreKind, opts: { s
   const needs = HANDLER_NEEDS[handler];
   return [
     ...(needs.store ? STORE_ACTIONS[store] : []),
-    ...(needs.invokeTarget ? INVOKE_TARGET_ACTIONS : []),
     ...(needs.settingsParameter && opts.settingsParameter ? SETTINGS_PARAMETER_ACTIONS : []),
   ].sort();
 }
 
 /**
- * Which handlers a breaker deploys: get-status only with Redis (the state machine reads DynamoDB directly).
- * acquire-slot / release-slot only with the bulkhead (settings.maxConcurrentCalls > 0).
+ * Which handlers a stack's handler plane deploys, once for every breaker: get-status with Redis (the state machine
+ * cannot read it) or when any breaker has a health probe (the probe branch reads through it, which emits
+ * ManualStateActive); acquire-slot / release-slot when any breaker has a bulkhead (maxConcurrentCalls > 0).
  * The built-in fallback is always deployed: it emits CallsRejected/FallbacksServed, runs before a user
- * fallback, and runs before the Fail state with fallback "none".
+ * fallback, and runs before the Fail state with fallback "none". demo-downstream is a target, deployed by
+ * its own component (components/demo-downstream.ts), never by the plane.
  */
-export function deployedHandlers(opts: {
-  store: StoreKind;
-  healthProbe: boolean;
-  demoDownstream: boolean;
-  bulkhead: boolean;
-}): HandlerName[] {
+export function planeHandlers(opts: { store: StoreKind; healthProbe: boolean; bulkhead: boolean }): HandlerName[] {
   return HANDLER_NAMES.filter((h) => {
     switch (h) {
       case "get-status":
-        return opts.store === "elasticache";
-      case "health-probe":
-        return opts.healthProbe;
+        return opts.store === "elasticache" || opts.healthProbe;
       case "demo-downstream":
-        return opts.demoDownstream;
+        return false;
       case "acquire-slot":
       case "release-slot":
         return opts.bulkhead;

@@ -22,6 +22,8 @@ import { BULKHEAD_FULL_ERROR } from "./bulkhead";
 import { BreakerSettings } from "./settings";
 import { ATTR, BulkheadReason, FallbackReason } from "./contracts";
 import { RETRY_STATES, retryLoopStates, usesRetryLoop } from "./definition/retry-loop";
+import { SettingsParameterRef, withBreakerContext } from "./definition/breaker-context";
+import { healthProbeEntryRule, healthProbeStates } from "./definition/health-probe-branch";
 
 export interface DefinitionOptions {
   breakerName: string;
@@ -46,6 +48,10 @@ export interface DefinitionOptions {
   /** builtin: the built-in fallback's answer is the response; user: the user fallback's; none: a Fail state. */
   fallback: "builtin" | "none" | "user";
   settings: BreakerSettings;
+  /** The breaker's runtime settings parameter, named in every handler payload (definition/breaker-context.ts). */
+  settingsParameter?: SettingsParameterRef;
+  /** Add the health-probe branch (definition/health-probe-branch.ts); needs functions.getStatus. */
+  healthProbe?: boolean;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- ASL states are free-form JSON whose fields differ per state type
@@ -672,6 +678,7 @@ function allStates(o: DefinitionOptions): Record<string, State> {
     [S.validateInput]: {
       Type: "Choice",
       Choices: [
+        ...(o.healthProbe ? [healthProbeEntryRule()] : []),
         { ...not(present(PATHS.request)), Next: S.invalidInputMissing },
         { Variable: PATHS.request, IsNull: true, Next: S.invalidInputNull },
         // An array with elements has a first element; JSONPath cannot tell an empty array from an empty object.
@@ -813,6 +820,7 @@ function allStates(o: DefinitionOptions): Record<string, State> {
     ...(bulkhead ? bulkheadStates(o) : {}),
     ...fallbackStates(o),
     ...(loop ? retryLoopStates(retryLoopContext(o, failed, passThrough)) : {}),
+    ...(o.healthProbe ? healthProbeStates(o) : {}),
   };
   if (o.store.kind === "redis") states[S.statusStoreErrorRoute] = storeErrorRoute(o, `${PATHS.store}.Payload.StoreError.allow`);
   return states;
@@ -871,7 +879,8 @@ export function buildDefinition(o: DefinitionOptions): AslDefinition {
   return {
     Comment: `Circuit breaker '${o.breakerName}' (${o.store.kind} store, trip rule ${o.settings.tripRule}, fallback ${o.fallback}${bulkheadOn(o) ? `, bulkhead ${o.settings.maxConcurrentCalls}` : ""})`,
     StartAt: S.validateInput,
-    States: reachable(S.validateInput, allStates(o)),
+    // The shared handlers serve every breaker: each handler payload carries this breaker's settings.
+    States: withBreakerContext(reachable(S.validateInput, allStates(o)), Object.values(o.functions), o.settings, o.settingsParameter),
   };
 }
 

@@ -1,18 +1,18 @@
-// The scheduled health probe, simulated on the run's design clock: EventBridge Scheduler starts a run every
-// 60 design seconds (its minimum rate is one minute), at an offset; each run probes like the deployed
-// health-probe handler (the same handler, in process) and, while the circuit stays OPEN with early probing
-// on (earlyProbeSeconds), waits until the record's probeAt and probes again, within RUN_BUDGET_SECONDS so that
-// one run ends before the next starts (and well inside EXPRESS's 300 s).
+// The scheduled health probe, as EventBridge Scheduler runs it: every 60 design seconds (its minimum rate is one
+// minute), at an offset, it starts the breaker's OWN state machine with the probe input (HEALTH_PROBE_INPUT), through
+// the same executor that runs the callers' executions. What a run does (probe when due, early re-probe at each
+// probeAt while the circuit stays OPEN, within the loop's budget) is the deployed definition's health-probe branch
+// (core/definition/health-probe-branch.ts); nothing here decides anything.
 
-import { makeHealthProbeHandler } from "../functions/handler-factories/health-probe";
-import { HandlerDeps } from "../functions/shared/runtime";
-import { StateStore } from "../core/state-store";
+import type { HealthProbeInput } from "../core/definition/health-probe-branch";
+import type { LocalExecutionResult } from "./sfn-runtime";
 import { Timebase } from "./speed";
 
 /** EventBridge Scheduler's minimum rate. */
 export const SCHEDULE_SECONDS = 60;
-/** How long one scheduled run may keep re-probing (design seconds). */
-export const RUN_BUDGET_SECONDS = 55;
+
+/** The probe request the local schedule sends; the target sees it, so its calls can be told from the callers'. */
+export const LOCAL_PROBE_REQUEST = { healthProbe: true } as const;
 
 export interface ProbeCall {
   /** Design seconds. */
@@ -20,96 +20,53 @@ export interface ProbeCall {
   ok: boolean;
 }
 
-export interface HealthProbeLoopOptions {
+export interface HealthProbeScheduleOptions {
   /** Design second of the schedule's first run (0 to 60): the schedule's phase against the traffic. */
   offsetSeconds: number;
-  breaker: string;
-  deps: HandlerDeps;
-  store: StateStore;
   tb: Timebase;
-  /** The target as the health probe calls it (one attempt, no retries). */
-  target: (event: unknown) => Promise<unknown>;
+  /** Starts one execution of the breaker's state machine (the runner's executor). */
+  execute: (input: HealthProbeInput, executionName: string) => Promise<LocalExecutionResult>;
 }
 
-export interface HealthProbeLoop {
-  /** Every target attempt the health probe made. */
-  calls: ProbeCall[];
+export interface HealthProbeSchedule {
+  /** Every probe execution, in start order, once it ended. */
+  executions: LocalExecutionResult[];
   stop(): Promise<void>;
 }
 
-export function startHealthProbeLoop(o: HealthProbeLoopOptions): HealthProbeLoop {
-  const calls: ProbeCall[] = [];
+/** Whether a target event is the local schedule's probe request. */
+export function isProbeRequest(event: unknown): boolean {
+  return typeof event === "object" && event !== null && (event as Record<string, unknown>).healthProbe === true;
+}
+
+export function startHealthProbeSchedule(o: HealthProbeScheduleOptions): HealthProbeSchedule {
+  const executions: LocalExecutionResult[] = [];
   let stopped = false;
   const running = new Set<Promise<void>>();
-  const cancels = new Set<() => void>();
-  const handler = makeHealthProbeHandler({
-    ...o.deps,
-    invoke: async (request) => {
-      const at = o.tb.designSeconds(Date.now());
-      try {
-        await o.target(request);
-        calls.push({ at, ok: true });
-        return { ok: true };
-      } catch (e) {
-        calls.push({ at, ok: false });
-        return { ok: false, error: (e as Error)?.name || "Error" };
-      }
-    },
-    probeRequest: { healthProbe: true },
-    newLeaseId: () => `health-probe-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`,
-  });
-  const waitUntil = (epochMs: number) =>
-    new Promise<void>((resolve) => {
-      const t = setTimeout(
-        () => {
-          cancels.delete(cancel);
-          resolve();
-        },
-        Math.max(0, epochMs - Date.now()),
-      );
-      const cancel = () => {
-        clearTimeout(t);
-        resolve();
-      };
-      cancels.add(cancel);
-    });
-
-  const oneRun = async (): Promise<void> => {
-    const deadline = Date.now() + o.tb.realMs(RUN_BUDGET_SECONDS * 1000);
-    while (!stopped) {
-      await handler({ breaker: o.breaker });
-      const rec = await o.store.get(o.breaker);
-      // Loop only while early probing has something to wait for: OPEN with a probeAt still ahead, or a
-      // HALF_OPEN whose probe may fail and re-open (then the new probeAt follows).
-      let next: number | null = null;
-      if (rec?.state === "OPEN" && rec.probeAt !== null) next = Math.max(rec.probeAt, Date.now());
-      else if (rec?.state === "HALF_OPEN" && o.deps.settings.earlyProbeSeconds > 0)
-        next = Date.now() + o.deps.settings.earlyProbeSeconds * 1000;
-      if (next === null || next > deadline) return;
-      await waitUntil(next);
-    }
-  };
+  let cancel: (() => void) | null = null;
+  const input: HealthProbeInput = { healthProbe: { request: { ...LOCAL_PROBE_REQUEST } } };
 
   const schedule = (k: number) => {
-    const cancel = o.tb.runAt(o.offsetSeconds + k * SCHEDULE_SECONDS, () => {
-      cancels.delete(cancel);
+    cancel = o.tb.runAt(o.offsetSeconds + k * SCHEDULE_SECONDS, () => {
+      cancel = null;
       if (stopped) return;
-      const run = oneRun()
+      const run = o
+        .execute(input, `health-probe-${k}-${Math.random().toString(36).slice(2, 10)}`)
+        .then((r) => void executions.push(r))
         .catch(() => undefined)
         .finally(() => running.delete(run));
       running.add(run);
       schedule(k + 1);
     });
-    cancels.add(cancel);
   };
   schedule(0);
 
   return {
-    calls,
+    executions,
     async stop() {
       stopped = true;
-      for (const c of cancels) c();
-      cancels.clear();
+      cancel?.();
+      cancel = null;
       await Promise.allSettled([...running]);
     },
   };

@@ -52,6 +52,8 @@ export interface LocalBreakerOptions {
   target: LocalLambda;
   metrics: MetricsSink;
   log: Log;
+  /** Build the health-probe branch (the scheduled probe starts this machine: local/health-probe-loop.ts). */
+  healthProbe?: boolean;
 }
 
 export interface LocalBreaker {
@@ -63,8 +65,10 @@ export interface LocalBreaker {
 export function localBreaker(o: LocalBreakerOptions): LocalBreaker {
   const runSettings = scaleSettings(o.settings, o.speed);
   const deps: HandlerDeps = {
-    settings: runSettings,
-    breakerName: o.breakerName,
+    // Every payload carries the design settings (whole seconds, as deployed); the handlers validate them as in
+    // Lambda and then run with them scaled by speed, as the executor scales Retry and TimeoutSeconds.
+    settings: null,
+    adjustSettings: (s) => scaleSettings(s, o.speed),
     store: () => Promise.resolve(o.store.store),
     clock: Date.now,
     metrics: o.metrics,
@@ -78,14 +82,18 @@ export function localBreaker(o: LocalBreakerOptions): LocalBreaker {
     fallback: o.fallback,
     // Whole seconds, as deployed: the executor divides Retry and TimeoutSeconds by speed itself.
     settings: o.settings,
+    ...(o.healthProbe ? { healthProbe: true } : {}),
   });
+  const getStatus = makeGetStatusHandler(deps);
   const lambdas = meteredLambdas(
     {
       [LOCAL_FUNCTIONS.recordOutcome]: makeRecordOutcomeHandler(deps),
       [LOCAL_FUNCTIONS.acquireProbe]: makeAcquireProbeHandler(deps),
       [LOCAL_FUNCTIONS.fallback]: makeFallbackHandler(deps),
       [LOCAL_FUNCTIONS.reportStoreError]: makeReportStoreErrorHandler(deps),
-      [LOCAL_FUNCTIONS.getStatus]: makeGetStatusHandler(deps),
+      // The probe loop's budget is design seconds, like the settings: scaled by speed as adjustSettings scales them.
+      [LOCAL_FUNCTIONS.getStatus]: (e: { loopSeconds?: unknown }) =>
+        getStatus(typeof e?.loopSeconds === "number" ? { ...e, loopSeconds: e.loopSeconds / o.speed } : e),
       [LOCAL_FUNCTIONS.acquireSlot]: makeAcquireSlotHandler(deps),
       [LOCAL_FUNCTIONS.releaseSlot]: makeReleaseSlotHandler(deps),
       [TARGET_FUNCTION]: o.target,

@@ -18,8 +18,7 @@ import { checkStoreFaults, driveStoreFaults, storeFaultNeeds, StoreFaultHook } f
 import { Timebase } from "./speed";
 import { DynamoLocal, RedisServer } from "./store-processes";
 import { localTarget } from "./target";
-import { HealthProbeLoop, ProbeCall, startHealthProbeLoop } from "./health-probe-loop";
-import { HandlerDeps } from "../functions/shared/runtime";
+import { isProbeRequest, ProbeCall, startHealthProbeSchedule } from "./health-probe-loop";
 import { StateStore } from "../core/state-store";
 import { countMetrics } from "./work-meter";
 
@@ -35,7 +34,7 @@ export interface LocalRunOptions {
   log?: Log;
   /** Called after each store fault action (kill, restart, delay) with the store. */
   onStoreFault?: StoreFaultHook;
-  /** Simulates the scheduled health probe (local/health-probe-loop.ts), its first run at this design second. */
+  /** The scheduled health probe (local/health-probe-loop.ts): the definition's probe branch, first run at this design second. */
   healthProbe?: { offsetSeconds: number };
   /** Started with the traffic, stopped when it is done: watches the store (the waste bench stops a run once it has closed). */
   watch?: (store: StateStore, tb: Timebase) => { stop(): Promise<void> };
@@ -83,40 +82,40 @@ export async function runLocal(scenario: Scenario, o: LocalRunOptions = {}): Pro
     const metrics: Record<string, number> = {};
     const timing = { tb: new Timebase(scenario.speed, Date.now()) };
     const target = localTarget(scenario, () => timing.tb);
-    const { machine, runSettings } = localBreaker({
+    // The health probe's target attempts, told from the callers' by the probe request the schedule sends.
+    const probeCalls: ProbeCall[] = [];
+    const targetHandler = !o.healthProbe
+      ? target.handler
+      : async (event: unknown) => {
+          if (!isProbeRequest(event)) return target.handler(event);
+          const at = timing.tb.designSeconds(Date.now());
+          try {
+            const out = await target.handler(event);
+            probeCalls.push({ at, ok: true });
+            return out;
+          } catch (e) {
+            probeCalls.push({ at, ok: false });
+            throw e;
+          }
+        };
+    const { machine } = localBreaker({
       breakerName: scenario.breaker.name,
       settings: scenario.breaker.settings,
       fallback: scenario.breaker.fallback,
       store,
       speed: scenario.speed,
-      target: target.handler,
+      target: targetHandler,
       metrics: countingSink(metrics),
       log: o.log ?? SILENT_LOG,
+      healthProbe: o.healthProbe !== undefined,
     });
     const startedAt = new Date();
-    let probeLoop: HealthProbeLoop | null = null;
     const sidecars: ((tb: Timebase) => { stop(): Promise<void> })[] = [];
     if (o.healthProbe) {
       const offsetSeconds = o.healthProbe.offsetSeconds;
-      sidecars.push((tb) => {
-        const deps: HandlerDeps = {
-          settings: runSettings,
-          breakerName: scenario.breaker.name,
-          store: () => Promise.resolve(store.store),
-          clock: Date.now,
-          metrics: countingSink(metrics),
-          log: o.log ?? SILENT_LOG,
-        };
-        probeLoop = startHealthProbeLoop({
-          offsetSeconds,
-          breaker: scenario.breaker.name,
-          deps,
-          store: store.store,
-          tb,
-          target: target.handler,
-        });
-        return probeLoop;
-      });
+      sidecars.push((tb) =>
+        startHealthProbeSchedule({ offsetSeconds, tb, execute: (input, name) => machine.run(input, { executionName: name }) }),
+      );
     }
     if (o.watch) {
       const watch = o.watch;
@@ -146,7 +145,7 @@ export async function runLocal(scenario: Scenario, o: LocalRunOptions = {}): Pro
       records,
       sequence: target.sequence,
       storeDescription: store.description,
-      healthProbeCalls: probeLoop ? [...(probeLoop as HealthProbeLoop).calls] : [],
+      healthProbeCalls: probeCalls,
     };
   } finally {
     await store.dispose();

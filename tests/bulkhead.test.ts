@@ -89,7 +89,6 @@ async function rigFor(kind: StoreKind, breakerName: string, settings: BreakerSet
   const slotClock = new TestClock();
   const deps: HandlerDeps = {
     settings,
-    breakerName,
     store: async () => store,
     clock: Date.now,
     metrics: metrics.sink,

@@ -70,7 +70,6 @@ interface Rig {
 function depsOf(store: StateStore, settings: BreakerSettings): HandlerDeps {
   return {
     settings,
-    breakerName: null,
     store: async () => store,
     clock: Date.now,
     metrics: new CapturedMetrics().sink,

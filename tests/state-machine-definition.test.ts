@@ -26,7 +26,7 @@ import {
   validateRecordOutcomeEvent,
   validateReleaseSlotEvent,
   validateStoreErrorEvent,
-} from "../functions/shared/event-validation";
+} from "../core/schema/handler-events";
 import { createLocalStateMachine, LocalExecutionResult, LocalLambda } from "../local/sfn-runtime";
 
 const aslValidator: (def: unknown, o?: object) => { isValid: boolean; errorsText: (s?: string) => string } = require("asl-validator");
@@ -205,7 +205,7 @@ describe("state machine definition: every variant", function () {
       ExpressionAttributeNames: { "#state": "state", "#gen": "gen", "#until": "openUntilIso", "#rs": "recordSuccess" },
     });
     const redis = buildDefinition(options({ store: { kind: "redis" } })).States[STATE_NAMES.readState];
-    assert.deepEqual(redis.Parameters, { FunctionName: FN.getStatus, Payload: { breaker: "payments" } });
+    assert.deepEqual(redis.Parameters, { FunctionName: FN.getStatus, Payload: { breaker: "payments", settings: loadSettings({}) } });
   });
 
   it("rejects options it cannot build from, naming what is wrong", function () {
@@ -321,7 +321,18 @@ const thrower = (name: string) => () => {
 
 function scripted(o: DefinitionOptions, script: Script, speed = 1000) {
   const seen: Record<string, unknown[]> = {};
-  const log = (name: string, e: unknown) => (seen[name] ??= []).push(e);
+  // Every handler event carries the breaker's deployed settings (the shared handler plane); a user fallback and the
+  // target never do. The rest of each event is what the assertions below compare.
+  const log = (name: string, e: unknown) => {
+    if (name !== "target") {
+      const { settings, settingsParameter, ...rest } = e as Record<string, unknown>;
+      if (name === "userFallback") assert.equal(settings, undefined, "a user fallback gets the FallbackEvent only");
+      else assert.deepEqual(settings, o.settings, `${name} carries the breaker's settings`);
+      assert.deepEqual(settingsParameter, name === "userFallback" ? undefined : o.settingsParameter);
+      e = rest;
+    }
+    (seen[name] ??= []).push(e);
+  };
   const lambdas: Record<string, LocalLambda> = {
     [FN.getStatus]: (e) => (log("getStatus", validateGetStatusEvent(e)), script.view),
     [FN.acquireProbe]: (e) => {
@@ -458,7 +469,7 @@ describe("state machine definition: what each path sends and answers", function 
     assert.equal(ev.error, "Boom");
     assert.equal(JSON.parse(ev.cause!).errorType, "Boom");
     assert.ok(ev.startedAt && Math.abs(Date.parse(ev.startedAt) - r.startDate) < 1000);
-    assert.equal(ev.leaseId, null);
+    assert.equal(ev.leaseId, undefined, "not a probe: no lease");
     assert.deepEqual(r.output, {
       breaker: "payments",
       fallback: true,
@@ -666,7 +677,7 @@ describe("state machine definition: bulkhead graph", function () {
       for (const r of BULKHEAD.release.filter((n) => n in def.States)) {
         const st = def.States[r];
         assert.equal(st.Parameters.FunctionName, FN.releaseSlot, label);
-        assert.deepEqual(st.Parameters.Payload, { breaker: "payments", "slotId.$": "$$.Execution.Name" }, label);
+        assert.deepEqual(st.Parameters.Payload, { breaker: "payments", "slotId.$": "$$.Execution.Name", settings: o.settings }, label);
         // A failed release never fails the caller: it is caught and goes on to the same state.
         assert.deepEqual(st.Catch, [{ ErrorEquals: ["States.ALL"], ResultPath: "$.recorded", Next: st.Next }], `${label}: ${r}`);
         assert.equal(st.ResultPath, null, label);
@@ -714,6 +725,7 @@ describe("state machine definition: bulkhead graph", function () {
       breaker: "payments",
       reason: "bulkhead full",
       "request.$": "$.request",
+      settings: loadSettings({ maxConcurrentCalls: 4 }),
     });
     assert.equal(none.States[STATE_NAMES.fallbackBulkheadFull].Next, STATE_NAMES.bulkheadFull);
     assert.deepEqual(none.States[STATE_NAMES.bulkheadFull], {
@@ -913,5 +925,52 @@ describe("state machine definition: bulkhead executions (scripted handlers)", fu
       STATE_NAMES.releaseSlotAfterSuccess,
       STATE_NAMES.succeeded,
     ]);
+  });
+});
+
+describe("state machine definition: the breaker context of the shared handler plane", () => {
+  it("every handler Task carries the breaker's settings and settings parameter; the target and a user fallback never do", () => {
+    const settingsParameter = { name: "/circuit-breaker/dev/payments/settings", refreshSeconds: 60 };
+    for (const o of [
+      options({ settingsParameter, healthProbe: true, settings: { maxConcurrentCalls: 2 } }),
+      options({ fallback: "user", store: { kind: "redis" } }),
+    ]) {
+      const def = buildDefinition(o);
+      const handlers = new Set(Object.values(FN));
+      let tasks = 0;
+      for (const [name, st] of Object.entries(def.States)) {
+        if (st.Type !== "Task" || st.Resource !== RESOURCES.lambdaInvoke) continue;
+        const payload = st.Parameters.Payload ?? {};
+        if (handlers.has(st.Parameters.FunctionName)) {
+          tasks++;
+          assert.deepEqual(payload.settings, o.settings, name);
+          assert.deepEqual(payload.settingsParameter, o.settingsParameter, name);
+        } else {
+          assert.equal(payload.settings, undefined, `${name} (target or user fallback) must not get the settings`);
+        }
+      }
+      assert.ok(tasks > 5);
+    }
+  });
+
+  it("the health-probe branch is reachable only with healthProbe, needs get-status, and takes the probe input first", () => {
+    assert.ok(!("HealthProbeValidate" in buildDefinition(options()).States));
+    const def = buildDefinition(options({ healthProbe: true }));
+    const v = aslValidator(def, { checkArn: true, checkPaths: true });
+    assert.ok(v.isValid, v.errorsText("\n"));
+    assert.deepEqual(def.States[STATE_NAMES.validateInput].Choices[0], {
+      Variable: "$.healthProbe",
+      IsPresent: true,
+      Next: "HealthProbeValidate",
+    });
+    const { getStatus: _unused, ...withoutGetStatus } = FN;
+    void _unused;
+    assert.throws(
+      () => buildDefinition(options({ healthProbe: true, functions: withoutGetStatus })),
+      /functions\.getStatus is missing; it is required with healthProbe/,
+    );
+    // The probe calls the target once: no Retry on its call.
+    assert.equal(def.States.HealthProbeCall.Retry, undefined);
+    assert.equal(def.States.HealthProbeCall.Parameters["Payload.$"], "$.healthProbe.request");
   });
 });

@@ -69,7 +69,8 @@ describe("Redis store over TLS with AUTH from Secrets Manager (TLS-only redis-se
   }
 
   /** A container's cold start, as default-deps.ts does it (store opened on first use, cached), with captured telemetry. */
-  function coldStart(env: Env, options: StoreFromEnvOptions = localOptions()) {
+  /** `settings`: what the breaker's state machine sends with every event to the shared handlers. */
+  function coldStart(env: Env, settings: object = {}, options: StoreFromEnvOptions = localOptions()) {
     const metrics = new CapturedMetrics();
     const log = new RecordingLog();
     const deps: HandlerDeps = {
@@ -77,7 +78,15 @@ describe("Redis store over TLS with AUTH from Secrets Manager (TLS-only redis-se
       metrics: metrics.sink,
       log,
     };
-    return { deps, metrics, log, recordOutcome: makeRecordOutcomeHandler(deps), getStatus: makeGetStatusHandler(deps) };
+    const record = makeRecordOutcomeHandler(deps);
+    const status = makeGetStatusHandler(deps);
+    return {
+      deps,
+      metrics,
+      log,
+      recordOutcome: (e: object) => record({ ...e, settings }),
+      getStatus: (e: object) => status({ ...e, settings }),
+    };
   }
 
   before(async function () {
@@ -104,8 +113,8 @@ describe("Redis store over TLS with AUTH from Secrets Manager (TLS-only redis-se
 
   it("a breaker trips to OPEN and is read back over TLS with the AUTH token from the secret", async () => {
     const breaker = uniqueBreaker("tls");
-    const env = lambdaEnv({ BREAKER_SETTINGS: JSON.stringify({ failureThreshold: 1 }) });
-    const lambda = coldStart(env);
+    const env = lambdaEnv();
+    const lambda = coldStart(env, { failureThreshold: 1 });
 
     const tripped = await lambda.recordOutcome({ breaker, gen: 0, outcome: "failure", error: "Boom" });
     assert.equal(tripped.result, "tripped", JSON.stringify(tripped));
@@ -143,8 +152,8 @@ describe("Redis store over TLS with AUTH from Secrets Manager (TLS-only redis-se
 
   it("the secret is read once per cold start, however many store operations follow", async () => {
     const breaker = uniqueBreaker("cold");
-    const env = lambdaEnv({ BREAKER_SETTINGS: JSON.stringify({ failureThreshold: 3 }) });
-    const first = coldStart(env);
+    const env = lambdaEnv();
+    const first = coldStart(env, { failureThreshold: 3 });
     for (let i = 0; i < 3; i++) {
       const status = await first.getStatus({ breaker });
       assert.equal(status.StoreError, undefined, JSON.stringify(status));
@@ -159,7 +168,7 @@ describe("Redis store over TLS with AUTH from Secrets Manager (TLS-only redis-se
     assert.match(String(req.headers.authorization), /^AWS4-HMAC-SHA256 Credential=x\/\d{8}\/us-east-1\/secretsmanager\/aws4_request/);
 
     // A second container (another cold start) reads it again, once, and sees the same state.
-    const second = coldStart(env);
+    const second = coldStart(env, { failureThreshold: 3 });
     assert.equal((await second.getStatus({ breaker })).Item?.state.S, "OPEN");
     assert.equal((await second.getStatus({ breaker })).Item?.state.S, "OPEN");
     assert.deepEqual(secretReads(sm), [ARN, ARN]);
@@ -178,7 +187,7 @@ describe("Redis store over TLS with AUTH from Secrets Manager (TLS-only redis-se
     assert.deepEqual(secretReads(sm), [WRONG_ARN]);
 
     for (const onStoreError of ["allow", "reject"] as const) {
-      const lambda = coldStart(lambdaEnv({ REDIS_AUTH_SECRET_ARN: WRONG_ARN, BREAKER_SETTINGS: JSON.stringify({ onStoreError }) }));
+      const lambda = coldStart(lambdaEnv({ REDIS_AUTH_SECRET_ARN: WRONG_ARN }), { onStoreError });
       const status = await lambda.getStatus({ breaker });
       assert.deepEqual(status, { StoreError: { allow: onStoreError === "allow" } });
       const [logged] = lambda.log.withMessage("state store error");
@@ -192,7 +201,7 @@ describe("Redis store over TLS with AUTH from Secrets Manager (TLS-only redis-se
 
   it("a rotated token: the refused call fails per onStoreError at once, the next invocation reads the secret again and works", async () => {
     const breaker = uniqueBreaker("rotate");
-    const lambda = coldStart(lambdaEnv({ BREAKER_SETTINGS: JSON.stringify({ onStoreError: "allow" }) }));
+    const lambda = coldStart(lambdaEnv(), { onStoreError: "allow" });
     assert.equal((await lambda.getStatus({ breaker })).StoreError, undefined);
     assert.deepEqual(secretReads(sm), [ARN]);
     const rotated = "rotated-token-0123456789abcdef";

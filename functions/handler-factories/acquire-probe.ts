@@ -1,5 +1,6 @@
 // acquire-probe: the HALF_OPEN lease. OPEN and due -> HALF_OPEN with this caller's lease (CircuitHalfOpened);
 // HALF_OPEN -> a lease while fewer than halfOpenProbes are live or have succeeded. ProbeAttempts counts admissions.
+// `early` (the health-probe branch only): an OPEN record is due from its probeAt (core/open-period.ts).
 //
 // When the store fails, no lease can be granted (a store that is down cannot record one). The breaker's
 // onStoreError decides what the caller does:
@@ -9,21 +10,20 @@
 // Both return gen 0 and state "UNKNOWN", and count StoreErrors.
 
 import { AcquireProbeResult } from "../../core/contracts";
-import { validateAcquireProbeEvent } from "../shared/event-validation";
+import { validateAcquireProbeEvent } from "../../core/schema/handler-events";
 import { METRICS } from "../../core/metric-names";
-import { checkServed, HandlerDeps, serviceOf, settingsNow, withTelemetry } from "../shared/runtime";
+import { currentSettings, HandlerDeps, serviceOf, withTelemetry } from "../shared/runtime";
 
 export const STORE_ERROR_REASON = "store error";
 
 export function makeAcquireProbeHandler(deps: HandlerDeps): (event: unknown) => Promise<AcquireProbeResult> {
   return async (raw) => {
     const event = validateAcquireProbeEvent(raw);
-    checkServed(deps, event.breaker, "acquire-probe event");
-    const settings = await settingsNow(deps);
+    const settings = await currentSettings(deps, event, "acquire-probe event");
     return withTelemetry(deps, event.breaker, async (tel) => {
       try {
         const service = await serviceOf(deps);
-        const { grant, transition } = await service.acquireProbe(event.breaker, settings, event.leaseId);
+        const { grant, transition } = await service.acquireProbe(event.breaker, settings, event.leaseId, event.early ?? false);
         tel.transition(transition);
         if (grant.admitted) tel.count(METRICS.probeAttempts);
         return { ...grant };

@@ -15,8 +15,8 @@
 import { BreakerSettings } from "../../core/settings";
 import { bulkheadLeaseMs } from "../../core/bulkhead";
 import { AcquireSlotResult, ReleaseSlotResult } from "../../core/contracts";
-import { validateAcquireSlotEvent, validateReleaseSlotEvent } from "../shared/event-validation";
-import { checkServed, HandlerDeps, serviceOf, settingsNow, withTelemetry } from "../shared/runtime";
+import { AcquireSlotEvent, validateAcquireSlotEvent, validateReleaseSlotEvent } from "../../core/schema/handler-events";
+import { currentSettings, deployedSettings, HandlerDeps, serviceOf, withTelemetry } from "../shared/runtime";
 import { Telemetry } from "../shared/telemetry";
 
 /** Frees the lease of a probe the bulkhead turned away, without counting: it never reached the target. */
@@ -24,12 +24,12 @@ async function freeProbeLease(
   deps: HandlerDeps,
   tel: Telemetry,
   settings: BreakerSettings,
-  breaker: string,
+  event: AcquireSlotEvent,
   probe: { leaseId: string; gen: number },
 ): Promise<NonNullable<AcquireSlotResult["probeLease"]>> {
   try {
     const service = await serviceOf(deps);
-    return await service.releaseProbe(breaker, await settingsNow(deps), probe.gen, probe.leaseId);
+    return await service.releaseProbe(event.breaker, await currentSettings(deps, event, "acquire-slot event"), probe.gen, probe.leaseId);
   } catch (err) {
     tel.storeError("acquire-slot (free probe lease)", err, settings.onStoreError);
     return "store-error";
@@ -39,8 +39,7 @@ async function freeProbeLease(
 export function makeAcquireSlotHandler(deps: HandlerDeps): (event: unknown) => Promise<AcquireSlotResult> {
   return async (raw) => {
     const event = validateAcquireSlotEvent(raw);
-    checkServed(deps, event.breaker, "acquire-slot event");
-    const { settings } = deps;
+    const settings = deployedSettings(deps, event, "acquire-slot event");
     const limit = settings.maxConcurrentCalls;
     const leaseMs = bulkheadLeaseMs(settings);
     if (limit === 0) return { admitted: true, slotId: null, reason: "bulkhead off", limit, leaseMs };
@@ -56,7 +55,7 @@ export function makeAcquireSlotHandler(deps: HandlerDeps): (event: unknown) => P
       }
       const full: AcquireSlotResult = { admitted: false, slotId: null, reason: "bulkhead full", limit, leaseMs };
       if (event.probeLeaseId !== undefined && event.probeGen !== undefined) {
-        full.probeLease = await freeProbeLease(deps, tel, settings, event.breaker, { leaseId: event.probeLeaseId, gen: event.probeGen });
+        full.probeLease = await freeProbeLease(deps, tel, settings, event, { leaseId: event.probeLeaseId, gen: event.probeGen });
       }
       return full;
     });
@@ -66,14 +65,14 @@ export function makeAcquireSlotHandler(deps: HandlerDeps): (event: unknown) => P
 export function makeReleaseSlotHandler(deps: HandlerDeps): (event: unknown) => Promise<ReleaseSlotResult> {
   return async (raw) => {
     const event = validateReleaseSlotEvent(raw);
-    checkServed(deps, event.breaker, "release-slot event");
+    const { onStoreError } = deployedSettings(deps, event, "release-slot event");
     return withTelemetry(deps, event.breaker, async (tel) => {
       try {
         const store = await deps.store();
         await store.releaseSlot(event.breaker, event.slotId);
         return { breaker: event.breaker, slotId: event.slotId, released: true };
       } catch (err) {
-        tel.storeError("release-slot", err, deps.settings.onStoreError);
+        tel.storeError("release-slot", err, onStoreError);
         return { breaker: event.breaker, slotId: event.slotId, released: false };
       }
     });

@@ -16,7 +16,7 @@ import { SettingsError } from "../../core/settings";
 import { DEFAULT_DEMO_CONFIG, DemoConfig } from "../../core/demo-config";
 import { DEMO_ENV } from "../../core/handler-env";
 import { ERROR_NAME_PATTERN } from "../../core/names";
-import { DemoOverrides, validateDemoOverrides } from "../shared/event-validation";
+import { DemoOverrides, validateDemoOverrides } from "../../core/schema/handler-events";
 import type { Env } from "../shared/runtime";
 
 export interface DemoDeps {

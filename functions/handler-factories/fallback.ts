@@ -4,9 +4,9 @@
 // receives the same event. The caller's request is not echoed back. Touches no store.
 
 import { FallbackReason, FallbackResult } from "../../core/contracts";
-import { REJECTION_REASONS, validateFallbackEvent } from "../shared/event-validation";
+import { REJECTION_REASONS, validateFallbackEvent } from "../../core/schema/handler-events";
 import { METRICS } from "../../core/metric-names";
-import { checkServed, HandlerDeps, withTelemetry } from "../shared/runtime";
+import { HandlerDeps, withTelemetry } from "../shared/runtime";
 
 const WHY: Readonly<Record<FallbackReason, (breaker: string, error?: string) => string>> = {
   open: (b) => `circuit breaker '${b}' is open: the call was not made`,
@@ -24,7 +24,7 @@ export function fallbackMessage(breaker: string, reason: FallbackReason, error?:
 export function makeFallbackHandler(deps: HandlerDeps): (event: unknown) => Promise<FallbackResult> {
   return async (raw) => {
     const event = validateFallbackEvent(raw);
-    checkServed(deps, event.breaker, "fallback event");
+    // The fallback needs no settings; it checks that the event is well formed, so it names the breaker it serves.
     return withTelemetry(deps, event.breaker, async (tel) => {
       if (REJECTION_REASONS.includes(event.reason)) tel.count(METRICS.callsRejected);
       if (event.reason === "bulkhead full") tel.count(METRICS.bulkheadRejected);

@@ -4,11 +4,11 @@
 
 import { classify, Outcome } from "../../core/breaker";
 import { RecordOutcomeResult } from "../../core/contracts";
-import { ValidRecordOutcomeEvent, validateRecordOutcomeEvent } from "../shared/event-validation";
-import { checkServed, HandlerDeps, serviceOf, settingsNow, withTelemetry } from "../shared/runtime";
+import { RecordOutcomeEvent, validateRecordOutcomeEvent } from "../../core/schema/handler-events";
+import { currentSettings, HandlerDeps, serviceOf, withTelemetry } from "../shared/runtime";
 
 /** The call's outcome; without durationMs, the duration is measured from startedAt (slow-call detection). */
-export function outcomeOf(event: ValidRecordOutcomeEvent, now: number): Outcome {
+export function outcomeOf(event: RecordOutcomeEvent, now: number): Outcome {
   const durationMs = event.durationMs ?? (event.startedAt !== undefined ? Math.max(0, now - Date.parse(event.startedAt)) : undefined);
   const timing = durationMs !== undefined ? { durationMs } : {};
   return event.outcome === "failure" ? { kind: "failure", error: event.error as string, ...timing } : { kind: "success", ...timing };
@@ -17,15 +17,14 @@ export function outcomeOf(event: ValidRecordOutcomeEvent, now: number): Outcome 
 export function makeRecordOutcomeHandler(deps: HandlerDeps): (event: unknown) => Promise<RecordOutcomeResult> {
   return async (raw) => {
     const event = validateRecordOutcomeEvent(raw);
-    checkServed(deps, event.breaker, "record-outcome event");
-    const settings = await settingsNow(deps);
+    const settings = await currentSettings(deps, event, "record-outcome event");
     const outcome = outcomeOf(event, deps.clock());
     const classified = classify(outcome, settings);
     return withTelemetry(deps, event.breaker, async (tel) => {
       tel.outcome(classified);
       try {
         const service = await serviceOf(deps);
-        const report = await service.recordOutcome(event.breaker, settings, event.gen, outcome, event.leaseId);
+        const report = await service.recordOutcome(event.breaker, settings, event.gen, outcome, event.leaseId ?? null);
         tel.transition(report.transition);
         return { breaker: event.breaker, ...report };
       } catch (err) {

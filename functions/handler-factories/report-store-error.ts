@@ -3,14 +3,13 @@
 // Touches no store.
 
 import { StoreErrorResult } from "../../core/contracts";
-import { validateStoreErrorEvent } from "../shared/event-validation";
-import { checkServed, HandlerDeps, withTelemetry } from "../shared/runtime";
+import { validateStoreErrorEvent } from "../../core/schema/handler-events";
+import { deployedSettings, HandlerDeps, withTelemetry } from "../shared/runtime";
 
 export function makeReportStoreErrorHandler(deps: HandlerDeps): (event: unknown) => Promise<StoreErrorResult> {
   return async (raw) => {
     const event = validateStoreErrorEvent(raw);
-    checkServed(deps, event.breaker, "report-store-error event");
-    const { onStoreError } = deps.settings;
+    const { onStoreError } = deployedSettings(deps, event, "report-store-error event");
     return withTelemetry(deps, event.breaker, async (tel) => {
       const reported = Object.assign(new Error(event.cause ?? event.error), { name: event.error });
       tel.storeError("state machine read", reported, onStoreError);

@@ -4,34 +4,34 @@
 //   export const handler = makeXHandler(storelessDeps())    (handlers that never touch the store)
 // This file imports no store implementation, so storeless bundles carry no store code or SDK commands.
 //
-// Environment (read once per container):
-//   BREAKER_SETTINGS  JSON object of breaker settings (loadSettings); invalid -> the cold start fails with the SettingsError
-//   BREAKER_NAME      the breaker this function serves; events naming another breaker are rejected
-// Handlers that use the store also read SETTINGS_PARAMETER (./settings-source.ts, wired in ./default-deps.ts):
-// each invocation takes its settings from settingsNow(deps).
+// The handlers are shared by every breaker of the stack: each event names its breaker and carries its deployed
+// settings (./breaker-settings.ts validates them once per fingerprint). Handlers whose rules take the settings
+// in force read currentSettings(); the others (onStoreError, the bulkhead limit: deploy-time) deployedSettings().
 
-import { HANDLER_ENV } from "../../core/handler-env";
-import { BreakerSettings, loadSettings, SettingsError } from "../../core/settings";
+import { BreakerSettings } from "../../core/settings";
 import { BreakerService, Clock } from "../breaker/service";
 import { StateStore, StoreError } from "../../core/state-store";
-import { InvalidEventError } from "../../core/contracts";
-import { BREAKER_NAME_DOC, BREAKER_NAME_PATTERN } from "../../core/schema/names";
+import { BreakerContextEvent } from "../../core/contracts";
+import { BreakerSettingsCache } from "./breaker-settings";
 import { createLogger, Log } from "./logging";
 import { emfMetricsSink, MetricsSink } from "./metrics";
+import { ParameterFetcher } from "./settings-source";
 import { Telemetry } from "./telemetry";
 
 export type Env = Record<string, string | undefined>;
 
 export interface HandlerDeps {
-  /** The deployed settings (BREAKER_SETTINGS). Handlers read settingsNow(deps), not this. */
-  settings: BreakerSettings;
   /**
-   * The settings in force now, when they can change without a redeploy (SETTINGS_PARAMETER): the deployed
-   * ones with runtime overrides merged over them. Never rejects. Absent -> `settings`.
+   * Settings for events that carry none: tests and local tools that serve one breaker. null (Lambda): every
+   * event must carry its breaker's settings, as every state machine of the stack sends them.
    */
-  currentSettings?: (log: Log) => Promise<BreakerSettings>;
-  /** The breaker this function serves; null accepts any breaker name (local runtime, tests). */
-  breakerName: string | null;
+  settings: BreakerSettings | null;
+  /** Reads a breaker's settings parameter (SSM in Lambda); absent: an event naming one is refused. */
+  fetchParameter?: ParameterFetcher;
+  /** Applied to every validated settings (the local runtime's time-lapse scales the durations); default none. */
+  adjustSettings?: (s: BreakerSettings) => BreakerSettings;
+  /** The settings parameter's refresh clock (epoch ms); default `clock`. */
+  settingsClock?: () => number;
   /** The state store, opened on first use and cached. */
   store: () => Promise<StateStore>;
   clock: Clock;
@@ -39,33 +39,31 @@ export interface HandlerDeps {
   log: Log;
 }
 
-export const SETTINGS_ENV = HANDLER_ENV.settings;
-export const BREAKER_NAME_ENV = HANDLER_ENV.breakerName;
+const caches = new WeakMap<HandlerDeps, BreakerSettingsCache>();
 
-/** BREAKER_SETTINGS (JSON) -> validated settings; absent -> defaults. Throws SettingsError. */
-export function settingsFromEnv(env: Env = process.env): BreakerSettings {
-  const text = env[SETTINGS_ENV];
-  if (text === undefined || text.trim() === "") return loadSettings(undefined, SETTINGS_ENV);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new SettingsError(
-      SETTINGS_ENV,
-      `${SETTINGS_ENV} is not valid JSON (${(e as Error).message}); allowed: a JSON object of breaker settings`,
-    );
+/** The settings cache of these deps (one per handler instance: validated once per fingerprint). */
+export function settingsCache(deps: HandlerDeps): BreakerSettingsCache {
+  let cache = caches.get(deps);
+  if (!cache) {
+    cache = new BreakerSettingsCache({
+      fallback: deps.settings,
+      fetchParameter: deps.fetchParameter,
+      adjust: deps.adjustSettings,
+      now: deps.settingsClock ?? deps.clock,
+    });
+    caches.set(deps, cache);
   }
-  return loadSettings(raw, SETTINGS_ENV);
+  return cache;
 }
 
-/** BREAKER_NAME -> the served breaker, or null when unset. Throws SettingsError for an invalid name. */
-export function breakerNameFromEnv(env: Env = process.env): string | null {
-  const name = env[BREAKER_NAME_ENV];
-  if (name === undefined || name === "") return null;
-  if (!BREAKER_NAME_PATTERN.test(name)) {
-    throw new SettingsError(BREAKER_NAME_ENV, `${BREAKER_NAME_ENV} is ${JSON.stringify(name)}; allowed: ${BREAKER_NAME_DOC}`);
-  }
-  return name;
+/** The deployed settings of the event's breaker. Throws InvalidEventError when they do not validate. */
+export function deployedSettings(deps: HandlerDeps, event: BreakerContextEvent, what: string): BreakerSettings {
+  return settingsCache(deps).deployed(event, what);
+}
+
+/** The settings in force now for the event's breaker (its settings parameter applied). Throws InvalidEventError. */
+export function currentSettings(deps: HandlerDeps, event: BreakerContextEvent, what: string): Promise<BreakerSettings> {
+  return settingsCache(deps).current(event, what, deps.log);
 }
 
 /**
@@ -96,11 +94,11 @@ export function cachedStore(open: () => Promise<StateStore>): () => Promise<Stat
   };
 }
 
-/** The deployed configuration: settings and breaker name validated now (cold start), the store opened on first use. */
-export function depsFromEnv(env: Env, openStore: () => Promise<StateStore>): HandlerDeps {
+/** The deployed configuration: the store opened on first use; settings come with each event. */
+export function depsFromEnv(_env: Env, openStore: () => Promise<StateStore>, fetchParameter?: ParameterFetcher): HandlerDeps {
   return {
-    settings: settingsFromEnv(env),
-    breakerName: breakerNameFromEnv(env),
+    settings: null,
+    ...(fetchParameter ? { fetchParameter } : {}),
     store: cachedStore(openStore),
     clock: Date.now,
     metrics: emfMetricsSink(),
@@ -111,20 +109,6 @@ export function depsFromEnv(env: Env, openStore: () => Promise<StateStore>): Han
 /** For handlers that never use the store (fallback, report-store-error). */
 export function storelessDeps(env: Env = process.env): HandlerDeps {
   return depsFromEnv(env, () => Promise.reject(new StoreError("this function has no state store")));
-}
-
-/** The settings this invocation runs with: currentSettings when the function has runtime overrides, else the deployed ones. */
-export function settingsNow(deps: HandlerDeps): Promise<BreakerSettings> {
-  return deps.currentSettings ? deps.currentSettings(deps.log) : Promise.resolve(deps.settings);
-}
-
-/** Rejects an event for a breaker this function does not serve (its settings would not apply). */
-export function checkServed(deps: HandlerDeps, breaker: string, what: string): void {
-  if (deps.breakerName !== null && breaker !== deps.breakerName) {
-    throw new InvalidEventError(
-      `${what}: field "breaker" is ${JSON.stringify(breaker)}; allowed: ${JSON.stringify(deps.breakerName)} (the breaker this function serves)`,
-    );
-  }
 }
 
 /** Runs one invocation's work for one breaker; its metrics are published once at the end, also on errors. */

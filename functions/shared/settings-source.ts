@@ -1,62 +1,26 @@
-// The effective breaker settings of a running function: the deployed settings (BREAKER_SETTINGS) with the
+// The effective breaker settings of a running function: the deployed settings (sent with each event) with the
 // overrides of a parameter (SSM Parameter Store in Lambda) merged over them, read at most once per refresh
 // interval and cached. A read that fails or a document that is invalid changes nothing: the last good settings
 // (at first the deployed ones) stay in force and one warning names the problem. current() never rejects.
 //
-// Environment (read once per container):
-//   SETTINGS_PARAMETER         name of the parameter holding a JSON object of setting overrides; unset -> no reads
-//   SETTINGS_REFRESH_SECONDS   the longest a changed parameter takes to apply; integer 5..3600, default 60
+// The parameter and its refresh interval come with each event (core/definition/breaker-context.ts); one source
+// per breaker lives in ./breaker-settings.ts.
 // This file does no I/O itself: the parameter is read through the injected ParameterFetcher.
 
-import { HANDLER_ENV } from "../../core/handler-env";
 import { BreakerSettings, SettingsError } from "../../core/settings";
 import { errorAttributes, Log } from "./logging";
-import { applyOverrides, changedSettings, refreshDue, SETTINGS_REFRESH_SECONDS } from "../../core/settings-overrides";
+import { applyOverrides, changedSettings, refreshDue } from "../../core/settings-overrides";
 
 /** The parameter's current text; rejects when it cannot be read (missing, access denied, timeout, ...). */
 export type ParameterFetcher = (name: string) => Promise<string>;
-
-export const SETTINGS_PARAMETER_ENV = HANDLER_ENV.settingsParameter;
-export const SETTINGS_REFRESH_ENV = HANDLER_ENV.settingsRefreshSeconds;
-
-/** An SSM parameter name: optional leading slash, path segments of letters, digits, _ . - (no ARN). */
-export const PARAMETER_NAME_PATTERN = /^\/?[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
-const PARAMETER_NAME_MAX = 1011;
-
-type Env = Record<string, string | undefined>;
 
 export interface SettingsSourceConfig {
   parameter: string;
   refreshSeconds: number;
 }
 
-/** SETTINGS_PARAMETER / SETTINGS_REFRESH_SECONDS, validated at cold start (SettingsError naming the variable); null when no parameter is set. */
-export function settingsSourceConfigFromEnv(env: Env): SettingsSourceConfig | null {
-  const refreshText = env[SETTINGS_REFRESH_ENV]?.trim() ?? "";
-  const { min, max } = SETTINGS_REFRESH_SECONDS;
-  let refreshSeconds: number = SETTINGS_REFRESH_SECONDS.default;
-  if (refreshText !== "") {
-    refreshSeconds = Number(refreshText);
-    if (!/^\d+$/.test(refreshText) || refreshSeconds < min || refreshSeconds > max) {
-      throw new SettingsError(
-        SETTINGS_REFRESH_ENV,
-        `${SETTINGS_REFRESH_ENV} is ${JSON.stringify(refreshText)}; allowed: an integer from ${min} to ${max} (seconds)`,
-      );
-    }
-  }
-  const parameter = env[SETTINGS_PARAMETER_ENV]?.trim() ?? "";
-  if (parameter === "") return null;
-  if (parameter.length > PARAMETER_NAME_MAX || !PARAMETER_NAME_PATTERN.test(parameter)) {
-    throw new SettingsError(
-      SETTINGS_PARAMETER_ENV,
-      `${SETTINGS_PARAMETER_ENV} is ${JSON.stringify(parameter)}; allowed: an SSM parameter name of up to ${PARAMETER_NAME_MAX} letters, digits, _ . - and / (e.g. /circuit-breaker/dev/orders/settings)`,
-    );
-  }
-  return { parameter, refreshSeconds };
-}
-
 export interface SettingsSourceOptions extends SettingsSourceConfig {
-  /** BREAKER_SETTINGS: in force until the parameter is read, and the base every override is merged over. */
+  /** The deployed settings: in force until the parameter is read, and the base every override is merged over. */
   deployed: BreakerSettings;
   fetch: ParameterFetcher;
   /** Epoch ms; Date.now in Lambda. */

@@ -6,7 +6,7 @@ import { describeEachStore, downStore, harness, Harness, rejectsWith, settingsOf
 /** Trips a fresh breaker (threshold 1) and moves the clock past its open period. */
 async function openAndDue(h: Harness, breaker: string): Promise<void> {
   await tripFresh(h, breaker);
-  h.clock.advance(h.deps.settings.openDurationSeconds * 1000 + 1);
+  h.clock.advance(h.deps.settings!.openDurationSeconds * 1000 + 1);
 }
 
 describeEachStore("acquire-probe handler", (s) => {
@@ -63,10 +63,15 @@ describeEachStore("acquire-probe handler", (s) => {
     await openAndDue(h, breaker);
     const before = await s.store.get(breaker);
     const handle = makeAcquireProbeHandler(h.deps);
-    await rejectsWith(() => handle({ breaker }), "InvalidEventError", '"leaseId" is missing');
-    await rejectsWith(() => handle({ breaker, leaseId: 42 }), "InvalidEventError", '"leaseId" is 42', "a lease id");
-    await rejectsWith(() => handle({ breaker, leaseId: "x", extra: 1 }), "InvalidEventError", '"extra" is not allowed', "breaker, leaseId");
-    await rejectsWith(() => handle([breaker]), "InvalidEventError", "must be a JSON object");
+    await rejectsWith(() => handle({ breaker }), "InvalidEventError", ".leaseId is missing");
+    await rejectsWith(() => handle({ breaker, leaseId: 42 }), "InvalidEventError", ".leaseId is 42", "a lease id");
+    await rejectsWith(
+      () => handle({ breaker, leaseId: "x", extra: 1 }),
+      "InvalidEventError",
+      ".extra is not a field of this event",
+      "breaker, settings, settingsParameter, leaseId",
+    );
+    await rejectsWith(() => handle([breaker]), "InvalidEventError", "allowed: a JSON object with fields");
     assert.deepEqual(await s.store.get(breaker), before);
     assert.equal(before?.state, "OPEN");
     assert.deepEqual(h.metrics.names(), []);

@@ -107,24 +107,32 @@ describeEachStore("bulkhead handlers", (s) => {
   });
 
   it("rejects malformed events with InvalidEventError naming the field, and takes no slot", async () => {
-    const h = harness(s.store, settingsOf({ maxConcurrentCalls: 1 }), "served");
+    const h = harness(s.store, settingsOf({ maxConcurrentCalls: 1 }));
     const acquire = makeAcquireSlotHandler(h.deps);
     const release = makeReleaseSlotHandler(h.deps);
     const cases: [(e: unknown) => Promise<unknown>, unknown, ...string[]][] = [
-      [acquire, { breaker: "served" }, '"slotId" is missing', "a slot id"],
-      [acquire, { breaker: "served", slotId: "two words" }, '"slotId" is "two words"', "no whitespace"],
-      [acquire, { breaker: "served", slotId: "a#b" }, '"slotId" is "a#b"'],
-      [acquire, { breaker: "served", slotId: "" }, '"slotId" is ""'],
-      [acquire, { breaker: "served", slotId: "x".repeat(257) }, '"slotId"', "1 to 256 characters"],
-      [acquire, { breaker: "served", slotId: "e", probeLeaseId: "e" }, '"probeLeaseId" is given without "probeGen"', "both"],
-      [acquire, { breaker: "served", slotId: "e", probeGen: 3 }, '"probeGen" is given without "probeLeaseId"'],
-      [acquire, { breaker: "served", slotId: "e", probeLeaseId: "e", probeGen: -1 }, '"probeGen" is -1', "non-negative integer"],
-      [acquire, { breaker: "served", slotId: "e", slot: 1 }, 'field "slot" is not allowed', "breaker, slotId, probeLeaseId, probeGen"],
-      [acquire, { breaker: "other", slotId: "e" }, '"breaker" is "other"', '"served"'],
-      [acquire, "e", "acquire-slot event must be a JSON object"],
-      [release, { breaker: "served" }, '"slotId" is missing'],
-      [release, { breaker: "served", slotId: "e", probeGen: 1 }, 'field "probeGen" is not allowed', "breaker, slotId"],
-      [release, { breaker: "other", slotId: "e" }, '"breaker" is "other"'],
+      [acquire, { breaker: "served" }, ".slotId is missing", "a slot id"],
+      [acquire, { breaker: "served", slotId: "two words" }, '.slotId is "two words"', "no whitespace"],
+      [acquire, { breaker: "served", slotId: "a#b" }, '.slotId is "a#b"'],
+      [acquire, { breaker: "served", slotId: "" }, '.slotId is ""'],
+      [acquire, { breaker: "served", slotId: "x".repeat(257) }, ".slotId is ", "1 to 256 characters"],
+      [acquire, { breaker: "served", slotId: "e", probeLeaseId: "e" }, ".probeGen is missing", "both probeLeaseId and probeGen"],
+      [acquire, { breaker: "served", slotId: "e", probeGen: 3 }, ".probeLeaseId is missing", "or neither"],
+      [acquire, { breaker: "served", slotId: "e", probeLeaseId: "e", probeGen: -1 }, ".probeGen is -1", "non-negative integer"],
+      [
+        acquire,
+        { breaker: "served", slotId: "e", slot: 1 },
+        ".slot is not a field of this event",
+        "breaker, settings, settingsParameter, slotId, probeLeaseId, probeGen",
+      ],
+      [acquire, "e", 'acquire-slot event is "e"; allowed: a JSON object'],
+      [release, { breaker: "served" }, ".slotId is missing"],
+      [
+        release,
+        { breaker: "served", slotId: "e", probeGen: 1 },
+        ".probeGen is not a field of this event",
+        "breaker, settings, settingsParameter, slotId",
+      ],
     ];
     for (const [handle, event, ...fragments] of cases) await rejectsWith(() => handle(event), "InvalidEventError", ...fragments);
     assert.equal((await acquire({ breaker: "served", slotId: "exécution-1" })).admitted, true, "execution names may be non-ASCII");
@@ -214,7 +222,7 @@ describe("bulkhead Lambda entries", () => {
     for (const entry of ["acquire-slot", "release-slot"]) {
       const mod = (await import(`../../functions/handlers/${entry}`)) as { handler: (e: unknown) => Promise<unknown> };
       assert.equal(typeof mod.handler, "function", entry);
-      await rejectsWith(() => mod.handler({ breaker: "orders" }), "InvalidEventError", `${entry} event`, '"slotId" is missing');
+      await rejectsWith(() => mod.handler({ breaker: "orders" }), "InvalidEventError", `${entry} event`, ".slotId is missing");
     }
   });
 });

@@ -76,10 +76,10 @@ describe("demo-downstream handler", () => {
   it("bad overrides are a client error (ClientError, ignored by default) naming the field; bad environment fails the cold start naming the variable", async () => {
     const { handle } = demo();
     assert.ok(DEFAULT_SETTINGS.ignoredErrors.includes(DEMO_CLIENT_ERROR), "the default settings ignore the demo's client error");
-    await rejectsWith(() => handle({ failureRate: 2 }), "ClientError", "malformed request", '"failureRate" is 2', "a number from 0 to 1");
-    await rejectsWith(() => handle({ latencyMs: 1.5 }), "ClientError", '"latencyMs" is 1.5', "an integer");
-    await rejectsWith(() => handle({ errorName: "no spaces" }), "ClientError", '"errorName"');
-    await rejectsWith(() => handle("go"), "ClientError", "demo-downstream event must be a JSON object");
+    await rejectsWith(() => handle({ failureRate: 2 }), "ClientError", "malformed request", ".failureRate is 2", "a number from 0 to 1");
+    await rejectsWith(() => handle({ latencyMs: 1.5 }), "ClientError", ".latencyMs is 1.5", "an integer");
+    await rejectsWith(() => handle({ errorName: "no spaces" }), "ClientError", ".errorName is ");
+    await rejectsWith(() => handle("go"), "ClientError", 'demo-downstream event is "go"; allowed: a JSON object');
     assert.deepEqual(demoConfigFromEnv({ FAILURE_RATE: "0.9", LATENCY_MS: "120", ERROR_NAME: "ClientError" }), {
       failureRate: 0.9,
       latencyMs: 120,

@@ -10,7 +10,7 @@ import {
   validateFallbackEvent,
   validateRecordOutcomeEvent,
   validateStoreErrorEvent,
-} from "../../functions/shared/event-validation";
+} from "../../core/schema/handler-events";
 import { METRICS } from "../../core/metric-names";
 import { describeEachStore, harness, rejectsWith, settingsOf, uniqueBreaker } from "./support";
 
@@ -64,7 +64,7 @@ describe("cause truncation (event validation)", () => {
     await rejectsWith(
       async () => validateRecordOutcomeEvent({ breaker: "b", gen: 0, outcome: "failure", error: "E", cause: { text: "x" } }),
       "InvalidEventError",
-      '"cause" is {"text":"x"}',
+      '.cause is {"text":"x"}',
       "a string",
     );
   });

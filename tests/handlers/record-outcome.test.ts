@@ -151,20 +151,20 @@ describeEachStore("record-outcome handler", (s) => {
     const fresh = uniqueBreaker();
     h.metrics.clear();
     const cases: [unknown, ...string[]][] = [
-      [null, "record-outcome event must be a JSON object"],
-      ["failure", "must be a JSON object"],
-      [{ gen: 1, outcome: "failure", error: "Boom" }, '"breaker" is missing', "a breaker name"],
-      [{ breaker: "bad name!", gen: 1, outcome: "success" }, '"breaker"', "letters, digits"],
-      [{ breaker, gen: -1, outcome: "success" }, '"gen" is -1', "non-negative integer"],
-      [{ breaker, gen: "1x", outcome: "success" }, '"gen" is "1x"'],
-      [{ breaker, gen: 1, outcome: "failed", error: "Boom" }, '"outcome" is "failed"', '"success", "failure"'],
-      [{ breaker, gen: 1, outcome: "failure" }, '"error" is missing', 'required when outcome is "failure"'],
-      [{ breaker, gen: 1, outcome: "success", durationMs: -5 }, '"durationMs" is -5', "a number from 0"],
-      [{ breaker, gen: 1, outcome: "success", startedAt: "yesterday" }, '"startedAt" is "yesterday"', "ISO-8601"],
-      [{ breaker, gen: 1, outcome: "success", leaseID: "x" }, 'field "leaseID" is not allowed', "leaseId"],
-      [{ breaker, gen: 1, outcome: "success", leaseId: "" }, '"leaseId" is ""', "a lease id"],
-      [{ breaker: fresh, gen: 0, outcome: "failure" }, '"error" is missing'],
-      [{ breaker: fresh, gen: 0, outcome: "failure", error: "two\nlines" }, '"error" is "two\\nlines"', "no control characters"],
+      [null, "record-outcome event is null; allowed: a JSON object with fields"],
+      ["failure", 'record-outcome event is "failure"; allowed: a JSON object'],
+      [{ gen: 1, outcome: "failure", error: "Boom" }, ".breaker is missing", "a breaker name"],
+      [{ breaker: "bad name!", gen: 1, outcome: "success" }, ".breaker is ", "letters, digits"],
+      [{ breaker, gen: -1, outcome: "success" }, ".gen is -1", "non-negative integer"],
+      [{ breaker, gen: "1x", outcome: "success" }, '.gen is "1x"'],
+      [{ breaker, gen: 1, outcome: "failed", error: "Boom" }, '.outcome is "failed"', "allowed: success, failure"],
+      [{ breaker, gen: 1, outcome: "failure" }, ".error is missing", 'required when outcome is "failure"'],
+      [{ breaker, gen: 1, outcome: "success", durationMs: -5 }, ".durationMs is -5", "a number from 0"],
+      [{ breaker, gen: 1, outcome: "success", startedAt: "yesterday" }, '.startedAt is "yesterday"', "ISO-8601"],
+      [{ breaker, gen: 1, outcome: "success", leaseID: "x" }, ".leaseID is not a field of this event", "leaseId"],
+      [{ breaker, gen: 1, outcome: "success", leaseId: "" }, '.leaseId is ""', "a lease id"],
+      [{ breaker: fresh, gen: 0, outcome: "failure" }, ".error is missing"],
+      [{ breaker: fresh, gen: 0, outcome: "failure", error: "two\nlines" }, '.error is "two\\nlines"', "no control characters"],
     ];
     for (const [event, ...fragments] of cases) {
       await rejectsWith(() => handle(event), "InvalidEventError", ...fragments);
@@ -172,18 +172,6 @@ describeEachStore("record-outcome handler", (s) => {
     assert.deepEqual(await s.store.get(breaker), before);
     assert.equal(await s.store.get(fresh), null);
     assert.deepEqual(h.metrics.names(), []);
-  });
-
-  it("rejects an event for a breaker this function does not serve", async () => {
-    const breaker = uniqueBreaker();
-    const h = harness(s.store, settingsOf(), "served-breaker");
-    await rejectsWith(
-      () => makeRecordOutcomeHandler(h.deps)({ breaker, gen: 0, outcome: "failure", error: "Boom" }),
-      "InvalidEventError",
-      '"breaker"',
-      '"served-breaker"',
-    );
-    assert.equal(await s.store.get(breaker), null);
   });
 
   for (const [what, broken] of [

@@ -7,14 +7,23 @@ import { makeGetStatusHandler } from "../../functions/handler-factories/get-stat
 import { makeRecordOutcomeHandler } from "../../functions/handler-factories/record-outcome";
 import { METRICS } from "../../core/metric-names";
 import { defaultDeps } from "../../functions/shared/default-deps";
-import { breakerNameFromEnv, cachedStore, Env, HandlerDeps, settingsFromEnv } from "../../functions/shared/runtime";
+import { cachedStore, Env, HandlerDeps, settingsCache } from "../../functions/shared/runtime";
 import { StateStore, StoreError } from "../../core/state-store";
 import { ensureTable } from "../../functions/store/table-schema";
 import { dynamoClient, startDynamoLocal, startRedis } from "../support/servers";
 import { CapturedMetrics, closeStores, openStore, RecordingLog, uniqueBreaker } from "./support";
 
 const ROOT = join(__dirname, "..", "..");
-const ENTRIES = ["record-outcome", "acquire-probe", "get-status", "report-store-error", "fallback", "health-probe", "demo-downstream"];
+const ENTRIES = [
+  "record-outcome",
+  "acquire-probe",
+  "get-status",
+  "report-store-error",
+  "fallback",
+  "acquire-slot",
+  "release-slot",
+  "demo-downstream",
+];
 
 /** Loads Lambda entry files in a fresh Node process, as a cold start does; prints each `typeof handler`. */
 function coldStart(entries: string[], env: Env): { status: number | null; out: string } {
@@ -40,47 +49,64 @@ function deployed(env: Env): { deps: HandlerDeps; metrics: CapturedMetrics; log:
 describe("handler runtime: cold start from the environment", () => {
   after(closeStores);
 
-  it("BREAKER_SETTINGS: absent -> defaults; JSON -> validated settings; invalid -> SettingsError naming the setting and range", () => {
-    assert.deepEqual(settingsFromEnv({}), DEFAULT_SETTINGS);
-    assert.equal(settingsFromEnv({ BREAKER_SETTINGS: '{"tripRule":"rate","minimumCalls":10}' }).minimumCalls, 10);
-    assert.throws(
-      () => settingsFromEnv({ BREAKER_SETTINGS: '{"failureThreshold":0}' }),
-      (e: Error) =>
-        e.name === "SettingsError" && e.message === "BREAKER_SETTINGS.failureThreshold is 0; allowed: an integer from 1 to 10000",
-    );
-    assert.throws(
-      () => settingsFromEnv({ BREAKER_SETTINGS: "{tripRule:" }),
-      (e: Error) => e.name === "SettingsError" && /BREAKER_SETTINGS is not valid JSON/.test(e.message),
-    );
-    assert.throws(() => settingsFromEnv({ BREAKER_SETTINGS: "[]" }), /BREAKER_SETTINGS is \[\]; allowed: an object of breaker settings/);
-  });
-
-  it("BREAKER_NAME: absent -> any breaker; invalid -> SettingsError", () => {
-    assert.equal(breakerNameFromEnv({}), null);
-    assert.equal(breakerNameFromEnv({ BREAKER_NAME: "orders" }), "orders");
-    assert.throws(
-      () => breakerNameFromEnv({ BREAKER_NAME: "orders#1" }),
-      (e: Error) => e.name === "SettingsError" && /BREAKER_NAME is "orders#1"/.test(e.message),
-    );
-  });
-
-  it("every Lambda entry loads with a valid environment and exports a handler function", () => {
-    const r = coldStart(ENTRIES, {
-      BREAKER_NAME: "orders",
-      BREAKER_SETTINGS: '{"failureThreshold":3}',
-      TARGET_ARN: "arn:aws:lambda:us-east-1:123456789012:function:orders",
-    });
+  it("every Lambda entry loads with only the store's environment (no per-breaker variables) and exports a handler function", () => {
+    const r = coldStart(ENTRIES, { STORE_KIND: "dynamodb", TABLE_NAME: "breakers" });
     assert.equal(r.status, 0, r.out);
     for (const e of ENTRIES) assert.ok(r.out.includes(`${e} function`), r.out);
   });
 
-  it("an invalid BREAKER_SETTINGS fails the cold start with the SettingsError message; a health probe without TARGET_ARN too", () => {
-    const bad = coldStart(["record-outcome"], { BREAKER_SETTINGS: '{"halfOpenProbes":1000}' });
-    assert.notEqual(bad.status, 0);
-    assert.match(bad.out, /SettingsError: BREAKER_SETTINGS\.halfOpenProbes is 1000; allowed: an integer from 1 to 100/);
-    const probe = coldStart(["health-probe"], {});
-    assert.notEqual(probe.status, 0);
-    assert.match(probe.out, /SettingsError: TARGET_ARN is ""/);
+  it("one handler serves every breaker with the settings its event carries, validated once per settings fingerprint", async () => {
+    const store = await openStore("dynamodb");
+    const deps: HandlerDeps = {
+      settings: null,
+      store: async () => store,
+      clock: Date.now,
+      metrics: new CapturedMetrics().sink,
+      log: new RecordingLog(),
+    };
+    const record = makeRecordOutcomeHandler(deps);
+    const [strict, lenient] = [uniqueBreaker(), uniqueBreaker()];
+    const strictSettings = { ...DEFAULT_SETTINGS, failureThreshold: 1 };
+    const lenientSettings = { ...DEFAULT_SETTINGS, failureThreshold: 3 };
+    const fail = (breaker: string, settings: object) => record({ breaker, gen: 0, outcome: "failure", error: "Boom", settings });
+    assert.equal((await fail(strict, strictSettings)).result, "tripped");
+    assert.equal((await fail(lenient, lenientSettings)).result, "counted");
+    assert.equal((await fail(lenient, lenientSettings)).result, "counted");
+    assert.equal((await fail(lenient, lenientSettings)).result, "tripped");
+    // Four calls, two breakers: validated twice (once per distinct settings), never per call.
+    assert.equal(settingsCache(deps).validations, 2);
+  });
+
+  it("refuses an event whose settings do not validate, or that carries none, naming the setting and what is allowed; no state is touched", async () => {
+    const store = await openStore("dynamodb");
+    const deps: HandlerDeps = {
+      settings: null,
+      store: async () => store,
+      clock: Date.now,
+      metrics: new CapturedMetrics().sink,
+      log: new RecordingLog(),
+    };
+    const breaker = uniqueBreaker();
+    const record = makeRecordOutcomeHandler(deps);
+    const bad = { ...DEFAULT_SETTINGS, halfOpenProbes: 1000 };
+    for (let i = 0; i < 2; i++) {
+      await assert.rejects(
+        record({ breaker, gen: 0, outcome: "failure", error: "Boom", settings: bad }),
+        (e: Error) =>
+          e.name === "InvalidEventError" &&
+          e.message === "record-outcome event.settings.halfOpenProbes is 1000; allowed: an integer from 1 to 100",
+      );
+    }
+    assert.equal(settingsCache(deps).validations, 1, "a refused fingerprint is not validated again either");
+    await assert.rejects(
+      makeGetStatusHandler(deps)({ breaker, settings: { ...DEFAULT_SETTINGS, tripRule: "sometimes" } }),
+      /get-status event\.settings\.tripRule is "sometimes"; allowed: consecutive, window, rate/,
+    );
+    await assert.rejects(
+      record({ breaker, gen: 0, outcome: "failure", error: "Boom" }),
+      /record-outcome event\.settings is missing; allowed: the breaker's deployed settings/,
+    );
+    assert.equal(await store.get(breaker), null);
   });
 
   it("cachedStore opens once per container, does not cache a failed open, and reports it as a StoreError", async () => {
@@ -110,12 +136,11 @@ describe("handler runtime: cold start from the environment", () => {
       STORE_KIND: "dynamodb",
       TABLE_NAME: tableName,
       DYNAMODB_ENDPOINT: ddb.endpoint,
-      BREAKER_NAME: breaker,
-      BREAKER_SETTINGS: '{"failureThreshold":1}',
     });
-    const r = await makeRecordOutcomeHandler(deps)({ breaker, gen: 0, outcome: "failure", error: "Boom" });
+    const settings = { failureThreshold: 1 };
+    const r = await makeRecordOutcomeHandler(deps)({ breaker, gen: 0, outcome: "failure", error: "Boom", settings });
     assert.equal(r.result, "tripped");
-    const view = await makeGetStatusHandler(deps)({ breaker });
+    const view = await makeGetStatusHandler(deps)({ breaker, settings });
     assert.deepEqual({ state: view.Item?.state.S, gen: view.Item?.gen.N }, { state: "OPEN", gen: "1" });
     assert.equal(metrics.totals(breaker)[METRICS.circuitOpened], 1);
     await (await deps.store()).close();
@@ -124,17 +149,17 @@ describe("handler runtime: cold start from the environment", () => {
   it("defaultDeps opens the Redis store from STORE_KIND / REDIS_URL", async () => {
     const redis = await startRedis();
     const breaker = uniqueBreaker();
-    const { deps } = deployed({ STORE_KIND: "redis", REDIS_URL: redis.url, BREAKER_SETTINGS: '{"failureThreshold":1}' });
-    await makeRecordOutcomeHandler(deps)({ breaker, gen: 0, outcome: "failure", error: "Boom" });
+    const { deps } = deployed({ STORE_KIND: "redis", REDIS_URL: redis.url });
+    await makeRecordOutcomeHandler(deps)({ breaker, gen: 0, outcome: "failure", error: "Boom", settings: { failureThreshold: 1 } });
     const other = await openStore("redis");
     assert.equal((await other.get(breaker))?.state, "OPEN");
     await (await deps.store()).close();
   });
 
   it("a store configuration error surfaces per onStoreError with a log line naming the variable, never a crash", async () => {
-    const { deps, metrics, log } = deployed({ BREAKER_SETTINGS: '{"onStoreError":"reject"}' });
+    const { deps, metrics, log } = deployed({});
     const breaker = uniqueBreaker();
-    assert.deepEqual(await makeGetStatusHandler(deps)({ breaker }), { StoreError: { allow: false } });
+    assert.deepEqual(await makeGetStatusHandler(deps)({ breaker, settings: { onStoreError: "reject" } }), { StoreError: { allow: false } });
     assert.equal(metrics.totals(breaker)[METRICS.storeErrors], 1);
     assert.match(String(log.entries[0].attributes.errorMessage), /STORE_KIND is not set/);
   });

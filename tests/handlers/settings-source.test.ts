@@ -5,12 +5,11 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 import { BreakerSettings, SETTING_NAMES } from "../../core/settings";
 import { makeAcquireProbeHandler } from "../../functions/handler-factories/acquire-probe";
 import { makeGetStatusHandler } from "../../functions/handler-factories/get-status";
-import { makeHealthProbeHandler } from "../../functions/handler-factories/health-probe";
 import { makeRecordOutcomeHandler } from "../../functions/handler-factories/record-outcome";
 import { defaultDeps } from "../../functions/shared/default-deps";
-import { HandlerDeps, settingsNow } from "../../functions/shared/runtime";
+import { currentSettings, HandlerDeps } from "../../functions/shared/runtime";
 import { applyOverrides, DEPLOY_TIME_SETTINGS, refreshDue, RUNTIME_SETTINGS } from "../../core/settings-overrides";
-import { ParameterFetcher, SettingsSource, settingsSourceConfigFromEnv } from "../../functions/shared/settings-source";
+import { ParameterFetcher, SettingsSource } from "../../functions/shared/settings-source";
 import { boundedSsmClient, ssmParameterFetcher } from "../../functions/shared/ssm-parameter";
 import { ensureTable } from "../../functions/store/table-schema";
 import { dynamoClient, startDynamoLocal } from "../support/servers";
@@ -151,28 +150,30 @@ describe("runtime settings: which settings change without a redeploy, and mergin
     assert.equal(refreshDue(1000, 999, 60_000), true);
   });
 
-  it("SETTINGS_PARAMETER and SETTINGS_REFRESH_SECONDS are validated at cold start", () => {
-    assert.equal(settingsSourceConfigFromEnv({}), null);
-    assert.deepEqual(settingsSourceConfigFromEnv({ SETTINGS_PARAMETER: PARAM }), { parameter: PARAM, refreshSeconds: 60 });
-    assert.deepEqual(settingsSourceConfigFromEnv({ SETTINGS_PARAMETER: "cb-orders", SETTINGS_REFRESH_SECONDS: "5" }), {
-      parameter: "cb-orders",
-      refreshSeconds: 5,
-    });
-    const bad: [Record<string, string>, RegExp][] = [
+  it("an event's settingsParameter is validated with the event: a parameter name and a refresh from 5 to 3600 s", async () => {
+    const deps: HandlerDeps = { ...harness({} as StateStore, settingsOf()).deps, fetchParameter: async () => "{}" };
+    const record = makeRecordOutcomeHandler(deps);
+    const bad: [unknown, RegExp][] = [
       [
-        { SETTINGS_PARAMETER: PARAM, SETTINGS_REFRESH_SECONDS: "4" },
-        /^SETTINGS_REFRESH_SECONDS is "4"; allowed: an integer from 5 to 3600 \(seconds\)$/,
+        { name: PARAM, refreshSeconds: 4 },
+        /^record-outcome event\.settingsParameter\.refreshSeconds is 4; allowed: an integer from 5 to 3600$/,
       ],
-      [{ SETTINGS_PARAMETER: PARAM, SETTINGS_REFRESH_SECONDS: "3601" }, /SETTINGS_REFRESH_SECONDS is "3601"/],
-      [{ SETTINGS_PARAMETER: PARAM, SETTINGS_REFRESH_SECONDS: "1.5" }, /SETTINGS_REFRESH_SECONDS is "1.5"/],
-      [{ SETTINGS_PARAMETER: "/circuit breaker/x" }, /^SETTINGS_PARAMETER is "\/circuit breaker\/x"; allowed: an SSM parameter name/],
-      [{ SETTINGS_PARAMETER: "/a//b" }, /SETTINGS_PARAMETER is "\/a\/\/b"/],
+      [{ name: PARAM, refreshSeconds: 1.5 }, /refreshSeconds is 1\.5/],
+      [
+        { name: "/circuit breaker/x", refreshSeconds: 60 },
+        /settingsParameter\.name is "\/circuit breaker\/x"; allowed: an SSM parameter name/,
+      ],
+      [{ name: "/a//b", refreshSeconds: 60 }, /settingsParameter\.name is "\/a\/\/b"/],
+      [
+        { name: PARAM, refreshSeconds: 60, version: 2 },
+        /settingsParameter\.version is not a settings parameter field; allowed: name, refreshSeconds/,
+      ],
     ];
-    for (const [env, message] of bad)
-      assert.throws(
-        () => settingsSourceConfigFromEnv(env),
-        (e: Error) => e.name === "SettingsError" && message.test(e.message),
-        JSON.stringify(env),
+    for (const [settingsParameter, message] of bad)
+      await assert.rejects(
+        record({ breaker: "orders", gen: 0, outcome: "success", settingsParameter }),
+        (e: Error) => e.name === "InvalidEventError" && message.test(e.message),
+        JSON.stringify(settingsParameter),
       );
   });
 });
@@ -299,75 +300,69 @@ describe("SettingsSource with an injected fetcher and clock", () => {
     assert.equal(names.length, 5);
   });
 
-  it("without SETTINGS_PARAMETER the handlers run with the deployed settings and nothing is read", async () => {
+  it("without a settingsParameter in the event the handlers run with the deployed settings and nothing is read", async () => {
     const { fetch, names } = scriptedFetcher('{"failureThreshold":1}');
-    const deps = defaultDeps(
-      { STORE_KIND: "dynamodb", TABLE_NAME: "unused", BREAKER_SETTINGS: '{"failureThreshold":4}' },
-      { fetchParameter: fetch },
-    );
-    assert.equal(deps.currentSettings, undefined);
-    for (let i = 0; i < 3; i++) assert.deepEqual(await settingsNow(deps), settingsOf({ failureThreshold: 4 }));
+    const deps = defaultDeps({ STORE_KIND: "dynamodb", TABLE_NAME: "unused" }, { fetchParameter: fetch });
+    const event = { breaker: "orders", settings: { failureThreshold: 4 } };
+    for (let i = 0; i < 3; i++) assert.deepEqual(await currentSettings(deps, event, "test event"), settingsOf({ failureThreshold: 4 }));
     assert.deepEqual(names, []);
   });
 
-  it("with SETTINGS_PARAMETER, defaultDeps reads that parameter with the configured refresh", async () => {
+  it("with a settingsParameter in the event, defaultDeps reads that parameter with the refresh the event gives", async () => {
     const { fetch, names } = scriptedFetcher('{"failureThreshold":1}', '{"failureThreshold":2}');
     const clock = new TestClock();
-    const env = {
-      STORE_KIND: "dynamodb",
-      TABLE_NAME: "unused",
-      BREAKER_SETTINGS: '{"failureThreshold":4}',
-      SETTINGS_PARAMETER: PARAM,
-      SETTINGS_REFRESH_SECONDS: "30",
+    const deps: HandlerDeps = {
+      ...defaultDeps({ STORE_KIND: "dynamodb", TABLE_NAME: "unused" }, { fetchParameter: fetch, now: clock.now }),
+      log: new RecordingLog(),
     };
-    const deps: HandlerDeps = { ...defaultDeps(env, { fetchParameter: fetch, now: clock.now }), log: new RecordingLog() };
-    assert.deepEqual(await settingsNow(deps), settingsOf({ failureThreshold: 1 }));
+    const event = { breaker: "orders", settings: { failureThreshold: 4 }, settingsParameter: { name: PARAM, refreshSeconds: 30 } };
+    assert.deepEqual(await currentSettings(deps, event, "test event"), settingsOf({ failureThreshold: 1 }));
     clock.advance(29_999);
-    assert.equal((await settingsNow(deps)).failureThreshold, 1);
+    assert.equal((await currentSettings(deps, event, "test event")).failureThreshold, 1);
     clock.advance(1);
-    assert.equal((await settingsNow(deps)).failureThreshold, 2);
+    assert.equal((await currentSettings(deps, event, "test event")).failureThreshold, 2);
     assert.deepEqual(names, [PARAM, PARAM]);
   });
 });
 
-describe("every store-using handler runs each invocation with currentSettings", () => {
+describe("every store-using handler runs each invocation with the settings in force", () => {
   let store: StateStore;
   before(async () => {
     store = await openStore("dynamodb");
   });
   after(closeStores);
 
-  it("record-outcome, acquire-probe and health-probe take the settings in force at each call; get-status reads none (onStoreError is deploy-time)", async () => {
-    const h = harness(store, settingsOf({ failureThreshold: 5, halfOpenProbes: 1, openDurationSeconds: 10 }));
-    let live = settingsOf({ failureThreshold: 1, halfOpenProbes: 2, openDurationSeconds: 10 });
+  it("record-outcome and acquire-probe apply the breaker's parameter; get-status reads none (onStoreError is deploy-time)", async () => {
+    const h = harness(store, settingsOf());
+    const deployed = { failureThreshold: 5, halfOpenProbes: 1, openDurationSeconds: 10 };
+    let live = '{"failureThreshold":1,"halfOpenProbes":2}';
     let reads = 0;
     const deps: HandlerDeps = {
       ...h.deps,
-      currentSettings: async (log) => {
-        assert.equal(log, h.log, "the source logs through the handler's log");
+      fetchParameter: async () => {
         reads++;
         return live;
       },
     };
     const breaker = uniqueBreaker();
-    const recorded = await makeRecordOutcomeHandler(deps)({ breaker, gen: 0, outcome: "failure", error: "Boom" });
+    const ctx = { breaker, settings: deployed, settingsParameter: { name: `/cb/test/${breaker}/settings`, refreshSeconds: 5 } };
+    const recorded = await makeRecordOutcomeHandler(deps)({ ...ctx, gen: 0, outcome: "failure", error: "Boom" });
     assert.equal(recorded.result, "tripped", "threshold 1 in force, not the deployed 5");
     h.clock.advance(10_001);
     const acquire = makeAcquireProbeHandler(deps);
-    const grants = [await acquire({ breaker, leaseId: "a" }), await acquire({ breaker, leaseId: "b" })];
+    const grants = [await acquire({ ...ctx, leaseId: "a" }), await acquire({ ...ctx, leaseId: "b" })];
     assert.deepEqual(
       grants.map((g) => g.admitted),
       [true, true],
       "two probe slots in force, not the deployed 1",
     );
-
-    live = { ...live, halfOpenProbes: 3 };
-    const probe = makeHealthProbeHandler({ ...deps, invoke: async () => ({ ok: true }), probeRequest: {}, newLeaseId: () => "c" });
-    const probed = await probe({ breaker });
-    assert.equal(probed.action, "probed", "a third slot in force");
-    assert.equal(reads, 4, "one read per invocation of those");
-    assert.equal((await makeGetStatusHandler(deps)({ breaker })).Item?.state.S, "HALF_OPEN", "1 of 3 probe successes in force");
-    assert.equal(reads, 4, "get-status, the Redis path's read of every execution, does not read the settings");
+    live = '{"failureThreshold":1,"halfOpenProbes":3}';
+    assert.equal((await acquire({ ...ctx, leaseId: "c" })).admitted, false, "within the refresh interval: still 2 slots");
+    assert.equal(reads, 2, "read once, then again when the refresh was due (the test clock moved 10 s)");
+    const { settingsParameter: _unused, ...withoutParameter } = ctx;
+    void _unused;
+    assert.equal((await makeGetStatusHandler(deps)({ ...withoutParameter })).Item?.state.S, "HALF_OPEN");
+    assert.equal(reads, 2, "get-status, the Redis path's read of every execution, does not read the settings");
   });
 });
 
@@ -482,10 +477,12 @@ describe("record-outcome on DynamoDB Local follows the settings parameter withou
       STORE_KIND: "dynamodb",
       TABLE_NAME: tableName,
       DYNAMODB_ENDPOINT: ddbEndpoint,
-      BREAKER_NAME: breaker,
-      BREAKER_SETTINGS: JSON.stringify({ tripRule: "consecutive", failureThreshold: 5 }),
-      SETTINGS_PARAMETER: parameter,
-      SETTINGS_REFRESH_SECONDS: "5",
+    };
+    // What the breaker's state machine sends with every event.
+    const ctx = {
+      breaker,
+      settings: { tripRule: "consecutive", failureThreshold: 5 },
+      settingsParameter: { name: parameter, refreshSeconds: 5 },
     };
     const deps: HandlerDeps = {
       ...defaultDeps(env, { fetchParameter: ssmParameterFetcher(ssm), now: clock.now }),
@@ -494,7 +491,7 @@ describe("record-outcome on DynamoDB Local follows the settings parameter withou
     };
     opened.push(deps);
     const handle = makeRecordOutcomeHandler(deps);
-    const fail = () => handle({ breaker, gen: 0, outcome: "failure", error: "ServiceUnavailable" });
+    const fail = () => handle({ ...ctx, gen: 0, outcome: "failure", error: "ServiceUnavailable" });
     /** The stored record, through the function's own store (its table on DynamoDB Local). */
     const stored = async () => (await deps.store()).get(breaker);
     return { clock, log, fail, stored };

@@ -113,11 +113,12 @@ export async function tripFresh(h: Harness, breaker: string): Promise<void> {
   h.log.entries.length = 0;
 }
 
-export function harness(store: StateStore, settings: BreakerSettings, breakerName: string | null = null): Harness {
+/** Handlers for events that carry no settings of their own: they run with `settings`. */
+export function harness(store: StateStore, settings: BreakerSettings): Harness {
   const metrics = new CapturedMetrics();
   const log = new RecordingLog();
   const clock = new TestClock();
-  return { deps: { settings, breakerName, store: async () => store, clock: clock.now, metrics: metrics.sink, log }, metrics, log, clock };
+  return { deps: { settings, store: async () => store, clock: clock.now, metrics: metrics.sink, log }, metrics, log, clock };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,13 +5,15 @@ import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import { loadAlarmThresholds } from "../../components/alarm-settings";
 import { scheduleIntervalMinutes } from "../../components/breaker-options";
-import { CircuitBreakerArgs, lambdaTimeoutSeconds, resolveBreakerOptions } from "../../components/circuit-breaker";
+import { CircuitBreakerArgs, resolveBreakerOptions } from "../../components/circuit-breaker";
+import { HandlerPlane, lambdaTimeoutSeconds } from "../../components/handler-plane";
 import { CircuitStateStore, validateStoreArgs } from "../../components/circuit-state-store";
 import { checkStatement, policyJson, statementsFromPermissions, trustPolicyJson, wildcardStatement } from "../../components/iam";
 
 const store = { kind: "dynamodb" } as unknown as CircuitStateStore;
 const TARGET = "arn:aws:lambda:us-east-1:123456789012:function:orders";
-const args = (extra: Partial<CircuitBreakerArgs>): CircuitBreakerArgs => ({ store, targetArn: TARGET, ...extra });
+const handlers = { functionArns: pulumi.output({}) } as unknown as HandlerPlane;
+const args = (extra: Partial<CircuitBreakerArgs>): CircuitBreakerArgs => ({ store, handlers, targetArn: TARGET, ...extra });
 
 describe("infra: component arguments", () => {
   describe("CircuitStateStore", () => {
@@ -66,16 +68,7 @@ describe("infra: component arguments", () => {
     });
     const W = "^Error: CircuitBreaker\\(orders\\)";
     const cases: [string, Partial<CircuitBreakerArgs>, RegExp][] = [
-      [
-        "both targetArn and demoDownstream",
-        { demoDownstream: true },
-        new RegExp(`${W}.demoDownstream is true; allowed: not set together with targetArn \\(give exactly one target\\)$`),
-      ],
-      [
-        "neither target",
-        { targetArn: undefined },
-        new RegExp(`${W}.targetArn is not set; allowed: a Lambda function ARN .*, or demoDownstream: true$`),
-      ],
+      ["neither target", { targetArn: undefined }, new RegExp(`${W}.targetArn is not set; allowed: a Lambda function ARN .*`)],
       [
         "a target that is not a Lambda ARN",
         { targetArn: "orders" },
@@ -142,14 +135,17 @@ describe("infra: component arguments", () => {
       assert.ok(pulumi.Output.isInstance(o.targetArn));
     });
 
-    it("Lambda timeouts leave room for the store calls (and, for the probe, the target's timeout)", () => {
-      const o = resolveBreakerOptions("orders", args({ settings: { timeoutSeconds: 20 } }));
-      assert.equal(lambdaTimeoutSeconds("record-outcome", o, 1000), 14);
-      assert.equal(lambdaTimeoutSeconds("record-outcome", o, 30000), 130);
-      assert.equal(lambdaTimeoutSeconds("fallback", o, 30000), 10);
-      assert.equal(lambdaTimeoutSeconds("health-probe", o, 1000), 34);
-      assert.ok(lambdaTimeoutSeconds("health-probe", o, 1000) > o.settings.timeoutSeconds);
+    it("the plane's Lambda timeouts leave room for the store calls (no handler waits for a target)", () => {
+      assert.equal(lambdaTimeoutSeconds("record-outcome", 1000), 14);
+      assert.equal(lambdaTimeoutSeconds("record-outcome", 30000), 130);
+      assert.equal(lambdaTimeoutSeconds("fallback", 30000), 10);
     });
+
+    it("needs the stack's handler plane", () =>
+      assert.throws(
+        () => resolveBreakerOptions("orders", args({ handlers: undefined as never })),
+        /CircuitBreaker\(orders\)\.handlers is not set; allowed: the stack's HandlerPlane/,
+      ));
 
     it("health-probe intervals: rate() from 1 to 60 minutes, singular only for 1", () => {
       assert.equal(scheduleIntervalMinutes("rate(1 minute)"), 1);

@@ -149,7 +149,7 @@ describe("infra: least-privilege IAM under Pulumi mocks", function () {
         }
       });
 
-      it("each Lambda role grants exactly its handler's actions: own log group, the store's ARN, the target, the settings parameter; VPC and X-Ray only when used", () => {
+      it("each Lambda role grants exactly its handler's actions: own log group, the store's ARN, every breaker's settings parameter; VPC and X-Ray only when used", () => {
         const r = runs[s];
         const kind = storeKindOf(r);
         const storeArn =
@@ -158,15 +158,13 @@ describe("infra: least-privilege IAM under Pulumi mocks", function () {
           const handler = fn.inputs.tags[HANDLER_TAG] as HandlerName;
           const role = ofType(r, T.role).find((x) => x.state.arn === fn.inputs.role)!;
           const logGroup = byName(r, T.logGroup, `${fn.name}-logs`);
-          const breaker = byUrn(r, fn.parent)!.name;
-          const target = (r.outputs.targetArns as Record<string, string>)[breaker];
           const expected = new Set(pairs(LOG_ACTIONS, [`${logGroup.state.arn}:*`]));
-          const parameterName = fn.inputs.environment.variables.SETTINGS_PARAMETER as string | undefined;
-          const parameterArn = parameterName ? byName(r, T.ssmParameter, `${breaker}-settings`).state.arn : undefined;
-          if (parameterName) assert.equal(parameterName, byName(r, T.ssmParameter, `${breaker}-settings`).state.name);
-          const resourceOf = (a: string) => (a === "lambda:InvokeFunction" ? target : a === "ssm:GetParameter" ? parameterArn : storeArn);
-          for (const a of handlerActions(handler, kind, { settingsParameter: parameterName !== undefined }))
-            expected.add(`${a} ${resourceOf(a)}`);
+          // The shared handlers read the settings parameter of whichever breaker's payload names one: exactly those ARNs.
+          const parameterArns = ofType(r, T.ssmParameter).map((p) => p.state.arn as string);
+          for (const a of handlerActions(handler, kind, { settingsParameter: parameterArns.length > 0 })) {
+            if (a === "ssm:GetParameter") for (const arn of parameterArns) expected.add(`${a} ${arn}`);
+            else expected.add(`${a} ${storeArn}`);
+          }
           if (fn.inputs.vpcConfig) for (const g of pairs(wildcardActionsFor("lambda-vpc"), ["*"])) expected.add(g);
           if (fn.inputs.tracingConfig.mode === "Active")
             for (const g of pairs(["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"])) expected.add(g);
@@ -174,12 +172,45 @@ describe("infra: least-privilege IAM under Pulumi mocks", function () {
         }
       });
 
-      it("the health-probe schedule role may invoke only its health-probe function", () => {
+      it("the health-probe schedule role may only start its own breaker's state machine", () => {
         const r = runs[s];
         for (const sc of ofType(r, T.schedule)) {
           const role = ofType(r, T.role).find((x) => x.state.arn === sc.inputs.target.roleArn)!;
-          assert.deepEqual([...grants(policyOfRole(r, role))], [`lambda:InvokeFunction ${sc.inputs.target.arn}`]);
+          const machine = ofType(r, T.stateMachine).find((m) => m.parent === sc.parent)!;
+          assert.equal(sc.inputs.target.arn, machine.state.arn);
+          assert.deepEqual([...grants(policyOfRole(r, role))], [`states:StartExecution ${machine.state.arn}`]);
         }
+      });
+
+      it("only the stack's state machines may invoke the handler plane, and only a breaker's own machine may invoke its target", () => {
+        const r = runs[s];
+        const planeArns = new Set(
+          ofType(r, T.fn)
+            .filter((f) => f.inputs.tags[HANDLER_TAG] !== "demo-downstream")
+            .map((f) => f.state.arn),
+        );
+        const machineRoles = new Set(ofType(r, T.stateMachine).map((m) => m.inputs.roleArn));
+        const targets = r.outputs.targetArns as Record<string, string>;
+        for (const role of ofType(r, T.role)) {
+          const invoked = [...grants(policyOfRole(r, role))]
+            .filter((g) => g.startsWith("lambda:InvokeFunction "))
+            .map((g) => g.split(" ")[1]);
+          if (!machineRoles.has(role.state.arn)) {
+            assert.deepEqual(invoked, [], `${role.name} is not a state machine role and must invoke nothing`);
+            continue;
+          }
+          const machine = ofType(r, T.stateMachine).find((m) => m.inputs.roleArn === role.state.arn)!;
+          const breaker = byUrn(r, machine.parent)!.name;
+          for (const arn of invoked) {
+            assert.ok(
+              planeArns.has(arn) || arn === targets[breaker] || JSON.stringify(SCENARIOS[s].config).includes(arn),
+              `${role.name} may invoke ${arn}`,
+            );
+            if (Object.values(targets).includes(arn)) assert.equal(arn, targets[breaker], `${role.name} invokes another breaker's target`);
+          }
+        }
+        // No resource policy widens who may invoke the functions.
+        assert.equal(ofType(r, "aws:lambda/permission:Permission").length, 0);
       });
     });
   }

@@ -137,6 +137,8 @@ export const T = {
   stack: "pulumi:pulumi:Stack",
   store: "circuitbreaker:index:CircuitStateStore",
   breaker: "circuitbreaker:index:CircuitBreaker",
+  handlerPlane: "circuitbreaker:index:HandlerPlane",
+  demoDownstream: "circuitbreaker:index:DemoDownstream",
   alarmTopic: "circuitbreaker:index:AlarmTopic",
   dashboard: "circuitbreaker:index:BreakerDashboard",
   table: "aws:dynamodb/table:Table",

@@ -26,10 +26,13 @@ import {
 
 /** Expected resource counts per scenario (only the types listed; others must be absent). */
 const EXPECTED_COUNTS: Record<ScenarioName, Record<string, number>> = {
-  // demo breaker: record-outcome, acquire-probe, report-store-error, fallback, health-probe, demo-downstream
+  // handler plane: record-outcome, acquire-probe, report-store-error, fallback, get-status (the probe branch reads
+  // through it); the demo downstream; breaker demo: state machine, its role, the schedule's role, the parameter
   dev: {
     [T.stack]: 1,
     [T.store]: 1,
+    [T.handlerPlane]: 1,
+    [T.demoDownstream]: 1,
     [T.breaker]: 1,
     [T.alarmTopic]: 1,
     [T.dashboard]: 1,
@@ -45,18 +48,19 @@ const EXPECTED_COUNTS: Record<ScenarioName, Record<string, number>> = {
     [T.cwDashboard]: 1,
     [T.ssmParameter]: 1,
   },
-  // payments breaker: record-outcome, acquire-probe, get-status, report-store-error, fallback, health-probe,
-  // and (bulkhead on) acquire-slot, release-slot; alarms include bulkhead rejections
+  // handler plane: record-outcome, acquire-probe, get-status, report-store-error, fallback, and (bulkhead on)
+  // acquire-slot, release-slot; payments: state machine and schedule roles; alarms include bulkhead rejections
   prod: {
     [T.stack]: 1,
     [T.store]: 1,
+    [T.handlerPlane]: 1,
     [T.breaker]: 1,
     [T.alarmTopic]: 1,
     [T.dashboard]: 1,
-    [T.fn]: 8,
-    [T.logGroup]: 9,
-    [T.role]: 10,
-    [T.rolePolicy]: 10,
+    [T.fn]: 7,
+    [T.logGroup]: 8,
+    [T.role]: 9,
+    [T.rolePolicy]: 9,
     [T.stateMachine]: 1,
     [T.schedule]: 1,
     [T.alarm]: 8,
@@ -66,7 +70,7 @@ const EXPECTED_COUNTS: Record<ScenarioName, Record<string, number>> = {
     [T.securityGroup]: 3,
     [T.ingress]: 2,
     [T.egress]: 2,
-    [T.vpcEndpoint]: 3,
+    [T.vpcEndpoint]: 2,
     [T.secret]: 1,
     [T.secretVersion]: 1,
     [T.cacheUser]: 1,
@@ -74,10 +78,11 @@ const EXPECTED_COUNTS: Record<ScenarioName, Record<string, number>> = {
     [T.serverlessCache]: 1,
     [T.ssmParameter]: 1,
   },
-  // orders breaker (user fallback -> built-in fallback too, no health probe): 5 functions
+  // orders breaker (user fallback -> built-in fallback too, no health probe): a plane of 5 functions
   replicationGroup: {
     [T.stack]: 1,
     [T.store]: 1,
+    [T.handlerPlane]: 1,
     [T.breaker]: 1,
     [T.alarmTopic]: 1,
     [T.dashboard]: 1,
@@ -99,19 +104,21 @@ const EXPECTED_COUNTS: Record<ScenarioName, Record<string, number>> = {
     [T.subnetGroup]: 1,
     [T.replicationGroup]: 1,
   },
-  // orders: 5 functions (health probe, built-in fallback); inventory: 5 (demo; the built-in fallback runs
-  // before the Fail state with fallback "none", to count the rejection; no probe)
+  // one plane of 5 functions for both breakers (get-status: orders has a health probe) and inventory's demo
+  // downstream; each breaker a state machine with its role, orders a schedule role
   dynamodbFull: {
     [T.stack]: 1,
     [T.store]: 1,
+    [T.handlerPlane]: 1,
+    [T.demoDownstream]: 1,
     [T.breaker]: 2,
     [T.alarmTopic]: 1,
     [T.dashboard]: 1,
     [T.table]: 1,
-    [T.fn]: 10,
-    [T.logGroup]: 12,
-    [T.role]: 13,
-    [T.rolePolicy]: 13,
+    [T.fn]: 6,
+    [T.logGroup]: 8,
+    [T.role]: 9,
+    [T.rolePolicy]: 9,
     [T.stateMachine]: 2,
     [T.schedule]: 1,
     [T.alarm]: 13,
@@ -129,6 +136,8 @@ const UNTAGGABLE = new Set<string>([
   T.breaker,
   T.alarmTopic,
   T.dashboard,
+  T.handlerPlane,
+  T.demoDownstream,
   T.rolePolicy,
   T.secretVersion,
   T.subscription,
@@ -205,22 +214,22 @@ describe("infra: resources under Pulumi mocks", function () {
           assert.equal(fn.inputs.loggingConfig.logFormat, "JSON");
           assert.equal(fn.inputs.loggingConfig.logGroup, logGroup.inputs.name);
           assert.ok(logGroup.inputs.retentionInDays > 0);
-          assert.equal(byUrn(r, fn.parent)?.type, T.breaker);
+          // The handler plane's functions serve every breaker; a demo downstream is a target of its own.
+          assert.equal(byUrn(r, fn.parent)?.type, handler === "demo-downstream" ? T.demoDownstream : T.handlerPlane);
         }
       });
 
-      it("gives each Lambda the environment its handler reads", () => {
+      it("gives each Lambda the environment its handler reads: the store's only (each breaker's settings come with its payloads)", () => {
         const r = runs[s];
         for (const fn of ofType(r, T.fn)) {
           const handler = handlerOf(fn);
           const env = fn.inputs.environment.variables as Record<string, string>;
-          const breaker = breakerOf(r, fn)!.name;
           if (handler === "demo-downstream") {
             assert.ok(env.FAILURE_RATE !== undefined && env.LATENCY_MS !== undefined && env.ERROR_NAME !== undefined);
             continue;
           }
-          assert.equal(env.BREAKER_NAME, breaker);
-          assert.doesNotThrow(() => loadSettings(JSON.parse(env.BREAKER_SETTINGS), "BREAKER_SETTINGS"));
+          for (const gone of ["BREAKER_NAME", "BREAKER_SETTINGS", "SETTINGS_PARAMETER", "TARGET_ARN"])
+            assert.equal(env[gone], undefined, `${fn.name} ${gone}`);
           const usesStore = HANDLER_NEEDS[handler].store;
           assert.equal(env.STORE_KIND !== undefined, usesStore, `${fn.name}: STORE_KIND only where the store is used`);
           if (usesStore && env.STORE_KIND === "dynamodb") {
@@ -233,14 +242,30 @@ describe("infra: resources under Pulumi mocks", function () {
             assert.ok(/^\d+$/.test(env.REDIS_PORT) && env.REDIS_HOST.length > 0);
             assert.equal(Object.values(env).includes(AUTH_TOKEN), false, "the AUTH token must not be in the environment");
           }
-          if (handler === "health-probe") assert.ok(/^arn:aws:lambda:/.test(env.TARGET_ARN), "TARGET_ARN");
-          const parameter = ofType(r, T.ssmParameter).find((p) => p.parent === fn.parent);
-          if (parameter && HANDLER_NEEDS[handler].settingsParameter) {
-            assert.equal(env.SETTINGS_PARAMETER, parameter.state.name, `${fn.name} SETTINGS_PARAMETER`);
-            assert.match(env.SETTINGS_REFRESH_SECONDS, /^\d+$/);
-          } else {
-            assert.equal(env.SETTINGS_PARAMETER, undefined, `${fn.name} has no settings parameter to read`);
+        }
+      });
+
+      it("each state machine sends its breaker's name, deployed settings and settings parameter in every handler payload", () => {
+        const r = runs[s];
+        const planeArns = new Set(
+          ofType(r, T.fn)
+            .filter((f) => handlerOf(f) !== "demo-downstream")
+            .map((f) => f.state.arn),
+        );
+        for (const sm of ofType(r, T.stateMachine)) {
+          const breaker = breakerOf(r, sm)!;
+          const parameter = ofType(r, T.ssmParameter).find((p) => p.parent === breaker.urn);
+          const def = JSON.parse(sm.inputs.definition);
+          let handlerTasks = 0;
+          for (const [name, st] of Object.entries<any>(def.States)) {
+            if (st.Type !== "Task" || !planeArns.has(st.Parameters?.FunctionName)) continue;
+            handlerTasks++;
+            const p = st.Parameters.Payload;
+            assert.equal(p.breaker, breaker.name, `${sm.name} ${name} breaker`);
+            assert.doesNotThrow(() => loadSettings(p.settings, "settings"), `${sm.name} ${name} settings`);
+            assert.deepEqual(p.settingsParameter?.name, parameter?.state.name, `${sm.name} ${name} settingsParameter`);
           }
+          assert.ok(handlerTasks > 0);
         }
       });
 
@@ -392,10 +417,10 @@ describe("infra: resources under Pulumi mocks", function () {
         }
       });
 
-      it(`${s}: Secrets Manager (Lambda for a health probe, SSM for settings parameters) through private-DNS interface endpoints, so no NAT is needed`, () => {
+      it(`${s}: Secrets Manager (and SSM for settings parameters) through private-DNS interface endpoints, so no NAT is needed; no Lambda endpoint: no handler invokes a target`, () => {
         const r = runs[s];
         const region = "aws:region" in r.config ? r.config["aws:region"] : "us-east-1";
-        const wanted = s === "prod" ? ["lambda", "secretsmanager", "ssm"] : ["secretsmanager"];
+        const wanted = s === "prod" ? ["secretsmanager", "ssm"] : ["secretsmanager"];
         const endpoints = ofType(r, T.vpcEndpoint);
         assert.deepEqual(
           endpoints.map((e) => e.inputs.serviceName).sort(),
@@ -439,7 +464,18 @@ describe("infra: resources under Pulumi mocks", function () {
         assert.equal(p.inputs.type, "String");
         assert.equal(p.inputs.value, "{}");
         assert.deepEqual(p.ignoreChanges, ["value"]);
-        assert.equal(byName(runs[s], T.fn, `${breaker}-record-outcome`).inputs.environment.variables.SETTINGS_REFRESH_SECONDS, refresh);
+        // Named in every payload of the breaker's state machine, with its refresh; the plane may read exactly these.
+        const def = JSON.parse(byName(runs[s], T.stateMachine, `${breaker}-state-machine`).inputs.definition);
+        assert.deepEqual(def.States.RecordFailure.Parameters.Payload.settingsParameter, {
+          name: p.inputs.name,
+          refreshSeconds: Number(refresh),
+        });
+        const planePolicy = JSON.parse(byName(runs[s], T.rolePolicy, "handlers-record-outcome-policy").inputs.policy);
+        const ssm = planePolicy.Statement.filter((x: { Action: string[] }) => x.Action.includes("ssm:GetParameter"));
+        assert.deepEqual(
+          ssm.map((x: { Resource: string[] }) => x.Resource),
+          [[p.state.arn]],
+        );
       }
       assert.equal(
         ofType(runs.dynamodbFull, T.ssmParameter).some((p) => p.name.startsWith("inventory")),
@@ -449,7 +485,7 @@ describe("infra: resources under Pulumi mocks", function () {
   });
 
   describe("health probe and alarm topic", () => {
-    it("schedules the health probe with EventBridge Scheduler on the configured rate, invoking the health-probe function", () => {
+    it("schedules the health probe with EventBridge Scheduler on the configured rate, starting the breaker's own state machine with the probe input", () => {
       for (const [s, rate] of [
         ["dev", "rate(1 minute)"],
         ["dynamodbFull", "rate(5 minutes)"],
@@ -459,9 +495,21 @@ describe("infra: resources under Pulumi mocks", function () {
           const breaker = breakerOf(r, sched)!.name;
           assert.equal(sched.inputs.scheduleExpression, rate);
           assert.deepEqual(sched.inputs.flexibleTimeWindow, { mode: "OFF" });
-          assert.equal(sched.inputs.target.arn, byName(r, T.fn, `${breaker}-health-probe`).state.arn);
+          const machine = byName(r, T.stateMachine, `${breaker}-state-machine`);
+          assert.equal(sched.inputs.target.arn, machine.state.arn);
           assert.equal(sched.inputs.target.roleArn, byName(r, T.role, `${breaker}-health-probe-schedule-role`).state.arn);
-          assert.deepEqual(JSON.parse(sched.inputs.target.input), { breaker });
+          assert.deepEqual(Object.keys(JSON.parse(sched.inputs.target.input)), ["healthProbe"]);
+          assert.equal(typeof JSON.parse(sched.inputs.target.input).healthProbe.request, "object");
+          const policy = JSON.parse(byName(r, T.rolePolicy, `${breaker}-health-probe-schedule-policy`).inputs.policy);
+          assert.deepEqual(
+            policy.Statement.map((x: { Action: string[]; Resource: string[] }) => [x.Action, x.Resource]),
+            [[["states:StartExecution"], [machine.state.arn]]],
+          );
+          const trust = JSON.parse(byName(r, T.role, `${breaker}-health-probe-schedule-role`).inputs.assumeRolePolicy).Statement[0];
+          assert.deepEqual(Object.keys(trust.Condition).sort(), ["ArnEquals", "StringEquals"]);
+          assert.match(trust.Condition.ArnEquals["aws:SourceArn"], /^arn:aws:scheduler:[a-z0-9-]+:\d{12}:schedule\/default\/[^*]+$/);
+          // The probe branch is in the definition the schedule starts.
+          assert.ok("HealthProbeValidate" in JSON.parse(machine.inputs.definition).States);
         }
       }
     });

@@ -1,0 +1,118 @@
+// HandlerPlane: the stack's one set of handler Lambdas (record-outcome, acquire-probe, report-store-error,
+// fallback, and as needed get-status and the bulkhead slot handlers), serving every breaker. Each state machine
+// names its breaker and passes its deployed settings in every payload (core/definition/breaker-context.ts), so no
+// function is per breaker. Each function keeps its own role, inline policy and log group (least privilege per
+// handler). Only the stack's state machines are granted lambda:InvokeFunction on these functions (each machine's
+// role on exactly the ARNs its definition names); no resource policy widens that.
+// Children: `${name}-<handler>` with its `-logs`, `-role`, `-policy`.
+
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { HANDLER_NEEDS, HandlerName, planeHandlers, SETTINGS_PARAMETER_ACTIONS } from "../core/handler-manifest";
+import { BreakerFunction, createBreakerFunction } from "./breaker-function";
+import { CircuitStateStore } from "./circuit-state-store";
+import { scopedStatement, Statement } from "./iam";
+import { Tags } from "./tags";
+
+export interface HandlerPlaneArgs {
+  store: CircuitStateStore;
+  /** Some breaker has a health probe (deploys get-status, which the probe branch reads through). */
+  healthProbe: boolean;
+  /** Some breaker has a bulkhead (deploys acquire-slot and release-slot). */
+  bulkhead: boolean;
+  /** The ARNs of the breakers' settings parameters: ssm:GetParameter on exactly these, for the handlers that apply runtime settings. */
+  settingsParameterArns?: pulumi.Input<string>[];
+  /** Log retention of the handlers' log groups (default 30 days). */
+  retentionDays?: number;
+  /** X-Ray on the functions (default off). */
+  tracing?: boolean;
+  tags?: Tags;
+}
+
+/** The function ARNs a breaker's definition names (DefinitionOptions.functions). */
+export interface PlaneFunctionArns {
+  recordOutcome: string;
+  acquireProbe: string;
+  fallback: string;
+  reportStoreError: string;
+  getStatus?: string;
+  acquireSlot?: string;
+  releaseSlot?: string;
+}
+
+const DESCRIPTIONS: Readonly<Record<HandlerName, string>> = {
+  "record-outcome": "records a call's outcome (counting, transitions)",
+  "acquire-probe": "grants HALF_OPEN probe leases",
+  "get-status": "reads breaker state for the state machine (Redis store, health probe)",
+  "report-store-error": "applies onStoreError when the state store fails",
+  fallback: "builds the fallback response",
+  "demo-downstream": "demo target with configurable failures and latency",
+  "acquire-slot": "takes a bulkhead slot for one target call",
+  "release-slot": "frees a bulkhead slot after the call",
+};
+
+/** The Lambda timeout of a plane handler: a few store calls (each bounded by the store timeout, compare-and-set retries included). */
+export function lambdaTimeoutSeconds(handler: HandlerName, storeTimeoutMs: number): number {
+  const store = HANDLER_NEEDS[handler].store ? Math.ceil((4 * storeTimeoutMs) / 1000) : 0;
+  return Math.min(900, 10 + store);
+}
+
+export class HandlerPlane extends pulumi.ComponentResource {
+  /** The handlers deployed, by name (each with its own role, policy and log group). */
+  public readonly functions: Partial<Record<HandlerName, BreakerFunction>> = {};
+  /** What each breaker's definition names. */
+  public readonly functionArns: pulumi.Output<PlaneFunctionArns>;
+
+  constructor(name: string, args: HandlerPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("circuitbreaker:index:HandlerPlane", name, {}, opts);
+    const store = args.store;
+    const tags: Tags = { ...(args.tags ?? {}) };
+    const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    const logPrefix = `/${pulumi.getProject()}/${pulumi.getStack()}/handlers`;
+    const parameterArns = pulumi.all(args.settingsParameterArns ?? []);
+    for (const handler of planeHandlers({ store: store.kind, healthProbe: args.healthProbe, bulkhead: args.bulkhead })) {
+      const needs = HANDLER_NEEDS[handler];
+      const access = needs.store ? store.lambdaAccess : undefined;
+      const own: pulumi.Output<Statement[]> = needs.settingsParameter
+        ? parameterArns.apply((arns) => (arns.length ? [scopedStatement("SettingsParameters", [...SETTINGS_PARAMETER_ACTIONS], arns)] : []))
+        : pulumi.output([]);
+      this.functions[handler] = createBreakerFunction(this, `${name}-${handler}`, {
+        handler,
+        description: `Circuit breaker handler plane: ${DESCRIPTIONS[handler]}`,
+        accountId,
+        environment: access ? access.environment : {},
+        statements: access ? pulumi.all([own, access.statements]).apply(([a, b]) => [...b, ...a, ...access.networkStatements]) : own,
+        vpcConfig: access?.vpcConfig,
+        timeoutSeconds: lambdaTimeoutSeconds(handler, store.storeTimeoutMs),
+        memorySize: 256,
+        logGroupName: `${logPrefix}/${handler}`,
+        retentionDays: args.retentionDays ?? 30,
+        tracing: args.tracing ?? false,
+        tags,
+      });
+    }
+    const arn = (h: HandlerName) => this.functions[h]?.function.arn ?? pulumi.output("");
+    this.functionArns = pulumi
+      .all([
+        arn("record-outcome"),
+        arn("acquire-probe"),
+        arn("fallback"),
+        arn("report-store-error"),
+        arn("get-status"),
+        arn("acquire-slot"),
+        arn("release-slot"),
+      ])
+      .apply(([recordOutcome, acquireProbe, fallback, reportStoreError, getStatus, acquireSlot, releaseSlot]) => ({
+        recordOutcome,
+        acquireProbe,
+        fallback,
+        reportStoreError,
+        ...(getStatus ? { getStatus } : {}),
+        ...(acquireSlot ? { acquireSlot } : {}),
+        ...(releaseSlot ? { releaseSlot } : {}),
+      }));
+    this.registerOutputs({
+      functionArns: Object.fromEntries(Object.entries(this.functions).map(([h, f]) => [h, f!.function.arn])),
+    });
+  }
+}
