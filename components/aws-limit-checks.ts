@@ -7,6 +7,11 @@ import {
   checkBulkheadSlots,
   checkEnvironment,
   checkExpressDuration,
+  checkHealthProbeDuration,
+  EXPRESS_MARGIN_SECONDS,
+  EXPRESS_MAX_DURATION_SECONDS,
+  ExecutionBudget,
+  healthProbeLoopBudget,
   checkManualStateAlarm,
   executionBudget,
   formatProblem,
@@ -18,6 +23,7 @@ import { BULKHEAD_SUFFIX } from "../core/store-schema";
 import { Checker } from "./checker";
 import { buildDefinition } from "../core/state-machine-definition";
 import { retryWaitSeconds } from "../core/definition/retry-loop";
+import { HEALTH_PROBE_STATES, PROBE_LOOP } from "../core/definition/health-probe-branch";
 
 /** The target's name in the definition built for the budget (any name the handlers do not use). */
 const TARGET = "budget-target";
@@ -70,6 +76,59 @@ export function breakerExecutionBudget(
   return executionBudget(definition, TARGET, b.settings, store.timeoutMs, retryWaitSeconds(b.settings));
 }
 
+/**
+ * A health-probe run of this breaker at its worst (core/aws-limits.ts healthProbeLoopBudget): one iteration of the
+ * real branch (its loop cut where it reads again, the wait for probeAt counted in the loop's budget), then the loop's
+ * budget and the read that ends the loop, or, with no budget (probeLoopSeconds 0: no loop), the iteration alone.
+ */
+export function healthProbeExecutionBudget(
+  b: Pick<LimitInput, "name" | "settings" | "fallback">,
+  store: { kind: "dynamodb" | "elasticache"; timeoutMs: number },
+  loopSeconds?: number,
+) {
+  const definition = buildDefinition({
+    breakerName: /^[A-Za-z0-9_.:-]{1,128}$/.test(b.name) ? b.name : "x",
+    store: store.kind === "elasticache" ? { kind: "redis" } : { kind: "dynamodb", tableName: "budget-table" },
+    functions: {
+      recordOutcome: "record-outcome",
+      acquireProbe: "acquire-probe",
+      fallback: "fallback",
+      reportStoreError: "report-store-error",
+      getStatus: "get-status",
+      // The probe branch takes no bulkhead slot; the caller path needs the functions to build.
+      ...(b.settings.maxConcurrentCalls > 0 ? { acquireSlot: "acquire-slot", releaseSlot: "release-slot" } : {}),
+    },
+    targetArn: TARGET,
+    fallback: b.fallback === "user" ? "builtin" : b.fallback,
+    settings: b.settings,
+    healthProbe: true,
+  });
+  const H = HEALTH_PROBE_STATES;
+  const iteration = executionBudget(
+    { StartAt: H.readState, States: { ...definition.States, [H.nextRead]: { Type: "Succeed" } } },
+    TARGET,
+    { ...b.settings, retryAttempts: 0 },
+    store.timeoutMs,
+    { [H.waitProbeAt]: 0 },
+  );
+  const loop = loopSeconds ?? probeLoopSeconds(iteration, store.timeoutMs);
+  return { iteration, loopSeconds: loop, budget: loop > 0 ? healthProbeLoopBudget(loop, iteration, store.timeoutMs) : iteration };
+}
+
+/** The early re-probe budget that keeps a probe run inside EXPRESS (at most PROBE_LOOP.seconds; 0: no loop). */
+function probeLoopSeconds(iteration: ExecutionBudget, storeTimeoutMs: number): number {
+  const spare = EXPRESS_MAX_DURATION_SECONDS - EXPRESS_MARGIN_SECONDS - healthProbeLoopBudget(0, iteration, storeTimeoutMs).seconds;
+  return Math.max(0, Math.min(PROBE_LOOP.seconds, Math.floor(spare)));
+}
+
+/** The loop budget the stack builds this breaker's definition with (components/circuit-breaker.ts). */
+export function breakerProbeLoopSeconds(
+  b: Pick<LimitInput, "name" | "settings" | "fallback">,
+  store: { kind: "dynamodb" | "elasticache"; timeoutMs: number },
+): number {
+  return healthProbeExecutionBudget(b, store).loopSeconds;
+}
+
 /** Pushes one problem per broken AWS limit onto `check`, worded with `path` (`<path>.settings.timeoutSeconds is ...`). */
 export function checkAwsLimits(check: Checker, path: string, b: LimitInput, ctx: LimitContext): void {
   // A store without a timeout (tests' stand-ins) is taken at the default 1000 ms.
@@ -88,6 +147,9 @@ export function checkAwsLimits(check: Checker, path: string, b: LimitInput, ctx:
   }
 
   if (b.healthProbe.enabled) {
+    const probe = healthProbeExecutionBudget(b, store);
+    const probeRun = checkHealthProbeDuration(probe.budget, probe.loopSeconds, b.settings);
+    if (probeRun) check.problems.push(formatProblem(settingsPath, probeRun));
     const manual = checkManualStateAlarm(b.healthProbe.intervalMinutes, ctx.manualStateMaxMinutes);
     if (manual) check.problems.push(formatProblem(`${path}.healthProbe`, manual));
     // The request now travels in the schedule's input; the former probe environment's 4 KB stays as a conservative bound on it.

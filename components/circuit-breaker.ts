@@ -13,6 +13,7 @@ import { AlarmKey, createBreakerAlarms } from "./breaker-alarms";
 import { DEFAULT_LOGGING, FallbackMode, LogLevel } from "./breaker-options";
 import { CheckedBreaker, checkBreaker } from "./breaker-validation";
 import { Checker } from "./checker";
+import { breakerProbeLoopSeconds } from "./aws-limit-checks";
 import { CircuitStateStore } from "./circuit-state-store";
 import { HandlerPlane } from "./handler-plane";
 import { boundedName, Permission, scopedRole, scopedStatement, sourceArnOf, statementsFromPermissions, wildcardStatement } from "./iam";
@@ -180,6 +181,15 @@ export class CircuitBreaker extends pulumi.ComponentResource {
             ? { settingsParameter: { name: settingsParameterName(o.breakerName), refreshSeconds: o.settingsParameter.refreshSeconds } }
             : {}),
           healthProbe: o.healthProbe.enabled,
+          // The early re-probe loop's budget, shrunk when a long target timeout would not fit EXPRESS's 300 s.
+          ...(o.healthProbe.enabled
+            ? {
+                probeLoopSeconds: breakerProbeLoopSeconds(
+                  { name: o.breakerName, settings: o.settings, fallback: o.fallback },
+                  { kind: store.kind, timeoutMs: store.storeTimeoutMs },
+                ),
+              }
+            : {}),
         };
         return buildDefinition(options);
       });

@@ -27,6 +27,8 @@ export interface ProbeLoopView {
   early: boolean;
   /** Wait for probeAtIso and read again: it lies ahead, inside the loop's time budget. */
   waitForProbeAt: boolean;
+  /** The budget is spent: a later read of the loop ends it, whatever the state. */
+  expired: boolean;
 }
 
 /**
@@ -41,5 +43,6 @@ export function probeLoopView(rec: BreakerRecord | null, now: number, startedAt:
     probeAtIso: probeAt === null ? null : new Date(probeAt).toISOString(),
     early: earlyProbeDue(rec, now) && now < deadline,
     waitForProbeAt: probeAt !== null && probeAt > now && probeAt < deadline,
+    expired: now >= deadline,
   };
 }

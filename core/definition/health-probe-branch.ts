@@ -25,9 +25,9 @@ const REQUEST = `${HEALTH_PROBE_INPUT_PATH}.request`;
 
 /**
  * The early re-probe loop's bounds: it probes early or waits for a probeAt only within `seconds` of the
- * execution's start (EventBridge Scheduler starts the next run 60 s later), and reads the state at most `reads`
- * times. Its worst case (the budget, then one last probe and read) is checked against EXPRESS's 300 s by
- * healthProbeBudgetSeconds (core/aws-limits.ts).
+ * execution's start (EventBridge Scheduler starts the next run 60 s later), a later read past it ends the loop,
+ * and it reads the state at most `reads` times. Its worst case (the budget, then the probe begun just before it ran
+ * out, and the read that ends the loop) is checked against EXPRESS's 300 s (core/aws-limits.ts healthProbeLoopBudget).
  */
 export const PROBE_LOOP = { seconds: 55, reads: 60 } as const;
 
@@ -151,6 +151,7 @@ export function healthProbeStates(o: DefinitionOptions): Record<string, State> {
   const not = (r: State) => ({ Not: r });
   const present = (v: string) => ({ Variable: v, IsPresent: true });
   const ignored = o.settings.ignoredErrors;
+  const loopSeconds = o.probeLoopSeconds ?? PROBE_LOOP.seconds;
   const invalid = (cause: string): State => ({ Type: "Fail", Error: "InvalidInput", Cause: cause });
   return {
     [H.validate]: {
@@ -180,7 +181,7 @@ export function healthProbeStates(o: DefinitionOptions): Record<string, State> {
     ),
     [H.readState]: invoke(
       o.functions.getStatus,
-      { breaker: o.breakerName, healthProbe: true, "loopStartedAt.$": START_TIME, loopSeconds: PROBE_LOOP.seconds },
+      { breaker: o.breakerName, healthProbe: true, "loopStartedAt.$": START_TIME, loopSeconds },
       {
         ResultPath: PATHS.store,
         Retry: handlerRetry(),
@@ -194,6 +195,14 @@ export function healthProbeStates(o: DefinitionOptions): Record<string, State> {
       Type: "Choice",
       Choices: [
         { ...present(`${PATHS.store}.Payload.StoreError`), Next: H.storeError },
+        // A later read past the loop's budget ends it: one scheduled run never overlaps the next by more than one probe.
+        {
+          And: [
+            { Variable: `${PROBE_LOOP_PATH}.reads`, NumericGreaterThan: 1 },
+            { Variable: `${VIEW}.expired`, BooleanEquals: true },
+          ],
+          Next: H.loopEnd,
+        },
         { ...not(present(item)), Next: H.notDue },
         { ...not(present(state)), Next: H.storeError },
         { ...isState("FORCED_OPEN"), Next: H.manualState },
@@ -238,11 +247,15 @@ export function healthProbeStates(o: DefinitionOptions): Record<string, State> {
     // record-outcome classifies an ignored error as such and frees the lease.
     [H.recordIgnored]: record(o, "failure"),
     // A failed probe re-opened the circuit (with a new probeAt): read again, which waits for it.
-    [H.afterProbe]: {
-      Type: "Choice",
-      Choices: [{ Variable: `${PATHS.recorded}.state`, StringEquals: "OPEN", Next: H.nextRead }],
-      Default: H.probed,
-    },
+    // No budget (a long target timeout: components/aws-limit-checks.ts): no loop, the probe run is a single probe.
+    [H.afterProbe]:
+      loopSeconds > 0
+        ? {
+            Type: "Choice",
+            Choices: [{ Variable: `${PATHS.recorded}.state`, StringEquals: "OPEN", Next: H.nextRead }],
+            Default: H.probed,
+          }
+        : { Type: "Pass", Next: H.probed },
     [H.waitProbeAt]: { Type: "Wait", TimestampPath: `${VIEW}.probeAtIso`, Next: H.nextRead },
     [H.nextRead]: {
       Type: "Pass",

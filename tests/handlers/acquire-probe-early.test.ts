@@ -90,11 +90,11 @@ describeEachStore("acquire-probe: the health probe's early re-probe", (s) => {
     const view = async (loopSeconds: number) =>
       (await t.status({ breaker, healthProbe: true, loopStartedAt: startedAt, loopSeconds })).Probe;
     const probeAtIso = new Date(t.clock.t + 3_000).toISOString();
-    assert.deepEqual(await view(55), { now: startedAt, probeAtIso, early: false, waitForProbeAt: true });
+    assert.deepEqual(await view(55), { now: startedAt, probeAtIso, early: false, waitForProbeAt: true, expired: false });
     assert.equal((await view(3))?.waitForProbeAt, false, "probeAt at the budget's end: no wait");
     t.clock.advance(3_000);
-    assert.deepEqual(await view(55), { now: probeAtIso, probeAtIso, early: true, waitForProbeAt: false });
-    assert.equal((await view(2))?.early, false, "the budget is spent: no early probe");
+    assert.deepEqual(await view(55), { now: probeAtIso, probeAtIso, early: true, waitForProbeAt: false, expired: false });
+    assert.deepEqual([(await view(2))?.early, (await view(2))?.expired], [false, true], "the budget is spent: no early probe");
     assert.equal((await t.status({ breaker })).Probe, undefined, "callers' reads carry no loop view");
   });
 });

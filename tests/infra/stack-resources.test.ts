@@ -466,7 +466,8 @@ describe("infra: resources under Pulumi mocks", function () {
         assert.deepEqual(p.ignoreChanges, ["value"]);
         // Named in every payload of the breaker's state machine, with its refresh; the plane may read exactly these.
         const def = JSON.parse(byName(runs[s], T.stateMachine, `${breaker}-state-machine`).inputs.definition);
-        assert.deepEqual(def.States.RecordFailure.Parameters.Payload.settingsParameter, {
+        // RecordFailedAttempt1: the first failure's record (the breaker-aware retry loop replaces RecordFailure when retrying).
+        assert.deepEqual((def.States.RecordFailure ?? def.States.RecordFailedAttempt1).Parameters.Payload.settingsParameter, {
           name: p.inputs.name,
           refreshSeconds: Number(refresh),
         });
