@@ -103,7 +103,7 @@ export function wasteMarkdown(o: {
     "",
     `Traffic: ${RATE} executions per second, at most ${IN_FLIGHT} in flight; healthy ${HEALTHY_SECONDS} s at 10 % failures, an outage at 100 %, then recovery at 0 % ` +
       `(the run stops 3 s after the circuit is CLOSED again). Each outage runs with ${o.seeds} seeds; seed k adds (k-1)/${o.seeds} x ${PHASE_SPREAD_SECONDS} s to the outage, ` +
-      `so that its end falls at a different phase of the breaker's timers, and starts the scheduled health probe (every 60 s, simulated by local/health-probe-loop.ts) at its own offset. ` +
+      `so that its end falls at a different phase of the breaker's timers, and starts the scheduled health probe (every 60 s: local/health-probe-loop.ts starts the definition's own health-probe branch, as EventBridge Scheduler does deployed) at its own offset. ` +
       `The rest of the settings are the defaults (consecutive rule, failureThreshold 5, retryAttempts 2).`,
     "",
     "- **leaked**: target attempts by user calls during the outage (retries included);",
