@@ -5,6 +5,7 @@
 
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(__dirname, "..");
@@ -16,6 +17,9 @@ export const SCALE_TARGETS = { awsResourcesPerBreaker: 15, rolesPerBreaker: 2, s
 
 /** Runs the scale table; returns its Markdown section. Throws with the child's output when it fails. */
 export function scaleSection(): string {
+  const load = `${cpus().length} CPUs, load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" / ")} at the start`;
   const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", SCRIPT], {
     cwd: ROOT,
     encoding: "utf8",
@@ -31,7 +35,7 @@ export function scaleSection(): string {
     "its state machine, its role and policy, its log group, its alarms, its schedule with its role and policy, its settings",
     'parameter and the CircuitBreaker component itself. "AWS resources" leaves out component resources (no AWS quota counts them).',
     `Targets: at most ${SCALE_TARGETS.awsResourcesPerBreaker} resources and ${SCALE_TARGETS.rolesPerBreaker} IAM roles added per breaker; 100 breakers synthesized in under ${SCALE_TARGETS.secondsFor100} s.`,
-    "Synthesis time is one child process per N (Node start, ts-node, the handler bundles), on this machine under its load at the time.",
+    `Synthesis time is one child process per N (Node start, ts-node, the handler bundles), on this machine under its load at the time (${load}).`,
     "",
     r.stdout.trim(),
     "",

@@ -52,8 +52,6 @@ export interface LocalBreakerOptions {
   target: LocalLambda;
   metrics: MetricsSink;
   log: Log;
-  /** Build the health-probe branch (the scheduled probe starts this machine: local/health-probe-loop.ts). */
-  healthProbe?: boolean;
 }
 
 export interface LocalBreaker {
@@ -82,7 +80,9 @@ export function localBreaker(o: LocalBreakerOptions): LocalBreaker {
     fallback: o.fallback,
     // Whole seconds, as deployed: the executor divides Retry and TimeoutSeconds by speed itself.
     settings: o.settings,
-    ...(o.healthProbe ? { healthProbe: true } : {}),
+    // As deployed with a health probe: {"healthProbe": {"request": ...}} runs the probe branch (the waste bench's
+    // schedule starts it: local/health-probe-loop.ts).
+    healthProbe: true,
   });
   const getStatus = makeGetStatusHandler(deps);
   const lambdas = meteredLambdas(

@@ -107,7 +107,6 @@ export async function runLocal(scenario: Scenario, o: LocalRunOptions = {}): Pro
       target: targetHandler,
       metrics: countingSink(metrics),
       log: o.log ?? SILENT_LOG,
-      healthProbe: o.healthProbe !== undefined,
     });
     const startedAt = new Date();
     const sidecars: ((tb: Timebase) => { stop(): Promise<void> })[] = [];

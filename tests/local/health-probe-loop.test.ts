@@ -60,7 +60,6 @@ for (const kind of ["dynamodb", "redis"] as const) {
         target,
         metrics: countingSink({}),
         log: SILENT_LOG,
-        healthProbe: true,
       });
       await new BreakerService(store.store, Date.now).recordOutcome(breakerName, scaleSettings(design, SPEED), 0, {
         kind: "failure",
