@@ -17,6 +17,8 @@ import { checkTargets, DesignResult, fleetTimes, outageAttempts } from "./metric
 import { CONTAINERS, runOpossum } from "./opossum-run";
 import { runRecipe } from "./recipe-run";
 import { scenarioChecks, scenarioSection, SECTION_PREFIX, warmUpScenario, writeSection } from "./scenario-section";
+import { wasteMain } from "./waste-main";
+import { WASTE_HEADING } from "./waste-markdown";
 import { scaleSection, writeScaleSection } from "./scale";
 
 const ROOT = resolve(__dirname, "..");
@@ -27,7 +29,8 @@ Runs the scenario (default: local/scenarios/default.json) on this breaker (Dynam
 baseline and opossum, then the scale table (resources and IAM roles per breaker at N = 1, 10, 100 under
 Pulumi mocks), prints the comparison and PASS/FAIL per target, and writes BENCHMARKS.md.
 Any other scenario runs on this breaker only and replaces its own section of BENCHMARKS.md.
---scale-only runs only the scale table and rewrites only its section of BENCHMARKS.md.`;
+--scale-only runs only the scale table and rewrites only its section of BENCHMARKS.md.
+npm run bench -- --waste [options]: the waste bench across outage lengths (--waste --help).`;
 
 interface BenchArgs {
   scaleOnly: boolean;
@@ -85,15 +88,19 @@ function designResult(
 
 /**
  * Sections of BENCHMARKS.md written apart from the default run (the "## Soak" of `npm run soak`, the rate rule's
- * scenarios, the sections of other scenarios): kept, from the first of them to the end, when the bench rewrites the file.
+ * scenarios, the sections of other scenarios, the waste bench's): kept, from the first of them to the end, when the bench rewrites the file.
  */
 export const KEPT_SECTIONS = ["## Rate rule without a Lambda per success", "## Soak"];
 
 function keptSections(): string {
   if (!existsSync(BENCH_FILE)) return "";
   const text = readFileSync(BENCH_FILE, "utf8");
-  // The scale section is rewritten after the file (writeScaleSection).
-  const found = [...KEPT_SECTIONS.map((h) => text.indexOf(`\n${h}\n`)), text.indexOf(`\n${SECTION_PREFIX}`)].filter((i) => i >= 0);
+  // The scale section is rewritten after the file (writeScaleSection); the others are kept from the first of them.
+  const found = [
+    ...KEPT_SECTIONS.map((h) => text.indexOf(`\n${h}\n`)),
+    text.indexOf(`\n${SECTION_PREFIX}`),
+    text.indexOf(`\n${WASTE_HEADING}\n`),
+  ].filter((i) => i >= 0);
   return found.length ? `\n${text.slice(Math.min(...found) + 1)}` : "";
 }
 
@@ -105,6 +112,11 @@ function machine(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv.includes("--waste"))
+    return wasteMain(
+      argv.filter((a) => a !== "--waste"),
+      BENCH_FILE,
+    );
   let scenario: Scenario;
   let scenarioFile: string;
   try {

@@ -13,6 +13,7 @@ import { AlarmKey, createBreakerAlarms } from "./breaker-alarms";
 import { FallbackMode, LogLevel } from "../core/schema/stack-config";
 import { resolveBreakerOptions, ResolvedBreakerOptions } from "./breaker-args";
 import { CircuitStateStore } from "./state-store";
+import { breakerProbeLoopSeconds } from "../core/breaker-limit-checks";
 import { HandlerPlane } from "./handler-plane";
 import { boundedName, Permission, scopedRole, scopedStatement, sourceArnOf, statementsFromPermissions, wildcardStatement } from "./iam";
 import { wildcardActionsFor } from "./iam-wildcard-actions";
@@ -133,6 +134,15 @@ export class CircuitBreaker extends pulumi.ComponentResource {
             ? { settingsParameter: { name: settingsParameterName(o.breakerName), refreshSeconds: o.settingsParameter.refreshSeconds } }
             : {}),
           healthProbe: o.healthProbe.enabled,
+          // The early re-probe loop's budget, shrunk when a long target timeout would not fit EXPRESS's 300 s.
+          ...(o.healthProbe.enabled
+            ? {
+                probeLoopSeconds: breakerProbeLoopSeconds(
+                  { name: o.breakerName, settings: o.settings, fallback: o.fallback },
+                  { service: store.service, timeoutMs: store.storeTimeoutMs },
+                ),
+              }
+            : {}),
         };
         return buildDefinition(options);
       });

@@ -196,6 +196,40 @@ export function checkExpressDuration(budget: ExecutionBudget, s: TargetCallSetti
 }
 
 /**
+ * The health-probe branch's early re-probe loop at its worst (core/definition/health-probe-branch.ts): it probes or
+ * waits only within `loopSeconds`, so the longest run is that budget, then the probe begun just before it ran out
+ * (`iteration`: the longest path through one read, lease, target call and record), then the read that ends it.
+ */
+export function healthProbeLoopBudget(loopSeconds: number, iteration: ExecutionBudget, storeTimeoutMs: number): ExecutionBudget {
+  const read = handlerTaskSeconds(storeTimeoutMs);
+  return {
+    seconds: loopSeconds + iteration.seconds + read,
+    tasks: iteration.tasks,
+    handlerTasks: iteration.handlerTasks + 1,
+    handlerSeconds: iteration.handlerSeconds + read,
+    targetSeconds: iteration.targetSeconds,
+  };
+}
+
+/**
+ * The EXPRESS rule for a health-probe run: a hanging probe must still be recorded. The stack shrinks the loop's
+ * budget to fit (core/breaker-limit-checks.ts), so only a single probe that cannot fit is refused.
+ */
+export function checkHealthProbeDuration(budget: ExecutionBudget, loopSeconds: number, s: TargetCallSettings): LimitProblem | undefined {
+  const max = EXPRESS_MAX_DURATION_SECONDS - EXPRESS_MARGIN_SECONDS;
+  if (budget.seconds <= max) return undefined;
+  return {
+    field: "timeoutSeconds",
+    value: s.timeoutSeconds,
+    allowed:
+      `a health-probe run that fits Step Functions EXPRESS's ${EXPRESS_MAX_DURATION_SECONDS} s with a ${EXPRESS_MARGIN_SECONDS} s margin (at most ${max} s); ` +
+      `its early re-probe loop shrinks to fit (${loopSeconds} s here), but one probe alone takes timeoutSeconds ${s.timeoutSeconds} s (no retries) ` +
+      `+ ${budget.handlerSeconds} s for the ${budget.handlerTasks} handler calls around it = ${budget.seconds} s. ` +
+      `Lower timeoutSeconds (or storeTimeoutMs), or turn the health probe off (healthProbe.enabled false)`,
+  };
+}
+
+/**
  * Error names Step Functions reserves: `States.` names are its own (States.ALL must stand alone in the last
  * retrier or catcher, so CreateStateMachine rejects a definition that lists one beside others).
  * https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html

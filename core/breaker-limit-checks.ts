@@ -7,7 +7,10 @@ import {
   checkBulkheadSlots,
   checkEnvironment,
   checkExpressDuration,
+  checkHealthProbeDuration,
   checkManualStateAlarm,
+  ExecutionBudget,
+  healthProbeLoopBudget,
   EXPRESS_MARGIN_SECONDS,
   EXPRESS_MAX_DURATION_SECONDS,
   executionBudget,
@@ -19,6 +22,7 @@ import { ATTR } from "./contracts";
 import { BULKHEAD_SUFFIX } from "./store-schema";
 import { buildDefinition } from "./state-machine-definition";
 import { retryWaitSeconds } from "./definition/retry-loop";
+import { HEALTH_PROBE_STATES, PROBE_LOOP } from "./definition/health-probe-branch";
 import { StoreService, STORE_TIMEOUT_RANGE } from "./store-env";
 import { isBreakerName, MAX_BREAKER_NAME_LENGTH } from "./schema/names";
 
@@ -78,6 +82,56 @@ export function breakerExecutionBudget(b: Pick<LimitInput, "name" | "settings" |
   return executionBudget(definition, TARGET, b.settings, store.timeoutMs, retryWaitSeconds(b.settings));
 }
 
+/**
+ * A health-probe run of this breaker at its worst (core/aws-limits.ts healthProbeLoopBudget): one iteration of the
+ * real branch (its loop cut where it reads again, the wait for probeAt counted in the loop's budget), then the loop's
+ * budget and the read that ends the loop, or, with no budget (probeLoopSeconds 0: no loop), the iteration alone.
+ */
+export function healthProbeExecutionBudget(
+  b: Pick<LimitInput, "name" | "settings" | "fallback">,
+  store: StoreContext,
+  loopSeconds?: number,
+) {
+  const definition = buildDefinition({
+    breakerName: isBreakerName(b.name) ? b.name : "x",
+    store: store.service === "elasticache" ? { kind: "redis" } : { kind: "dynamodb", tableName: "budget-table" },
+    functions: {
+      recordOutcome: "record-outcome",
+      acquireProbe: "acquire-probe",
+      fallback: "fallback",
+      reportStoreError: "report-store-error",
+      getStatus: "get-status",
+      // The probe branch takes no bulkhead slot; the caller path needs the functions to build.
+      ...(b.settings.maxConcurrentCalls > 0 ? { acquireSlot: "acquire-slot", releaseSlot: "release-slot" } : {}),
+    },
+    targetArn: TARGET,
+    fallback: b.fallback === "user" ? "builtin" : b.fallback,
+    settings: b.settings,
+    healthProbe: true,
+  });
+  const H = HEALTH_PROBE_STATES;
+  const iteration = executionBudget(
+    { StartAt: H.readState, States: { ...definition.States, [H.nextRead]: { Type: "Succeed" } } },
+    TARGET,
+    { ...b.settings, retryAttempts: 0 },
+    store.timeoutMs,
+    { [H.waitProbeAt]: 0 },
+  );
+  const loop = loopSeconds ?? probeLoopSeconds(iteration, store.timeoutMs);
+  return { iteration, loopSeconds: loop, budget: loop > 0 ? healthProbeLoopBudget(loop, iteration, store.timeoutMs) : iteration };
+}
+
+/** The early re-probe budget that keeps a probe run inside EXPRESS (at most PROBE_LOOP.seconds; 0: no loop). */
+function probeLoopSeconds(iteration: ExecutionBudget, storeTimeoutMs: number): number {
+  const spare = EXPRESS_MAX_DURATION_SECONDS - EXPRESS_MARGIN_SECONDS - healthProbeLoopBudget(0, iteration, storeTimeoutMs).seconds;
+  return Math.max(0, Math.min(PROBE_LOOP.seconds, Math.floor(spare)));
+}
+
+/** The loop budget the stack builds this breaker's definition with (components/circuit-breaker.ts). */
+export function breakerProbeLoopSeconds(b: Pick<LimitInput, "name" | "settings" | "fallback">, store: StoreContext): number {
+  return healthProbeExecutionBudget(b, store).loopSeconds;
+}
+
 const EXPRESS_BUDGET_SECONDS = EXPRESS_MAX_DURATION_SECONDS - EXPRESS_MARGIN_SECONDS;
 const fits = (b: Pick<LimitInput, "name" | "settings" | "fallback">, store: StoreContext) =>
   breakerExecutionBudget(b, store).seconds <= EXPRESS_BUDGET_SECONDS;
@@ -126,6 +180,11 @@ export function breakerLimitProblems(b: LimitInput, ctx: { manualStateMaxMinutes
     if (slots) out.push({ path: ["settings", slots.field], value: slots.value, allowed: slots.allowed });
   }
 
+  if (b.healthProbe.enabled) {
+    const probe = healthProbeExecutionBudget(b, ctx.store);
+    const probeRun = checkHealthProbeDuration(probe.budget, probe.loopSeconds, b.settings);
+    if (probeRun) out.push({ path: ["settings", probeRun.field], value: probeRun.value, allowed: probeRun.allowed });
+  }
   if (b.healthProbe.enabled && b.healthProbe.intervalMinutes !== null) {
     const manual = checkManualStateAlarm(b.healthProbe.intervalMinutes, ctx.manualStateMaxMinutes);
     if (manual) out.push({ path: ["healthProbe", manual.field], value: manual.value, allowed: manual.allowed });

@@ -2,6 +2,7 @@
 // Every handler, both state stores, the local runtime and the state-machine conformance tests use it.
 // Reference semantics: resilience4j and Polly v8 (see docs/semantics.md).
 
+import { probeAtFor } from "./open-period";
 import { BreakerSettings } from "./settings";
 import { truncateText } from "./text";
 
@@ -35,6 +36,8 @@ export interface BreakerRecord {
   ver: number;
   /** OPEN: when the circuit becomes due for a probe (epoch ms). */
   openUntil: number | null;
+  /** OPEN: from when the health probe alone may probe early (epoch ms; core/open-period.ts), or null. */
+  probeAt: number | null;
   /** Consecutive opens without a close: the exponent of the open-duration backoff. */
   reopens: number;
   /** CLOSED counters: `cf` (consecutive failures), `f_<bucket>` and `s_<bucket>` (window buckets). */
@@ -86,6 +89,7 @@ export function newRecord(now: number): BreakerRecord {
     gen: 0,
     ver: 0,
     openUntil: null,
+    probeAt: null,
     reopens: 0,
     counters: {},
     leases: {},
@@ -349,6 +353,7 @@ function moveTo(r: BreakerRecord, to: BreakerState, now: number, reason: string)
     state: to,
     gen: r.gen + 1,
     openUntil: null,
+    probeAt: null,
     counters: {},
     leases: {},
     probeSuccesses: 0,
@@ -374,6 +379,7 @@ export function trip(rec: BreakerRecord, now: number, s: BreakerSettings): Chang
   const { record, transition } = moveTo(rec, "OPEN", now, `trip rule ${s.tripRule} met`);
   record.reopens = 0;
   record.openUntil = now + openDurationMs(0, s);
+  record.probeAt = probeAtFor(now, s);
   return { record, transition, result: true };
 }
 
@@ -392,8 +398,15 @@ function liveLeases(r: BreakerRecord, now: number): Record<string, number> {
 /**
  * A caller on the probe route asks for a lease. OPEN and due -> HALF_OPEN with this caller's lease;
  * HALF_OPEN -> a lease while fewer than halfOpenProbes are live or have succeeded. Expired leases are reclaimed.
+ * `early` (the health probe only): an OPEN record is due from its probeAt, before its open period ends.
  */
-export function acquireProbe(rec: BreakerRecord | null, now: number, s: BreakerSettings, leaseId: string): Change<ProbeGrant> {
+export function acquireProbe(
+  rec: BreakerRecord | null,
+  now: number,
+  s: BreakerSettings,
+  leaseId: string,
+  early = false,
+): Change<ProbeGrant> {
   const r = rec ?? newRecord(now);
   const no = (reason: string): Change<ProbeGrant> => ({
     record: null,
@@ -402,8 +415,10 @@ export function acquireProbe(rec: BreakerRecord | null, now: number, s: BreakerS
   });
   const expiry = now + s.probeLeaseSeconds * 1000;
   if (r.state === "OPEN") {
-    if (r.openUntil !== null && r.openUntil > now) return no("open");
-    const { record, transition } = moveTo(r, "HALF_OPEN", now, "open period elapsed");
+    const earlyDue = early && r.probeAt !== null && r.probeAt <= now;
+    if (r.openUntil !== null && r.openUntil > now && !earlyDue) return no("open");
+    const elapsed = r.openUntil === null || r.openUntil <= now;
+    const { record, transition } = moveTo(r, "HALF_OPEN", now, elapsed ? "open period elapsed" : "early re-probe by the health probe");
     record.reopens = r.reopens;
     record.leases = { [leaseId]: expiry };
     return { record, transition, result: { admitted: true, gen: record.gen, state: "HALF_OPEN", leaseId, reason: "first probe" } };
@@ -438,6 +453,7 @@ export function reportProbe(
     const { record, transition } = moveTo(rec, "OPEN", now, c === "slow" ? "probe was slow" : "probe failed");
     record.reopens = rec.reopens + 1;
     record.openUntil = now + openDurationMs(record.reopens, s);
+    record.probeAt = probeAtFor(now, s);
     return { record, transition, result: "reopened" };
   }
   const next = cloneRecord(rec);

@@ -2,6 +2,7 @@
 // The state-machine builder, the handlers and the local runtime all import these.
 
 import { BreakerState, OverrideCommand, Transition } from "./breaker";
+import type { ProbeLoopView } from "./open-period";
 import type { FallbackReason } from "./schema/handler-events";
 
 // The handler events: one zod schema each (schema/handler-events.ts), their types inferred there.
@@ -63,7 +64,8 @@ export interface StatusView {
   StoreError?: { allow: boolean };
 }
 
-export type GetStatusResult = StatusView;
+/** get-status answers the health-probe branch also with the loop's view (core/open-period.ts probeLoopView). */
+export type GetStatusResult = StatusView & { Probe?: ProbeLoopView };
 
 export interface AcquireProbeResult {
   admitted: boolean;

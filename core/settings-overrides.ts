@@ -23,6 +23,7 @@ export const RUNTIME_SETTINGS = [
   "maxOpenDurationSeconds",
   "halfOpenProbes",
   "probeLeaseSeconds",
+  "earlyProbeSeconds",
   "idleTtlSeconds",
 ] as const satisfies readonly (keyof BreakerSettings)[];
 

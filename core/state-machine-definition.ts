@@ -67,6 +67,8 @@ export interface DefinitionOptions {
   settingsParameter?: SettingsParameterRef;
   /** Add the health-probe branch (definition/health-probe-branch.ts); needs functions.getStatus. */
   healthProbe?: boolean;
+  /** The branch's early re-probe budget (default PROBE_LOOP.seconds; 0: no loop); the stack fits it to EXPRESS. */
+  probeLoopSeconds?: number;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- ASL states are free-form JSON whose fields differ per state type

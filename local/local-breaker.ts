@@ -80,16 +80,20 @@ export function localBreaker(o: LocalBreakerOptions): LocalBreaker {
     fallback: o.fallback,
     // Whole seconds, as deployed: the executor divides Retry and TimeoutSeconds by speed itself.
     settings: o.settings,
-    // As deployed with a health probe: {"healthProbe": {"request": ...}} runs the probe branch (no local schedule starts it).
+    // As deployed with a health probe: {"healthProbe": {"request": ...}} runs the probe branch (the waste bench's
+    // schedule starts it: local/health-probe-loop.ts).
     healthProbe: true,
   });
+  const getStatus = makeGetStatusHandler(deps);
   const lambdas = meteredLambdas(
     {
       [LOCAL_FUNCTIONS.recordOutcome]: makeRecordOutcomeHandler(deps),
       [LOCAL_FUNCTIONS.acquireProbe]: makeAcquireProbeHandler(deps),
       [LOCAL_FUNCTIONS.fallback]: makeFallbackHandler(deps),
       [LOCAL_FUNCTIONS.reportStoreError]: makeReportStoreErrorHandler(deps),
-      [LOCAL_FUNCTIONS.getStatus]: makeGetStatusHandler(deps),
+      // The probe loop's budget is design seconds, like the settings: scaled by speed as adjustSettings scales them.
+      [LOCAL_FUNCTIONS.getStatus]: (e: { loopSeconds?: unknown }) =>
+        getStatus(typeof e?.loopSeconds === "number" ? { ...e, loopSeconds: e.loopSeconds / o.speed } : e),
       [LOCAL_FUNCTIONS.acquireSlot]: makeAcquireSlotHandler(deps),
       [LOCAL_FUNCTIONS.releaseSlot]: makeReleaseSlotHandler(deps),
       [TARGET_FUNCTION]: o.target,

@@ -18,6 +18,8 @@ import { checkStoreFaults, driveStoreFaults, storeFaultNeeds, StoreFaultHook } f
 import { Timebase } from "./speed";
 import { DynamoLocal, RedisServer } from "./store-processes";
 import { localTarget } from "./target";
+import { isProbeRequest, ProbeCall, startHealthProbeSchedule } from "./health-probe-loop";
+import { StateStore } from "../core/state-store";
 import { countMetrics } from "./work-meter";
 
 export interface LocalRunOptions {
@@ -36,6 +38,10 @@ export interface LocalRunOptions {
   onExecution?: (e: ExecutionRecord) => void;
   /** Keep every execution and target attempt in the result's `records` (tests; memory grows with the run). */
   keepRecords?: boolean;
+  /** The scheduled health probe (local/health-probe-loop.ts): the definition's probe branch, first run at this design second. */
+  healthProbe?: { offsetSeconds: number };
+  /** Started with the traffic, stopped when it is done: watches the store (the waste bench stops a run once it has closed). */
+  watch?: (store: StateStore, tb: Timebase) => { stop(): Promise<void> };
 }
 
 export interface LocalRunResult {
@@ -52,6 +58,8 @@ export interface LocalRunResult {
   /** The target's seeded outcomes per phase, in draw order (the first SEQUENCE_KEPT of each, local/target.ts). */
   sequence: string[][];
   storeDescription: string;
+  /** The health probe's target attempts (with healthProbe), design seconds. */
+  healthProbeCalls: ProbeCall[];
 }
 
 const HEALTHY_ENDS: string[] = [STATE_NAMES.callTarget, STATE_NAMES.callTargetNew];
@@ -86,17 +94,44 @@ export async function runLocal(scenario: Scenario, o: LocalRunOptions = {}): Pro
     const metrics: Record<string, number> = {};
     const timing = { tb: new Timebase(scenario.speed, Date.now()) };
     const target = localTarget(scenario, () => timing.tb);
+    // The health probe's target attempts, told from the callers' by the probe request the schedule sends.
+    const probeCalls: ProbeCall[] = [];
+    const targetHandler = !o.healthProbe
+      ? target.handler
+      : async (event: unknown) => {
+          if (!isProbeRequest(event)) return target.handler(event);
+          const at = timing.tb.designSeconds(Date.now());
+          try {
+            const out = await target.handler(event);
+            probeCalls.push({ at, ok: true });
+            return out;
+          } catch (e) {
+            probeCalls.push({ at, ok: false });
+            throw e;
+          }
+        };
     const { machine } = localBreaker({
       breakerName: scenario.breaker.name,
       settings: scenario.breaker.settings,
       fallback: scenario.breaker.fallback,
       store,
       speed: scenario.speed,
-      target: target.handler,
+      target: targetHandler,
       metrics: countingSink(metrics),
       log: o.log ?? SILENT_LOG,
     });
     const startedAt = new Date();
+    const sidecars: ((tb: Timebase) => { stop(): Promise<void> })[] = [];
+    if (o.healthProbe) {
+      const offsetSeconds = o.healthProbe.offsetSeconds;
+      sidecars.push((tb) =>
+        startHealthProbeSchedule({ offsetSeconds, tb, execute: (input, name) => machine.run(input, { executionName: name }) }),
+      );
+    }
+    if (o.watch) {
+      const watch = o.watch;
+      sidecars.push((tb) => watch(store.store, tb));
+    }
     const builder = new ReportBuilder(scenario);
     const executions: ExecutionRecord[] = [];
     const targetCalls: TargetCall[] = [];
@@ -127,6 +162,7 @@ export async function runLocal(scenario: Scenario, o: LocalRunOptions = {}): Pro
         ...(scenario.phases.some((p) => p.storeFault !== "none")
           ? { storeFaults: (tb: Timebase) => driveStoreFaults(scenario, tb, store, o.onStoreFault) }
           : {}),
+        ...(sidecars.length ? { sidecars } : {}),
         ...(o.onLine ? { onLine: o.onLine } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
       },
@@ -139,6 +175,7 @@ export async function runLocal(scenario: Scenario, o: LocalRunOptions = {}): Pro
       tally: { targetAttempts: target.counts.attempts, attemptsInExecutions: builder.attemptsInExecutions },
       sequence: target.sequence,
       storeDescription: store.description,
+      healthProbeCalls: probeCalls,
     };
   } finally {
     await store.dispose();

@@ -68,6 +68,8 @@ export interface RunSetup {
   pollMs?: number;
   /** Starts the scenario's store faults on the run's design clock (local/store-faults.ts); stopped when the traffic is done. */
   storeFaults?: (tb: Timebase) => StoreFaultControl;
+  /** Started with the traffic on its design clock, stopped once the traffic is done (the scheduled health probe). */
+  sidecars?: ((tb: Timebase) => { stop(): Promise<void> })[];
 }
 
 /** How an execution ended, from the executor's result and the target attempts it made. */
@@ -189,6 +191,7 @@ export async function streamScenario(setup: RunSetup, sink: RunSink): Promise<Ru
   const unlisten = setup.target.listen((c) => sink.targetCall(c));
   // The faults first: the traffic may start executions at once, and each first brings the store to its phase.
   const faults = setup.storeFaults?.(tb) ?? null;
+  const sidecars = (setup.sidecars ?? []).map((start) => start(tb));
   const traffic = driveTraffic(scenario, tb, (a) => {
     faults?.reach(a.phase);
     return runOne(a);
@@ -226,6 +229,7 @@ export async function streamScenario(setup: RunSetup, sink: RunSink): Promise<Ru
   let storeFaults: RunRecords["storeFaults"] = [];
   try {
     delayedStarts = (await traffic.done).delayedStarts;
+    await Promise.all(sidecars.map((s) => s.stop()));
     // The store is back to normal (restarted, undelayed) before the last poll.
     if (faults) storeFaults = await faults.stop();
   } finally {

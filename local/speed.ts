@@ -11,6 +11,7 @@ export const TIME_SETTINGS = [
   "openDurationSeconds",
   "maxOpenDurationSeconds",
   "probeLeaseSeconds",
+  "earlyProbeSeconds",
   "timeoutSeconds",
   "retryIntervalSeconds",
   "retryMaxDelaySeconds",

@@ -1,9 +1,13 @@
 // The health-probe branch of a breaker's state machine. EventBridge Scheduler starts the breaker's OWN state
 // machine with {"healthProbe": {"request": <probe request>}} (HEALTH_PROBE_INPUT); ValidateInput routes that input
 // here. The branch reads the state through get-status (which also emits ManualStateActive: 1 in FORCED_OPEN or
-// DISABLED, else 0, so the manual-state alarm keeps its gauge) and, only when decide() says "probe" (OPEN and due,
+// DISABLED, else 0, so the manual-state alarm keeps its gauge) and, when decide() says "probe" (OPEN and due,
 // or HALF_OPEN), takes a probe lease like any caller, calls the target once (no retries) and records the outcome
-// as that probe's. Every other case ends at once. No Lambda besides the target ever invokes the target.
+// as that probe's. OPEN past its probeAt (the open-period policy's early re-probe, core/open-period.ts), it takes
+// the lease with the `early` flag instead. While the circuit stays OPEN it loops: a failed probe re-opens with a
+// new probeAt, the loop waits for it (Wait TimestampPath) and reads again, within PROBE_LOOP (a time budget that
+// get-status applies, so one scheduled run ends before the next; and a count of reads). Every other case ends.
+// No Lambda besides the target ever invokes the target.
 //
 // One self-contained builder, healthProbeStates(); the main builder only adds its states and the entry rule.
 
@@ -19,8 +23,23 @@ export interface HealthProbeInput {
 export const HEALTH_PROBE_INPUT_PATH = "$.healthProbe";
 const REQUEST = `${HEALTH_PROBE_INPUT_PATH}.request`;
 
+/**
+ * The early re-probe loop's bounds: it probes early or waits for a probeAt only within `seconds` of the
+ * execution's start (EventBridge Scheduler starts the next run 60 s later), a later read past it ends the loop,
+ * and it reads the state at most `reads` times. Its worst case (the budget, then the probe begun just before it ran
+ * out, and the read that ends the loop) is checked against EXPRESS's 300 s (core/aws-limits.ts healthProbeLoopBudget).
+ */
+export const PROBE_LOOP = { seconds: 55, reads: 60 } as const;
+
 export const HEALTH_PROBE_STATES = {
   validate: "HealthProbeValidate",
+  startLoop: "HealthProbeStartLoop",
+  acquireEarly: "HealthProbeAcquireEarly",
+  afterProbe: "HealthProbeAfterProbe",
+  waitProbeAt: "HealthProbeWaitProbeAt",
+  nextRead: "HealthProbeNextRead",
+  loopBound: "HealthProbeLoopBound",
+  loopEnd: "HealthProbeLoopEnd",
   invalidInput: "HealthProbeInvalidInput",
   invalidInputBoth: "HealthProbeInvalidInputBoth",
   readState: "HealthProbeReadState",
@@ -39,7 +58,10 @@ export const HEALTH_PROBE_STATES = {
 } as const;
 
 /** What a probe execution did: its output's `action` (the same words the old health-probe Lambda used). */
-export type HealthProbeAction = "probed" | "not-due" | "manual-state" | "not-admitted" | "store-error";
+export type HealthProbeAction = "probed" | "not-due" | "manual-state" | "not-admitted" | "store-error" | "loop-bound";
+
+/** Where the loop keeps its read count {reads}, and the loop's view in the state read (get-status's Probe). */
+export const PROBE_LOOP_PATH = "$.probeLoop";
 
 const H = HEALTH_PROBE_STATES;
 const START_TIME = "$$.Execution.StartTime";
@@ -71,7 +93,11 @@ function invoke(functionName: string, payload: Record<string, unknown>, extra: S
 }
 
 function done(o: DefinitionOptions, action: HealthProbeAction, extra: Record<string, string> = {}): State {
-  return { Type: "Pass", Parameters: { breaker: o.breakerName, healthProbe: action, ...extra }, End: true };
+  return {
+    Type: "Pass",
+    Parameters: { breaker: o.breakerName, healthProbe: action, "reads.$": `${PROBE_LOOP_PATH}.reads`, ...extra },
+    End: true,
+  };
 }
 
 function record(o: DefinitionOptions, outcome: "success" | "failure"): State {
@@ -88,8 +114,27 @@ function record(o: DefinitionOptions, outcome: "success" | "failure"): State {
     ResultPath: PATHS.recorded,
     Retry: handlerRetry(),
     Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: PATHS.recorded, Next: H.probed }],
-    Next: H.probed,
+    Next: H.afterProbe,
   });
+}
+
+function acquire(o: DefinitionOptions, early: boolean): State {
+  return invoke(
+    o.functions.acquireProbe,
+    { breaker: o.breakerName, "leaseId.$": EXECUTION_NAME, ...(early ? { early: true } : {}) },
+    {
+      ResultSelector: {
+        "admitted.$": "$.Payload.admitted",
+        "gen.$": "$.Payload.gen",
+        "state.$": "$.Payload.state",
+        "leaseId.$": "$.Payload.leaseId",
+      },
+      ResultPath: PATHS.probe,
+      Retry: handlerRetry(),
+      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: PATHS.storeFault, Next: H.storeError }],
+      Next: H.route,
+    },
+  );
 }
 
 /** The branch's states. Needs functions.getStatus (it reads the state through get-status on both stores). */
@@ -99,12 +144,14 @@ export function healthProbeStates(o: DefinitionOptions): Record<string, State> {
       "buildDefinition: functions.getStatus is missing; it is required with healthProbe (the probe reads the state through get-status)",
     );
   const item = `${PATHS.store}.Payload.Item`;
+  const VIEW = `${PATHS.store}.Payload.Probe`;
   const state = `${item}.${ATTR.state}.S`;
   const until = `${item}.${ATTR.openUntilIso}.S`;
   const isState = (s: string) => ({ Variable: state, StringEquals: s });
   const not = (r: State) => ({ Not: r });
   const present = (v: string) => ({ Variable: v, IsPresent: true });
   const ignored = o.settings.ignoredErrors;
+  const loopSeconds = o.probeLoopSeconds ?? PROBE_LOOP.seconds;
   const invalid = (cause: string): State => ({ Type: "Fail", Error: "InvalidInput", Cause: cause });
   return {
     [H.validate]: {
@@ -123,8 +170,9 @@ export function healthProbeStates(o: DefinitionOptions): Record<string, State> {
           Next: H.invalidInput,
         },
       ],
-      Default: H.readState,
+      Default: H.startLoop,
     },
+    [H.startLoop]: { Type: "Pass", Result: { reads: 1 }, ResultPath: PROBE_LOOP_PATH, Next: H.readState },
     [H.invalidInput]: invalid(
       'The health-probe input needs "healthProbe": {"request": <JSON object>}; allowed: {"healthProbe": {"request": <JSON object sent to the target as the probe>}}',
     ),
@@ -133,7 +181,7 @@ export function healthProbeStates(o: DefinitionOptions): Record<string, State> {
     ),
     [H.readState]: invoke(
       o.functions.getStatus,
-      { breaker: o.breakerName, healthProbe: true },
+      { breaker: o.breakerName, healthProbe: true, "loopStartedAt.$": START_TIME, loopSeconds },
       {
         ResultPath: PATHS.store,
         Retry: handlerRetry(),
@@ -141,11 +189,20 @@ export function healthProbeStates(o: DefinitionOptions): Record<string, State> {
         Next: H.decide,
       },
     ),
-    // decide() for the probe: OPEN and due or HALF_OPEN probe; everything else ends here.
+    // decide() for the probe: OPEN and due or HALF_OPEN probe; OPEN past probeAt probes early; OPEN before a
+    // probeAt inside the loop's budget waits for it; everything else ends here.
     [H.decide]: {
       Type: "Choice",
       Choices: [
         { ...present(`${PATHS.store}.Payload.StoreError`), Next: H.storeError },
+        // A later read past the loop's budget ends it: one scheduled run never overlaps the next by more than one probe.
+        {
+          And: [
+            { Variable: `${PROBE_LOOP_PATH}.reads`, NumericGreaterThan: 1 },
+            { Variable: `${VIEW}.expired`, BooleanEquals: true },
+          ],
+          Next: H.loopEnd,
+        },
         { ...not(present(item)), Next: H.notDue },
         { ...not(present(state)), Next: H.storeError },
         { ...isState("FORCED_OPEN"), Next: H.manualState },
@@ -154,26 +211,15 @@ export function healthProbeStates(o: DefinitionOptions): Record<string, State> {
         { ...not(isState("OPEN")), Next: H.notDue },
         { ...not(present(until)), Next: H.acquire },
         { ...not({ Variable: until, IsTimestamp: true }), Next: H.storeError },
-        { Variable: until, TimestampGreaterThanPath: START_TIME, Next: H.notDue },
+        { ...not(present(`${VIEW}.now`)), Next: H.storeError },
+        { Variable: until, TimestampLessThanEqualsPath: `${VIEW}.now`, Next: H.acquire },
+        { Variable: `${VIEW}.early`, BooleanEquals: true, Next: H.acquireEarly },
+        { Variable: `${VIEW}.waitForProbeAt`, BooleanEquals: true, Next: H.waitProbeAt },
       ],
-      Default: H.acquire,
+      Default: H.notDue,
     },
-    [H.acquire]: invoke(
-      o.functions.acquireProbe,
-      { breaker: o.breakerName, "leaseId.$": EXECUTION_NAME },
-      {
-        ResultSelector: {
-          "admitted.$": "$.Payload.admitted",
-          "gen.$": "$.Payload.gen",
-          "state.$": "$.Payload.state",
-          "leaseId.$": "$.Payload.leaseId",
-        },
-        ResultPath: PATHS.probe,
-        Retry: handlerRetry(),
-        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: PATHS.storeFault, Next: H.storeError }],
-        Next: H.route,
-      },
-    ),
+    [H.acquire]: acquire(o, false),
+    [H.acquireEarly]: acquire(o, true),
     [H.route]: {
       Type: "Choice",
       Choices: [
@@ -200,6 +246,29 @@ export function healthProbeStates(o: DefinitionOptions): Record<string, State> {
     [H.recordFailure]: record(o, "failure"),
     // record-outcome classifies an ignored error as such and frees the lease.
     [H.recordIgnored]: record(o, "failure"),
+    // A failed probe re-opened the circuit (with a new probeAt): read again, which waits for it.
+    // No budget (a long target timeout: core/breaker-limit-checks.ts): no loop, the probe run is a single probe.
+    [H.afterProbe]:
+      loopSeconds > 0
+        ? {
+            Type: "Choice",
+            Choices: [{ Variable: `${PATHS.recorded}.state`, StringEquals: "OPEN", Next: H.nextRead }],
+            Default: H.probed,
+          }
+        : { Type: "Pass", Next: H.probed },
+    [H.waitProbeAt]: { Type: "Wait", TimestampPath: `${VIEW}.probeAtIso`, Next: H.nextRead },
+    [H.nextRead]: {
+      Type: "Pass",
+      Parameters: { "reads.$": `States.MathAdd(${PROBE_LOOP_PATH}.reads, 1)` },
+      ResultPath: PROBE_LOOP_PATH,
+      Next: H.loopBound,
+    },
+    [H.loopBound]: {
+      Type: "Choice",
+      Choices: [{ Variable: `${PROBE_LOOP_PATH}.reads`, NumericGreaterThan: PROBE_LOOP.reads, Next: H.loopEnd }],
+      Default: H.readState,
+    },
+    [H.loopEnd]: done(o, "loop-bound"),
     [H.probed]: done(o, "probed", { "recorded.$": PATHS.recorded }),
     [H.notDue]: done(o, "not-due"),
     [H.manualState]: done(o, "manual-state"),

@@ -92,10 +92,18 @@ function event<Shape extends z.ZodRawShape>(shape: Shape) {
 
 export const getStatusEventSchema = event({
   ...context,
-  /** Set by the health-probe branch: get-status then emits ManualStateActive. */
+  /** Set by the health-probe branch: get-status then emits ManualStateActive and answers the loop's view (Probe). */
   healthProbe: optional(z.boolean({ error: "true or false" })),
+  /** The health-probe loop's start ($$.Execution.StartTime) and time budget (design seconds): see core/open-period.ts. */
+  loopStartedAt: optional(isoTime),
+  loopSeconds: optional(numberIn(0, 300, false)),
 });
-export const acquireProbeEventSchema = event({ ...context, leaseId: text(LEASE_ID_PATTERN, LEASE_ID_DOC) });
+export const acquireProbeEventSchema = event({
+  ...context,
+  leaseId: text(LEASE_ID_PATTERN, LEASE_ID_DOC),
+  /** The health probe's early re-probe: an OPEN record is due from its probeAt (core/open-period.ts). */
+  early: optional(z.boolean({ error: "true or false" })),
+});
 export const recordOutcomeEventSchema = event({
   ...context,
   /** The generation the caller saw when it was admitted (from the state read or the probe grant). */

@@ -122,13 +122,14 @@ export class BreakerService {
     return change.result === "released" ? "released" : "stale";
   }
 
-  /** Asks for a HALF_OPEN probe lease (OPEN and due -> HALF_OPEN). */
+  /** Asks for a HALF_OPEN probe lease (OPEN and due -> HALF_OPEN); `early`: the health probe, due from probeAt. */
   async acquireProbe(
     breaker: string,
     settings: BreakerSettings,
     leaseId: string,
+    early = false,
   ): Promise<{ grant: ProbeGrant; transition: Transition | null }> {
-    const change = await this.mutate(breaker, settings, (rec, now) => planProbe(rec, now, settings, leaseId));
+    const change = await this.mutate(breaker, settings, (rec, now) => planProbe(rec, now, settings, leaseId, early));
     return { grant: change.result, transition: change.transition };
   }
 

@@ -1,5 +1,6 @@
 // acquire-probe: the HALF_OPEN lease. OPEN and due -> HALF_OPEN with this caller's lease (CircuitHalfOpened);
 // HALF_OPEN -> a lease while fewer than halfOpenProbes are live or have succeeded. ProbeAttempts counts admissions.
+// `early` (the health-probe branch only): an OPEN record is due from its probeAt (core/open-period.ts).
 //
 // When the store fails, no lease can be granted (a store that is down cannot record one). The breaker's
 // onStoreError decides what the caller does:
@@ -22,7 +23,7 @@ export function makeAcquireProbeHandler(deps: HandlerDeps): (event: unknown) => 
     return withTelemetry(deps, event.breaker, async (tel) => {
       try {
         const service = await serviceOf(deps);
-        const { grant, transition } = await service.acquireProbe(event.breaker, settings, event.leaseId);
+        const { grant, transition } = await service.acquireProbe(event.breaker, settings, event.leaseId, event.early ?? false);
         tel.transition(transition);
         if (grant.admitted) tel.count(METRICS.probeAttempts);
         return { ...grant };

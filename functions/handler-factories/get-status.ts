@@ -9,6 +9,7 @@ import { validateGetStatusEvent } from "../../core/schema/handler-events";
 import { METRICS } from "../../core/metric-names";
 import { deployedSettings, HandlerDeps, withTelemetry } from "../shared/runtime";
 import { storeErrorView, toStatusView } from "../shared/status-view";
+import { probeLoopView } from "../../core/open-period";
 
 export function makeGetStatusHandler(deps: HandlerDeps): (event: unknown) => Promise<GetStatusResult> {
   return async (raw) => {
@@ -20,9 +21,12 @@ export function makeGetStatusHandler(deps: HandlerDeps): (event: unknown) => Pro
         const record = await store.get(event.breaker);
         // The health-probe branch reads through here: keep the manual-state gauge continuous (1 in FORCED_OPEN or
         // DISABLED, 0 otherwise) so the ManualStateActive alarm sees how long an override has been active.
-        if (event.healthProbe)
-          tel.gauge(METRICS.manualStateActive, record?.state === "FORCED_OPEN" || record?.state === "DISABLED" ? 1 : 0);
-        return toStatusView(record);
+        if (!event.healthProbe) return toStatusView(record);
+        tel.gauge(METRICS.manualStateActive, record?.state === "FORCED_OPEN" || record?.state === "DISABLED" ? 1 : 0);
+        // The loop's clock and budget: $$.Execution.StartTime is stale inside the loop (and the emulator has no EnteredTime).
+        const now = deps.clock();
+        const started = event.loopStartedAt === undefined ? now : Date.parse(event.loopStartedAt);
+        return { ...toStatusView(record), Probe: probeLoopView(record, now, started, (event.loopSeconds ?? 0) * 1000) };
       } catch (err) {
         tel.storeError("get-status", err, onStoreError);
         return storeErrorView(onStoreError === "allow");

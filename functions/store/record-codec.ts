@@ -22,6 +22,7 @@ import { StoreError } from "../../core/state-store";
 export const FIELD = {
   ...ATTR,
   reopens: "reopens",
+  probeAt: "probeAt",
   probeSuccesses: "probeSuccesses",
   leases: "leases",
   override: "override",
@@ -75,6 +76,7 @@ export function recordAttributes(
     [FIELD.history]: rec.history.map((t) => ({ ...t })),
   };
   if (rec.openUntil !== null) out[FIELD.openUntil] = rec.openUntil;
+  if (rec.probeAt !== null) out[FIELD.probeAt] = rec.probeAt;
   const iso = rec.state === "OPEN" ? openUntilIso(rec) : null;
   if (iso !== null) out[FIELD.openUntilIso] = iso;
   if (rec.override) out[FIELD.override] = { ...rec.override };
@@ -184,6 +186,7 @@ export function readRecord(attrs: Record<string, unknown>, where: string): Break
     gen: int(FIELD.gen),
     ver: int(FIELD.ver),
     openUntil: attrs[FIELD.openUntil] === undefined ? null : num(FIELD.openUntil),
+    probeAt: attrs[FIELD.probeAt] === undefined ? null : num(FIELD.probeAt),
     reopens: int(FIELD.reopens, 0),
     counters,
     leases,

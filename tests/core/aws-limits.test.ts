@@ -9,6 +9,8 @@ import {
   checkAlarmWindow,
   checkExecutionInput,
   checkExecutionName,
+  checkHealthProbeDuration,
+  formatProblem,
   checkIgnoredErrors,
   checkManualStateAlarm,
   DYNAMODB_ITEM_MAX_BYTES,
@@ -22,7 +24,8 @@ import {
   showValue,
   targetCallSeconds,
 } from "../../core/aws-limits";
-import { breakerExecutionBudget, DYNAMODB_MAX_CONCURRENT_CALLS } from "../../core/breaker-limit-checks";
+import { breakerExecutionBudget, DYNAMODB_MAX_CONCURRENT_CALLS, healthProbeExecutionBudget } from "../../core/breaker-limit-checks";
+import { PROBE_LOOP } from "../../core/definition/health-probe-branch";
 import { CircuitBreakerArgs, resolveBreakerOptions } from "../../components/circuit-breaker";
 import { CircuitStateStore } from "../../components/state-store";
 import { ConfigError, loadStackConfig } from "../../components/config";
@@ -130,13 +133,15 @@ describe("AWS limits", () => {
       assert.deepEqual(problemsOf(base({}, { [`${NS}:storeTimeoutMs`]: "13000" })), []);
       assert.equal(problemsOf(base({}, { [`${NS}:storeTimeoutMs`]: "15000" })).length, 1);
       const problems = problemsOf(base({ settings: { maxConcurrentCalls: 5 } }, { [`${NS}:storeTimeoutMs`]: "30000" }));
-      assert.equal(problems.length, 1);
+      assert.equal(problems.length, 2);
       // 33 s of target + 2 s GetItem + 2 reads × 2 s + 6 handlers × (120 + 1 + 3) s = 783 s: no target setting can fit, so the
       // problem names storeTimeoutMs (the stack's key), with the largest value that fits this breaker.
       assert.match(
         problems[0],
         /^circuit-breaker:storeTimeoutMs is 30000; allowed: a store timeout whose handler calls fit Step Functions EXPRESS's 300 s .*= 124 s\), 750 s before its target's own 33 s \(= 783 s\); at most 8500 ms for this breaker$/,
       );
+      // And a health-probe run: one probe (10 s) + 3 handlers × 124 s = 382 s, even with no re-probe loop.
+      assert.match(problems[1], /a health-probe run .* = 382 s\./);
       // 8500 ms: 6 × (ceil(34.0) + 1 + 3) + 3 × 2 + 33 = 267 s; one millisecond more costs another second per handler call.
       assert.deepEqual(problemsOf(base({ settings: { maxConcurrentCalls: 5 } }, { [`${NS}:storeTimeoutMs`]: "8500" })), []);
       assert.equal(problemsOf(base({ settings: { maxConcurrentCalls: 5 } }, { [`${NS}:storeTimeoutMs`]: "8501" })).length, 1);
@@ -145,6 +150,62 @@ describe("AWS limits", () => {
       const problems = problemsOf(base({ settings: { timeoutSeconds: 200 } }, { [`${NS}:storeTimeoutMs`]: "5000" }));
       assert.equal(problems.length, 1);
       assert.match(problems[0], /^circuit-breaker:breakers\[0\]\.settings\.timeoutSeconds is 200; allowed: an execution that fits/);
+    });
+    it("bounds a health-probe run: the early re-probe loop's budget, one more probe and the read that ends it", () => {
+      const s = loadSettings({ timeoutSeconds: 10, retryAttempts: 3 });
+      const { iteration, loopSeconds, budget } = healthProbeExecutionBudget(
+        { name: "orders", settings: s, fallback: "builtin" },
+        { service: "dynamodb", timeoutMs: 1000 },
+      );
+      // One iteration: get-status, the lease, one target call (10 s, never retried) and its record (8 s per handler).
+      assert.deepEqual(iteration.tasks, ["HealthProbeReadState", "HealthProbeAcquire", "HealthProbeCall", "HealthProbeRecordSuccess"]);
+      assert.equal(iteration.seconds, 10 + 3 * 8);
+      // The full 55 s budget fits: 55 s of loop, then that iteration and the read that ends the loop.
+      assert.deepEqual([loopSeconds, PROBE_LOOP.seconds], [55, 55]);
+      assert.equal(budget.seconds, 55 + 10 + 4 * 8);
+    });
+    it("shrinks the loop's budget to fit a long target timeout; refuses only a single probe that cannot fit", () => {
+      const at = (timeoutSeconds: number, timeoutMs = 1000) =>
+        healthProbeExecutionBudget(
+          { name: "orders", settings: loadSettings({ timeoutSeconds, retryAttempts: 0 }), fallback: "builtin" },
+          { service: "dynamodb", timeoutMs },
+        );
+      // 270 - (200 s + 4 handlers x 8 s) = 38 s of loop; 13 s store timeouts: 270 - (10 + 4 x 56) = 36 s.
+      assert.deepEqual([at(200).loopSeconds, at(200).budget.seconds], [38, 270]);
+      assert.equal(at(10, 13000).loopSeconds, 36);
+      // 244 s (the most a caller's execution fits): no loop, one probe run = 244 + 3 x 8 = 268 s.
+      assert.deepEqual([at(244).loopSeconds, at(244).budget.seconds], [0, 268]);
+      assert.deepEqual(problemsOf(base({ settings: { timeoutSeconds: 244, retryAttempts: 0 } })), []);
+      // The built definition carries the budget; with none, a failed probe does not loop.
+      const def = (loop: number) =>
+        buildDefinition({
+          breakerName: "orders",
+          store: { kind: "redis" },
+          functions: { recordOutcome: "r", acquireProbe: "a", fallback: "f", reportStoreError: "e", getStatus: "g" },
+          targetArn: "t",
+          fallback: "builtin",
+          settings: loadSettings({}),
+          healthProbe: true,
+          probeLoopSeconds: loop,
+        }).States;
+      assert.equal(def(38).HealthProbeReadState.Parameters.Payload.loopSeconds, 38);
+      assert.equal(def(0).HealthProbeAfterProbe.Type, "Pass");
+      assert.equal(def(38).HealthProbeAfterProbe.Type, "Choice");
+    });
+    it("a single probe that cannot fit is refused, naming timeoutSeconds", () => {
+      const problem = checkHealthProbeDuration(
+        { seconds: 280, tasks: [], handlerTasks: 3, handlerSeconds: 24, targetSeconds: 256 },
+        0,
+        loadSettings({ timeoutSeconds: 256, retryAttempts: 0 }),
+      );
+      assert.match(
+        formatProblem("b.settings", problem!),
+        /^b\.settings\.timeoutSeconds is 256; allowed: a health-probe run that fits Step Functions EXPRESS's 300 s with a 30 s margin \(at most 270 s\); its early re-probe loop shrinks to fit \(0 s here\), but one probe alone takes timeoutSeconds 256 s \(no retries\) \+ 24 s for the 3 handler calls around it = 280 s/,
+      );
+      assert.equal(
+        checkHealthProbeDuration({ seconds: 270, tasks: [], handlerTasks: 3, handlerSeconds: 24, targetSeconds: 246 }, 0, loadSettings({})),
+        undefined,
+      );
     });
     it("stops the CircuitBreaker component too", () => {
       assert.throws(

@@ -32,6 +32,7 @@ function rig(store: StateStore, kind: "dynamodb" | "redis" | "elasticache", sett
   const deps: HandlerDeps = { settings: null, store: async () => store, clock: Date.now, metrics: metrics.sink, log: new RecordingLog() };
   const calls: unknown[] = [];
   let answer: () => unknown = () => ({ ok: true });
+  const getStatus = makeGetStatusHandler(deps);
   const machine = createLocalStateMachine(
     buildDefinition({
       breakerName: breaker,
@@ -44,7 +45,8 @@ function rig(store: StateStore, kind: "dynamodb" | "redis" | "elasticache", sett
     }),
     {
       lambdas: {
-        [FN.getStatus]: makeGetStatusHandler(deps),
+        // The loop's budget runs at the executor's speed (as local/local-breaker.ts scales it): 55 ms here.
+        [FN.getStatus]: (e: { loopSeconds?: number }) => getStatus({ ...e, loopSeconds: (e.loopSeconds ?? 0) / 1000 }),
         [FN.acquireProbe]: makeAcquireProbeHandler(deps),
         [FN.recordOutcome]: makeRecordOutcomeHandler(deps),
         target: (request) => {
@@ -81,7 +83,7 @@ describeEachStore("health-probe branch", (s) => {
     assert.equal(run.status, "SUCCEEDED", run.cause);
     assert.deepEqual(
       run.states.filter((x) => x.startsWith("HealthProbe")),
-      [H.validate, H.readState, H.decide, H.acquire, H.route, H.call, H.recordSuccess, H.probed],
+      [H.validate, H.startLoop, H.readState, H.decide, H.acquire, H.route, H.call, H.recordSuccess, H.afterProbe, H.probed],
     );
     assert.deepEqual(r.calls, [PROBE_REQUEST]);
     assert.equal((run.output as { healthProbe: string }).healthProbe, "probed");

@@ -118,7 +118,7 @@ export function describeStoreContract(storeName: string, harness: StoreHarness):
         );
         const rec = await b.record();
         assert.equal(rec.state, "OPEN");
-        assert.equal(rec.openUntil, b.clock.now + 30_000);
+        assert.equal(rec.openUntil, b.clock.now + b.settings.openDurationSeconds * 1000);
         assert.deepEqual(rec.counters, {});
       });
 
@@ -398,6 +398,7 @@ export function describeStoreContract(storeName: string, harness: StoreHarness):
           gen: 7,
           ver: 0,
           openUntil: null,
+          probeAt: null,
           reopens: 3,
           counters: {},
           leases: { "lease:1": now + 5000, "exec-Ω": now + 6000 },
