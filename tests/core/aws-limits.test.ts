@@ -148,8 +148,10 @@ describe("AWS limits", () => {
     });
     it("names timeoutSeconds, not storeTimeoutMs, when the target's settings are what does not fit", () => {
       const problems = problemsOf(base({ settings: { timeoutSeconds: 200 } }, { [`${NS}:storeTimeoutMs`]: "5000" }));
-      assert.equal(problems.length, 1);
+      assert.equal(problems.length, 2);
       assert.match(problems[0], /^circuit-breaker:breakers\[0\]\.settings\.timeoutSeconds is 200; allowed: an execution that fits/);
+      // The health probe's single probe does not fit either: 200 s + 3 handler calls × (20 + 1 + 3) s = 272 s.
+      assert.match(problems[1], /^circuit-breaker:breakers\[0\]\.settings\.timeoutSeconds is 200; allowed: a health-probe run .* = 272 s\./);
     });
     it("bounds a health-probe run: the early re-probe loop's budget, one more probe and the read that ends it", () => {
       const s = loadSettings({ timeoutSeconds: 10, retryAttempts: 3 });
@@ -215,7 +217,7 @@ describe("AWS limits", () => {
       const slowStore = { ...store, storeTimeoutMs: 30000 } as unknown as CircuitStateStore;
       assert.throws(
         () => resolveBreakerOptions("orders", args({ store: slowStore })),
-        /^Error: CircuitBreaker\(orders\)\.store\.storeTimeoutMs is 30000; allowed: a store timeout whose handler calls fit .*; at most \d+ ms for this breaker$/,
+        /^Error: CircuitBreaker\(orders\)\.store\.storeTimeoutMs is 30000; allowed: a store timeout whose handler calls fit .*; at most \d+ ms for this breaker\nCircuitBreaker\(orders\)\.settings\.timeoutSeconds is 10; allowed: a health-probe run/,
       );
     });
   });
