@@ -151,7 +151,10 @@ describe("AWS limits", () => {
       assert.equal(problems.length, 2);
       assert.match(problems[0], /^circuit-breaker:breakers\[0\]\.settings\.timeoutSeconds is 200; allowed: an execution that fits/);
       // The health probe's single probe does not fit either: 200 s + 3 handler calls × (20 + 1 + 3) s = 272 s.
-      assert.match(problems[1], /^circuit-breaker:breakers\[0\]\.settings\.timeoutSeconds is 200; allowed: a health-probe run .* = 272 s\./);
+      assert.match(
+        problems[1],
+        /^circuit-breaker:breakers\[0\]\.settings\.timeoutSeconds is 200; allowed: a health-probe run .* = 272 s\./,
+      );
     });
     it("bounds a health-probe run: the early re-probe loop's budget, one more probe and the read that ends it", () => {
       const s = loadSettings({ timeoutSeconds: 10, retryAttempts: 3 });
