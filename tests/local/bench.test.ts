@@ -208,7 +208,15 @@ describe("bench: metrics", () => {
 });
 
 describe("bench: a scenario's own section", () => {
-  const scenario = loadScenarioFile(join(__dirname, "../../local/scenarios/sustained-outage.json"));
+  const loaded = loadScenarioFile(join(__dirname, "../../local/scenarios/sustained-outage.json"));
+  // The previous default open period (30 s x2, no early re-probe): a re-open then outlasts the 30 s recovery.
+  const scenario = {
+    ...loaded,
+    breaker: {
+      ...loaded.breaker,
+      settings: { ...loaded.breaker.settings, openDurationSeconds: 30, openDurationMultiplier: 2, earlyProbeSeconds: 0 },
+    },
+  };
   const design = (key: DesignResult["key"], outageAttempts: number, transitions: { at: number; to: string }[]): DesignResult =>
     ({
       key,
