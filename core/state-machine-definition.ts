@@ -282,7 +282,7 @@ function invoke(functionName: string, payload: Record<string, unknown>, extra: S
 }
 
 /** Retry for handler invocations: Lambda service errors only (handlers answer store trouble in their result). */
-function handlerRetry(): State[] {
+export function handlerRetry(): State[] {
   return [
     {
       ErrorEquals: [...LAMBDA_SERVICE_ERRORS],

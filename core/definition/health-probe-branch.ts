@@ -13,7 +13,7 @@
 
 import { ATTR } from "../contracts";
 import type { DefinitionOptions } from "../state-machine-definition";
-import { LAMBDA_SERVICE_ERRORS, PATHS, RESOURCES } from "../state-machine-definition";
+import { handlerRetry, PATHS, RESOURCES } from "../state-machine-definition";
 
 /** The execution input the schedule sends: the probe's request is what the target receives. */
 export interface HealthProbeInput {
@@ -73,19 +73,6 @@ type State = Record<string, any>;
 /** The ValidateInput rule that sends a probe input to this branch (first rule, before the caller checks). */
 export function healthProbeEntryRule(): State {
   return { Variable: HEALTH_PROBE_INPUT_PATH, IsPresent: true, Next: H.validate };
-}
-
-function handlerRetry(): State[] {
-  return [
-    {
-      ErrorEquals: [...LAMBDA_SERVICE_ERRORS],
-      IntervalSeconds: 1,
-      MaxAttempts: 2,
-      BackoffRate: 2,
-      MaxDelaySeconds: 4,
-      JitterStrategy: "FULL",
-    },
-  ];
 }
 
 function invoke(functionName: string, payload: Record<string, unknown>, extra: State): State {
