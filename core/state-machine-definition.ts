@@ -38,7 +38,8 @@ import {
 } from "./definition/rate-success";
 import { BREAKER_NAME_DOC, isBreakerName } from "./schema/names";
 import { SettingsParameterRef, withBreakerContext } from "./definition/breaker-context";
-import { healthProbeEntryRule, healthProbeStates } from "./definition/health-probe-branch";
+import { healthProbeEntryRule, healthProbeStates, PROBE_LOOP } from "./definition/health-probe-branch";
+import { START_EXECUTION, startsProbeLoop, withProbeLoopStart } from "./definition/probe-loop-start";
 
 export interface DefinitionOptions {
   breakerName: string;
@@ -69,6 +70,11 @@ export interface DefinitionOptions {
   healthProbe?: boolean;
   /** The branch's early re-probe budget (default PROBE_LOOP.seconds; 0: no loop); the stack fits it to EXPRESS. */
   probeLoopSeconds?: number;
+  /**
+   * The health probe's request (what the schedule sends): with it, early probing on and a loop budget, the execution
+   * that trips the circuit starts the probe loop at once (definition/probe-loop-start.ts).
+   */
+  healthProbeRequest?: Record<string, unknown>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- ASL states are free-form JSON whose fields differ per state type
@@ -79,6 +85,8 @@ export const RESOURCES = {
   dynamodbGetItem: "arn:aws:states:::dynamodb:getItem",
   /** The rate rule's direct success count (core/definition/rate-success.ts). */
   dynamodbUpdateItem: DYNAMODB_UPDATE_ITEM,
+  /** The tripping execution starts the probe loop (core/definition/probe-loop-start.ts). */
+  startExecution: START_EXECUTION,
 } as const;
 
 /** Every state name the builder can emit. A definition holds only the states reachable for its options. */
@@ -244,6 +252,9 @@ function checkOptions(o: DefinitionOptions): void {
   if (!["builtin", "none", "user"].includes(o.fallback))
     bad(`fallback is ${JSON.stringify(o.fallback)}; allowed: "builtin", "none", "user"`);
   if (o.fallback === "user" && !o.userFallbackArn) bad('fallback is "user" but userFallbackArn is missing');
+  const req = o.healthProbeRequest;
+  if (req !== undefined && (typeof req !== "object" || req === null || Array.isArray(req)))
+    bad(`healthProbeRequest is ${JSON.stringify(req)}; allowed: a JSON object (the probe's request to the target)`);
   if (o.fallback !== "user" && o.userFallbackArn)
     bad(`userFallbackArn is set but fallback is "${o.fallback}"; set fallback "user" to use it`);
   for (const [k, v] of Object.entries({ ...o.functions, targetArn: o.targetArn })) {
@@ -891,7 +902,9 @@ function allStates(o: DefinitionOptions): Record<string, State> {
   };
   if (routesSuccess(o)) Object.assign(states, rateSuccessStates(o, passThrough));
   if (o.store.kind === "redis") states[S.statusStoreErrorRoute] = storeErrorRoute(o, `${PATHS.store}.Payload.StoreError.allow`);
-  return states;
+  return startsProbeLoop(o, PROBE_LOOP.seconds)
+    ? withProbeLoopStart(states, o.functions.recordOutcome, o.healthProbeRequest!, PATHS.recorded)
+    : states;
 }
 
 /** What the retry loop (core/definition/retry-loop.ts) builds its states from. */
@@ -988,9 +1001,13 @@ const DYNAMODB_RESOURCE = /^arn:aws:states:::dynamodb:([a-zA-Z]+)$/;
  * The IAM actions and resources the definition's Task states need: derived by walking the definition.
  * lambda:invoke -> lambda:InvokeFunction on exactly the FunctionName the Task names (the integration invokes
  * that ARN as given, qualified or not, and no Task passes a Qualifier, so no `:*` form is needed);
- * dynamodb:<op> -> dynamodb:<Op> on the table. Throws for a Task it cannot derive a grant for.
+ * dynamodb:<op> -> dynamodb:<Op> on the table; states:startExecution of $$.StateMachine.Id (the machine itself) ->
+ * states:StartExecution on the machine's own ARN. Throws for a Task it cannot derive a grant for.
  */
-export function requiredPermissions(def: AslDefinition, ctx: { tableArn?: string }): { action: string; resource: string }[] {
+export function requiredPermissions(
+  def: AslDefinition,
+  ctx: { tableArn?: string; stateMachineArn?: string },
+): { action: string; resource: string }[] {
   const found = new Map<string, { action: string; resource: string }>();
   const add = (action: string, resource: string) => found.set(`${action} ${resource}`, { action, resource });
   for (const [name, state] of Object.entries(def.States)) {
@@ -1006,6 +1023,14 @@ export function requiredPermissions(def: AslDefinition, ctx: { tableArn?: string
     if (ddb) {
       if (!ctx.tableArn) throw new Error(`requiredPermissions: Task ${name} calls DynamoDB but no tableArn was given`);
       add(`dynamodb:${ddb[1][0].toUpperCase()}${ddb[1].slice(1)}`, ctx.tableArn);
+      continue;
+    }
+    if (resource === RESOURCES.startExecution) {
+      if (state.Parameters?.["StateMachineArn.$"] !== "$$.StateMachine.Id")
+        throw new Error(`requiredPermissions: Task ${name} starts a state machine other than its own ($$.StateMachine.Id)`);
+      if (!ctx.stateMachineArn)
+        throw new Error(`requiredPermissions: Task ${name} starts its own state machine but no stateMachineArn was given`);
+      add("states:StartExecution", ctx.stateMachineArn);
       continue;
     }
     throw new Error(`requiredPermissions: Task ${name} uses ${resource}, which has no known IAM mapping`);

@@ -6,6 +6,9 @@
 //                                            errorType; cause = {"errorMessage","errorType","trace"} as JSON text)
 //   arn:aws:states:::dynamodb:<operation> -> the real call against the configured DynamoDB endpoint with the
 //                                            resolved Parameters (AttributeValue shapes); errors as DynamoDB.<Name>
+//   arn:aws:states:::states:startExecution -> a new execution of this same machine with the given Input, handed to
+//                                            the startExecution option (which runs and tracks it); not awaited, as
+//                                            the request-response integration answers {ExecutionArn, StartDate}
 //
 // `speed` runs design time N times faster: Task TimeoutSeconds and every retrier's IntervalSeconds and
 // MaxDelaySeconds are divided by N in the executed copy, so backoff and full jitter keep their shape (the
@@ -69,6 +72,19 @@ export interface LocalStateMachineOptions {
   speed?: number;
   /** State machine name in the context object (default "local"). */
   name?: string;
+  /**
+   * Serves states:startExecution of this machine: gets each execution a Task starts, to run (at once) and track.
+   * Absent, the Task fails with StepFunctions.AccessDeniedException, as a role without the grant would. It may throw
+   * a TaskError to fail the Task otherwise (StepFunctions.ExecutionLimitExceeded, say).
+   */
+  startExecution?: (started: StartedExecution) => void;
+}
+
+/** An execution a Task started (states:startExecution), not yet running: `run()` runs it. */
+export interface StartedExecution {
+  executionName: string;
+  input: unknown;
+  run(): Promise<LocalExecutionResult>;
 }
 
 export interface LocalRunOptions {
@@ -184,6 +200,7 @@ export function scaleTimings(def: AslDefinition, speed: number): AslDefinition {
 // Serving Tasks by Resource
 
 const LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke";
+const START_EXECUTION = "arn:aws:states:::states:startExecution";
 const DYNAMODB = /^arn:aws:states:::dynamodb:([A-Za-z]+)$/;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the SDK commands' inputs and outputs differ; the ASL parameters are passed through untyped
@@ -267,12 +284,51 @@ function dynamodbServer(operation: string, client: () => DynamoDBClient): Served
   };
 }
 
-function serverFor(stateName: string, resource: string, options: LocalStateMachineOptions, client: () => DynamoDBClient): Served {
+/** StartExecution of `machineArn` (the only machine here): Input as JSON text or an object, as the integration takes it. */
+function startExecutionServer(machineArn: string, start: (input: unknown) => string): Served {
+  return async (params, record) => {
+    const arn = String(params?.StateMachineArn);
+    const fail = (error: string, cause: string) => {
+      record({ target: arn, input: params?.Input ?? null, ok: false, error });
+      throw new TaskError(error, cause);
+    };
+    if (arn !== machineArn)
+      fail("StepFunctions.StateMachineDoesNotExistException", `State Machine Does Not Exist: '${arn}' (only ${machineArn} runs here)`);
+    let input: unknown = params?.Input ?? {};
+    if (typeof input === "string") {
+      try {
+        input = JSON.parse(input);
+      } catch (e) {
+        fail("StepFunctions.InvalidExecutionInputException", `Invalid execution input: ${(e as Error).message}`);
+      }
+    }
+    const problem = checkExecutionInput(input);
+    if (problem) fail("StepFunctions.InvalidExecutionInputException", formatProblem("execution", problem));
+    let executionName = "";
+    try {
+      executionName = start(input);
+    } catch (e) {
+      const err = errorText(e);
+      fail(err.name, err.message);
+    }
+    record({ target: arn, input, ok: true });
+    return { ExecutionArn: `${machineArn.replace(":stateMachine:", ":express:")}:${executionName}`, StartDate: new Date().toISOString() };
+  };
+}
+
+function serverFor(
+  stateName: string,
+  resource: string,
+  options: LocalStateMachineOptions,
+  client: () => DynamoDBClient,
+  startExecution: Served,
+): Served {
   if (resource === LAMBDA_INVOKE) return lambdaServer(options.lambdas);
+  if (resource === START_EXECUTION) return startExecution;
   const ddb = DYNAMODB.exec(resource);
   if (ddb && DYNAMODB_COMMANDS[ddb[1]]) return dynamodbServer(ddb[1], client);
   throw new Error(
-    `Task ${stateName}: resource ${resource} cannot be served locally; served: ${LAMBDA_INVOKE}, arn:aws:states:::dynamodb:{${Object.keys(DYNAMODB_COMMANDS).join(",")}}`,
+    `Task ${stateName}: resource ${resource} cannot be served locally; served: ${LAMBDA_INVOKE}, ${START_EXECUTION}, arn:aws:states:::dynamodb:{${Object.keys(DYNAMODB_COMMANDS).join(",")}}`,
   );
 }
 
@@ -338,13 +394,23 @@ export function createLocalStateMachine(def: AslDefinition, options: LocalStateM
     });
     return ddbClient;
   };
+  const machineName = options.name ?? "local";
+  const machineArn = `arn:aws:states:us-east-1:000000000000:stateMachine:${machineName}`;
+  const startExecution = startExecutionServer(machineArn, (input) => {
+    if (!options.startExecution)
+      throw new TaskError(
+        "StepFunctions.AccessDeniedException",
+        `not authorized to perform states:StartExecution on ${machineArn} (no startExecution is given to the local runtime)`,
+      );
+    const executionName = randomUUID();
+    options.startExecution({ executionName, input, run: () => run(input, { executionName }) });
+    return executionName;
+  });
   const servers = Object.entries(taskStates(executed.States)).map(([name, resource]) => ({
     name,
     resource,
-    serve: serverFor(name, resource, options, client),
+    serve: serverFor(name, resource, options, client, startExecution),
   }));
-  const machineName = options.name ?? "local";
-  const machineArn = `arn:aws:states:us-east-1:000000000000:stateMachine:${machineName}`;
   // Built once and reused: construction costs ~100 ms; runs are independent of each other.
   const machine = new StateMachine(executed as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
 

@@ -37,6 +37,8 @@ export const HEALTH_PROBE_STATES = {
   acquireEarly: "HealthProbeAcquireEarly",
   afterProbe: "HealthProbeAfterProbe",
   waitProbeAt: "HealthProbeWaitProbeAt",
+  /** Refused the lease inside the loop: another loop (or caller) probes; read again once its probe is decided. */
+  waitLease: "HealthProbeWaitLease",
   nextRead: "HealthProbeNextRead",
   loopBound: "HealthProbeLoopBound",
   loopEnd: "HealthProbeLoopEnd",
@@ -122,6 +124,11 @@ function acquire(o: DefinitionOptions, early: boolean): State {
       Next: H.route,
     },
   );
+}
+
+/** How long a loop refused the lease waits before it reads again: min(earlyProbeSeconds, timeoutSeconds), >= 1 s. */
+export function leaseRecheckSeconds(s: { earlyProbeSeconds: number; timeoutSeconds: number }): number {
+  return Math.max(1, Math.min(s.earlyProbeSeconds || s.timeoutSeconds, s.timeoutSeconds));
 }
 
 /** The branch's states. Needs functions.getStatus (it reads the state through get-status on both stores). */
@@ -210,7 +217,7 @@ export function healthProbeStates(o: DefinitionOptions): Record<string, State> {
     [H.route]: {
       Type: "Choice",
       Choices: [
-        { Variable: `${PATHS.probe}.admitted`, BooleanEquals: false, Next: H.notAdmitted },
+        { Variable: `${PATHS.probe}.admitted`, BooleanEquals: false, Next: loopSeconds > 0 ? H.waitLease : H.notAdmitted },
         // Admitted without a lease: the store failed (onStoreError allow); a probe that cannot be recorded is pointless.
         { Variable: `${PATHS.probe}.leaseId`, IsNull: true, Next: H.storeError },
       ],
@@ -244,6 +251,9 @@ export function healthProbeStates(o: DefinitionOptions): Record<string, State> {
           }
         : { Type: "Pass", Next: H.probed },
     [H.waitProbeAt]: { Type: "Wait", TimestampPath: `${VIEW}.probeAtIso`, Next: H.nextRead },
+    // Two loops (the tripping execution's and the schedule's) share the lease: the one refused rechecks once the
+    // holder's probe has answered or re-opened (at most timeoutSeconds; the next probeAt is earlyProbeSeconds on).
+    [H.waitLease]: { Type: "Wait", Seconds: leaseRecheckSeconds(o.settings), Next: H.nextRead },
     [H.nextRead]: {
       Type: "Pass",
       Parameters: { "reads.$": `States.MathAdd(${PROBE_LOOP_PATH}.reads, 1)` },

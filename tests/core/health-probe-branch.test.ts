@@ -27,7 +27,13 @@ const FN = {
 const PROBE_REQUEST = { healthCheck: true };
 const HOUR = 3_600_000;
 
-function rig(store: StateStore, kind: "dynamodb" | "redis" | "elasticache", settings: BreakerSettings, breaker: string) {
+function rig(
+  store: StateStore,
+  kind: "dynamodb" | "redis" | "elasticache",
+  settings: BreakerSettings,
+  breaker: string,
+  probeLoopSeconds?: number,
+) {
   const metrics = new CapturedMetrics();
   const deps: HandlerDeps = { settings: null, store: async () => store, clock: Date.now, metrics: metrics.sink, log: new RecordingLog() };
   const calls: unknown[] = [];
@@ -42,6 +48,7 @@ function rig(store: StateStore, kind: "dynamodb" | "redis" | "elasticache", sett
       fallback: "builtin",
       settings,
       healthProbe: true,
+      ...(probeLoopSeconds === undefined ? {} : { probeLoopSeconds }),
     }),
     {
       lambdas: {
@@ -146,9 +153,20 @@ describeEachStore("health-probe branch", (s) => {
     });
   }
 
-  it("HALF_OPEN with its probe slot taken by a caller: not admitted, no target call", async () => {
+  it("HALF_OPEN with its probe slot taken by a caller: not admitted, no target call; the loop rechecks until its bound", async () => {
     const breaker = uniqueBreaker();
     const r = rig(s.store, s.kind, settings, breaker);
+    await r.at(Date.now() - HOUR).recordOutcome(breaker, settings, 0, { kind: "failure", error: "Boom" }, null);
+    assert.equal((await r.at(Date.now()).acquireProbe(breaker, settings, "caller")).grant.admitted, true);
+    const run = await r.probe();
+    assert.equal((run.output as { healthProbe: string }).healthProbe, "loop-bound");
+    assert.ok(run.states.includes(H.waitLease), "refused, it waited and read again");
+    assert.deepEqual(r.calls, []);
+  });
+
+  it("HALF_OPEN with its probe slot taken, no loop budget (probeLoopSeconds 0): not admitted, no target call", async () => {
+    const breaker = uniqueBreaker();
+    const r = rig(s.store, s.kind, settings, breaker, 0);
     await r.at(Date.now() - HOUR).recordOutcome(breaker, settings, 0, { kind: "failure", error: "Boom" }, null);
     assert.equal((await r.at(Date.now()).acquireProbe(breaker, settings, "caller")).grant.admitted, true);
     const run = await r.probe();
