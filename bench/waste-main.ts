@@ -50,7 +50,7 @@ export async function wasteMain(argv: string[], benchFile: string): Promise<numb
       const r = await runWaste(policy, outage, seed, args.seeds, speed, args.store, endpoints);
       process.stderr.write(
         `[${n}/${total}] ${outage} s outage, ${policy.key}, seed ${seed} at ${speed}x: leaked ${r.leaked}, false trips ${r.falseTrips}, after healing ${r.afterHealing}, ` +
-          `to CLOSED ${r.timeToClosed === null ? "n/a" : r.timeToClosed.toFixed(1)} s, waste ${r.waste}, health probes ${r.healthProbes} (${r.realSeconds.toFixed(0)} s real)\n`,
+          `to CLOSED ${r.timeToClosed === null ? "n/a" : r.timeToClosed.toFixed(1)} s, waste ${r.waste}, health probes ${r.healthProbes} in ${r.probeRuns} probe runs (${r.realSeconds.toFixed(0)} s real)\n`,
       );
       return r;
     };

@@ -110,7 +110,8 @@ export function wasteMarkdown(o: {
     "- **false trips**: calls rejected while the target was healthy, before the outage;",
     "- **after healing**: calls rejected after the outage ended;",
     "- **waste** = leaked + false trips + after healing;",
-    "- **health probes**: the scheduled health probe's target attempts (not user calls; not in the waste);",
+    "- **health probes**: the health probe's target attempts (not user calls; not in the waste);",
+    "- **probe runs**: executions of the probe branch: the schedule's, and the loops the tripping executions started;",
     "- **to CLOSED**: design seconds from the end of the outage to CLOSED.",
     "",
     "Policies (open-period settings of this breaker):",
@@ -119,8 +120,8 @@ export function wasteMarkdown(o: {
   for (const p of pol) L.push(`- ${p.name}: ${settingsText(policySettings(p))}; ${p.note}.`);
   L.push("", "### Medians over the seeds", "");
   L.push(
-    "| outage | policy | leaked | false trips | after healing | to CLOSED (s) | waste | health probes |",
-    "|---|---|---|---|---|---|---|---|",
+    "| outage | policy | leaked | false trips | after healing | to CLOSED (s) | waste | health probes | probe runs |",
+    "|---|---|---|---|---|---|---|---|---|",
   );
   for (const out of o.outages) {
     for (const p of pol) {
@@ -130,7 +131,7 @@ export function wasteMarkdown(o: {
       const c = medianClose(rs);
       const bold = p.key === "default" ? "**" : "";
       L.push(
-        `| ${out} s | ${bold}${p.name}${bold} | ${m((r) => r.leaked)} | ${m((r) => r.falseTrips)} | ${m((r) => r.afterHealing)} | ${c === null ? "not closed" : fmt(c, 1)} | ${bold}${m((r) => r.waste)}${bold} | ${m((r) => r.healthProbes)} |`,
+        `| ${out} s | ${bold}${p.name}${bold} | ${m((r) => r.leaked)} | ${m((r) => r.falseTrips)} | ${m((r) => r.afterHealing)} | ${c === null ? "not closed" : fmt(c, 1)} | ${bold}${m((r) => r.waste)}${bold} | ${m((r) => r.healthProbes)} | ${m((r) => r.probeRuns)} |`,
       );
     }
   }
@@ -164,12 +165,12 @@ export function wasteMarkdown(o: {
     "",
     "### Every run",
     "",
-    "| outage | policy | seed | +s | health schedule at (s) | speed | leaked | false trips | after healing | to CLOSED (s) | waste | health probes | delayed starts | real s |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| outage | policy | seed | +s | health schedule at (s) | speed | leaked | false trips | after healing | to CLOSED (s) | waste | health probes | probe runs | delayed starts | real s |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   );
   for (const r of o.runs) {
     L.push(
-      `| ${r.outage} s | ${r.policy} | ${r.seed} | ${fmt(r.spreadSeconds, 2)} | ${fmt(r.scheduleOffsetSeconds, 1)} | ${r.speed}x | ${r.leaked} | ${r.falseTrips} | ${r.afterHealing} | ${fmt(r.timeToClosed, 1)} | ${r.waste} | ${r.healthProbes} | ${r.delayedStarts} | ${fmt(r.realSeconds, 0)} |`,
+      `| ${r.outage} s | ${r.policy} | ${r.seed} | ${fmt(r.spreadSeconds, 2)} | ${fmt(r.scheduleOffsetSeconds, 1)} | ${r.speed}x | ${r.leaked} | ${r.falseTrips} | ${r.afterHealing} | ${fmt(r.timeToClosed, 1)} | ${r.waste} | ${r.healthProbes} | ${r.probeRuns} | ${r.delayedStarts} | ${fmt(r.realSeconds, 0)} |`,
     );
   }
   return L.join("\n") + "\n";

@@ -84,6 +84,8 @@ export interface WasteRun {
   /** Design seconds from the end of the outage to CLOSED; null when it did not close. */
   timeToClosed: number | null;
   healthProbes: number;
+  /** Executions of the probe branch: the schedule's runs and the loops tripping executions started. */
+  probeRuns: number;
   waste: number;
   delayedStarts: number;
   realSeconds: number;
@@ -177,6 +179,7 @@ export async function runWaste(
     records: kept,
     report,
     healthProbeCalls,
+    healthProbeExecutions,
   } = await runLocal(scenario, {
     endpoints,
     // The waste counts need every execution and target attempt (a bench run is short: bounded memory).
@@ -204,6 +207,7 @@ export async function runWaste(
     afterHealing,
     timeToClosed: closed ? closed.at - healAt : null,
     healthProbes: healthProbeCalls.length,
+    probeRuns: healthProbeExecutions.scheduled.length + healthProbeExecutions.startedByTrip.length,
     waste: leaked + falseTrips + afterHealing,
     delayedStarts: records.delayedStarts,
     realSeconds: records.realSeconds,

@@ -134,6 +134,8 @@ export class CircuitBreaker extends pulumi.ComponentResource {
             ? { settingsParameter: { name: settingsParameterName(o.breakerName), refreshSeconds: o.settingsParameter.refreshSeconds } }
             : {}),
           healthProbe: o.healthProbe.enabled,
+          // The tripping execution starts the probe loop with the schedule's input (core/definition/probe-loop-start.ts).
+          ...(o.healthProbe.enabled ? { healthProbeRequest: { ...o.healthProbe.request } } : {}),
           // The early re-probe loop's budget, shrunk when a long target timeout would not fit EXPRESS's 300 s.
           ...(o.healthProbe.enabled
             ? {
@@ -156,20 +158,25 @@ export class CircuitBreaker extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    // Named up front so that the role's trust can name this one machine (aws:SourceArn) before it exists, and its
+    // policy can let the tripping execution start the machine's own probe loop (no dependency cycle).
+    const region = aws.getRegionOutput({}, { parent: this }).region;
+    const stateMachineName = boundedName(`${pulumi.getProject()}-${pulumi.getStack()}`, o.breakerName, 80);
+    const ownArn = sourceArnOf("stateMachine", region, accountId, stateMachineName);
     const sfnStatements = pulumi
-      .all([this.definition, store.tableArn ?? pulumi.output("")])
-      .apply(([def, tableArn]) => [
-        ...statementsFromPermissions(requiredPermissions(def, tableArn ? { tableArn } : {}) as Permission[], "Task"),
+      .all([this.definition, store.tableArn ?? pulumi.output(""), ownArn])
+      .apply(([def, tableArn, stateMachineArn]) => [
+        ...statementsFromPermissions(
+          requiredPermissions(def, { ...(tableArn ? { tableArn } : {}), stateMachineArn }) as Permission[],
+          "Task",
+        ),
         ...(o.logging.level !== "OFF" ? [wildcardStatement("LogDelivery", wildcardActionsFor("state-machine-logging"))] : []),
         ...(o.tracing ? [wildcardStatement("XRayTracing", wildcardActionsFor("tracing"))] : []),
       ]);
-    // Named up front so that the role's trust can name this one machine (aws:SourceArn) before it exists.
-    const region = aws.getRegionOutput({}, { parent: this }).region;
-    const stateMachineName = boundedName(`${pulumi.getProject()}-${pulumi.getStack()}`, o.breakerName, 80);
     const sfnRole = scopedRole(this, `${name}-state-machine`, {
       service: "states.amazonaws.com",
       accountId,
-      sourceArn: sourceArnOf("stateMachine", region, accountId, stateMachineName),
+      sourceArn: ownArn,
       statements: sfnStatements,
       description: `Circuit breaker ${o.breakerName}: state machine`,
       tags: roleTags(tags, ROLES.stateMachine),

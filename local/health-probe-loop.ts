@@ -5,8 +5,9 @@
 // (core/definition/health-probe-branch.ts); nothing here decides anything.
 
 import type { HealthProbeInput } from "../core/definition/health-probe-branch";
-import type { LocalExecutionResult } from "./sfn-runtime";
+import type { LocalExecutionResult, StartedExecution } from "./sfn-runtime";
 import { Timebase } from "./speed";
+import { metered } from "./work-meter";
 
 /** EventBridge Scheduler's minimum rate. */
 export const SCHEDULE_SECONDS = 60;
@@ -68,6 +69,33 @@ export function startHealthProbeSchedule(o: HealthProbeScheduleOptions): HealthP
       cancel?.();
       cancel = null;
       await Promise.allSettled([...running]);
+    },
+  };
+}
+
+/** The probe loops the tripping executions start (core/definition/probe-loop-start.ts), as the local runtime hands them over. */
+export interface StartedProbeLoops {
+  /** The local runtime's startExecution option: runs each at once, on its own work meter (not the caller's). */
+  startExecution(started: StartedExecution): void;
+  /** Every started loop, in start order, once it ended. */
+  executions: LocalExecutionResult[];
+  /** Waits for the loops still running (each ends by its own bounds), also those they start meanwhile. */
+  stop(): Promise<void>;
+}
+
+export function trackStartedProbeLoops(): StartedProbeLoops {
+  const executions: LocalExecutionResult[] = [];
+  const running = new Set<Promise<void>>();
+  return {
+    executions,
+    startExecution(started) {
+      const run = metered(() => started.run())
+        .then(({ result }) => void (result.status === "fulfilled" && executions.push(result.value)))
+        .finally(() => running.delete(run));
+      running.add(run);
+    },
+    async stop() {
+      while (running.size) await Promise.allSettled([...running]);
     },
   };
 }

@@ -15,7 +15,7 @@ import { MetricsSink } from "../functions/shared/metrics";
 import { HandlerDeps } from "../functions/shared/runtime";
 import { LocalStore } from "./local-store";
 import { FallbackKind } from "./scenario";
-import { createLocalStateMachine, LocalLambda, LocalStateMachine } from "./sfn-runtime";
+import { createLocalStateMachine, LocalLambda, LocalStateMachine, StartedExecution } from "./sfn-runtime";
 import { scaleSettings } from "./speed";
 import { inLambda } from "./work-meter";
 
@@ -52,6 +52,8 @@ export interface LocalBreakerOptions {
   target: LocalLambda;
   metrics: MetricsSink;
   log: Log;
+  /** The schedule's probe request and who runs the probe loops a tripping execution starts (local/run-local.ts). */
+  healthProbe?: { request: Record<string, unknown>; startExecution: (started: StartedExecution) => void };
 }
 
 export interface LocalBreaker {
@@ -83,6 +85,7 @@ export function localBreaker(o: LocalBreakerOptions): LocalBreaker {
     // As deployed with a health probe: {"healthProbe": {"request": ...}} runs the probe branch (the waste bench's
     // schedule starts it: local/health-probe-loop.ts).
     healthProbe: true,
+    ...(o.healthProbe ? { healthProbeRequest: o.healthProbe.request } : {}),
   });
   const getStatus = makeGetStatusHandler(deps);
   const lambdas = meteredLambdas(
@@ -105,6 +108,7 @@ export function localBreaker(o: LocalBreakerOptions): LocalBreaker {
     dynamodbClient: o.store.dynamodb ?? undefined,
     speed: o.speed,
     name: o.breakerName,
+    ...(o.healthProbe ? { startExecution: o.healthProbe.startExecution } : {}),
   });
   return { machine, runSettings };
 }

@@ -18,7 +18,8 @@ import { checkStoreFaults, driveStoreFaults, storeFaultNeeds, StoreFaultHook } f
 import { Timebase } from "./speed";
 import { DynamoLocal, RedisServer } from "./store-processes";
 import { localTarget } from "./target";
-import { isProbeRequest, ProbeCall, startHealthProbeSchedule } from "./health-probe-loop";
+import { isProbeRequest, LOCAL_PROBE_REQUEST, ProbeCall, startHealthProbeSchedule, trackStartedProbeLoops } from "./health-probe-loop";
+import { LocalExecutionResult } from "./sfn-runtime";
 import { StateStore } from "../core/state-store";
 import { countMetrics } from "./work-meter";
 
@@ -60,6 +61,8 @@ export interface LocalRunResult {
   storeDescription: string;
   /** The health probe's target attempts (with healthProbe), design seconds. */
   healthProbeCalls: ProbeCall[];
+  /** The probe branch's executions (with healthProbe): the schedule's, and the loops tripping executions started. */
+  healthProbeExecutions: { scheduled: LocalExecutionResult[]; startedByTrip: LocalExecutionResult[] };
 }
 
 const HEALTHY_ENDS: string[] = [STATE_NAMES.callTarget, STATE_NAMES.callTargetNew];
@@ -110,6 +113,8 @@ export async function runLocal(scenario: Scenario, o: LocalRunOptions = {}): Pro
             throw e;
           }
         };
+    // The loops a tripping execution starts (as deployed with a health probe): waited for with the schedule's runs.
+    const loops = o.healthProbe ? trackStartedProbeLoops() : null;
     const { machine } = localBreaker({
       breakerName: scenario.breaker.name,
       settings: scenario.breaker.settings,
@@ -119,15 +124,24 @@ export async function runLocal(scenario: Scenario, o: LocalRunOptions = {}): Pro
       target: targetHandler,
       metrics: countingSink(metrics),
       log: o.log ?? SILENT_LOG,
+      ...(loops ? { healthProbe: { request: { ...LOCAL_PROBE_REQUEST }, startExecution: loops.startExecution } } : {}),
     });
     const startedAt = new Date();
     const sidecars: ((tb: Timebase) => { stop(): Promise<void> })[] = [];
+    let scheduled: LocalExecutionResult[] = [];
     if (o.healthProbe) {
       const offsetSeconds = o.healthProbe.offsetSeconds;
-      sidecars.push((tb) =>
-        startHealthProbeSchedule({ offsetSeconds, tb, execute: (input, name) => machine.run(input, { executionName: name }) }),
-      );
+      sidecars.push((tb) => {
+        const schedule = startHealthProbeSchedule({
+          offsetSeconds,
+          tb,
+          execute: (input, name) => machine.run(input, { executionName: name }),
+        });
+        scheduled = schedule.executions;
+        return schedule;
+      });
     }
+    if (loops) sidecars.push(() => loops);
     if (o.watch) {
       const watch = o.watch;
       sidecars.push((tb) => watch(store.store, tb));
@@ -176,6 +190,7 @@ export async function runLocal(scenario: Scenario, o: LocalRunOptions = {}): Pro
       sequence: target.sequence,
       storeDescription: store.description,
       healthProbeCalls: probeCalls,
+      healthProbeExecutions: { scheduled, startedByTrip: loops?.executions ?? [] },
     };
   } finally {
     await store.dispose();

@@ -8,7 +8,7 @@
 import { strict as assert } from "node:assert";
 import { handlerActions, HandlerName, LOG_ACTIONS, StoreService } from "../../core/handler-manifest";
 import { isWildcardOnlyAction, wildcardActionsFor, WILDCARD_ONLY_ACTIONS } from "../../components/iam-wildcard-actions";
-import { AslDefinition, requiredPermissions } from "../../core/state-machine-definition";
+import { AslDefinition, requiredPermissions, RESOURCES } from "../../core/state-machine-definition";
 import { HANDLER_TAG } from "../../components/tags";
 import { MOCK_ACCOUNT_ID, MockRunResult, RecordedResource } from "../support/run-under-mocks";
 import { ALL_SCENARIOS, byName, byUrn, ofType, useScenarios, SCENARIOS, ScenarioName, T, USER_FALLBACK_ARN } from "./scenarios";
@@ -139,8 +139,18 @@ describe("infra: least-privilege IAM under Pulumi mocks", function () {
         const tableArn = storeKindOf(r) === "dynamodb" ? byName(r, T.table, "state-store-table").state.arn : undefined;
         for (const sm of ofType(r, T.stateMachine)) {
           const def = JSON.parse(sm.inputs.definition) as AslDefinition;
-          const expected = new Set(requiredPermissions(def, tableArn ? { tableArn } : {}).map((p) => `${p.action} ${p.resource}`));
+          const own = { stateMachineArn: sm.state.arn as string };
+          const expected = new Set(
+            requiredPermissions(def, { ...(tableArn ? { tableArn } : {}), ...own }).map((p) => `${p.action} ${p.resource}`),
+          );
           assert.ok(expected.size > 0);
+          // The tripping execution starts its own probe loop: that one action on the machine's own ARN, nothing else of states:.
+          const startsLoop = Object.values(def.States).some((st) => st.Resource === RESOURCES.startExecution);
+          assert.deepEqual(
+            [...grants(policyOfRole(r, byName(r, T.role, `${sm.name}-role`)))].filter((g) => g.startsWith("states:")),
+            startsLoop ? [`states:StartExecution ${sm.state.arn}`] : [],
+            sm.name,
+          );
           if (sm.inputs.loggingConfiguration.level !== "OFF")
             for (const g of pairs(wildcardActionsFor("state-machine-logging"), ["*"])) expected.add(g);
           if (sm.inputs.tracingConfiguration.enabled) for (const g of pairs(wildcardActionsFor("tracing"), ["*"])) expected.add(g);

@@ -20,6 +20,7 @@ function run(policy: string, outage: number, waste: number, timeToClosed: number
     afterHealing: 0,
     timeToClosed,
     healthProbes: 0,
+    probeRuns: 0,
     waste,
     delayedStarts: 0,
     realSeconds: 1,
