@@ -19,17 +19,13 @@ import { makeReportStoreErrorHandler } from "../../functions/handler-factories/r
 import { HandlerDeps } from "../../functions/shared/runtime";
 import { createLocalStateMachine, LocalExecutionResult, StartedExecution, TaskError } from "../../local/sfn-runtime";
 import { scaleSettings } from "../../local/speed";
+import { LOCAL_FUNCTIONS } from "../../local/local-breaker";
 import { CapturedMetrics, describeEachStore, RecordingLog, settingsOf, uniqueBreaker } from "../functions/support";
 import { startDynamoLocal } from "../support/servers";
 
 const SPEED = 20;
-const FN = {
-  recordOutcome: "record-outcome",
-  acquireProbe: "acquire-probe",
-  fallback: "fallback",
-  reportStoreError: "report-store-error",
-  getStatus: "get-status",
-};
+/** The handlers' local names (acquire-slot and release-slot stay out of the definition: no bulkhead). */
+const FN = LOCAL_FUNCTIONS;
 const PROBE_REQUEST = { healthCheck: true };
 /** Design settings: the first failure trips; open 60 s (3 s real), early probe 2 s after each (re-)open (0.1 s real). */
 const DESIGN = settingsOf({
