@@ -6,12 +6,13 @@
 import { strict as assert } from "node:assert";
 import { DEFAULT_SETTINGS } from "../../core/settings";
 import { BreakerService } from "../../functions/breaker/service";
-import { isProbeRequest, startHealthProbeSchedule } from "../../local/health-probe-loop";
+import { isProbeRequest, LOCAL_PROBE_REQUEST, startHealthProbeSchedule, trackStartedProbeLoops } from "../../local/health-probe-loop";
 import { localBreaker } from "../../local/local-breaker";
 import { LocalStore, openLocalStore } from "../../local/local-store";
 import { countingSink, SILENT_LOG } from "../../local/run-local";
 import { TaskError } from "../../local/sfn-runtime";
 import { scaleSettings, Timebase } from "../../local/speed";
+import { metered } from "../../local/work-meter";
 import { startDynamoLocal, startRedis } from "../support/servers";
 
 const SPEED = 20;
@@ -95,6 +96,56 @@ for (const kind of ["dynamodb", "redis"] as const) {
       const next = await machine.run({ healthProbe: { request: { healthProbe: true } } });
       assert.equal((next.output as { healthProbe: string }).healthProbe, "not-due");
       assert.equal(probes.length, 4);
+    });
+
+    it("the caller that trips starts one probe loop, tracked and waited for, on its own work meter (not the caller's)", async () => {
+      const design = {
+        ...DEFAULT_SETTINGS,
+        ignoredErrors: [...DEFAULT_SETTINGS.ignoredErrors],
+        tripRule: "consecutive" as const,
+        failureThreshold: 1,
+        openDurationSeconds: 60,
+        maxOpenDurationSeconds: 300,
+        earlyProbeSeconds: 2,
+        retryAttempts: 0,
+      };
+      const name = `trip-${kind}-${Date.now().toString(36)}`;
+      const own = await openLocalStore(
+        kind,
+        name,
+        kind === "dynamodb" ? { dynamodbEndpoint: (await startDynamoLocal()).endpoint } : { redisUrl: (await startRedis()).url },
+      );
+      const loops = trackStartedProbeLoops();
+      let probes = 0;
+      try {
+        const { machine } = localBreaker({
+          breakerName: name,
+          settings: design,
+          fallback: "builtin",
+          store: own,
+          speed: SPEED,
+          target: async (event: unknown) => {
+            if (isProbeRequest(event)) return { ok: ++probes > 0 };
+            throw new TaskError("ServiceUnavailable", "down");
+          },
+          metrics: countingSink({}),
+          log: SILENT_LOG,
+          healthProbe: { request: { ...LOCAL_PROBE_REQUEST }, startExecution: loops.startExecution },
+        });
+        const { work, result } = await metered(() => machine.run({ request: {} }));
+        assert.equal(result.status, "fulfilled");
+        await loops.stop();
+        assert.equal(loops.executions.length, 1);
+        assert.equal((loops.executions[0].output as { healthProbe: string }).healthProbe, "probed");
+        assert.equal(probes, 1);
+        // The caller recorded its failure and got the fallback; the loop's reads, lease and record are its own.
+        // (redis: the caller's read is get-status).
+        const read = kind === "redis" ? { "get-status": 1 } : {};
+        assert.deepEqual(work.lambda, { ...read, "record-outcome": 1, fallback: 1 });
+        assert.equal((await own.store.get(name))?.state, "CLOSED");
+      } finally {
+        await own.dispose();
+      }
     });
   });
 }
