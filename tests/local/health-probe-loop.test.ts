@@ -16,6 +16,17 @@ import { metered } from "../../local/work-meter";
 import { startDynamoLocal, startRedis } from "../support/servers";
 
 const SPEED = 20;
+/** The first failure trips; open 60 s, early probe 2 s after each (re-)open. */
+const design = {
+  ...DEFAULT_SETTINGS,
+  ignoredErrors: [...DEFAULT_SETTINGS.ignoredErrors],
+  tripRule: "consecutive" as const,
+  failureThreshold: 1,
+  openDurationSeconds: 60,
+  maxOpenDurationSeconds: 300,
+  earlyProbeSeconds: 2,
+  retryAttempts: 0,
+};
 
 for (const kind of ["dynamodb", "redis"] as const) {
   describe(`local health-probe schedule (${kind})`, function () {
@@ -30,16 +41,6 @@ for (const kind of ["dynamodb", "redis"] as const) {
     after(() => store?.dispose());
 
     it("starts the definition's probe branch: re-probes at each probeAt while the target fails, closes at its first success, then probes no more", async () => {
-      const design = {
-        ...DEFAULT_SETTINGS,
-        ignoredErrors: [...DEFAULT_SETTINGS.ignoredErrors],
-        tripRule: "consecutive" as const,
-        failureThreshold: 1,
-        openDurationSeconds: 60,
-        maxOpenDurationSeconds: 300,
-        earlyProbeSeconds: 2,
-        retryAttempts: 0,
-      };
       const probes: boolean[] = [];
       let callers = 0;
       const target = async (event: unknown) => {
@@ -99,16 +100,6 @@ for (const kind of ["dynamodb", "redis"] as const) {
     });
 
     it("the caller that trips starts one probe loop, tracked and waited for, on its own work meter (not the caller's)", async () => {
-      const design = {
-        ...DEFAULT_SETTINGS,
-        ignoredErrors: [...DEFAULT_SETTINGS.ignoredErrors],
-        tripRule: "consecutive" as const,
-        failureThreshold: 1,
-        openDurationSeconds: 60,
-        maxOpenDurationSeconds: 300,
-        earlyProbeSeconds: 2,
-        retryAttempts: 0,
-      };
       const name = `trip-${kind}-${Date.now().toString(36)}`;
       const own = await openLocalStore(
         kind,
