@@ -17,10 +17,9 @@ import { TAG_KEYS } from "./components/tags";
 
 // `isConfigSecret` is exported by the runtime but not declared in its types; without it the secret check is skipped.
 const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
-const config = loadStackConfig(pulumi.runtime.allConfig(), { isSecret: runtime.isConfigSecret });
-
 const project = pulumi.getProject();
 const stack = pulumi.getStack();
+const config = loadStackConfig(pulumi.runtime.allConfig(), { isSecret: runtime.isConfigSecret, project, stack });
 /** Default tags, on every taggable resource (user tags cannot override them). */
 const tags = { ...config.tags, [TAG_KEYS.project]: project, [TAG_KEYS.stack]: stack };
 

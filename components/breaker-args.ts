@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describeValue, formatIssue, formatPath } from "../core/schema/format";
 import { AlarmThresholds } from "../core/schema/alarms";
 import { loadAlarmThresholds } from "./alarm-settings";
+import { BREAKER_NAME_DOC, isBreakerName } from "../core/schema/names";
 import { BreakerConfig, breakerContextProblems, breakerSchema, DEFAULT_LOGGING, DemoConfigOut } from "../core/schema/stack-config";
 import type { CircuitBreakerArgs } from "./circuit-breaker";
 
@@ -26,6 +27,11 @@ export function resolveBreakerOptions(name: string, args: CircuitBreakerArgs): R
   const problems: string[] = [];
   const line = (path: PropertyKey[], value: unknown, allowed: string) =>
     problems.push(`${formatPath(where, path)} is ${value === undefined ? "not set" : describeValue(value)}; allowed: ${allowed}`);
+  // The component name prefixes its children's autonamed names, so it obeys the breaker-name rule too.
+  if (args.breakerName !== undefined && args.breakerName !== name && !isBreakerName(name))
+    problems.push(
+      `${where}: the component name is ${describeValue(name)}; allowed: ${BREAKER_NAME_DOC} (it prefixes the resources' names)`,
+    );
   const store = args.store;
   if (!store || typeof store.service !== "string") line(["store"], undefined, "a CircuitStateStore");
   if (!args.handlers || !args.handlers.functionArns) line(["handlers"], undefined, "the stack's HandlerPlane");

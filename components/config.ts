@@ -5,6 +5,7 @@
 // All problems are reported at once (ConfigError.problems), one per line.
 
 import { formatIssue } from "../core/schema/format";
+import { PROJECT_OR_STACK_DOC, PROJECT_OR_STACK_PATTERN } from "../core/schema/names";
 import {
   BREAKERS_DOC,
   CONFIG_KEYS,
@@ -29,6 +30,9 @@ export class ConfigError extends Error {
 export interface LoadConfigOptions {
   /** Whether a full key was set as a secret (`pulumi config set --secret`). Unknown -> not checked. */
   isSecret?: (fullKey: string) => boolean;
+  /** The Pulumi project and stack names: they take part in physical names (core/schema/names.ts), so they are bounded. */
+  project?: string;
+  stack?: string;
 }
 
 /** `circuit-breaker:key[0].x`: the namespace joins the first key with ":". */
@@ -72,6 +76,13 @@ function parseValue(key: ConfigKey, text: string, problems: string[]): unknown {
 export function loadStackConfig(all: Record<string, string>, options: LoadConfigOptions = {}): StackConfig {
   const ns = `${CONFIG_NAMESPACE}:`;
   const problems: string[] = [];
+  for (const [what, name] of [
+    ["project", options.project],
+    ["stack", options.stack],
+  ] as const) {
+    if (name !== undefined && !PROJECT_OR_STACK_PATTERN.test(name))
+      problems.push(`the Pulumi ${what} name is ${JSON.stringify(name)} (${name.length} characters); allowed: ${PROJECT_OR_STACK_DOC}`);
+  }
   const values: Record<string, unknown> = {};
   for (const [k, text] of Object.entries(all)) {
     if (!k.startsWith(ns)) continue;

@@ -150,6 +150,21 @@ export function sourceArnOf(
     );
 }
 
+/**
+ * IAM allows a role at most 10,240 characters of inline policy in total (whitespace not counted).
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+ */
+export const ROLE_INLINE_POLICY_MAX_CHARS = 10_240;
+
+/** Throws, naming the role, the size, the limit and the fix, when a role's one inline policy is over IAM's limit. */
+export function checkRolePolicySize(role: string, policy: string): void {
+  const size = policy.replace(/\s+/g, "").length;
+  if (size <= ROLE_INLINE_POLICY_MAX_CHARS) return;
+  throw new Error(
+    `IAM role ${role}: its inline policy is ${size} characters; allowed: at most ${ROLE_INLINE_POLICY_MAX_CHARS} (IAM's limit for a role's inline policies). Fewer breakers per stack, or fewer settings parameters, keep the grant smaller`,
+  );
+}
+
 export interface ScopedRoleArgs {
   service: ServicePrincipal;
   accountId: pulumi.Input<string>;
@@ -183,7 +198,11 @@ export function scopedRole(parent: pulumi.Resource, name: string, args: ScopedRo
     `${name}-policy`,
     {
       role: role.id,
-      policy: pulumi.output(args.statements).apply((s) => policyJson(s as Statement[])),
+      policy: pulumi.output(args.statements).apply((s) => {
+        const json = policyJson(s as Statement[]);
+        checkRolePolicySize(`${name}-role`, json);
+        return json;
+      }),
     },
     { parent },
   );

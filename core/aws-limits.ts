@@ -346,35 +346,23 @@ export function maxBreakersPerDashboard(widgetsPerBreaker: number, fixedWidgets 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Lambda
+// Health-probe input
 
 /**
- * A function's environment variables: at most 4 KB in total, keys and values, as Lambda counts them.
- * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+ * The health-probe schedule's input becomes the StartExecution input (at most EXECUTION_INPUT_MAX_BYTES). EventBridge
+ * Scheduler documents no maximum for Target.Input, so StartExecution's bound is the one that applies; we keep 64 KiB
+ * of it for our own fields, so the probe input (the request wrapped as the schedule sends it) may take 192 KiB.
  */
-export const LAMBDA_ENV_MAX_BYTES = 4096;
+export const HEALTH_PROBE_INPUT_MAX_BYTES = EXECUTION_INPUT_MAX_BYTES - 65_536;
 
-/** The bytes Lambda counts for an environment: the UTF-8 length of every key and value. */
-export function environmentBytes(env: Record<string, string>): number {
-  return Object.entries(env).reduce((n, [k, v]) => n + utf8Bytes(k) + utf8Bytes(v), 0);
-}
-
-/**
- * The environment fits, keeping `reservedBytes` for the variables only known at deploy time (ARNs, table
- * names, endpoints). `field` names the variable that grows (e.g. healthProbe.request).
- */
-export function checkEnvironment(
-  env: Record<string, string>,
-  reservedBytes: number,
-  field: string,
-  value: unknown,
-): LimitProblem | undefined {
-  const known = environmentBytes(env);
-  if (known + reservedBytes <= LAMBDA_ENV_MAX_BYTES) return undefined;
+/** The probe request fits, wrapped as the schedule sends it ({"healthProbe": {"request": ...}}). */
+export function checkHealthProbeInput(request: Record<string, unknown>): LimitProblem | undefined {
+  const bytes = utf8Bytes(JSON.stringify({ healthProbe: { request } }));
+  if (bytes <= HEALTH_PROBE_INPUT_MAX_BYTES) return undefined;
   return {
-    field,
-    value,
-    allowed: `what fits Lambda's ${LAMBDA_ENV_MAX_BYTES}-byte environment: ${Object.keys(env).join(" + ")} take ${known} bytes, plus ${reservedBytes} bytes kept for the deploy-time variables (ARNs, store), = ${known + reservedBytes} bytes`,
+    field: "request",
+    value: request,
+    allowed: `a request whose probe input is at most ${HEALTH_PROBE_INPUT_MAX_BYTES} bytes of UTF-8 JSON (StartExecution's ${EXECUTION_INPUT_MAX_BYTES} minus 65536 kept for the breaker's own fields; EventBridge Scheduler documents no limit of its own); this one is ${bytes} bytes`,
   };
 }
 

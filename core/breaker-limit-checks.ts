@@ -5,7 +5,7 @@
 import {
   BULKHEAD_ITEM_MARGIN,
   checkBulkheadSlots,
-  checkEnvironment,
+  checkHealthProbeInput,
   checkExpressDuration,
   checkHealthProbeDuration,
   checkManualStateAlarm,
@@ -30,12 +30,6 @@ import { isBreakerName, MAX_BREAKER_NAME_LENGTH } from "./schema/names";
 const TARGET = "budget-target";
 /** The longest breaker name a store key holds (the one breaker-name rule, core/schema/names.ts). */
 const LONGEST_BULKHEAD_KEY = `${"x".repeat(MAX_BREAKER_NAME_LENGTH)}${BULKHEAD_SUFFIX}`;
-/**
- * Bytes of the health probe's environment known only at deploy time: TARGET_ARN (a qualified Lambda ARN, up to
- * 170 characters), the store's variables (table name or endpoint, timeout) and SETTINGS_PARAMETER (+ refresh).
- */
-export const PROBE_ENV_DEPLOY_TIME_BYTES = 1024;
-
 /** The DynamoDB store's bulkhead ceiling: what one item holds with margin (core/aws-limits.ts). */
 export const DYNAMODB_MAX_CONCURRENT_CALLS = maxBulkheadSlots(ATTR.key, LONGEST_BULKHEAD_KEY, ATTR.expiresAt);
 export { BULKHEAD_ITEM_MARGIN };
@@ -188,14 +182,8 @@ export function breakerLimitProblems(b: LimitInput, ctx: { manualStateMaxMinutes
   if (b.healthProbe.enabled && b.healthProbe.intervalMinutes !== null) {
     const manual = checkManualStateAlarm(b.healthProbe.intervalMinutes, ctx.manualStateMaxMinutes);
     if (manual) out.push({ path: ["healthProbe", manual.field], value: manual.value, allowed: manual.allowed });
-    // The probe's environment (functions/handlers/health-probe.ts reads PROBE_REQUEST).
-    const env = {
-      BREAKER_NAME: b.name,
-      BREAKER_SETTINGS: JSON.stringify(b.settings),
-      TARGET_ARN: "",
-      PROBE_REQUEST: JSON.stringify(b.healthProbe.request),
-    };
-    const big = checkEnvironment(env, PROBE_ENV_DEPLOY_TIME_BYTES, "request", b.healthProbe.request);
+    // The schedule's input becomes the probe run's StartExecution input.
+    const big = checkHealthProbeInput(b.healthProbe.request);
     if (big) out.push({ path: ["healthProbe", big.field], value: big.value, allowed: big.allowed });
   }
   return out;

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadAlarmThresholds } from "../../components/alarm-settings";
 import { scheduleIntervalMinutes } from "../../core/schema/stack-config";
 import { CircuitBreakerArgs, resolveBreakerOptions } from "../../components/circuit-breaker";
+import { MAX_BREAKER_NAME_LENGTH } from "../../core/schema/names";
 import { HandlerPlane, lambdaTimeoutSeconds } from "../../components/handler-plane";
 import { checkDynamoDbStoreArgs } from "../../components/dynamodb-state-store";
 import { checkElastiCacheStoreArgs } from "../../components/elasticache-state-store";
@@ -154,7 +155,7 @@ describe("infra: component arguments", () => {
         { alarms: { thresholds: { storeErrors: 0 } } },
         new RegExp(`${W}.alarms.thresholds.storeErrors is 0; allowed: an integer from 1 to 1000000$`),
       ],
-      ["an invalid breaker name", { breakerName: "a b" }, new RegExp(`${W}.name is "a b"; allowed: a breaker name: 1 to 27 letters`)],
+      ["an invalid breaker name", { breakerName: "a b" }, new RegExp(`${W}.name is "a b"; allowed: a breaker name: 1 to 29 letters`)],
       ["no store", { store: undefined as never }, new RegExp(`${W}.store is not set; allowed: a CircuitStateStore$`)],
       [
         "an invalid settings refresh",
@@ -164,6 +165,17 @@ describe("infra: component arguments", () => {
     ];
     for (const [name, extra, message] of cases)
       it(`rejects ${name}`, () => assert.throws(() => resolveBreakerOptions("orders", args(extra)), message));
+
+    it("holds a component name that differs from breakerName to the breaker-name rule (it prefixes the children's names)", () => {
+      const long = "c".repeat(MAX_BREAKER_NAME_LENGTH + 1);
+      assert.throws(
+        () => resolveBreakerOptions(long, args({ breakerName: "orders" })),
+        new RegExp(
+          `CircuitBreaker\\(${long}\\): the component name is "${long}"; allowed: a breaker name: 1 to ${MAX_BREAKER_NAME_LENGTH} letters`,
+        ),
+      );
+      assert.equal(resolveBreakerOptions("c".repeat(MAX_BREAKER_NAME_LENGTH), args({ breakerName: "orders" })).breakerName, "orders");
+    });
 
     it("lists every problem at once, in the stack config's words", () => {
       assert.throws(

@@ -50,6 +50,22 @@ const TOKEN_RULE =
 /** [case, config, the exact problems, secret check]: the documented error of every invalid case (keys: components/config.ts). */
 const INVALID: [string, () => Raw, string[], LoadConfigOptions?][] = [
   [
+    "a Pulumi project name over Pulumi's 100 characters (it takes part in names sized for 100)",
+    dev,
+    [
+      `the Pulumi project name is "${"p".repeat(101)}" (101 characters); allowed: 1 to 100 letters, digits, _ . or - (Pulumi's rule; breaker resource names are sized for it)`,
+    ],
+    { project: "p".repeat(101), stack: "s".repeat(100) },
+  ],
+  [
+    "a stack name with a character Pulumi refuses",
+    dev,
+    [
+      `the Pulumi stack name is "a/b" (3 characters); allowed: 1 to 100 letters, digits, _ . or - (Pulumi's rule; breaker resource names are sized for it)`,
+    ],
+    { project: "circuit-breaker", stack: "a/b" },
+  ],
+  [
     "a setting out of range",
     () => breaker(dev(), (b) => (b.settings.failureThreshold = 0)),
     [`${B0}.settings.failureThreshold is 0; allowed: an integer from 1 to 10000`],
@@ -93,12 +109,12 @@ const INVALID: [string, () => Raw, string[], LoadConfigOptions?][] = [
   [
     "a breaker without a name",
     () => breaker(dev(), (b) => delete b.name),
-    [`${B0}.name is not set; allowed: a breaker name: 1 to 27 letters, digits, _ or -, starting with a letter or digit`],
+    [`${B0}.name is not set; allowed: a breaker name: 1 to 29 letters, digits, _ or -, starting with a letter or digit`],
   ],
   [
     "an invalid breaker name",
     () => breaker(dev(), (b) => (b.name = "orders/eu")),
-    [`${B0}.name is "orders/eu"; allowed: a breaker name: 1 to 27 letters, digits, _ or -, starting with a letter or digit`],
+    [`${B0}.name is "orders/eu"; allowed: a breaker name: 1 to 29 letters, digits, _ or -, starting with a letter or digit`],
   ],
   [
     "an unknown breaker option",
@@ -250,9 +266,9 @@ const INVALID: [string, () => Raw, string[], LoadConfigOptions?][] = [
   ],
   [
     "a breaker name one over the AWS-derived limit",
-    () => breaker(dev(), (b) => (b.name = "b".repeat(28))),
+    () => breaker(dev(), (b) => (b.name = "b".repeat(30))),
     [
-      `${NS}:breakers[0].name is "${"b".repeat(28)}"; allowed: a breaker name: 1 to 27 letters, digits, _ or -, starting with a letter or digit`,
+      `${NS}:breakers[0].name is "${"b".repeat(30)}"; allowed: a breaker name: 1 to 29 letters, digits, _ or -, starting with a letter or digit`,
     ],
   ],
   [

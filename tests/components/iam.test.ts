@@ -10,6 +10,7 @@ import { handlerActions, HandlerName, LOG_ACTIONS, StoreService } from "../../co
 import { isWildcardOnlyAction, wildcardActionsFor, WILDCARD_ONLY_ACTIONS } from "../../components/iam-wildcard-actions";
 import { AslDefinition, requiredPermissions, RESOURCES } from "../../core/state-machine-definition";
 import { HANDLER_TAG } from "../../components/tags";
+import { checkRolePolicySize, policyJson, ROLE_INLINE_POLICY_MAX_CHARS, scopedStatement } from "../../components/iam";
 import { MOCK_ACCOUNT_ID, MockRunResult, RecordedResource } from "../support/run-under-mocks";
 import { ALL_SCENARIOS, byName, byUrn, ofType, useScenarios, SCENARIOS, ScenarioName, T, USER_FALLBACK_ARN } from "./scenarios";
 
@@ -252,5 +253,26 @@ describe("infra: least-privilege IAM under Pulumi mocks", function () {
       sms.some((m) => m.inputs.definition.includes(USER_FALLBACK_ARN)),
       "the user fallback is invoked by the definition",
     );
+  });
+});
+
+describe("infra: a role's inline policy within IAM's 10,240 characters", () => {
+  it("checkRolePolicySize refuses an oversized policy, naming the role, the size, the limit and the fix", () => {
+    const arns = (n: number) =>
+      Array.from(
+        { length: n },
+        (_, i) => `arn:aws:ssm:us-east-1:123456789012:parameter/circuit-breaker/prod/${"b".repeat(25)}-${i}/settings`,
+      );
+    const policy = (n: number) => policyJson([scopedStatement("SettingsParameters", ["ssm:GetParameter"], arns(n))]);
+    assert.doesNotThrow(() => checkRolePolicySize("handlers-record-outcome-role", policy(50)));
+    assert.ok(policy(100).length > ROLE_INLINE_POLICY_MAX_CHARS);
+    assert.throws(
+      () => checkRolePolicySize("handlers-record-outcome-role", policy(100)),
+      new RegExp(
+        `^Error: IAM role handlers-record-outcome-role: its inline policy is ${policy(100).length} characters; allowed: at most 10240 \\(IAM's limit for a role's inline policies\\)\\. Fewer breakers`,
+      ),
+    );
+    // Whitespace does not count.
+    assert.doesNotThrow(() => checkRolePolicySize("r", `{${" ".repeat(20_000)}}`));
   });
 });

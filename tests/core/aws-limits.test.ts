@@ -14,7 +14,8 @@ import {
   checkIgnoredErrors,
   checkManualStateAlarm,
   DYNAMODB_ITEM_MAX_BYTES,
-  environmentBytes,
+  HEALTH_PROBE_INPUT_MAX_BYTES,
+  checkHealthProbeInput,
   EXECUTION_INPUT_MAX_BYTES,
   EXPRESS_MAX_DURATION_SECONDS,
   EXPRESS_MARGIN_SECONDS,
@@ -355,18 +356,23 @@ describe("AWS limits", () => {
     });
   });
 
-  describe("Lambda environment (4 KB) and dashboard widgets (500)", () => {
-    it("refuses a health probe request that cannot fit the probe's environment", () => {
-      assert.equal(environmentBytes({ AB: "cd", E: "é" }), 2 + 2 + 1 + 2);
-      assert.deepEqual(problemsOf(base({ healthProbe: { request: { ping: "x".repeat(1000) } } })), []);
-      const problems = problemsOf(base({ healthProbe: { request: { ping: "x".repeat(100_000) } } }));
+  describe("Health-probe input (192 KiB) and dashboard widgets (500)", () => {
+    it("refuses a health probe request whose probe input cannot fit StartExecution's input (with our margin)", () => {
+      assert.equal(HEALTH_PROBE_INPUT_MAX_BYTES, 196_608);
+      const wrapped = '{"healthProbe":{"request":{"ping":""}}}'.length;
+      const fits = "x".repeat(HEALTH_PROBE_INPUT_MAX_BYTES - wrapped);
+      assert.equal(checkHealthProbeInput({ ping: fits }), undefined);
+      assert.ok(checkHealthProbeInput({ ping: fits + "x" }));
+      assert.ok(checkHealthProbeInput({ ping: "é".repeat(HEALTH_PROBE_INPUT_MAX_BYTES / 2) }), "UTF-8 bytes, not characters");
+      assert.deepEqual(problemsOf(base({ healthProbe: { request: { ping: "x".repeat(100_000) } } })), []);
+      const problems = problemsOf(base({ healthProbe: { request: { ping: "x".repeat(200_000) } } }));
       assert.equal(problems.length, 1);
       assert.match(
         problems[0],
-        /^circuit-breaker:breakers\[0\]\.healthProbe\.request is \{"ping":"x.*\(100011 characters\); allowed: what fits Lambda's 4096-byte environment/,
+        /^circuit-breaker:breakers\[0\]\.healthProbe\.request is \{"ping":"x.*; allowed: a request whose probe input is at most 196608 bytes .*this one is 200039 bytes$/,
       );
-      // A disabled probe deploys no probe Lambda.
-      assert.deepEqual(problemsOf(base({ healthProbe: { enabled: false, request: { ping: "x".repeat(100_000) } } })), []);
+      // A disabled probe has no schedule.
+      assert.deepEqual(problemsOf(base({ healthProbe: { enabled: false, request: { ping: "x".repeat(200_000) } } })), []);
     });
     it("bounds each dashboard page to what CloudWatch shows, and pages the breakers beyond it", () => {
       assert.equal(maxBreakersPerDashboard(6), 83);

@@ -4,7 +4,13 @@ import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expectedFiles } from "../../scripts/generate-schemas";
-import { BREAKER_NAME_PATTERN, DERIVED_NAMES, MAX_BREAKER_NAME_LENGTH, AUTONAME_SUFFIX_LENGTH } from "../../core/schema/names";
+import {
+  AUTONAME_SUFFIX_LENGTH,
+  BREAKER_NAME_PATTERN,
+  DERIVED_NAMES,
+  derivedNameLength,
+  MAX_BREAKER_NAME_LENGTH,
+} from "../../core/schema/names";
 import { NUMBER_RULES, SETTING_NAMES } from "../../core/settings";
 import { AWS_REGIONS } from "../../core/schema/stack-config";
 
@@ -54,15 +60,13 @@ describe("generated schema artifacts", () => {
 });
 
 describe("breaker-name rule", () => {
-  it("is the longest length for which every derived name plus Pulumi's autoname suffix fits its AWS limit", () => {
-    for (const d of DERIVED_NAMES) {
-      const physical = "b".repeat(MAX_BREAKER_NAME_LENGTH) + d.suffix + (d.autonamed ? "-" + "x".repeat(AUTONAME_SUFFIX_LENGTH - 1) : "");
-      assert.ok(physical.length <= d.limit, `${d.resource}: ${physical.length} > ${d.limit}`);
-    }
-    assert.ok(
-      DERIVED_NAMES.some((d) => MAX_BREAKER_NAME_LENGTH + 1 + d.suffix.length + AUTONAME_SUFFIX_LENGTH > d.limit),
-      "one more character must break some limit, or the rule is tighter than needed",
-    );
+  it("is the longest length for which every derived name (autoname suffix, longest project and stack included) fits its AWS limit", () => {
+    for (const d of DERIVED_NAMES) assert.ok(derivedNameLength(d, MAX_BREAKER_NAME_LENGTH) <= d.limit, d.resource);
+    const binding = DERIVED_NAMES.filter((d) => derivedNameLength(d, MAX_BREAKER_NAME_LENGTH + 1) > d.limit).map((d) => d.resource);
+    // One more character breaks the schedule's role: `<b>-health-probe-schedule-role-xxxxxxx` is 64, IAM's limit.
+    assert.deepEqual(binding, ["IAM role (health-probe schedule)"]);
+    assert.equal(MAX_BREAKER_NAME_LENGTH, 29);
+    assert.equal(AUTONAME_SUFFIX_LENGTH, "-".length + 7);
     assert.ok(BREAKER_NAME_PATTERN.test("b".repeat(MAX_BREAKER_NAME_LENGTH)));
     assert.ok(!BREAKER_NAME_PATTERN.test("b".repeat(MAX_BREAKER_NAME_LENGTH + 1)));
     for (const bad of ["constructor ", "a.b", "a:b", "-a", "", "orders#1"]) assert.ok(!BREAKER_NAME_PATTERN.test(bad), bad);

@@ -43,8 +43,7 @@ function physicalName(type: string, name: string, inputs: Record<string, any>): 
 /** AWS's length limits on physical names (the autoname suffix counts): a longer name fails at `pulumi up`. */
 export const NAME_LIMITS: Readonly<Record<string, number>> = {
   "aws:iam/role:Role": 64,
-  // AWS allows 128 for policy names; 64 here matches core/schema/names.ts, which sizes breaker names by it
-  "aws:iam/policy:Policy": 64,
+  "aws:iam/policy:Policy": 128,
   "aws:iam/rolePolicy:RolePolicy": 128,
   "aws:lambda/function:Function": 64,
   "aws:scheduler/schedule:Schedule": 64,
@@ -54,7 +53,8 @@ export const NAME_LIMITS: Readonly<Record<string, number>> = {
   "aws:cloudwatch/dashboard:Dashboard": 255,
   "aws:dynamodb/table:Table": 255,
   "aws:sns/topic:Topic": 256,
-  "aws:ssm/parameter:Parameter": 2048,
+  // 1011 including the ARN in front of the name (kept as 70 characters, as core/schema/names.ts does)
+  "aws:ssm/parameter:Parameter": 1011 - 70,
   "aws:ec2/securityGroup:SecurityGroup": 255,
   "aws:secretsmanager/secret:Secret": 512,
   "aws:elasticache/replicationGroup:ReplicationGroup": 40,
