@@ -1,8 +1,9 @@
 // Store faults as scenario phases (a phase's storeFault, local/scenario.ts), applied to the store process the
 // runtime started, at the phase boundaries on the run's design clock:
 //   down: at the phase start the process is killed (SIGKILL, as in a crash); at the phase end it is restarted
-//         on the same port. It runs with persistence (local/store-processes.ts: DynamoDB Local -dbPath, redis
-//         appendonly + appendfsync always), so what it acknowledged before the kill is there after the restart.
+//         on the same port; the restart ends once the run's clients get prompt answers (local/warm-up.ts). It
+//         runs with persistence (local/store-processes.ts: DynamoDB Local -dbPath, redis appendonly +
+//         appendfsync always), so what it acknowledged before the kill is there after the restart.
 //   slow: every store request during the phase is delayed by storeDelayMs in the loopback proxy the runtime
 //         put between the clients and the store (local/delay-proxy.ts); the clients' bounded timeouts
 //         (LOCAL_STORE_TIMEOUTS in local/local-store.ts) decide what a late answer becomes.
@@ -13,6 +14,7 @@
 import { LocalStore, LocalStoreOptions, StoreEndpoints } from "./local-store";
 import { phaseStarts, Scenario, ScenarioError, StoreFault } from "./scenario";
 import { Timebase } from "./speed";
+import { warmStore } from "./warm-up";
 
 export interface StoreFaultEvent {
   /** Design seconds from the start of the run when the action began. */
@@ -22,7 +24,7 @@ export interface StoreFaultEvent {
   action: "kill" | "restart" | "delay";
   /** delay: the delay applied from now on, real ms (0 = none). */
   delayMs?: number;
-  /** Real ms the action took (a restart includes waiting until the store answers). */
+  /** Real ms the action took (a restart includes waiting until the store answers warm-up requests promptly). */
   tookMs: number;
   /** The action failed: why. */
   error?: string;
@@ -120,8 +122,14 @@ export function driveStoreFaults(scenario: Scenario, tb: Timebase, store: LocalS
         if (!proc) throw new Error("a down store phase needs a store process started by this run");
         if (await act(phase, "kill", () => proc.kill())) current = "down";
       } else if (fault !== "down" && current === "down") {
-        // A failed restart leaves it down: stop() tries once more.
-        if (await act(phase, "restart", () => proc!.restart())) current = fault;
+        // A failed restart leaves it down: stop() tries once more. The restart ends once the store answers the
+        // run's own clients warmly (local/warm-up.ts): a cold JVM would time out the first calls, a probe's among them.
+        // Not at the run's end (nothing follows), nor into a slow phase (the proxy delays every answer on purpose).
+        const restart = async () => {
+          await proc!.restart();
+          if (phase !== "end" && delay === 0) await warmStore(store.store, scenario.breaker.name, scenario.breaker.settings);
+        };
+        if (await act(phase, "restart", restart)) current = fault;
       }
     });
   };

@@ -80,6 +80,12 @@ const SLOW_PHASES: Json[] = [
   { name: "outage", role: "failing", durationSeconds: 6, failureRate: 1, latencyMs: 20 },
 ];
 
+/**
+ * The test's own read needs no breaker bound: generous timeouts, so a fresh connection to a just-restarted store on
+ * a busy machine is not mistaken for a missing record.
+ */
+const CHECK_READ_MS = 10_000;
+
 /** The breaker's record, read with a fresh client straight from the store process (not through the run's clients or proxy). */
 async function readStoredRecord(store: LocalStore, breaker: string): Promise<BreakerRecord | null> {
   const direct =
@@ -89,8 +95,11 @@ async function readStoredRecord(store: LocalStore, breaker: string): Promise<Bre
           endpoint: (store.process as DynamoLocal).endpoint,
           region: "us-east-1",
           credentials: { accessKeyId: "local", secretAccessKey: "local" },
+          requestTimeoutMs: CHECK_READ_MS,
+          connectionTimeoutMs: CHECK_READ_MS,
+          maxAttempts: 3,
         })
-      : new RedisStore({ url: (store.process as RedisServer).url });
+      : new RedisStore({ url: (store.process as RedisServer).url, commandTimeoutMs: CHECK_READ_MS, connectTimeoutMs: CHECK_READ_MS });
   try {
     return await direct.get(breaker);
   } finally {
