@@ -25,7 +25,16 @@ describe("npm run breaker --stack on an ElastiCache stack (TLS, AUTH from Secret
   let sm: FakeAwsEndpoint;
   let bin: string;
   const breaker = uniqueBreaker("payments");
-  const settings = loadSettings({ tripRule: "rate", minimumCalls: 2, failureRateThreshold: 0.5, windowSeconds: 60 });
+  // An open period far longer than the test: the CLI child starts slowly under load, and the default 2 s would have
+  // let the circuit go HALF_OPEN before `status` reads it.
+  const settings = loadSettings({
+    tripRule: "rate",
+    minimumCalls: 2,
+    failureRateThreshold: 0.5,
+    windowSeconds: 60,
+    openDurationSeconds: 3600,
+    maxOpenDurationSeconds: 3600,
+  });
 
   /**
    * Runs the CLI in a child process as an operator would, with the stack's outputs behind `pulumi`. Asynchronously:
