@@ -24,8 +24,10 @@ export interface StoreFaultEvent {
   action: "kill" | "restart" | "delay";
   /** delay: the delay applied from now on, real ms (0 = none). */
   delayMs?: number;
-  /** Real ms the action took (a restart includes waiting until the store answers warm-up requests promptly). */
+  /** Real ms the action took (a restart includes waiting until the store answers). */
   tookMs: number;
+  /** restart: real ms after it answered until it answered the run's own clients promptly (local/warm-up.ts). */
+  warmUpMs?: number;
   /** The action failed: why. */
   error?: string;
 }
@@ -88,15 +90,16 @@ export function driveStoreFaults(scenario: Scenario, tb: Timebase, store: LocalS
   };
 
   /** Kills or restarts the process; true when it worked. */
-  const act = async (phase: string, action: "kill" | "restart", run: () => Promise<void>): Promise<boolean> => {
+  const act = async (phase: string, action: "kill" | "restart", run: (event: StoreFaultEvent) => Promise<void>): Promise<boolean> => {
     const startReal = Date.now();
     const event: StoreFaultEvent = { at: tb.designSeconds(startReal), phase, action, tookMs: 0 };
     try {
-      await run();
+      await run(event);
     } catch (e) {
       event.error = (e as Error)?.message ?? String(e);
     }
-    event.tookMs = Date.now() - startReal;
+    const warm = event.warmUpMs ?? 0;
+    event.tookMs = Date.now() - startReal - warm;
     events.push(event);
     await notify(event);
     return event.error === undefined;
@@ -125,9 +128,16 @@ export function driveStoreFaults(scenario: Scenario, tb: Timebase, store: LocalS
         // A failed restart leaves it down: stop() tries once more. The restart ends once the store answers the
         // run's own clients warmly (local/warm-up.ts): a cold JVM would time out the first calls, a probe's among them.
         // Not at the run's end (nothing follows), nor into a slow phase (the proxy delays every answer on purpose).
-        const restart = async () => {
+        // The warm-up is reported apart: the store counts again (a probe may close the circuit) as soon as it answers.
+        const restart = async (event: StoreFaultEvent) => {
           await proc!.restart();
-          if (phase !== "end" && delay === 0) await warmStore(store.store, scenario.breaker.name, scenario.breaker.settings);
+          if (phase === "end" || delay !== 0) return;
+          const answered = Date.now();
+          try {
+            await warmStore(store.store, scenario.breaker.name, scenario.breaker.settings);
+          } finally {
+            event.warmUpMs = Date.now() - answered;
+          }
         };
         if (await act(phase, "restart", restart)) current = fault;
       }

@@ -69,7 +69,7 @@ export function summaryText(r: Report): string {
           : "store delay removed"
         : f.action === "kill"
           ? "store process killed (SIGKILL)"
-          : `store process restarted (answering after ${f.tookMs} ms)`;
+          : `store process restarted (answering after ${f.tookMs} ms${f.warmUpMs === undefined ? "" : `, promptly ${f.warmUpMs} ms later`})`;
     return `  ${f.at.toFixed(1).padStart(7)} s  ${what} [${f.phase}]${f.error ? `: FAILED: ${f.error}` : ""}`;
   });
   const hp = r.awsWork.healthyPath;
