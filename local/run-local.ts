@@ -21,6 +21,7 @@ import { localTarget } from "./target";
 import { isProbeRequest, ProbeCall, startHealthProbeSchedule } from "./health-probe-loop";
 import { StateStore } from "../core/state-store";
 import { countMetrics } from "./work-meter";
+import { warmUpRun } from "./warm-up";
 
 export interface LocalRunOptions {
   endpoints?: StoreEndpoints;
@@ -42,6 +43,8 @@ export interface LocalRunOptions {
   healthProbe?: { offsetSeconds: number };
   /** Started with the traffic, stopped when it is done: watches the store (the waste bench stops a run once it has closed). */
   watch?: (store: StateStore, tb: Timebase) => { stop(): Promise<void> };
+  /** Warm the store and the handlers first (local/warm-up.ts); the report's clock starts after, its executions are not counted. */
+  warmUp?: boolean;
 }
 
 export interface LocalRunResult {
@@ -91,6 +94,8 @@ export async function runLocal(scenario: Scenario, o: LocalRunOptions = {}): Pro
   );
   try {
     o.onStoreReady?.(store.description);
+    const log = o.log ?? SILENT_LOG;
+    if (o.warmUp) await warmUpRun(store, scenario.breaker.name, scenario.breaker.settings, scenario.speed, log);
     const metrics: Record<string, number> = {};
     const timing = { tb: new Timebase(scenario.speed, Date.now()) };
     const target = localTarget(scenario, () => timing.tb);
@@ -118,7 +123,7 @@ export async function runLocal(scenario: Scenario, o: LocalRunOptions = {}): Pro
       speed: scenario.speed,
       target: targetHandler,
       metrics: countingSink(metrics),
-      log: o.log ?? SILENT_LOG,
+      log,
     });
     const startedAt = new Date();
     const sidecars: ((tb: Timebase) => { stop(): Promise<void> })[] = [];
