@@ -6,6 +6,7 @@ import { strict as assert } from "node:assert";
 import { LocalRunResult } from "../../local/run-local";
 import { buildReport, Report } from "../../local/report/report";
 import { stream } from "../../local/rng";
+import { WARM_UP_DEADLINE_MS } from "../../local/warm-up";
 import { Scenario, StoreKind } from "../../local/scenario";
 import { fastScenario, kept, runOnSharedStore } from "./support";
 
@@ -131,6 +132,8 @@ describe("the walkthrough's seed", () => {
 
 for (const store of ["dynamodb", "redis"] as StoreKind[]) {
   describe(`local runtime on ${store}`, function () {
+    // Each run first warms the store, up to WARM_UP_DEADLINE_MS on a loaded machine (the seedable test runs twice).
+    this.timeout(120_000 + 2 * WARM_UP_DEADLINE_MS);
     let first: LocalRunResult;
     /** The executions onExecution was handed, in the order they finished. */
     const streamed: number[] = [];
