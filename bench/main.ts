@@ -176,7 +176,7 @@ async function main(argv: string[]): Promise<number> {
     const results: DesignResult[] = [];
     const ours = async (key: "dynamodb" | "redis", name: string, endpoints: { dynamodbEndpoint?: string; redisUrl?: string }) => {
       if (onlyOurs) await runLocal({ ...warmUpScenario(scenario), store: key }, { endpoints });
-      const { report } = await runLocal({ ...scenario, store: key }, { endpoints });
+      const { report } = await runLocal({ ...scenario, store: key }, { endpoints, warmUp: true });
       results.push(designResult(key, name, report, ["EXPRESS"]));
     };
     step(1, "this breaker + DynamoDB");

@@ -182,6 +182,7 @@ export async function runWaste(
     healthProbeExecutions,
   } = await runLocal(scenario, {
     endpoints,
+    warmUp: true,
     // The waste counts need every execution and target attempt (a bench run is short: bounded memory).
     keepRecords: true,
     signal: abort.signal,

@@ -22,6 +22,7 @@ import { isProbeRequest, LOCAL_PROBE_REQUEST, ProbeCall, startHealthProbeSchedul
 import { LocalExecutionResult } from "./sfn-runtime";
 import { StateStore } from "../core/state-store";
 import { countMetrics } from "./work-meter";
+import { warmUpRun } from "./warm-up";
 
 export interface LocalRunOptions {
   endpoints?: StoreEndpoints;
@@ -43,6 +44,8 @@ export interface LocalRunOptions {
   healthProbe?: { offsetSeconds: number };
   /** Started with the traffic, stopped when it is done: watches the store (the waste bench stops a run once it has closed). */
   watch?: (store: StateStore, tb: Timebase) => { stop(): Promise<void> };
+  /** Warm the store and the handlers first (local/warm-up.ts); the report's clock starts after, its executions are not counted. */
+  warmUp?: boolean;
 }
 
 export interface LocalRunResult {
@@ -94,6 +97,8 @@ export async function runLocal(scenario: Scenario, o: LocalRunOptions = {}): Pro
   );
   try {
     o.onStoreReady?.(store.description);
+    const log = o.log ?? SILENT_LOG;
+    if (o.warmUp) await warmUpRun(store, scenario.breaker.name, scenario.breaker.settings, scenario.speed, log);
     const metrics: Record<string, number> = {};
     const timing = { tb: new Timebase(scenario.speed, Date.now()) };
     const target = localTarget(scenario, () => timing.tb);
@@ -123,7 +128,7 @@ export async function runLocal(scenario: Scenario, o: LocalRunOptions = {}): Pro
       speed: scenario.speed,
       target: targetHandler,
       metrics: countingSink(metrics),
-      log: o.log ?? SILENT_LOG,
+      log,
       ...(loops ? { healthProbe: { request: { ...LOCAL_PROBE_REQUEST }, startExecution: loops.startExecution } } : {}),
     });
     const startedAt = new Date();

@@ -5,8 +5,20 @@
 import { strict as assert } from "node:assert";
 import { LocalRunResult } from "../../local/run-local";
 import { buildReport, Report } from "../../local/report/report";
-import { StoreKind } from "../../local/scenario";
+import { stream } from "../../local/rng";
+import { WARM_UP_DEADLINE_MS } from "../../local/warm-up";
+import { Scenario, StoreKind } from "../../local/scenario";
 import { fastScenario, kept, runOnSharedStore } from "./support";
+
+/**
+ * Speed 2 and a seed whose healthy phase draws no failure (checked below): at speed 5 on a busy machine a cold
+ * store's slow answers plus seed 7's early failures tripped the breaker before the outage.
+ */
+const WALKTHROUGH = { speed: 2, seed: 171 };
+
+function walkthrough(store: StoreKind, seed = WALKTHROUGH.seed): Scenario {
+  return fastScenario({ store, speed: WALKTHROUGH.speed, seed });
+}
 
 function sumFailed(f: Record<string, number>): number {
   return Object.values(f).reduce((a, b) => a + b, 0);
@@ -40,7 +52,7 @@ function checkConsistent(r: Report, result: LocalRunResult): void {
   );
   assert.equal(result.tally.attemptsInExecutions, r.totals.targetAttempts);
   // The report built as executions finished is the one built from all of them kept.
-  assert.deepEqual(buildReport(fastScenario({ store: r.scenario.store as StoreKind }), records, new Date(r.startedAt)), r);
+  assert.deepEqual(buildReport(walkthrough(r.scenario.store as StoreKind), records, new Date(r.startedAt)), r);
   assert.equal(r.totals.executions, 45 * 8, "one execution per 1/8 s of the 45 design seconds");
   // The per-second series covers the same executions and calls.
   assert.equal(
@@ -100,14 +112,34 @@ function checkWalkthrough(r: Report): void {
   assert.equal(r.metrics.CallsRejected, r.totals.rejected);
 }
 
+/** Failures the seed's healthy-phase stream draws for the phase's arrivals (local/target.ts draws one per attempt). */
+function healthyFailures(seed: number): number {
+  const s = walkthrough("dynamodb", seed);
+  const healthy = s.phases[0];
+  const draw = stream(s.seed, 0);
+  let failures = 0;
+  // Attempts in the phase come from its arrivals; without a failure there is no retry, so no further draw.
+  for (let i = 0; i < s.traffic.ratePerSecond * healthy.durationSeconds; i++) if (draw() < healthy.failureRate) failures += 1;
+  return failures;
+}
+
+describe("the walkthrough's seed", () => {
+  it("draws no failure in the healthy phase (so nothing may trip the breaker before the outage)", () => {
+    assert.equal(healthyFailures(WALKTHROUGH.seed), 0);
+    assert.ok(healthyFailures(7) > 0, "the check sees the failures of seed 7 (the seed used before)");
+  });
+});
+
 for (const store of ["dynamodb", "redis"] as StoreKind[]) {
   describe(`local runtime on ${store}`, function () {
+    // Each run first warms the store, up to WARM_UP_DEADLINE_MS on a loaded machine (the seedable test runs twice).
+    this.timeout(120_000 + 2 * WARM_UP_DEADLINE_MS);
     let first: LocalRunResult;
     /** The executions onExecution was handed, in the order they finished. */
     const streamed: number[] = [];
 
     before(async () => {
-      first = await runOnSharedStore(fastScenario({ store }), { onExecution: (e) => streamed.push(e.index) });
+      first = await runOnSharedStore(walkthrough(store), { warmUp: true, onExecution: (e) => streamed.push(e.index) });
     });
 
     it("hands each execution to onExecution once, as it finishes", () => {
@@ -151,7 +183,7 @@ for (const store of ["dynamodb", "redis"] as StoreKind[]) {
 
     if (store === "dynamodb") {
       it("is seedable: the same seed gives the same schedule and the same target outcome sequence", async () => {
-        const second = await runOnSharedStore(fastScenario({ store }));
+        const second = await runOnSharedStore(walkthrough(store), { warmUp: true });
         assert.deepEqual(
           second.report.phases.map((p) => p.executions),
           first.report.phases.map((p) => p.executions),
@@ -166,7 +198,7 @@ for (const store of ["dynamodb", "redis"] as StoreKind[]) {
             `phase ${i}: the same outcomes in the same order`,
           );
         }
-        const other = await runOnSharedStore(fastScenario({ store, seed: 8 }));
+        const other = await runOnSharedStore(walkthrough(store, 8), { warmUp: true });
         const healthy = (r: LocalRunResult) => r.sequence[0].slice(0, 30).join(",");
         assert.notEqual(healthy(other), healthy(first), "another seed gives another healthy-phase sequence");
         checkWalkthrough(second.report);
