@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { createServer as createHttpServer, IncomingHttpHeaders, ServerResponse } from "node:http";
 import { AddressInfo, createServer, Server, Socket } from "node:net";
 import { BreakerSettings, loadSettings } from "../../core/settings";
-import { makeRecordOutcomeHandler } from "../../functions/handler-factories/record-outcome";
+import { recordOutcomeDefinition } from "../../functions/handlers/record-outcome";
 import { Log, LogAttributes } from "../../functions/shared/logging";
 import { emfMetricsSink, MetricsSink } from "../../functions/shared/metrics";
 import { HandlerDeps } from "../../functions/shared/runtime";
@@ -108,7 +108,7 @@ export interface Harness {
 
 /** Trips a fresh breaker (settings with failureThreshold 1) through record-outcome, then forgets its metrics and logs. */
 export async function tripFresh(h: Harness, breaker: string): Promise<void> {
-  await makeRecordOutcomeHandler(h.deps)({ breaker, gen: 0, outcome: "failure", error: "Boom" });
+  await recordOutcomeDefinition.make(h.deps)({ breaker, gen: 0, outcome: "failure", error: "Boom" });
   h.metrics.clear();
   h.log.entries.length = 0;
 }
