@@ -10,7 +10,7 @@ import { cachedStore, Env, HandlerDeps, settingsCache } from "../../functions/sh
 import { StateStore, StoreError } from "../../core/state-store";
 import { ensureTable } from "../../functions/store/table-schema";
 import { dynamoClient, startDynamoLocal, startRedis } from "../support/servers";
-import { CapturedMetrics, closeStores, openStore, RecordingLog, uniqueBreaker } from "./support";
+import { CapturedMetrics, closeStores, lambdaDeps, openStore, RecordingLog, uniqueBreaker } from "./support";
 
 const ROOT = join(__dirname, "..", "..");
 const ENTRIES = [
@@ -38,12 +38,7 @@ function coldStart(entries: string[], env: Env): { status: number | null; out: s
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-/** recordOutcomeDefinition.deps(env) (the Lambda entry's deps) with metrics and logs captured instead of printed. */
-function deployed(env: Env): { deps: HandlerDeps; metrics: CapturedMetrics; log: RecordingLog } {
-  const metrics = new CapturedMetrics();
-  const log = new RecordingLog();
-  return { deps: { ...recordOutcomeDefinition.deps(env), metrics: metrics.sink, log }, metrics, log };
-}
+const deployed = lambdaDeps;
 
 describe("handler runtime: cold start from the environment", () => {
   after(closeStores);

@@ -16,12 +16,12 @@ import { StateStore } from "../../core/state-store";
 import {
   answerAwsJson,
   AWS_JSON,
-  CapturedMetrics,
   closeStores,
   FAKE_AWS_CLIENT,
   FakeAwsEndpoint,
   fakeAwsEndpoint,
   harness,
+  lambdaDeps,
   openStore,
   RecordingLog,
   SeenRequest,
@@ -506,11 +506,7 @@ describe("record-outcome on DynamoDB Local follows the settings parameter withou
       settings: { tripRule: "consecutive", failureThreshold: 5 },
       settingsParameter: { name: parameter, refreshSeconds: 5 },
     };
-    const deps: HandlerDeps = {
-      ...recordOutcomeDefinition.deps(env, { fetchParameter: ssmParameterFetcher(ssm), now: clock.now }),
-      metrics: new CapturedMetrics().sink,
-      log,
-    };
+    const deps: HandlerDeps = { ...lambdaDeps(env, { fetchParameter: ssmParameterFetcher(ssm), now: clock.now }).deps, log };
     opened.push(deps);
     const handle = recordOutcomeDefinition.make(deps);
     const fail = () => handle({ ...ctx, gen: 0, outcome: "failure", error: "ServiceUnavailable" });

@@ -8,7 +8,8 @@ import { BreakerSettings, loadSettings } from "../../core/settings";
 import { recordOutcomeDefinition } from "../../functions/handlers/record-outcome";
 import { Log, LogAttributes } from "../../functions/shared/logging";
 import { emfMetricsSink, MetricsSink } from "../../functions/shared/metrics";
-import { HandlerDeps } from "../../functions/shared/runtime";
+import { EnvironmentOptions } from "../../functions/shared/define-handler";
+import { Env, HandlerDeps } from "../../functions/shared/runtime";
 import { DynamoDbStore } from "../../functions/store/dynamodb-store";
 import { RedisStore } from "../../functions/store/redis-store";
 import { StateStore } from "../../core/state-store";
@@ -104,6 +105,13 @@ export interface Harness {
   metrics: CapturedMetrics;
   log: RecordingLog;
   clock: TestClock;
+}
+
+/** The deps a store handler's Lambda entry builds from `env` (functions/shared/define-handler.ts), with metrics and logs captured. */
+export function lambdaDeps(env: Env, options: EnvironmentOptions = {}): { deps: HandlerDeps; metrics: CapturedMetrics; log: RecordingLog } {
+  const metrics = new CapturedMetrics();
+  const log = new RecordingLog();
+  return { deps: { ...recordOutcomeDefinition.deps(env, options), metrics: metrics.sink, log }, metrics, log };
 }
 
 /** Trips a fresh breaker (settings with failureThreshold 1) through record-outcome, then forgets its metrics and logs. */
