@@ -26,6 +26,11 @@ const NOT_SCRIPTS = [
   "^(\\.\\.?/)+scripts/(?!system-deps$)",
   "Only scripts/system-deps (the shared system-program installer) may be imported from scripts/.",
 ];
+// The local runtime serves the handlers from the manifest through functions/registry.ts, never from a handler's module.
+const NOT_HANDLER_INTERNALS = [
+  "^(\\.\\.?/)+functions/handlers(/|$)",
+  "The local runtime takes handlers from functions/registry (by their manifest name), not from functions/handlers/.",
+];
 const NOT_COMPONENTS = [into("components"), "components/ is the Pulumi program: take what you need from core/."];
 const NOT_TOOLS_FROM_FUNCTIONS = [
   into("local", "bench", "scripts", "cli", "policy", "tests"),
@@ -50,7 +55,7 @@ export const BOUNDARIES = {
     "^\\.\\./store(/|$)",
     "The breaker service works on the StateStore interface (core/state-store.ts), never on a store implementation.",
   ]),
-  "local/**/*.ts": restrict(NOT_PULUMI, NOT_COMPONENTS, NOT_SCRIPTS, [
+  "local/**/*.ts": restrict(NOT_PULUMI, NOT_COMPONENTS, NOT_SCRIPTS, NOT_HANDLER_INTERNALS, [
     into("bench", "cli", "policy", "tests"),
     "The local runner never imports the bench, the operator CLI, the policy pack or tests.",
   ]),

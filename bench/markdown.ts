@@ -91,7 +91,7 @@ Breaker settings: trip rule ${st.tripRule}, failureThreshold ${st.failureThresho
 (x${st.openDurationMultiplier} per re-open), halfOpenProbes ${st.halfOpenProbes}, retryAttempts ${st.retryAttempts}
 (interval ${st.retryIntervalSeconds} s, backoff ${st.retryBackoffRate}, full jitter), timeoutSeconds ${st.timeoutSeconds}.
 
-The same seeded target (functions/handler-factories/demo-downstream.ts) and the same traffic drive every design.
+The same seeded target (functions/handlers/demo-downstream.ts) and the same traffic drive every design.
 Designs 1 to 3 run on the same generic executor (local/sfn-runtime.ts: Task states served by their Resource)
 against the same DynamoDB Local; design 2 against a local redis-server.
 

@@ -3,7 +3,7 @@
 // state machines; the executions are spread over CONTAINERS containers.
 
 import CircuitBreaker from "opossum";
-import { sleep } from "../functions/handler-factories/demo-downstream";
+import { sleep } from "../functions/shared/sleep";
 import { RunRecords } from "../local/report/records";
 import { mulberry32 } from "../local/rng";
 import { runScenario, StateObserver } from "../local/runner";

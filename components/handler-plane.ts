@@ -8,7 +8,8 @@
 
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { HANDLER_NEEDS, HandlerName, planeHandlers, SETTINGS_PARAMETER_ACTIONS } from "../core/handler-manifest";
+import { HANDLER_NEEDS, HANDLERS, HandlerName, planeHandlers, SETTINGS_PARAMETER_ACTIONS } from "../core/handler-manifest";
+import type { DefinitionOptions } from "../core/state-machine-definition";
 import { BreakerFunction, createBreakerFunction } from "./breaker-function";
 import { CircuitStateStore } from "./state-store";
 import { scopedStatement, Statement } from "./iam";
@@ -29,27 +30,8 @@ export interface HandlerPlaneArgs {
   tags?: Tags;
 }
 
-/** The function ARNs a breaker's definition names (DefinitionOptions.functions). */
-export interface PlaneFunctionArns {
-  recordOutcome: string;
-  acquireProbe: string;
-  fallback: string;
-  reportStoreError: string;
-  getStatus?: string;
-  acquireSlot?: string;
-  releaseSlot?: string;
-}
-
-const DESCRIPTIONS: Readonly<Record<HandlerName, string>> = {
-  "record-outcome": "records a call's outcome (counting, transitions)",
-  "acquire-probe": "grants HALF_OPEN probe leases",
-  "get-status": "reads breaker state for the state machine (Redis store, health probe)",
-  "report-store-error": "applies onStoreError when the state store fails",
-  fallback: "builds the fallback response",
-  "demo-downstream": "demo target with configurable failures and latency",
-  "acquire-slot": "takes a bulkhead slot for one target call",
-  "release-slot": "frees a bulkhead slot after the call",
-};
+/** The function ARNs a breaker's definition names. */
+export type PlaneFunctionArns = DefinitionOptions["functions"];
 
 /** The Lambda timeout of a plane handler: a few store calls (each bounded by the store timeout, compare-and-set retries included). */
 export function lambdaTimeoutSeconds(handler: HandlerName, storeTimeoutMs: number): number {
@@ -78,7 +60,7 @@ export class HandlerPlane extends pulumi.ComponentResource {
         : pulumi.output([]);
       this.functions[handler] = createBreakerFunction(this, `${name}-${handler}`, {
         handler,
-        description: `Circuit breaker handler plane: ${DESCRIPTIONS[handler]}`,
+        description: `Circuit breaker handler plane: ${HANDLERS[handler].description}`,
         accountId,
         environment: access ? access.environment : {},
         statements: access ? pulumi.all([own, access.statements]).apply(([a, b]) => [...b, ...a, ...access.networkStatements]) : own,
@@ -91,26 +73,12 @@ export class HandlerPlane extends pulumi.ComponentResource {
         tags,
       });
     }
-    const arn = (h: HandlerName) => this.functions[h]?.function.arn ?? pulumi.output("");
-    this.functionArns = pulumi
-      .all([
-        arn("record-outcome"),
-        arn("acquire-probe"),
-        arn("fallback"),
-        arn("report-store-error"),
-        arn("get-status"),
-        arn("acquire-slot"),
-        arn("release-slot"),
-      ])
-      .apply(([recordOutcome, acquireProbe, fallback, reportStoreError, getStatus, acquireSlot, releaseSlot]) => ({
-        recordOutcome,
-        acquireProbe,
-        fallback,
-        reportStoreError,
-        ...(getStatus ? { getStatus } : {}),
-        ...(acquireSlot ? { acquireSlot } : {}),
-        ...(releaseSlot ? { releaseSlot } : {}),
-      }));
+    // Each deployed handler under the key its manifest entry names (demo-downstream has none: it is a target).
+    const arns = Object.entries(this.functions).flatMap(([h, f]) => {
+      const key = HANDLERS[h as HandlerName].functionKey;
+      return key ? [f!.function.arn.apply((arn) => [key, arn] as const)] : [];
+    });
+    this.functionArns = pulumi.all(arns).apply((pairs) => Object.fromEntries(pairs) as PlaneFunctionArns);
     this.registerOutputs({
       functionArns: Object.fromEntries(Object.entries(this.functions).map(([h, f]) => [h, f!.function.arn])),
     });

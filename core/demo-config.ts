@@ -1,5 +1,5 @@
 // The demo downstream's configuration, defined once: the component validates it and writes it to the
-// function's environment, and the handler (functions/handler-factories/demo-downstream.ts) reads it back.
+// function's environment, and the handler (functions/handlers/demo-downstream.ts) reads it back.
 
 export interface DemoConfig {
   failureRate: number;

@@ -2,18 +2,7 @@
 // breaker) builds each function's role from this map; the tests cross-check it against the AWS SDK commands each handler's bundle really sends,
 // so a handler that starts sending a new command without a matching grant here fails the tests.
 
-export const HANDLER_NAMES = [
-  "record-outcome",
-  "acquire-probe",
-  "get-status",
-  "report-store-error",
-  "fallback",
-  "demo-downstream",
-  "acquire-slot",
-  "release-slot",
-] as const;
-export type HandlerName = (typeof HANDLER_NAMES)[number];
-
+import type { DefinitionOptions } from "./state-machine-definition";
 import type { StoreService } from "./store-env";
 
 export type { StoreService } from "./store-env";
@@ -25,16 +14,63 @@ export interface HandlerNeeds {
   settingsParameter: boolean;
 }
 
-export const HANDLER_NEEDS: Readonly<Record<HandlerName, HandlerNeeds>> = Object.freeze({
-  "record-outcome": { store: true, settingsParameter: true },
-  "acquire-probe": { store: true, settingsParameter: true },
-  "get-status": { store: true, settingsParameter: false },
-  "report-store-error": { store: false, settingsParameter: false },
-  fallback: { store: false, settingsParameter: false },
-  "demo-downstream": { store: false, settingsParameter: false },
-  "acquire-slot": { store: true, settingsParameter: true },
-  "release-slot": { store: true, settingsParameter: false },
-});
+/** The key of a breaker definition's `functions` a plane handler fills in. */
+export type FunctionKey = keyof DefinitionOptions["functions"];
+
+export interface HandlerSpec {
+  needs: HandlerNeeds;
+  /** The function's description (after "Circuit breaker handler plane: "). */
+  description: string;
+  /** Where a breaker's definition names this function; null: not a plane handler (demo-downstream is a target). */
+  functionKey: FunctionKey | null;
+}
+
+/** Every handler, once: what it needs, how it is described, and where a definition names it. */
+export const HANDLERS = Object.freeze({
+  "record-outcome": {
+    needs: { store: true, settingsParameter: true },
+    description: "records a call's outcome (counting, transitions)",
+    functionKey: "recordOutcome",
+  },
+  "acquire-probe": {
+    needs: { store: true, settingsParameter: true },
+    description: "grants HALF_OPEN probe leases",
+    functionKey: "acquireProbe",
+  },
+  "get-status": {
+    needs: { store: true, settingsParameter: false },
+    description: "reads breaker state for the state machine (Redis store, health probe)",
+    functionKey: "getStatus",
+  },
+  "report-store-error": {
+    needs: { store: false, settingsParameter: false },
+    description: "applies onStoreError when the state store fails",
+    functionKey: "reportStoreError",
+  },
+  fallback: { needs: { store: false, settingsParameter: false }, description: "builds the fallback response", functionKey: "fallback" },
+  "demo-downstream": {
+    needs: { store: false, settingsParameter: false },
+    description: "demo target with configurable failures and latency",
+    functionKey: null,
+  },
+  "acquire-slot": {
+    needs: { store: true, settingsParameter: true },
+    description: "takes a bulkhead slot for one target call",
+    functionKey: "acquireSlot",
+  },
+  "release-slot": {
+    needs: { store: true, settingsParameter: false },
+    description: "frees a bulkhead slot after the call",
+    functionKey: "releaseSlot",
+  },
+} as const satisfies Record<string, HandlerSpec>);
+
+export type HandlerName = keyof typeof HANDLERS;
+export const HANDLER_NAMES: readonly HandlerName[] = Object.freeze(Object.keys(HANDLERS) as HandlerName[]);
+
+export const HANDLER_NEEDS: Readonly<Record<HandlerName, HandlerNeeds>> = Object.freeze(
+  Object.fromEntries(HANDLER_NAMES.map((h) => [h, HANDLERS[h].needs])) as Record<HandlerName, HandlerNeeds>,
+);
 
 /**
  * The IAM action each AWS SDK command needs (both the DocumentClient and the low-level names).

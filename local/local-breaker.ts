@@ -1,15 +1,11 @@
 // This project's breaker, assembled locally exactly as `pulumi up` deploys it: the definition from the
-// component's builder, the handlers from functions/ (in process, with the run's store, settings and clock),
-// executed by the generic local executor. Nothing here routes a call: the definition does.
+// component's builder, the handlers from the manifest and functions/registry.ts (in process, with the run's
+// store, settings and clock), executed by the generic local executor. Nothing here routes a call: the definition does.
 
 import { buildDefinition } from "../core/state-machine-definition";
 import { BreakerSettings } from "../core/settings";
-import { makeAcquireProbeHandler } from "../functions/handler-factories/acquire-probe";
-import { makeAcquireSlotHandler, makeReleaseSlotHandler } from "../functions/handler-factories/bulkhead";
-import { makeFallbackHandler } from "../functions/handler-factories/fallback";
-import { makeGetStatusHandler } from "../functions/handler-factories/get-status";
-import { makeRecordOutcomeHandler } from "../functions/handler-factories/record-outcome";
-import { makeReportStoreErrorHandler } from "../functions/handler-factories/report-store-error";
+import { FunctionKey, HANDLER_NAMES, HANDLERS, HandlerName } from "../core/handler-manifest";
+import { planeHandlers } from "../functions/registry";
 import { Log } from "../functions/shared/logging";
 import { MetricsSink } from "../functions/shared/metrics";
 import { HandlerDeps } from "../functions/shared/runtime";
@@ -19,16 +15,15 @@ import { createLocalStateMachine, LocalLambda, LocalStateMachine, StartedExecuti
 import { scaleSettings } from "./speed";
 import { inLambda } from "./work-meter";
 
-/** The names the local definition gives the breaker's functions (the stack gives ARNs). */
-export const LOCAL_FUNCTIONS = {
-  recordOutcome: "record-outcome",
-  acquireProbe: "acquire-probe",
-  fallback: "fallback",
-  reportStoreError: "report-store-error",
-  getStatus: "get-status",
-  acquireSlot: "acquire-slot",
-  releaseSlot: "release-slot",
-} as const;
+/** The names the local definition gives the breaker's functions (the stack gives ARNs): each plane handler's manifest name. */
+export const LOCAL_FUNCTIONS: Readonly<Record<FunctionKey, HandlerName>> = Object.freeze(
+  Object.fromEntries(
+    HANDLER_NAMES.flatMap((name) => {
+      const key = HANDLERS[name].functionKey;
+      return key === null ? [] : [[key, name]];
+    }),
+  ) as Record<FunctionKey, HandlerName>,
+);
 
 export const TARGET_FUNCTION = "demo-downstream";
 
@@ -87,18 +82,13 @@ export function localBreaker(o: LocalBreakerOptions): LocalBreaker {
     healthProbe: true,
     ...(o.healthProbe ? { healthProbeRequest: o.healthProbe.request } : {}),
   });
-  const getStatus = makeGetStatusHandler(deps);
+  const { "get-status": getStatus, ...others } = planeHandlers(deps);
   const lambdas = meteredLambdas(
     {
-      [LOCAL_FUNCTIONS.recordOutcome]: makeRecordOutcomeHandler(deps),
-      [LOCAL_FUNCTIONS.acquireProbe]: makeAcquireProbeHandler(deps),
-      [LOCAL_FUNCTIONS.fallback]: makeFallbackHandler(deps),
-      [LOCAL_FUNCTIONS.reportStoreError]: makeReportStoreErrorHandler(deps),
+      ...others,
       // The probe loop's budget is design seconds, like the settings: scaled by speed as adjustSettings scales them.
       [LOCAL_FUNCTIONS.getStatus]: (e: { loopSeconds?: unknown }) =>
         getStatus(typeof e?.loopSeconds === "number" ? { ...e, loopSeconds: e.loopSeconds / o.speed } : e),
-      [LOCAL_FUNCTIONS.acquireSlot]: makeAcquireSlotHandler(deps),
-      [LOCAL_FUNCTIONS.releaseSlot]: makeReleaseSlotHandler(deps),
       [TARGET_FUNCTION]: o.target,
     },
     [TARGET_FUNCTION],

@@ -2,7 +2,8 @@
 // each attempt starts (its failure rate, latency and error type). Each phase draws from its own seeded
 // stream, so the n-th attempt of a phase has the same outcome in every run with the same seed.
 
-import { makeDemoDownstreamHandler, sleep } from "../functions/handler-factories/demo-downstream";
+import { HANDLER_DEFINITIONS } from "../functions/registry";
+import { sleep } from "../functions/shared/sleep";
 import { Rng, stream } from "./rng";
 import { Scenario } from "./scenario";
 import { Timebase } from "./speed";
@@ -43,7 +44,7 @@ export function localTarget(scenario: Scenario, tb: () => Timebase): LocalTarget
     const draw = streams[phaseIndex]();
     const fails = draw < phase.failureRate;
     if (sequence[phaseIndex].length < SEQUENCE_KEPT) sequence[phaseIndex].push(fails ? phase.errorType : "ok");
-    const demo = makeDemoDownstreamHandler({
+    const demo = HANDLER_DEFINITIONS["demo-downstream"].make({
       config: { failureRate: phase.failureRate, latencyMs: time.realMs(phase.latencyMs), errorName: phase.errorType },
       random: () => draw,
       sleep,

@@ -1,6 +1,21 @@
-// Lambda entry point: the state machine's store read failed: apply onStoreError. Logic: ../handler-factories/report-store-error.ts.
-// Cold start: settings and breaker name from the environment (../shared/runtime.ts); this function uses no store.
-import { makeReportStoreErrorHandler } from "../handler-factories/report-store-error";
-import { storelessDeps } from "../shared/runtime";
+// report-store-error: the state machine's direct DynamoDB read failed (DynamoDB path). Logs it, counts
+// StoreErrors and answers with the breaker's onStoreError: allow -> call the target unrecorded; reject -> fallback.
+// Touches no store.
 
-export const handler = makeReportStoreErrorHandler(storelessDeps());
+import { StoreErrorResult } from "../../core/contracts";
+import { validateStoreErrorEvent } from "../../core/schema/handler-events";
+import { defineHandler } from "../shared/define-handler";
+
+export const reportStoreErrorDefinition = defineHandler({
+  name: "report-store-error",
+  validate: validateStoreErrorEvent,
+  settings: "deployed",
+  environment: {},
+  run: async ({ event, settings, tel }): Promise<StoreErrorResult> => {
+    const reported = Object.assign(new Error(event.cause ?? event.error), { name: event.error });
+    tel.storeError("state machine read", reported, settings.onStoreError);
+    return { allow: settings.onStoreError === "allow" };
+  },
+});
+
+export const handler = reportStoreErrorDefinition.lambda();

@@ -1,8 +1,6 @@
-// Cold-start initialisation shared by every handler, and the seam tests and the local runtime use to build
-// handlers with an explicit store, settings and clock (HandlerDeps). Entry files do
-//   export const handler = makeXHandler(defaultDeps())      (./default-deps.ts: handlers that use the store)
-//   export const handler = makeXHandler(storelessDeps())    (handlers that never touch the store)
-// This file imports no store implementation, so storeless bundles carry no store code or SDK commands.
+// What every handler runs on (HandlerDeps: store, settings, clock, telemetry), the seam tests and the local
+// runtime use to build handlers with an explicit store, settings and clock; ./define-handler.ts builds them from
+// the environment. This file imports no store implementation, so storeless bundles carry no store code or SDK commands.
 //
 // The handlers are shared by every breaker of the stack: each event names its breaker and carries its deployed
 // settings (./breaker-settings.ts validates them once per fingerprint). Handlers whose rules take the settings
@@ -13,8 +11,8 @@ import { BreakerService, Clock } from "../breaker/service";
 import { StateStore, StoreError } from "../../core/state-store";
 import { BreakerContextEvent } from "../../core/contracts";
 import { BreakerSettingsCache } from "./breaker-settings";
-import { createLogger, Log } from "./logging";
-import { emfMetricsSink, MetricsSink } from "./metrics";
+import { Log } from "./logging";
+import { MetricsSink } from "./metrics";
 import { ParameterFetcher } from "./settings-source";
 import { Telemetry } from "./telemetry";
 
@@ -92,23 +90,6 @@ export function cachedStore(open: () => Promise<StateStore>): () => Promise<Stat
     }
     return opening;
   };
-}
-
-/** The deployed configuration: the store opened on first use; settings come with each event. */
-export function depsFromEnv(_env: Env, openStore: () => Promise<StateStore>, fetchParameter?: ParameterFetcher): HandlerDeps {
-  return {
-    settings: null,
-    ...(fetchParameter ? { fetchParameter } : {}),
-    store: cachedStore(openStore),
-    clock: Date.now,
-    metrics: emfMetricsSink(),
-    log: createLogger(),
-  };
-}
-
-/** For handlers that never use the store (fallback, report-store-error). */
-export function storelessDeps(env: Env = process.env): HandlerDeps {
-  return depsFromEnv(env, () => Promise.reject(new StoreError("this function has no state store")));
 }
 
 /** Runs one invocation's work for one breaker; its metrics are published once at the end, also on errors. */

@@ -6,12 +6,13 @@
 import { strict as assert } from "node:assert";
 import { bulkheadLeaseMs } from "../../core/bulkhead";
 import { BreakerSettings, loadSettings } from "../../core/settings";
-import { makeAcquireProbeHandler } from "../../functions/handler-factories/acquire-probe";
-import { makeAcquireSlotHandler, makeReleaseSlotHandler } from "../../functions/handler-factories/bulkhead";
-import { makeFallbackHandler } from "../../functions/handler-factories/fallback";
-import { makeGetStatusHandler } from "../../functions/handler-factories/get-status";
-import { makeRecordOutcomeHandler } from "../../functions/handler-factories/record-outcome";
-import { makeReportStoreErrorHandler } from "../../functions/handler-factories/report-store-error";
+import { acquireProbeDefinition } from "../../functions/handlers/acquire-probe";
+import { acquireSlotDefinition } from "../../functions/handlers/acquire-slot";
+import { releaseSlotDefinition } from "../../functions/handlers/release-slot";
+import { fallbackDefinition } from "../../functions/handlers/fallback";
+import { getStatusDefinition } from "../../functions/handlers/get-status";
+import { recordOutcomeDefinition } from "../../functions/handlers/record-outcome";
+import { reportStoreErrorDefinition } from "../../functions/handlers/report-store-error";
 import { METRICS } from "../../core/metric-names";
 import { HandlerDeps } from "../../functions/shared/runtime";
 import { DynamoDbStore } from "../../functions/store/dynamodb-store";
@@ -95,14 +96,14 @@ async function rigFor(kind: StoreKind, breakerName: string, settings: BreakerSet
     log: new RecordingLog(),
   };
   const rig = { store, metrics, slotClock, settings, target: () => ({ ok: true }) } as Omit<Rig, "machine" | "acquireSlot" | "releaseSlot">;
-  const acquireSlot = makeAcquireSlotHandler({ ...deps, clock: slotClock.now });
-  const releaseSlot = makeReleaseSlotHandler(deps);
+  const acquireSlot = acquireSlotDefinition.make({ ...deps, clock: slotClock.now });
+  const releaseSlot = releaseSlotDefinition.make(deps);
   const lambdas = {
-    [FN.recordOutcome]: makeRecordOutcomeHandler(deps),
-    [FN.acquireProbe]: makeAcquireProbeHandler(deps),
-    [FN.reportStoreError]: makeReportStoreErrorHandler(deps),
-    [FN.getStatus]: makeGetStatusHandler(deps),
-    [FN.fallback]: makeFallbackHandler(deps),
+    [FN.recordOutcome]: recordOutcomeDefinition.make(deps),
+    [FN.acquireProbe]: acquireProbeDefinition.make(deps),
+    [FN.reportStoreError]: reportStoreErrorDefinition.make(deps),
+    [FN.getStatus]: getStatusDefinition.make(deps),
+    [FN.fallback]: fallbackDefinition.make(deps),
     [FN.acquireSlot]: acquireSlot,
     [FN.releaseSlot]: releaseSlot,
     [TARGET]: (request: { id?: number }) => (rig as Rig).target(request),

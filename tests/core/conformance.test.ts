@@ -24,10 +24,10 @@ import {
   trip,
 } from "../../core/breaker";
 import { BreakerSettings, loadSettings } from "../../core/settings";
-import { makeAcquireProbeHandler } from "../../functions/handler-factories/acquire-probe";
-import { makeGetStatusHandler } from "../../functions/handler-factories/get-status";
-import { makeRecordOutcomeHandler } from "../../functions/handler-factories/record-outcome";
-import { makeReportStoreErrorHandler } from "../../functions/handler-factories/report-store-error";
+import { acquireProbeDefinition } from "../../functions/handlers/acquire-probe";
+import { getStatusDefinition } from "../../functions/handlers/get-status";
+import { recordOutcomeDefinition } from "../../functions/handlers/record-outcome";
+import { reportStoreErrorDefinition } from "../../functions/handlers/report-store-error";
 import { HandlerDeps } from "../../functions/shared/runtime";
 import { DynamoDbStore } from "../../functions/store/dynamodb-store";
 import { StateStore } from "../../core/state-store";
@@ -87,16 +87,16 @@ function depsOf(store: StateStore, settings: BreakerSettings): HandlerDeps {
 function rigFor(kind: StoreKind, store: StateStore, settings: BreakerSettings, tableName?: string) {
   const deps = depsOf(store, settings);
   const rig = { kind, store, settings, tableName, target: () => ({ ok: true }) } as Omit<Rig, "machine">;
-  const recordOutcome = makeRecordOutcomeHandler(deps);
+  const recordOutcome = recordOutcomeDefinition.make(deps);
   const lambdas = {
     [FN.recordOutcome]: async (e: unknown) => {
       const answer = await recordOutcome(e);
       await rig.afterRecord?.(answer);
       return answer;
     },
-    [FN.acquireProbe]: makeAcquireProbeHandler(deps),
-    [FN.reportStoreError]: makeReportStoreErrorHandler(deps),
-    [FN.getStatus]: makeGetStatusHandler(deps),
+    [FN.acquireProbe]: acquireProbeDefinition.make(deps),
+    [FN.reportStoreError]: reportStoreErrorDefinition.make(deps),
+    [FN.getStatus]: getStatusDefinition.make(deps),
     [FN.fallback]: (e: { breaker: string; reason: string; state?: string }) => ({
       fallback: true,
       breaker: e.breaker,

@@ -10,9 +10,9 @@ import { StateStore } from "../../core/state-store";
 import { buildDefinition } from "../../core/state-machine-definition";
 import { HEALTH_PROBE_STATES as H } from "../../core/definition/health-probe-branch";
 import { BreakerService } from "../../functions/breaker/service";
-import { makeAcquireProbeHandler } from "../../functions/handler-factories/acquire-probe";
-import { makeGetStatusHandler } from "../../functions/handler-factories/get-status";
-import { makeRecordOutcomeHandler } from "../../functions/handler-factories/record-outcome";
+import { acquireProbeDefinition } from "../../functions/handlers/acquire-probe";
+import { getStatusDefinition } from "../../functions/handlers/get-status";
+import { recordOutcomeDefinition } from "../../functions/handlers/record-outcome";
 import { HandlerDeps } from "../../functions/shared/runtime";
 import { TaskError, createLocalStateMachine } from "../../local/sfn-runtime";
 import { CapturedMetrics, describeEachStore, downStore, RecordingLog, settingsOf, uniqueBreaker } from "../functions/support";
@@ -38,7 +38,7 @@ function rig(
   const deps: HandlerDeps = { settings: null, store: async () => store, clock: Date.now, metrics: metrics.sink, log: new RecordingLog() };
   const calls: unknown[] = [];
   let answer: () => unknown = () => ({ ok: true });
-  const getStatus = makeGetStatusHandler(deps);
+  const getStatus = getStatusDefinition.make(deps);
   const machine = createLocalStateMachine(
     buildDefinition({
       breakerName: breaker,
@@ -54,8 +54,8 @@ function rig(
       lambdas: {
         // The loop's budget runs at the executor's speed (as local/local-breaker.ts scales it): 55 ms here.
         [FN.getStatus]: (e: { loopSeconds?: number }) => getStatus({ ...e, loopSeconds: (e.loopSeconds ?? 0) / 1000 }),
-        [FN.acquireProbe]: makeAcquireProbeHandler(deps),
-        [FN.recordOutcome]: makeRecordOutcomeHandler(deps),
+        [FN.acquireProbe]: acquireProbeDefinition.make(deps),
+        [FN.recordOutcome]: recordOutcomeDefinition.make(deps),
         target: (request) => {
           calls.push(request);
           return answer();

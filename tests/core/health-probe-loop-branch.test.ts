@@ -11,9 +11,9 @@ import { StateStore } from "../../core/state-store";
 import { buildDefinition } from "../../core/state-machine-definition";
 import { HEALTH_PROBE_STATES as H, PROBE_LOOP } from "../../core/definition/health-probe-branch";
 import { BreakerService } from "../../functions/breaker/service";
-import { makeAcquireProbeHandler } from "../../functions/handler-factories/acquire-probe";
-import { makeGetStatusHandler } from "../../functions/handler-factories/get-status";
-import { makeRecordOutcomeHandler } from "../../functions/handler-factories/record-outcome";
+import { acquireProbeDefinition } from "../../functions/handlers/acquire-probe";
+import { getStatusDefinition } from "../../functions/handlers/get-status";
+import { recordOutcomeDefinition } from "../../functions/handlers/record-outcome";
 import { HandlerDeps } from "../../functions/shared/runtime";
 import { TaskError, createLocalStateMachine } from "../../local/sfn-runtime";
 import { scaleSettings } from "../../local/speed";
@@ -39,7 +39,7 @@ function rig(store: StateStore, kind: "dynamodb" | "redis", design: BreakerSetti
     metrics: new CapturedMetrics().sink,
     log: new RecordingLog(),
   };
-  const getStatus = makeGetStatusHandler(deps);
+  const getStatus = getStatusDefinition.make(deps);
   let calls = 0;
   const machine = createLocalStateMachine(
     buildDefinition({
@@ -54,8 +54,8 @@ function rig(store: StateStore, kind: "dynamodb" | "redis", design: BreakerSetti
     {
       lambdas: {
         [FN.getStatus]: (e: { loopSeconds?: number }) => getStatus({ ...e, loopSeconds: (e.loopSeconds ?? 0) / SPEED }),
-        [FN.acquireProbe]: makeAcquireProbeHandler(deps),
-        [FN.recordOutcome]: makeRecordOutcomeHandler(deps),
+        [FN.acquireProbe]: acquireProbeDefinition.make(deps),
+        [FN.recordOutcome]: recordOutcomeDefinition.make(deps),
         target: () => {
           const ok = answers[Math.min(calls++, answers.length - 1)];
           if (!ok) throw new TaskError("ServiceUnavailable", "down");

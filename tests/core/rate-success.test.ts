@@ -16,10 +16,10 @@ import { StateStore } from "../../core/state-store";
 import { buildDefinition, RESOURCES, STATE_NAMES as S } from "../../core/state-machine-definition";
 import { RETRY_STATES } from "../../core/definition/retry-loop";
 import { BreakerService } from "../../functions/breaker/service";
-import { makeAcquireProbeHandler } from "../../functions/handler-factories/acquire-probe";
-import { makeGetStatusHandler } from "../../functions/handler-factories/get-status";
-import { makeRecordOutcomeHandler } from "../../functions/handler-factories/record-outcome";
-import { makeReportStoreErrorHandler } from "../../functions/handler-factories/report-store-error";
+import { acquireProbeDefinition } from "../../functions/handlers/acquire-probe";
+import { getStatusDefinition } from "../../functions/handlers/get-status";
+import { recordOutcomeDefinition } from "../../functions/handlers/record-outcome";
+import { reportStoreErrorDefinition } from "../../functions/handlers/report-store-error";
 import { DynamoDbStore } from "../../functions/store/dynamodb-store";
 import { createLocalStateMachine, LocalExecutionResult, LocalStateMachine } from "../../local/sfn-runtime";
 import { CapturedMetrics, closeStores, openStore, RecordingLog, uniqueBreaker } from "../functions/support";
@@ -61,10 +61,10 @@ function rig(
   });
   r.machine = createLocalStateMachine(def, {
     lambdas: {
-      [FN.recordOutcome]: makeRecordOutcomeHandler(deps),
-      "get-status": makeGetStatusHandler(deps),
-      [FN.acquireProbe]: makeAcquireProbeHandler(deps),
-      [FN.reportStoreError]: makeReportStoreErrorHandler(deps),
+      [FN.recordOutcome]: recordOutcomeDefinition.make(deps),
+      "get-status": getStatusDefinition.make(deps),
+      [FN.acquireProbe]: acquireProbeDefinition.make(deps),
+      [FN.reportStoreError]: reportStoreErrorDefinition.make(deps),
       [FN.fallback]: (e: { breaker: string; reason: string }) => ({ fallback: true, breaker: e.breaker, reason: e.reason }),
       [TARGET]: () => r.target(),
     },

@@ -4,9 +4,9 @@
 // the branch's loop view.
 
 import assert from "node:assert/strict";
-import { makeAcquireProbeHandler } from "../../functions/handler-factories/acquire-probe";
-import { makeGetStatusHandler } from "../../functions/handler-factories/get-status";
-import { makeRecordOutcomeHandler } from "../../functions/handler-factories/record-outcome";
+import { acquireProbeDefinition } from "../../functions/handlers/acquire-probe";
+import { getStatusDefinition } from "../../functions/handlers/get-status";
+import { recordOutcomeDefinition } from "../../functions/handlers/record-outcome";
 import { openDurationMs } from "../../core/breaker";
 import { StateStore } from "../../core/state-store";
 import { describeEachStore, harness, settingsOf, tripFresh, uniqueBreaker } from "./support";
@@ -18,9 +18,9 @@ function earlyHarness(store: StateStore, overrides = {}) {
   );
   return {
     ...h,
-    acquire: makeAcquireProbeHandler(h.deps),
-    record: makeRecordOutcomeHandler(h.deps),
-    status: makeGetStatusHandler(h.deps),
+    acquire: acquireProbeDefinition.make(h.deps),
+    record: recordOutcomeDefinition.make(h.deps),
+    status: getStatusDefinition.make(h.deps),
   };
 }
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { makeAcquireProbeHandler } from "../../functions/handler-factories/acquire-probe";
+import { acquireProbeDefinition } from "../../functions/handlers/acquire-probe";
 import { METRICS } from "../../core/metric-names";
 import { describeEachStore, downStore, harness, Harness, rejectsWith, settingsOf, tripFresh, uniqueBreaker } from "./support";
 
@@ -16,7 +16,7 @@ describeEachStore("acquire-probe handler", (s) => {
     await tripFresh(h, breaker);
     const before = await s.store.get(breaker);
     h.clock.advance(29_000);
-    const r = await makeAcquireProbeHandler(h.deps)({ breaker, leaseId: "exec-1" });
+    const r = await acquireProbeDefinition.make(h.deps)({ breaker, leaseId: "exec-1" });
     assert.deepEqual(r, { admitted: false, gen: 1, state: "OPEN", leaseId: null, reason: "open" });
     assert.deepEqual(await s.store.get(breaker), before);
     assert.deepEqual(h.metrics.names(), []);
@@ -26,7 +26,7 @@ describeEachStore("acquire-probe handler", (s) => {
     const h = harness(s.store, settingsOf({ failureThreshold: 1, openDurationSeconds: 5, halfOpenProbes: 1 }));
     const breaker = uniqueBreaker();
     await openAndDue(h, breaker);
-    const handle = makeAcquireProbeHandler(h.deps);
+    const handle = acquireProbeDefinition.make(h.deps);
     const first = await handle({ breaker, leaseId: "exec-1" });
     assert.deepEqual(first, { admitted: true, gen: 2, state: "HALF_OPEN", leaseId: "exec-1", reason: "first probe" });
     const second = await handle({ breaker, leaseId: "exec-2" });
@@ -48,7 +48,7 @@ describeEachStore("acquire-probe handler", (s) => {
     const h = harness(s.store, settingsOf({ failureThreshold: 1, openDurationSeconds: 5, halfOpenProbes: 3 }));
     const breaker = uniqueBreaker();
     await openAndDue(h, breaker);
-    const handle = makeAcquireProbeHandler(h.deps);
+    const handle = acquireProbeDefinition.make(h.deps);
     const grants = await Promise.all(Array.from({ length: 30 }, (_, i) => handle({ breaker, leaseId: `exec-${i}` })));
     assert.equal(grants.filter((g) => g.admitted).length, 3);
     const names = h.metrics.names();
@@ -62,7 +62,7 @@ describeEachStore("acquire-probe handler", (s) => {
     const breaker = uniqueBreaker();
     await openAndDue(h, breaker);
     const before = await s.store.get(breaker);
-    const handle = makeAcquireProbeHandler(h.deps);
+    const handle = acquireProbeDefinition.make(h.deps);
     await rejectsWith(() => handle({ breaker }), "InvalidEventError", ".leaseId is missing");
     await rejectsWith(() => handle({ breaker, leaseId: 42 }), "InvalidEventError", ".leaseId is 42", "a lease id");
     await rejectsWith(
@@ -81,7 +81,7 @@ describeEachStore("acquire-probe handler", (s) => {
     it(`store down, onStoreError=${onStoreError}: ${onStoreError === "allow" ? "admitted without a lease" : "not admitted"}, StoreErrors`, async () => {
       const h = harness(await downStore(s.kind), settingsOf({ onStoreError }));
       const breaker = uniqueBreaker();
-      const r = await makeAcquireProbeHandler(h.deps)({ breaker, leaseId: "exec-1" });
+      const r = await acquireProbeDefinition.make(h.deps)({ breaker, leaseId: "exec-1" });
       assert.deepEqual(r, { admitted: onStoreError === "allow", gen: 0, state: "UNKNOWN", leaseId: null, reason: "store error" });
       assert.deepEqual(h.metrics.totals(breaker), { [METRICS.storeErrors]: 1 });
       assert.equal(h.log.entries.filter((e) => e.level === "error" && e.attributes.onStoreError === onStoreError).length, 1);

@@ -3,8 +3,9 @@
 
 import assert from "node:assert/strict";
 import { bulkheadLeaseMs, EXPRESS_MAX_SECONDS } from "../../core/bulkhead";
-import { makeAcquireProbeHandler } from "../../functions/handler-factories/acquire-probe";
-import { makeAcquireSlotHandler, makeReleaseSlotHandler } from "../../functions/handler-factories/bulkhead";
+import { acquireProbeDefinition } from "../../functions/handlers/acquire-probe";
+import { acquireSlotDefinition } from "../../functions/handlers/acquire-slot";
+import { releaseSlotDefinition } from "../../functions/handlers/release-slot";
 import { METRICS } from "../../core/metric-names";
 import {
   closeStores,
@@ -22,8 +23,8 @@ describeEachStore("bulkhead handlers", (s) => {
   it("admits at most maxConcurrentCalls slots; a holder renews its own; a release frees one; releasing twice is a no-op", async () => {
     const settings = settingsOf({ maxConcurrentCalls: 2 });
     const h = harness(s.store, settings);
-    const acquire = makeAcquireSlotHandler(h.deps);
-    const release = makeReleaseSlotHandler(h.deps);
+    const acquire = acquireSlotDefinition.make(h.deps);
+    const release = releaseSlotDefinition.make(h.deps);
     const breaker = uniqueBreaker();
     const leaseMs = bulkheadLeaseMs(settings);
     assert.deepEqual(await acquire({ breaker, slotId: "exec-a" }), {
@@ -53,7 +54,7 @@ describeEachStore("bulkhead handlers", (s) => {
   it("a crashed holder's slot is reclaimed exactly when its lease ends (injected clock)", async () => {
     const settings = settingsOf({ maxConcurrentCalls: 1, timeoutSeconds: 5, retryAttempts: 1, retryIntervalSeconds: 2 });
     const h = harness(s.store, settings);
-    const acquire = makeAcquireSlotHandler(h.deps);
+    const acquire = acquireSlotDefinition.make(h.deps);
     const breaker = uniqueBreaker();
     assert.equal((await acquire({ breaker, slotId: "crashed" })).admitted, true);
     h.clock.advance(bulkheadLeaseMs(settings) - 1);
@@ -74,8 +75,8 @@ describeEachStore("bulkhead handlers", (s) => {
     const breaker = uniqueBreaker();
     await tripFresh(h, breaker);
     h.clock.advance(5_001);
-    const probe = makeAcquireProbeHandler(h.deps);
-    const acquire = makeAcquireSlotHandler(h.deps);
+    const probe = acquireProbeDefinition.make(h.deps);
+    const acquire = acquireSlotDefinition.make(h.deps);
     const grant = await probe({ breaker, leaseId: "exec-1" });
     assert.equal(grant.admitted, true);
     assert.equal((await acquire({ breaker, slotId: "holder" })).admitted, true);
@@ -108,8 +109,8 @@ describeEachStore("bulkhead handlers", (s) => {
 
   it("rejects malformed events with InvalidEventError naming the field, and takes no slot", async () => {
     const h = harness(s.store, settingsOf({ maxConcurrentCalls: 1 }));
-    const acquire = makeAcquireSlotHandler(h.deps);
-    const release = makeReleaseSlotHandler(h.deps);
+    const acquire = acquireSlotDefinition.make(h.deps);
+    const release = releaseSlotDefinition.make(h.deps);
     const cases: [(e: unknown) => Promise<unknown>, unknown, ...string[]][] = [
       [acquire, { breaker: "served" }, ".slotId is missing", "a slot id"],
       [acquire, { breaker: "served", slotId: "two words" }, '.slotId is "two words"', "no whitespace"],
@@ -151,7 +152,7 @@ describe("bulkhead handlers: store failures and the bulkhead off", () => {
         const settings = settingsOf({ maxConcurrentCalls: 3, onStoreError });
         const h = harness(await downStore(kind), settings);
         const breaker = uniqueBreaker();
-        const r = await makeAcquireSlotHandler(h.deps)({ breaker, slotId: "exec-1" });
+        const r = await acquireSlotDefinition.make(h.deps)({ breaker, slotId: "exec-1" });
         assert.deepEqual(r, {
           admitted: onStoreError === "allow",
           slotId: null,
@@ -159,7 +160,7 @@ describe("bulkhead handlers: store failures and the bulkhead off", () => {
           limit: 3,
           leaseMs: bulkheadLeaseMs(settings),
         });
-        const released = await makeReleaseSlotHandler(h.deps)({ breaker, slotId: "exec-1" });
+        const released = await releaseSlotDefinition.make(h.deps)({ breaker, slotId: "exec-1" });
         assert.deepEqual(released, { breaker, slotId: "exec-1", released: false });
         assert.deepEqual(h.metrics.totals(breaker), { [METRICS.storeErrors]: 2 });
         assert.deepEqual(
@@ -175,7 +176,7 @@ describe("bulkhead handlers: store failures and the bulkhead off", () => {
 
   it("maxConcurrentCalls 0: admitted without a slot and without touching the store", async () => {
     const h = harness(await downStore("redis"), settingsOf({ maxConcurrentCalls: 0 }));
-    const r = await makeAcquireSlotHandler(h.deps)({ breaker: "orders", slotId: "exec-1" });
+    const r = await acquireSlotDefinition.make(h.deps)({ breaker: "orders", slotId: "exec-1" });
     assert.deepEqual([r.admitted, r.slotId, r.reason, r.limit], [true, null, "bulkhead off", 0]);
     assert.deepEqual(h.metrics.names(), []);
     assert.deepEqual(h.log.entries, []);

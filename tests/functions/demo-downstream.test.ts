@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
 import { DEFAULT_SETTINGS } from "../../core/settings";
-import {
-  DEMO_CLIENT_ERROR,
-  DemoDeps,
-  demoConfigFromEnv,
-  makeDemoDownstreamHandler,
-} from "../../functions/handler-factories/demo-downstream";
+import { DEMO_CLIENT_ERROR, DemoDeps, demoConfigFromEnv, demoDownstreamDefinition } from "../../functions/handlers/demo-downstream";
 import { mulberry32 } from "../../local/rng";
 import { rejectsWith } from "./support";
 
@@ -19,7 +14,7 @@ function demo(config: Partial<DemoDeps["config"]> = {}, seed = 42) {
       slept.push(ms);
     },
   };
-  return { handle: makeDemoDownstreamHandler(deps), slept };
+  return { handle: demoDownstreamDefinition.make(deps), slept };
 }
 
 /** Runs n calls; "ok" or the thrown error's name for each. */

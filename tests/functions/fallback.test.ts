@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { makeFallbackHandler } from "../../functions/handler-factories/fallback";
+import { fallbackDefinition } from "../../functions/handlers/fallback";
 import { METRICS } from "../../core/metric-names";
 import { FALLBACK_REASONS } from "../../core/schema/handler-events";
 import { closeStores, downStore, harness, rejectsWith, settingsOf, uniqueBreaker } from "./support";
@@ -10,7 +10,7 @@ describe("fallback handler", () => {
   it("a degraded response with breaker, state and reason; CallsRejected only when the call never reached the target", async () => {
     // a store that is down: the fallback must not need it
     const h = harness(await downStore("redis"), settingsOf());
-    const handle = makeFallbackHandler(h.deps);
+    const handle = fallbackDefinition.make(h.deps);
     const expected: Record<string, string[]> = {
       open: [METRICS.callsRejected, METRICS.fallbacksServed],
       "forced open": [METRICS.callsRejected, METRICS.fallbacksServed],
@@ -38,7 +38,7 @@ describe("fallback handler", () => {
 
   it("open or forced open with the failed attempt's error (a retry the circuit stopped): no CallsRejected, the error named", async () => {
     const h = harness(await downStore("redis"), settingsOf());
-    const handle = makeFallbackHandler(h.deps);
+    const handle = fallbackDefinition.make(h.deps);
     for (const reason of ["open", "forced open"] as const) {
       h.metrics.clear();
       const r = await handle({ breaker: "orders", reason, state: "OPEN", error: "ServiceUnavailable", cause: "down" });
@@ -50,7 +50,7 @@ describe("fallback handler", () => {
 
   it("target failed: carries the error name; an unknown state reads UNKNOWN", async () => {
     const h = harness(await downStore("redis"), settingsOf());
-    const r = await makeFallbackHandler(h.deps)({
+    const r = await fallbackDefinition.make(h.deps)({
       breaker: "orders",
       reason: "target failed",
       error: "States.Timeout",
@@ -62,7 +62,7 @@ describe("fallback handler", () => {
 
   it("rejects malformed events with InvalidEventError and emits nothing", async () => {
     const h = harness(await downStore("redis"), settingsOf());
-    const handle = makeFallbackHandler(h.deps);
+    const handle = fallbackDefinition.make(h.deps);
     await rejectsWith(
       () => handle({ breaker: "orders" }),
       "InvalidEventError",

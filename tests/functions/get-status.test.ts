@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { applyCount, applyOverride, acquireProbe, BreakerRecord, planCount, reportProbe, trip } from "../../core/breaker";
 import { BreakerSettings } from "../../core/settings";
-import { makeGetStatusHandler } from "../../functions/handler-factories/get-status";
+import { getStatusDefinition } from "../../functions/handlers/get-status";
 import { ATTR, StatusView } from "../../core/contracts";
 import { METRICS } from "../../core/metric-names";
 import { toStatusView } from "../../functions/shared/status-view";
@@ -70,7 +70,7 @@ describe("get-status handler: the view equals what the DynamoDB item holds", () 
   it("no record: no Item, on both stores, as a GetItem of a missing key", async () => {
     const breaker = uniqueBreaker();
     for (const store of [dynamo, redis]) {
-      assert.deepEqual(await makeGetStatusHandler(harness(store, settings).deps)({ breaker }), {});
+      assert.deepEqual(await getStatusDefinition.make(harness(store, settings).deps)({ breaker }), {});
     }
     assert.deepEqual(choiceAttributes(await rawItem(breaker)), {});
   });
@@ -83,8 +83,8 @@ describe("get-status handler: the view equals what the DynamoDB item holds", () 
       assert.equal(await redis.compareAndSet(breaker, null, rec, settings), true);
       const stored = choiceAttributes(await rawItem(breaker));
       assert.equal(stored.Item?.state.S, rec.state);
-      const fromRedis = await makeGetStatusHandler(harness(redis, settings).deps)({ breaker });
-      const fromDynamo = await makeGetStatusHandler(harness(dynamo, settings).deps)({ breaker });
+      const fromRedis = await getStatusDefinition.make(harness(redis, settings).deps)({ breaker });
+      const fromDynamo = await getStatusDefinition.make(harness(dynamo, settings).deps)({ breaker });
       assert.deepEqual(fromRedis, stored);
       assert.deepEqual(fromDynamo, stored);
       assert.deepEqual(toStatusView(rec), stored);
@@ -100,7 +100,7 @@ for (const kind of STORE_KINDS) {
       it(`store down, onStoreError=${onStoreError}: { StoreError: { allow: ${onStoreError === "allow"} } } and no Item, StoreErrors`, async () => {
         const h = harness(await downStore(kind), settingsOf({ onStoreError }));
         const breaker = uniqueBreaker();
-        const view = await makeGetStatusHandler(h.deps)({ breaker });
+        const view = await getStatusDefinition.make(h.deps)({ breaker });
         assert.deepEqual(view, { StoreError: { allow: onStoreError === "allow" } });
         assert.deepEqual(h.metrics.totals(breaker), { [METRICS.storeErrors]: 1 });
         assert.equal(h.log.entries.filter((e) => e.level === "error").length, 1);
@@ -109,7 +109,7 @@ for (const kind of STORE_KINDS) {
 
     it("rejects malformed events with InvalidEventError", async () => {
       const h = harness(await openStore(kind), settings);
-      const handle = makeGetStatusHandler(h.deps);
+      const handle = getStatusDefinition.make(h.deps);
       await rejectsWith(() => handle({}), "InvalidEventError", "get-status event", ".breaker is missing");
       await rejectsWith(() => handle({ breaker: "" }), "InvalidEventError", '.breaker is ""');
       await rejectsWith(() => handle({ breaker: "a#bulkhead" }), "InvalidEventError", '.breaker is "a#bulkhead"');

@@ -3,7 +3,7 @@
 // carries a cause (fallback, report-store-error).
 
 import assert from "node:assert/strict";
-import { makeRecordOutcomeHandler } from "../../functions/handler-factories/record-outcome";
+import { recordOutcomeDefinition } from "../../functions/handlers/record-outcome";
 import {
   MAX_CAUSE_LENGTH,
   truncateCause,
@@ -17,7 +17,7 @@ import { describeEachStore, harness, rejectsWith, settingsOf, uniqueBreaker } fr
 describeEachStore("record-outcome with a cause longer than 32768 characters", (s) => {
   it("counts the failure (and trips) instead of rejecting the event", async () => {
     const h = harness(s.store, settingsOf({ tripRule: "consecutive", failureThreshold: 2 }));
-    const handle = makeRecordOutcomeHandler(h.deps);
+    const handle = recordOutcomeDefinition.make(h.deps);
     const breaker = uniqueBreaker();
     const cause = JSON.stringify({
       errorMessage: "downstream exploded",

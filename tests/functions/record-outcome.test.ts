@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { makeAcquireProbeHandler } from "../../functions/handler-factories/acquire-probe";
-import { makeRecordOutcomeHandler } from "../../functions/handler-factories/record-outcome";
+import { acquireProbeDefinition } from "../../functions/handlers/acquire-probe";
+import { recordOutcomeDefinition } from "../../functions/handlers/record-outcome";
 import { METRICS } from "../../core/metric-names";
 import { describeEachStore, downStore, silentStore, harness, rejectsWith, settingsOf, uniqueBreaker } from "./support";
 
 describeEachStore("record-outcome handler", (s) => {
   it("counts failures, trips at the threshold with exactly one CircuitOpened and one transition log line", async () => {
     const h = harness(s.store, settingsOf({ tripRule: "consecutive", failureThreshold: 3 }));
-    const handle = makeRecordOutcomeHandler(h.deps);
+    const handle = recordOutcomeDefinition.make(h.deps);
     const breaker = uniqueBreaker();
     const results = [];
     for (let i = 0; i < 3; i++) results.push(await handle({ breaker, gen: 0, outcome: "failure", error: "ServiceUnavailable" }));
@@ -45,7 +45,7 @@ describeEachStore("record-outcome handler", (s) => {
 
   it("a success clears the consecutive count; an ignored client error counts nothing", async () => {
     const h = harness(s.store, settingsOf({ tripRule: "consecutive", failureThreshold: 2 }));
-    const handle = makeRecordOutcomeHandler(h.deps);
+    const handle = recordOutcomeDefinition.make(h.deps);
     const breaker = uniqueBreaker();
     await handle({ breaker, gen: 0, outcome: "failure", error: "com.acme.Client$Unavailable" }); // any runtime's error name
     assert.equal((await s.store.get(breaker))?.counters.cf, 1);
@@ -67,7 +67,7 @@ describeEachStore("record-outcome handler", (s) => {
 
   it("measures the duration from startedAt when durationMs is absent, and a slow success counts as a failure", async () => {
     const h = harness(s.store, settingsOf({ tripRule: "consecutive", failureThreshold: 5, slowCallDurationMs: 2000 }));
-    const handle = makeRecordOutcomeHandler(h.deps);
+    const handle = recordOutcomeDefinition.make(h.deps);
     const breaker = uniqueBreaker();
     const slow = await handle({ breaker, gen: 0, outcome: "success", startedAt: new Date(h.clock.t - 5000).toISOString() });
     assert.deepEqual({ result: slow.result, classified: slow.classified }, { result: "counted", classified: "slow" });
@@ -85,8 +85,8 @@ describeEachStore("record-outcome handler", (s) => {
   it("a probe's success closes HALF_OPEN (CircuitClosed), a probe's failure re-opens it for longer", async () => {
     const settings = settingsOf({ tripRule: "consecutive", failureThreshold: 1, openDurationSeconds: 10, openDurationMultiplier: 2 });
     const h = harness(s.store, settings);
-    const record = makeRecordOutcomeHandler(h.deps);
-    const acquire = makeAcquireProbeHandler(h.deps);
+    const record = recordOutcomeDefinition.make(h.deps);
+    const acquire = acquireProbeDefinition.make(h.deps);
     const breaker = uniqueBreaker();
     await record({ breaker, gen: 0, outcome: "failure", error: "Boom" });
     h.clock.advance(10_001);
@@ -117,7 +117,7 @@ describeEachStore("record-outcome handler", (s) => {
   it("a probe outcome whose lease is gone answers the record's real state (stale), never one it is not in", async () => {
     const settings = settingsOf({ tripRule: "consecutive", failureThreshold: 1, openDurationSeconds: 10 });
     const h = harness(s.store, settings);
-    const record = makeRecordOutcomeHandler(h.deps);
+    const record = recordOutcomeDefinition.make(h.deps);
     const breaker = uniqueBreaker();
     // No record at all: the breaker is CLOSED.
     const none = await record({ breaker, gen: 0, leaseId: "exec-0", outcome: "success" });
@@ -144,7 +144,7 @@ describeEachStore("record-outcome handler", (s) => {
   it("rate rule: a sampled success adds its weight to the current bucket and sets the bucket the state machine adds to", async () => {
     const settings = settingsOf({ tripRule: "rate", successSampleRate: 0.1, windowSeconds: 60, minimumCalls: 1000 });
     const h = harness(s.store, settings);
-    const handle = makeRecordOutcomeHandler(h.deps);
+    const handle = recordOutcomeDefinition.make(h.deps);
     const breaker = uniqueBreaker();
     await handle({ breaker, gen: 0, outcome: "success", weight: 10 });
     await handle({ breaker, gen: 0, outcome: "success", weight: 10 });
@@ -162,7 +162,7 @@ describeEachStore("record-outcome handler", (s) => {
 
   it("rejects malformed events with InvalidEventError naming the field, and changes no stored state", async () => {
     const h = harness(s.store, settingsOf({ tripRule: "consecutive", failureThreshold: 1 }));
-    const handle = makeRecordOutcomeHandler(h.deps);
+    const handle = recordOutcomeDefinition.make(h.deps);
     const breaker = uniqueBreaker();
     await handle({ breaker, gen: 0, outcome: "success", durationMs: 1 }); // nothing to write yet
     await handle({ breaker, gen: 0, outcome: "failure", error: "Boom" }); // trips: OPEN gen 1
@@ -202,7 +202,7 @@ describeEachStore("record-outcome handler", (s) => {
     it(`${what}: result store-error with StoreErrors and the call's own metric, an error log line, no throw`, async () => {
       const h = harness(await broken(s.kind), settingsOf());
       const breaker = uniqueBreaker();
-      const r = await makeRecordOutcomeHandler(h.deps)({ breaker, gen: 0, outcome: "failure", error: "Boom" });
+      const r = await recordOutcomeDefinition.make(h.deps)({ breaker, gen: 0, outcome: "failure", error: "Boom" });
       assert.deepEqual(r, { breaker, result: "store-error", classified: "failure", state: "UNKNOWN", transition: null });
       const totals = h.metrics.totals(breaker);
       assert.equal(totals[METRICS.storeErrors], 1);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { makeReportStoreErrorHandler } from "../../functions/handler-factories/report-store-error";
+import { reportStoreErrorDefinition } from "../../functions/handlers/report-store-error";
 import { METRICS } from "../../core/metric-names";
 import { closeStores, downStore, harness, rejectsWith, settingsOf, uniqueBreaker } from "./support";
 
@@ -10,7 +10,7 @@ describe("report-store-error handler", () => {
     it(`onStoreError=${onStoreError}: allow is ${onStoreError === "allow"}, one StoreErrors, one error log line naming the error`, async () => {
       const h = harness(await downStore("dynamodb"), settingsOf({ onStoreError }));
       const breaker = uniqueBreaker();
-      const r = await makeReportStoreErrorHandler(h.deps)({
+      const r = await reportStoreErrorDefinition.make(h.deps)({
         breaker,
         error: "DynamoDB.ProvisionedThroughputExceededException",
         cause: "slow down",
@@ -28,7 +28,7 @@ describe("report-store-error handler", () => {
 
   it("rejects malformed events with InvalidEventError and emits nothing", async () => {
     const h = harness(await downStore("dynamodb"), settingsOf());
-    const handle = makeReportStoreErrorHandler(h.deps);
+    const handle = reportStoreErrorDefinition.make(h.deps);
     await rejectsWith(() => handle({ breaker: "orders" }), "InvalidEventError", "report-store-error event", ".error is missing");
     await rejectsWith(
       () => handle({ breaker: "orders", error: "States.TaskFailed", cause: 12 }),

@@ -3,15 +3,14 @@ import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { DEFAULT_SETTINGS } from "../../core/settings";
-import { makeGetStatusHandler } from "../../functions/handler-factories/get-status";
-import { makeRecordOutcomeHandler } from "../../functions/handler-factories/record-outcome";
+import { getStatusDefinition } from "../../functions/handlers/get-status";
+import { recordOutcomeDefinition } from "../../functions/handlers/record-outcome";
 import { METRICS } from "../../core/metric-names";
-import { defaultDeps } from "../../functions/shared/default-deps";
 import { cachedStore, Env, HandlerDeps, settingsCache } from "../../functions/shared/runtime";
 import { StateStore, StoreError } from "../../core/state-store";
 import { ensureTable } from "../../functions/store/table-schema";
 import { dynamoClient, startDynamoLocal, startRedis } from "../support/servers";
-import { CapturedMetrics, closeStores, openStore, RecordingLog, uniqueBreaker } from "./support";
+import { CapturedMetrics, closeStores, lambdaDeps, openStore, RecordingLog, uniqueBreaker } from "./support";
 
 const ROOT = join(__dirname, "..", "..");
 const ENTRIES = [
@@ -39,12 +38,7 @@ function coldStart(entries: string[], env: Env): { status: number | null; out: s
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-/** defaultDeps(env) with metrics and logs captured instead of printed. */
-function deployed(env: Env): { deps: HandlerDeps; metrics: CapturedMetrics; log: RecordingLog } {
-  const metrics = new CapturedMetrics();
-  const log = new RecordingLog();
-  return { deps: { ...defaultDeps(env), metrics: metrics.sink, log }, metrics, log };
-}
+const deployed = lambdaDeps;
 
 describe("handler runtime: cold start from the environment", () => {
   after(closeStores);
@@ -64,7 +58,7 @@ describe("handler runtime: cold start from the environment", () => {
       metrics: new CapturedMetrics().sink,
       log: new RecordingLog(),
     };
-    const record = makeRecordOutcomeHandler(deps);
+    const record = recordOutcomeDefinition.make(deps);
     const [strict, lenient] = [uniqueBreaker(), uniqueBreaker()];
     const strictSettings = { ...DEFAULT_SETTINGS, failureThreshold: 1 };
     const lenientSettings = { ...DEFAULT_SETTINGS, failureThreshold: 3 };
@@ -87,7 +81,7 @@ describe("handler runtime: cold start from the environment", () => {
       log: new RecordingLog(),
     };
     const breaker = uniqueBreaker();
-    const record = makeRecordOutcomeHandler(deps);
+    const record = recordOutcomeDefinition.make(deps);
     const bad = { ...DEFAULT_SETTINGS, halfOpenProbes: 1000 };
     for (let i = 0; i < 2; i++) {
       await assert.rejects(
@@ -99,7 +93,7 @@ describe("handler runtime: cold start from the environment", () => {
     }
     assert.equal(settingsCache(deps).validations, 1, "a refused fingerprint is not validated again either");
     await assert.rejects(
-      makeGetStatusHandler(deps)({ breaker, settings: { ...DEFAULT_SETTINGS, tripRule: "sometimes" } }),
+      getStatusDefinition.make(deps)({ breaker, settings: { ...DEFAULT_SETTINGS, tripRule: "sometimes" } }),
       /get-status event\.settings\.tripRule is "sometimes"; allowed: consecutive, window, rate/,
     );
     await assert.rejects(
@@ -125,7 +119,7 @@ describe("handler runtime: cold start from the environment", () => {
     assert.equal(opens, 2);
   });
 
-  it("defaultDeps opens the DynamoDB store from STORE_KIND / TABLE_NAME / DYNAMODB_ENDPOINT on first use", async () => {
+  it("the definition's deps open the DynamoDB store from STORE_KIND / TABLE_NAME / DYNAMODB_ENDPOINT on first use", async () => {
     const ddb = await startDynamoLocal();
     const tableName = `runtime-${randomUUID().slice(0, 8)}`;
     const admin = dynamoClient(ddb.endpoint, 10_000);
@@ -138,19 +132,19 @@ describe("handler runtime: cold start from the environment", () => {
       DYNAMODB_ENDPOINT: ddb.endpoint,
     });
     const settings = { failureThreshold: 1 };
-    const r = await makeRecordOutcomeHandler(deps)({ breaker, gen: 0, outcome: "failure", error: "Boom", settings });
+    const r = await recordOutcomeDefinition.make(deps)({ breaker, gen: 0, outcome: "failure", error: "Boom", settings });
     assert.equal(r.result, "tripped");
-    const view = await makeGetStatusHandler(deps)({ breaker, settings });
+    const view = await getStatusDefinition.make(deps)({ breaker, settings });
     assert.deepEqual({ state: view.Item?.state.S, gen: view.Item?.gen.N }, { state: "OPEN", gen: "1" });
     assert.equal(metrics.totals(breaker)[METRICS.circuitOpened], 1);
     await (await deps.store()).close();
   });
 
-  it("defaultDeps opens the Redis store from STORE_KIND / REDIS_URL", async () => {
+  it("the definition's deps open the Redis store from STORE_KIND / REDIS_URL", async () => {
     const redis = await startRedis();
     const breaker = uniqueBreaker();
     const { deps } = deployed({ STORE_KIND: "redis", REDIS_URL: redis.url });
-    await makeRecordOutcomeHandler(deps)({ breaker, gen: 0, outcome: "failure", error: "Boom", settings: { failureThreshold: 1 } });
+    await recordOutcomeDefinition.make(deps)({ breaker, gen: 0, outcome: "failure", error: "Boom", settings: { failureThreshold: 1 } });
     const other = await openStore("redis");
     assert.equal((await other.get(breaker))?.state, "OPEN");
     await (await deps.store()).close();
@@ -159,7 +153,9 @@ describe("handler runtime: cold start from the environment", () => {
   it("a store configuration error surfaces per onStoreError with a log line naming the variable, never a crash", async () => {
     const { deps, metrics, log } = deployed({});
     const breaker = uniqueBreaker();
-    assert.deepEqual(await makeGetStatusHandler(deps)({ breaker, settings: { onStoreError: "reject" } }), { StoreError: { allow: false } });
+    assert.deepEqual(await getStatusDefinition.make(deps)({ breaker, settings: { onStoreError: "reject" } }), {
+      StoreError: { allow: false },
+    });
     assert.equal(metrics.totals(breaker)[METRICS.storeErrors], 1);
     assert.match(String(log.entries[0].attributes.errorMessage), /STORE_KIND is not set/);
   });

@@ -3,10 +3,9 @@ import { randomUUID } from "node:crypto";
 import { ServerResponse } from "node:http";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { BreakerSettings, SETTING_NAMES } from "../../core/settings";
-import { makeAcquireProbeHandler } from "../../functions/handler-factories/acquire-probe";
-import { makeGetStatusHandler } from "../../functions/handler-factories/get-status";
-import { makeRecordOutcomeHandler } from "../../functions/handler-factories/record-outcome";
-import { defaultDeps } from "../../functions/shared/default-deps";
+import { acquireProbeDefinition } from "../../functions/handlers/acquire-probe";
+import { getStatusDefinition } from "../../functions/handlers/get-status";
+import { recordOutcomeDefinition } from "../../functions/handlers/record-outcome";
 import { currentSettings, HandlerDeps } from "../../functions/shared/runtime";
 import { applyOverrides, DEPLOY_TIME_SETTINGS, refreshDue, RUNTIME_SETTINGS } from "../../core/settings-overrides";
 import { ParameterFetcher, SettingsSource } from "../../functions/shared/settings-source";
@@ -17,12 +16,12 @@ import { StateStore } from "../../core/state-store";
 import {
   answerAwsJson,
   AWS_JSON,
-  CapturedMetrics,
   closeStores,
   FAKE_AWS_CLIENT,
   FakeAwsEndpoint,
   fakeAwsEndpoint,
   harness,
+  lambdaDeps,
   openStore,
   RecordingLog,
   SeenRequest,
@@ -175,7 +174,7 @@ describe("runtime settings: which settings change without a redeploy, and mergin
 
   it("an event's settingsParameter is validated with the event: a parameter name and a refresh from 5 to 3600 s", async () => {
     const deps: HandlerDeps = { ...harness({} as StateStore, settingsOf()).deps, fetchParameter: async () => "{}" };
-    const record = makeRecordOutcomeHandler(deps);
+    const record = recordOutcomeDefinition.make(deps);
     const bad: [unknown, RegExp][] = [
       [
         { name: PARAM, refreshSeconds: 4 },
@@ -325,17 +324,17 @@ describe("SettingsSource with an injected fetcher and clock", () => {
 
   it("without a settingsParameter in the event the handlers run with the deployed settings and nothing is read", async () => {
     const { fetch, names } = scriptedFetcher('{"failureThreshold":1}');
-    const deps = defaultDeps({ STORE_KIND: "dynamodb", TABLE_NAME: "unused" }, { fetchParameter: fetch });
+    const deps = recordOutcomeDefinition.deps({ STORE_KIND: "dynamodb", TABLE_NAME: "unused" }, { fetchParameter: fetch });
     const event = { breaker: "orders", settings: { failureThreshold: 4 } };
     for (let i = 0; i < 3; i++) assert.deepEqual(await currentSettings(deps, event, "test event"), settingsOf({ failureThreshold: 4 }));
     assert.deepEqual(names, []);
   });
 
-  it("with a settingsParameter in the event, defaultDeps reads that parameter with the refresh the event gives", async () => {
+  it("with a settingsParameter in the event, the definition's deps read that parameter with the refresh the event gives", async () => {
     const { fetch, names } = scriptedFetcher('{"failureThreshold":1}', '{"failureThreshold":2}');
     const clock = new TestClock();
     const deps: HandlerDeps = {
-      ...defaultDeps({ STORE_KIND: "dynamodb", TABLE_NAME: "unused" }, { fetchParameter: fetch, now: clock.now }),
+      ...recordOutcomeDefinition.deps({ STORE_KIND: "dynamodb", TABLE_NAME: "unused" }, { fetchParameter: fetch, now: clock.now }),
       log: new RecordingLog(),
     };
     const event = { breaker: "orders", settings: { failureThreshold: 4 }, settingsParameter: { name: PARAM, refreshSeconds: 30 } };
@@ -369,10 +368,10 @@ describe("every store-using handler runs each invocation with the settings in fo
     };
     const breaker = uniqueBreaker();
     const ctx = { breaker, settings: deployed, settingsParameter: { name: `/cb/test/${breaker}/settings`, refreshSeconds: 5 } };
-    const recorded = await makeRecordOutcomeHandler(deps)({ ...ctx, gen: 0, outcome: "failure", error: "Boom" });
+    const recorded = await recordOutcomeDefinition.make(deps)({ ...ctx, gen: 0, outcome: "failure", error: "Boom" });
     assert.equal(recorded.result, "tripped", "threshold 1 in force, not the deployed 5");
     h.clock.advance(10_001);
-    const acquire = makeAcquireProbeHandler(deps);
+    const acquire = acquireProbeDefinition.make(deps);
     const grants = [await acquire({ ...ctx, leaseId: "a" }), await acquire({ ...ctx, leaseId: "b" })];
     assert.deepEqual(
       grants.map((g) => g.admitted),
@@ -384,7 +383,7 @@ describe("every store-using handler runs each invocation with the settings in fo
     assert.equal(reads, 2, "read once, then again when the refresh was due (the test clock moved 10 s)");
     const { settingsParameter: _unused, ...withoutParameter } = ctx;
     void _unused;
-    assert.equal((await makeGetStatusHandler(deps)({ ...withoutParameter })).Item?.state.S, "HALF_OPEN");
+    assert.equal((await getStatusDefinition.make(deps)({ ...withoutParameter })).Item?.state.S, "HALF_OPEN");
     assert.equal(reads, 2, "get-status, the Redis path's read of every execution, does not read the settings");
   });
 });
@@ -492,7 +491,7 @@ describe("record-outcome on DynamoDB Local follows the settings parameter withou
     for (const deps of opened) await (await deps.store()).close();
   });
 
-  /** The Lambda's deployed configuration (defaultDeps from its environment), with SSM at the local endpoint. */
+  /** The Lambda's deployed configuration (the definition's deps from its environment), with SSM at the local endpoint. */
   function deployedHandler(breaker: string, parameter: string) {
     const clock = new TestClock();
     const log = new RecordingLog();
@@ -507,13 +506,9 @@ describe("record-outcome on DynamoDB Local follows the settings parameter withou
       settings: { tripRule: "consecutive", failureThreshold: 5 },
       settingsParameter: { name: parameter, refreshSeconds: 5 },
     };
-    const deps: HandlerDeps = {
-      ...defaultDeps(env, { fetchParameter: ssmParameterFetcher(ssm), now: clock.now }),
-      metrics: new CapturedMetrics().sink,
-      log,
-    };
+    const deps: HandlerDeps = { ...lambdaDeps(env, { fetchParameter: ssmParameterFetcher(ssm), now: clock.now }).deps, log };
     opened.push(deps);
-    const handle = makeRecordOutcomeHandler(deps);
+    const handle = recordOutcomeDefinition.make(deps);
     const fail = () => handle({ ...ctx, gen: 0, outcome: "failure", error: "ServiceUnavailable" });
     /** The stored record, through the function's own store (its table on DynamoDB Local). */
     const stored = async () => (await deps.store()).get(breaker);

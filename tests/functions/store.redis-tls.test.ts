@@ -10,10 +10,9 @@ import { strict as assert } from "node:assert";
 import { rmSync } from "node:fs";
 import { createConnection } from "node:net";
 import Redis from "ioredis";
-import { makeGetStatusHandler } from "../../functions/handler-factories/get-status";
-import { makeRecordOutcomeHandler } from "../../functions/handler-factories/record-outcome";
-import { defaultDeps } from "../../functions/shared/default-deps";
-import { depsFromEnv, Env, HandlerDeps } from "../../functions/shared/runtime";
+import { getStatusDefinition } from "../../functions/handlers/get-status";
+import { recordOutcomeDefinition } from "../../functions/handlers/record-outcome";
+import { cachedStore, Env, HandlerDeps } from "../../functions/shared/runtime";
 import { storeFromEnv, StoreFromEnvOptions } from "../../functions/store/from-env";
 import { redisKey } from "../../core/store-schema";
 import { StateStore, StoreError } from "../../core/state-store";
@@ -60,18 +59,20 @@ describe("Redis store over TLS with AUTH from Secrets Manager (TLS-only redis-se
     return store;
   }
 
-  /** A container's cold start, as default-deps.ts does it (store opened on first use, cached), with captured telemetry. */
+  /** A container's cold start, as define-handler.ts does it (store opened on first use, cached), with captured telemetry. */
   /** `settings`: what the breaker's state machine sends with every event to the shared handlers. */
   function coldStart(env: Env, settings: object = {}, options: StoreFromEnvOptions = localOptions()) {
     const metrics = new CapturedMetrics();
     const log = new RecordingLog();
     const deps: HandlerDeps = {
-      ...depsFromEnv(env, () => open(env, options)),
+      settings: null,
+      store: cachedStore(() => open(env, options)),
+      clock: Date.now,
       metrics: metrics.sink,
       log,
     };
-    const record = makeRecordOutcomeHandler(deps);
-    const status = makeGetStatusHandler(deps);
+    const record = recordOutcomeDefinition.make(deps);
+    const status = getStatusDefinition.make(deps);
     return {
       deps,
       metrics,
@@ -240,14 +241,14 @@ describe("Redis store over TLS with AUTH from Secrets Manager (TLS-only redis-se
   });
 
   it("in Lambda the secret is read during init, before any invocation; outside Lambda only on first use", async () => {
-    // defaultDeps, exactly as the entry files call it; the SDK finds the local endpoint through its own variable.
+    // The definition's deps, exactly as its lambda() builds them; the SDK finds the local endpoint through its own variable.
     const saved = { ...process.env };
     Object.assign(process.env, { AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.url, AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x" });
     try {
-      const outside = defaultDeps(lambdaEnv());
+      const outside = recordOutcomeDefinition.deps(lambdaEnv());
       await new Promise((r) => setTimeout(r, 300));
       assert.deepEqual(secretReads(sm), [], "not in Lambda: nothing is read before the first invocation");
-      const inLambda = defaultDeps(lambdaEnv({ AWS_LAMBDA_FUNCTION_NAME: "orders-get-status" }));
+      const inLambda = recordOutcomeDefinition.deps(lambdaEnv({ AWS_LAMBDA_FUNCTION_NAME: "orders-get-status" }));
       for (let i = 0; i < 50 && secretReads(sm).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
       assert.deepEqual(secretReads(sm), [ARN], "read during init");
       opened.push(await inLambda.store(), await outside.store());

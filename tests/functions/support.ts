@@ -5,10 +5,11 @@ import { randomUUID } from "node:crypto";
 import { createServer as createHttpServer, IncomingHttpHeaders, ServerResponse } from "node:http";
 import { AddressInfo, createServer, Server, Socket } from "node:net";
 import { BreakerSettings, loadSettings } from "../../core/settings";
-import { makeRecordOutcomeHandler } from "../../functions/handler-factories/record-outcome";
+import { recordOutcomeDefinition } from "../../functions/handlers/record-outcome";
 import { Log, LogAttributes } from "../../functions/shared/logging";
 import { emfMetricsSink, MetricsSink } from "../../functions/shared/metrics";
-import { HandlerDeps } from "../../functions/shared/runtime";
+import { EnvironmentOptions } from "../../functions/shared/define-handler";
+import { Env, HandlerDeps } from "../../functions/shared/runtime";
 import { DynamoDbStore } from "../../functions/store/dynamodb-store";
 import { RedisStore } from "../../functions/store/redis-store";
 import { StateStore } from "../../core/state-store";
@@ -106,9 +107,16 @@ export interface Harness {
   clock: TestClock;
 }
 
+/** The deps a store handler's Lambda entry builds from `env` (functions/shared/define-handler.ts), with metrics and logs captured. */
+export function lambdaDeps(env: Env, options: EnvironmentOptions = {}): { deps: HandlerDeps; metrics: CapturedMetrics; log: RecordingLog } {
+  const metrics = new CapturedMetrics();
+  const log = new RecordingLog();
+  return { deps: { ...recordOutcomeDefinition.deps(env, options), metrics: metrics.sink, log }, metrics, log };
+}
+
 /** Trips a fresh breaker (settings with failureThreshold 1) through record-outcome, then forgets its metrics and logs. */
 export async function tripFresh(h: Harness, breaker: string): Promise<void> {
-  await makeRecordOutcomeHandler(h.deps)({ breaker, gen: 0, outcome: "failure", error: "Boom" });
+  await recordOutcomeDefinition.make(h.deps)({ breaker, gen: 0, outcome: "failure", error: "Boom" });
   h.metrics.clear();
   h.log.entries.length = 0;
 }

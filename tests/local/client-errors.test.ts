@@ -5,7 +5,7 @@
 import { strict as assert } from "node:assert";
 import { STATE_NAMES } from "../../core/state-machine-definition";
 import { DEFAULT_SETTINGS } from "../../core/settings";
-import { demoDownstreamDeps, makeDemoDownstreamHandler } from "../../functions/handler-factories/demo-downstream";
+import { demoDownstreamDefinition, demoDownstreamDeps } from "../../functions/handlers/demo-downstream";
 import { localBreaker } from "../../local/local-breaker";
 import { LocalStore, openLocalStore } from "../../local/local-store";
 import { countingSink, SILENT_LOG } from "../../local/run-local";
@@ -38,7 +38,7 @@ for (const kind of ["dynamodb", "redis"] as const) {
         fallback: "none",
         store,
         speed: 1,
-        target: makeDemoDownstreamHandler(demoDownstreamDeps({})),
+        target: demoDownstreamDefinition.make(demoDownstreamDeps({})),
         metrics: countingSink(metrics),
         log: SILENT_LOG,
       }).machine;
