@@ -12,10 +12,10 @@ import { DynamoDbStore } from "../../functions/store/dynamodb-store";
 import { AslDefinition, buildDefinition, requiredPermissions, STATE_NAMES as S } from "../../core/state-machine-definition";
 import { recordFailedAttempt } from "../../core/definition/retry-loop";
 import { START_EXECUTION, startProbeLoopAfter, tripCheckAfter } from "../../core/definition/probe-loop-start";
-import { makeAcquireProbeHandler } from "../../functions/handler-factories/acquire-probe";
-import { makeGetStatusHandler } from "../../functions/handler-factories/get-status";
-import { makeRecordOutcomeHandler } from "../../functions/handler-factories/record-outcome";
-import { makeReportStoreErrorHandler } from "../../functions/handler-factories/report-store-error";
+import { acquireProbeDefinition } from "../../functions/handlers/acquire-probe";
+import { getStatusDefinition } from "../../functions/handlers/get-status";
+import { recordOutcomeDefinition } from "../../functions/handlers/record-outcome";
+import { reportStoreErrorDefinition } from "../../functions/handlers/report-store-error";
 import { HandlerDeps } from "../../functions/shared/runtime";
 import { createLocalStateMachine, LocalExecutionResult, StartedExecution, TaskError } from "../../local/sfn-runtime";
 import { scaleSettings } from "../../local/speed";
@@ -79,7 +79,7 @@ async function rig(s: { store: StateStore; kind: "dynamodb" | "redis" }, design:
     metrics: new CapturedMetrics().sink,
     log: new RecordingLog(),
   };
-  const getStatus = makeGetStatusHandler(deps);
+  const getStatus = getStatusDefinition.make(deps);
   const answer = (list: Answer[] | undefined, n: number): Answer => (list ? list[Math.min(n, list.length - 1)] : "fail");
   const count = { callers: 0, probes: 0, inFlight: 0, maxInFlight: 0 };
   const started: Promise<LocalExecutionResult>[] = [];
@@ -87,9 +87,9 @@ async function rig(s: { store: StateStore; kind: "dynamodb" | "redis" }, design:
     lambdas: {
       [FN.getStatus]: (e: { loopSeconds?: number }) =>
         getStatus(typeof e?.loopSeconds === "number" ? { ...e, loopSeconds: e.loopSeconds / SPEED } : e),
-      [FN.acquireProbe]: makeAcquireProbeHandler(deps),
-      [FN.recordOutcome]: makeRecordOutcomeHandler(deps),
-      [FN.reportStoreError]: makeReportStoreErrorHandler(deps),
+      [FN.acquireProbe]: acquireProbeDefinition.make(deps),
+      [FN.recordOutcome]: recordOutcomeDefinition.make(deps),
+      [FN.reportStoreError]: reportStoreErrorDefinition.make(deps),
       [FN.fallback]: (e: { reason: string; state?: string }) => ({ fallback: true, reason: e.reason, state: e.state ?? "UNKNOWN" }),
       target: async (request: Record<string, unknown>) => {
         if (request.healthCheck !== true) {
