@@ -3,10 +3,10 @@
 // and one dashboard. The configuration is validated completely before any resource is created
 // (components/config.ts); a problem stops the program with every problem listed.
 
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmTopic } from "./components/alarm-topic";
-import { CircuitBreaker, settingsParameterArn } from "./components/circuit-breaker";
+import { CircuitBreaker } from "./components/circuit-breaker";
+import { lookUpStackIdentity } from "./components/stack-identity";
 import { DemoDownstream } from "./components/demo-downstream";
 import { HandlerPlane } from "./components/handler-plane";
 import { DynamoDbStateStore } from "./components/dynamodb-state-store";
@@ -64,11 +64,14 @@ function createStore(): DynamoDbStateStore | ElastiCacheStateStore {
 const store = createStore();
 const alarmTopic = new AlarmTopic("alarms", { email: config.alarmEmail, tags });
 
+// Looked up once: every breaker's role trust, ARNs and the handlers' grants are built from these.
+const identity = lookUpStackIdentity();
 const handlers = new HandlerPlane("handlers", {
   store,
+  identity,
   healthProbe: config.breakers.some((b) => b.healthProbe.enabled),
   bulkhead: config.breakers.some((b) => b.settings.maxConcurrentCalls > 0),
-  settingsParameterArns: config.breakers.filter((b) => b.settingsParameter.enabled).map((b) => settingsParameterArn(b.name)),
+  settingsParameters: config.breakers.some((b) => b.settingsParameter.enabled),
   retentionDays: Math.max(...config.breakers.map((b) => b.logging.retentionDays)),
   tracing: config.breakers.some((b) => b.tracing),
   tags,
@@ -97,6 +100,7 @@ const circuitBreakers = config.breakers.map(
       store,
       settings: b.settings,
       handlers,
+      identity,
       targetArn: b.demoDownstream ? demoTarget(b.demoDownstream) : b.targetArn!,
       fallback: b.fallback,
       userFallbackArn: b.userFallbackArn,
@@ -110,7 +114,7 @@ const circuitBreakers = config.breakers.map(
 );
 
 /** The region the stack deploys to (the operator CLI talks to the store there). */
-export const region = aws.getRegionOutput().region;
+export const region = identity.region;
 const dashboard = new BreakerDashboard("dashboard", {
   dashboardName: `${project}-${stack}`.replace(/[^A-Za-z0-9_-]/g, "-"),
   breakers: circuitBreakers.map((b) => ({ name: b.breakerName, stateMachineArn: b.stateMachineArn })),

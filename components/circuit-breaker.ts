@@ -20,21 +20,10 @@ import { wildcardActionsFor } from "./iam-wildcard-actions";
 import { AslDefinition, buildDefinition, DefinitionOptions, requiredPermissions } from "../core/state-machine-definition";
 import { HealthProbeInput } from "../core/definition/health-probe-branch";
 import { ROLES, roleTags, TAG_KEYS, Tags } from "./tags";
+import { lookUpStackIdentity, settingsParameterName, StackIdentity } from "./stack-identity";
 
 /** The actions the health-probe schedule's role needs: start this breaker's own state machine. */
 export const SCHEDULE_ACTIONS: readonly string[] = Object.freeze(["states:StartExecution"]);
-
-/** The name of a breaker's settings parameter (the same for the parameter, the payload and the plane's grant). */
-export function settingsParameterName(breakerName: string): string {
-  return `/${pulumi.getProject()}/${pulumi.getStack()}/${breakerName}/settings`;
-}
-
-/** That parameter's ARN, known before it exists (the handler plane's grant is built first). */
-export function settingsParameterArn(breakerName: string, opts?: { parent?: pulumi.Resource }): pulumi.Output<string> {
-  const region = aws.getRegionOutput({}, opts).region;
-  const accountId = aws.getCallerIdentityOutput({}, opts).accountId;
-  return pulumi.interpolate`arn:aws:ssm:${region}:${accountId}:parameter${settingsParameterName(breakerName)}`;
-}
 
 export interface CircuitBreakerArgs {
   /** The breaker's name: DynamoDB key, metric dimension, log paths. Default: the component name. */
@@ -43,6 +32,8 @@ export interface CircuitBreakerArgs {
   store: CircuitStateStore;
   /** The stack's handler Lambdas (shared by every breaker). */
   handlers: HandlerPlane;
+  /** The stack's region and account, looked up once for every breaker (default: this component looks them up). */
+  identity?: StackIdentity;
   /** Breaker settings (core/settings.ts); validated with loadSettings. */
   settings?: Partial<BreakerSettings>;
   /** The protected Lambda (a demo downstream is a target like any other: components/demo-downstream.ts). */
@@ -97,7 +88,7 @@ export class CircuitBreaker extends pulumi.ComponentResource {
     this.settings = o.settings;
     const store = args.store;
     const tags: Tags = { ...(args.tags ?? {}), [TAG_KEYS.breaker]: o.breakerName };
-    const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    const { region, accountId } = args.identity ?? lookUpStackIdentity({ parent: this });
 
     if (o.settingsParameter.enabled) {
       this.settingsParameter = new aws.ssm.Parameter(
@@ -160,7 +151,6 @@ export class CircuitBreaker extends pulumi.ComponentResource {
     );
     // Named up front so that the role's trust can name this one machine (aws:SourceArn) before it exists, and its
     // policy can let the tripping execution start the machine's own probe loop (no dependency cycle).
-    const region = aws.getRegionOutput({}, { parent: this }).region;
     const stateMachineName = boundedName(`${pulumi.getProject()}-${pulumi.getStack()}`, o.breakerName, 80);
     const ownArn = sourceArnOf("stateMachine", region, accountId, stateMachineName);
     const sfnStatements = pulumi

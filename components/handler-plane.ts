@@ -6,7 +6,6 @@
 // role on exactly the ARNs its definition names); no resource policy widens that.
 // Children: `${name}-<handler>` with its `-logs`, `-role`, `-policy`.
 
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { HANDLER_NEEDS, HANDLERS, HandlerName, planeHandlers, SETTINGS_PARAMETER_ACTIONS } from "../core/handler-manifest";
 import type { DefinitionOptions } from "../core/state-machine-definition";
@@ -14,6 +13,7 @@ import { BreakerFunction, createBreakerFunction } from "./breaker-function";
 import { CircuitStateStore } from "./state-store";
 import { scopedStatement, Statement } from "./iam";
 import { Tags } from "./tags";
+import { lookUpStackIdentity, settingsParametersArnPattern, StackIdentity } from "./stack-identity";
 
 export interface HandlerPlaneArgs {
   store: CircuitStateStore;
@@ -21,8 +21,10 @@ export interface HandlerPlaneArgs {
   healthProbe: boolean;
   /** Some breaker has a bulkhead (deploys acquire-slot and release-slot). */
   bulkhead: boolean;
-  /** The ARNs of the breakers' settings parameters: ssm:GetParameter on exactly these, for the handlers that apply runtime settings. */
-  settingsParameterArns?: pulumi.Input<string>[];
+  /** Some breaker has a settings parameter: the handlers that apply runtime settings may read this stack's (settingsParametersArnPattern). */
+  settingsParameters?: boolean;
+  /** The stack's region and account (default: this component looks them up). */
+  identity?: StackIdentity;
   /** Log retention of the handlers' log groups (default 30 days). */
   retentionDays?: number;
   /** X-Ray on the functions (default off). */
@@ -49,15 +51,18 @@ export class HandlerPlane extends pulumi.ComponentResource {
     super("circuitbreaker:index:HandlerPlane", name, {}, opts);
     const store = args.store;
     const tags: Tags = { ...(args.tags ?? {}) };
-    const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    const identity = args.identity ?? lookUpStackIdentity({ parent: this });
+    const accountId = identity.accountId;
     const logPrefix = `/${pulumi.getProject()}/${pulumi.getStack()}/handlers`;
-    const parameterArns = pulumi.all(args.settingsParameterArns ?? []);
+    const parameters: pulumi.Output<Statement[]> = args.settingsParameters
+      ? settingsParametersArnPattern(identity).apply((arn) => [
+          scopedStatement("SettingsParameters", [...SETTINGS_PARAMETER_ACTIONS], [arn]),
+        ])
+      : pulumi.output([]);
     for (const handler of planeHandlers({ store: store.service, healthProbe: args.healthProbe, bulkhead: args.bulkhead })) {
       const needs = HANDLER_NEEDS[handler];
       const access = needs.store ? store.lambdaAccess : undefined;
-      const own: pulumi.Output<Statement[]> = needs.settingsParameter
-        ? parameterArns.apply((arns) => (arns.length ? [scopedStatement("SettingsParameters", [...SETTINGS_PARAMETER_ACTIONS], arns)] : []))
-        : pulumi.output([]);
+      const own: pulumi.Output<Statement[]> = needs.settingsParameter ? parameters : pulumi.output([]);
       this.functions[handler] = createBreakerFunction(this, `${name}-${handler}`, {
         handler,
         description: `Circuit breaker handler plane: ${HANDLERS[handler].description}`,

@@ -161,7 +161,7 @@ export function checkRolePolicySize(role: string, policy: string): void {
   const size = policy.replace(/\s+/g, "").length;
   if (size <= ROLE_INLINE_POLICY_MAX_CHARS) return;
   throw new Error(
-    `IAM role ${role}: its inline policy is ${size} characters; allowed: at most ${ROLE_INLINE_POLICY_MAX_CHARS} (IAM's limit for a role's inline policies). Fewer breakers per stack, or fewer settings parameters, keep the grant smaller`,
+    `IAM role ${role}: its inline policy is ${size} characters; allowed: at most ${ROLE_INLINE_POLICY_MAX_CHARS} (IAM's limit for a role's inline policies). Fewer or shorter resources in its grants keep it smaller`,
   );
 }
 

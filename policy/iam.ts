@@ -8,7 +8,9 @@ import {
   actionBreadth,
   dependsOn,
   globMatch,
+  isParameterPatternUnder,
   isWildcardResource,
+  stackParameterPath,
   PolicyDocumentError,
   readStatements,
   Statement,
@@ -88,12 +90,16 @@ const wildcardResourceKnobs = {
     'Actions AWS accepts only on Resource "*" (case-insensitive; "*" and "?" wildcards allowed).',
   ),
   extraAllowedWildcardActions: knob([], 'More actions allowed on "*", added to allowedWildcardActions.'),
+  allowStackParameterPaths: knob(
+    true,
+    "Allow Parameter Store ARN patterns below the stack's own path (`parameter/<project>/<stack>/...`, concrete region and account): the shared handlers read every breaker's settings parameter through one.",
+  ),
 };
 
 export const iamNoWildcardResources: ResourceValidationPolicy = {
   name: "iam-no-wildcard-resources",
   description:
-    'Checks whether IAM policies grant actions on Resource "*", on an ARN with a wildcard in its region, account or resource name (`function:*`, `table/*`), or on NotResource, other than the actions AWS accepts only on "*".',
+    'Checks whether IAM policies grant actions on Resource "*", on an ARN with a wildcard in its region, account or resource name (`function:*`, `table/*`), or on NotResource, other than the actions AWS accepts only on "*" and Parameter Store paths below the stack\'s own `/<project>/<stack>/`.',
   enforcementLevel: "mandatory",
   severity: "critical",
   remediationSteps:
@@ -103,6 +109,8 @@ export const iamNoWildcardResources: ResourceValidationPolicy = {
     const cfg = readConfig(args, wildcardResourceKnobs);
     const allowed = [...cfg.allowedWildcardActions, ...cfg.extraAllowedWildcardActions];
     const onlyOnStar = (action: string) => allowed.some((p) => globMatch(p, action));
+    const ownPath = cfg.allowStackParameterPaths ? stackParameterPath(args.urn) : undefined;
+    const isWide = (r: string) => isWildcardResource(r) && !(ownPath !== undefined && isParameterPatternUnder(r, ownPath));
     checkStatements(
       args,
       report,
@@ -110,7 +118,7 @@ export const iamNoWildcardResources: ResourceValidationPolicy = {
         if (st.effect !== "Allow") return [];
         // An unknown Resource matters only for actions that must be scoped; an unknown Action only on a wide resource.
         if (st.notActions.length > 0 || st.actions.some((a) => !onlyOnStar(a))) dependsOn(st, ["Resource", "NotResource"], unknowns);
-        const wide = st.resources.filter(isWildcardResource);
+        const wide = st.resources.filter(isWide);
         if (wide.length > 0 || st.notResources.length > 0) dependsOn(st, ["Action", "NotAction"], unknowns);
         if (st.notResources.length > 0) wide.push(`NotResource ${st.notResources.join(", ")}`);
         if (wide.length === 0) return [];

@@ -220,6 +220,25 @@ export function isWildcardResource(resource: string): boolean {
   return WILD.test(rest) && !isSubResourceWildcard(service, rest);
 }
 
+/** `/<project>/<stack>/`: the Parameter Store path a stack owns, from a resource's URN (`urn:pulumi:<stack>::<project>::...`). */
+export function stackParameterPath(urn: string): string | undefined {
+  const m = /^urn:pulumi:([^:]+)::([^:]+)::/.exec(urn);
+  return m ? `/${m[2]}/${m[1]}/` : undefined;
+}
+
+/**
+ * A Parameter Store ARN pattern below `path` (the stack's own `/<project>/<stack>/`), with a concrete partition,
+ * region and account: the wildcard stays inside parameters this stack names, like a bucket's objects.
+ */
+export function isParameterPatternUnder(resource: string, path: string): boolean {
+  const parts = resource.split(":");
+  if (parts.length !== 6 || parts[0] !== "arn" || parts[2] !== "ssm") return false;
+  const [, partition, , region, account, rest] = parts;
+  if (WILD.test(partition) || !/^[a-z0-9-]+$/.test(region) || !/^\d{12}$/.test(account) || WILD.test(path)) return false;
+  const prefix = `parameter${path}`;
+  return rest.startsWith(prefix) && rest.length > prefix.length;
+}
+
 /** True when one of the statement's Action entries grants `action` (case-insensitive, wildcards honoured). */
 export function grants(statement: Statement, action: string): boolean {
   if (statement.effect !== "Allow") return false;

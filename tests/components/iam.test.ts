@@ -1,6 +1,7 @@
 // Least privilege, checked on every IAM document the program registers under mocks:
 // - no "*" action and no "svc:*"; "Resource": "*" only for the wildcard-only actions, and only where needed;
-// - every other resource is one of this stack's own ARNs (or the configured target / user fallback);
+// - every other resource is one of this stack's own ARNs (or the configured target / user fallback), or the
+//   pattern of the stack's own settings parameters (parameter/<project>/<stack>/*/settings);
 // - trust policies: one service principal, the aws:SourceAccount condition; no role shared;
 // - the state machine role = requiredPermissions(its definition) (+ log delivery, + X-Ray when tracing);
 // - each Lambda role = exactly what its handler needs (function-permissions.ts), on the right ARNs.
@@ -11,7 +12,9 @@ import { isWildcardOnlyAction, wildcardActionsFor, WILDCARD_ONLY_ACTIONS } from 
 import { AslDefinition, requiredPermissions, RESOURCES } from "../../core/state-machine-definition";
 import { HANDLER_TAG } from "../../components/tags";
 import { checkRolePolicySize, policyJson, ROLE_INLINE_POLICY_MAX_CHARS, scopedStatement } from "../../components/iam";
-import { MOCK_ACCOUNT_ID, MockRunResult, RecordedResource } from "../support/run-under-mocks";
+import { globMatch } from "../../policy/util/policy-document";
+import { MOCK_ACCOUNT_ID, MOCK_REGION, MockRunResult, RecordedResource, runProgramUnderMocks } from "../support/run-under-mocks";
+import { MAX_BREAKER_NAME_LENGTH } from "../../core/schema/names";
 import { ALL_SCENARIOS, byName, byUrn, ofType, useScenarios, SCENARIOS, ScenarioName, T, USER_FALLBACK_ARN } from "./scenarios";
 
 interface Stmt {
@@ -43,6 +46,12 @@ function policyOfRole(r: MockRunResult, role: RecordedResource): RecordedResourc
 
 function storeKindOf(r: MockRunResult): StoreService {
   return ofType(r, T.table).length > 0 ? "dynamodb" : "elasticache";
+}
+
+// The ARN pattern of the stack's settings parameters (parameter/<project>/<stack>/ANY/settings), from its URNs.
+function settingsPatternOf(r: MockRunResult): string {
+  const [, stack, project] = /^urn:pulumi:([^:]+)::([^:]+)::/.exec(r.resources[0].urn)!;
+  return `arn:aws:ssm:${r.config["aws:region"] ?? MOCK_REGION}:${MOCK_ACCOUNT_ID}:parameter/${project}/${stack}/*/settings`;
 }
 
 /** The ARNs this stack owns or was configured with. */
@@ -87,7 +96,7 @@ describe("infra: least-privilege IAM under Pulumi mocks", function () {
                 for (const a of list(st.Action)) if (!isWildcardOnlyAction(a)) problems.push(`${p.name}: ${a} on "*"`);
               } else {
                 const base = res.endsWith(":*") ? res.slice(0, -2) : res;
-                if (!own.has(base)) problems.push(`${p.name}: ${res} is not one of this stack's ARNs`);
+                if (!own.has(base) && res !== settingsPatternOf(r)) problems.push(`${p.name}: ${res} is not one of this stack's ARNs`);
               }
             }
           }
@@ -170,10 +179,13 @@ describe("infra: least-privilege IAM under Pulumi mocks", function () {
           const role = ofType(r, T.role).find((x) => x.state.arn === fn.inputs.role)!;
           const logGroup = byName(r, T.logGroup, `${fn.name}-logs`);
           const expected = new Set(pairs(LOG_ACTIONS, [`${logGroup.state.arn}:*`]));
-          // The shared handlers read the settings parameter of whichever breaker's payload names one: exactly those ARNs.
-          const parameterArns = ofType(r, T.ssmParameter).map((p) => p.state.arn as string);
-          for (const a of handlerActions(handler, kind, { settingsParameter: parameterArns.length > 0 })) {
-            if (a === "ssm:GetParameter") for (const arn of parameterArns) expected.add(`${a} ${arn}`);
+          // The shared handlers read the settings parameter of whichever breaker's payload names one: the stack's own
+          // settings path, one pattern that every parameter of the stack matches and nothing outside its path does.
+          const parameters = ofType(r, T.ssmParameter);
+          const pattern = settingsPatternOf(r);
+          for (const p of parameters) assert.ok(globMatch(pattern, p.state.arn as string), `${pattern} covers ${p.state.arn}`);
+          for (const a of handlerActions(handler, kind, { settingsParameter: parameters.length > 0 })) {
+            if (a === "ssm:GetParameter") expected.add(`${a} ${pattern}`);
             else expected.add(`${a} ${storeArn}`);
           }
           if (fn.inputs.vpcConfig) for (const g of pairs(wildcardActionsFor("lambda-vpc"), ["*"])) expected.add(g);
@@ -256,7 +268,34 @@ describe("infra: least-privilege IAM under Pulumi mocks", function () {
   });
 });
 
-describe("infra: a role's inline policy within IAM's 10,240 characters", () => {
+describe("infra: a role's inline policy within IAM's 10,240 characters", function () {
+  this.timeout(300_000);
+
+  it("the handler plane's policies do not grow with the breakers: 1 and 40 breakers with settings parameters and the longest names", async () => {
+    const breaker = (i: number) => ({
+      name: `${String(i).padStart(2, "0")}${"n".repeat(MAX_BREAKER_NAME_LENGTH - 2)}`,
+      targetArn: `arn:aws:lambda:us-east-1:${MOCK_ACCOUNT_ID}:function:target`,
+      healthProbe: { enabled: true },
+      settingsParameter: { enabled: true },
+      settings: { maxConcurrentCalls: 5 },
+    });
+    const run = (n: number) =>
+      runProgramUnderMocks({ stack: "dev", config: { breakers: Array.from({ length: n }, (_, i) => breaker(i)) } });
+    const [one, many] = [await run(1), await run(40)];
+    for (const r of [one, many]) assert.equal(r.error, undefined, r.errors.join("\n"));
+    const planePolicies = (r: MockRunResult) =>
+      Object.fromEntries(
+        ofType(r, T.rolePolicy)
+          .filter((p) => p.name.startsWith("handlers-"))
+          .map((p) => [p.name, p.inputs.policy]),
+      );
+    assert.ok(Object.keys(planePolicies(one)).length >= 4);
+    assert.deepEqual(planePolicies(many), planePolicies(one));
+    assert.equal(ofType(many, T.ssmParameter).length, 40);
+    const largest = Math.max(...ofType(many, T.rolePolicy).map((p) => String(p.inputs.policy).replace(/\s+/g, "").length));
+    assert.ok(largest < ROLE_INLINE_POLICY_MAX_CHARS / 2, `largest inline policy ${largest} characters`);
+  });
+
   it("checkRolePolicySize refuses an oversized policy, naming the role, the size, the limit and the fix", () => {
     const arns = (n: number) =>
       Array.from(
@@ -269,7 +308,7 @@ describe("infra: a role's inline policy within IAM's 10,240 characters", () => {
     assert.throws(
       () => checkRolePolicySize("handlers-record-outcome-role", policy(100)),
       new RegExp(
-        `^Error: IAM role handlers-record-outcome-role: its inline policy is ${policy(100).length} characters; allowed: at most 10240 \\(IAM's limit for a role's inline policies\\)\\. Fewer breakers`,
+        `^Error: IAM role handlers-record-outcome-role: its inline policy is ${policy(100).length} characters; allowed: at most 10240 \\(IAM's limit for a role's inline policies\\)\\. Fewer or shorter resources`,
       ),
     );
     // Whitespace does not count.

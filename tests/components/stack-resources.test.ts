@@ -464,7 +464,8 @@ describe("infra: resources under Pulumi mocks", function () {
         assert.equal(p.inputs.type, "String");
         assert.equal(p.inputs.value, "{}");
         assert.deepEqual(p.ignoreChanges, ["value"]);
-        // Named in every payload of the breaker's state machine, with its refresh; the plane may read exactly these.
+        // Named in every payload of the breaker's state machine, with its refresh; the plane may read the stack's own
+        // settings path only, one pattern whatever the number of breakers.
         const def = JSON.parse(byName(runs[s], T.stateMachine, `${breaker}-state-machine`).inputs.definition);
         const payloads = Object.values(def.States as Record<string, { Parameters?: { Payload?: Record<string, unknown> } }>)
           .map((st) => st.Parameters?.Payload)
@@ -473,9 +474,14 @@ describe("infra: resources under Pulumi mocks", function () {
         for (const pl of payloads) assert.deepEqual(pl!.settingsParameter, { name: p.inputs.name, refreshSeconds: Number(refresh) });
         const planePolicy = JSON.parse(byName(runs[s], T.rolePolicy, "handlers-record-outcome-policy").inputs.policy);
         const ssm = planePolicy.Statement.filter((x: { Action: string[] }) => x.Action.includes("ssm:GetParameter"));
+        const pattern = (p.state.arn as string).replace(`/${breaker}/settings`, "/*/settings");
+        assert.equal(
+          pattern,
+          `${(p.state.arn as string).split(":parameter/")[0]}:parameter/circuit-breaker/${SCENARIOS[s].stack}/*/settings`,
+        );
         assert.deepEqual(
           ssm.map((x: { Resource: string[] }) => x.Resource),
-          [[p.state.arn]],
+          [[pattern]],
         );
       }
       assert.equal(

@@ -137,6 +137,43 @@ describe("policy iam-no-wildcard-resources", () => {
   });
 });
 
+describe("policy iam-no-wildcard-resources: Parameter Store paths", () => {
+  const p = iamNoWildcardResources;
+  // The harness's resources belong to the stack "dev" of the project "circuit-breaker".
+  const own = `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/circuit-breaker/dev/*/settings`;
+  const check = (resource: string, config?: Record<string, unknown>) =>
+    checkResource(
+      p,
+      T.rolePolicy,
+      { role: "r", policy: JSON.stringify(doc(allow("ssm:GetParameter", resource))) },
+      config ? { config } : {},
+    );
+
+  it("passes a pattern below the stack's own /<project>/<stack>/ path", async () => {
+    assert.deepEqual((await check(own)).violations, []);
+    assert.deepEqual((await check(`arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/circuit-breaker/dev/a*`)).violations, []);
+  });
+
+  it("reports a pattern that leaves the stack's path, or whose region or account is a wildcard", async () => {
+    for (const wide of [
+      `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/circuit-breaker/prod/*/settings`,
+      `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/circuit-breaker/*`,
+      `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/circuit-breaker/dev*`,
+      `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/*`,
+      `arn:aws:ssm:*:${ACCOUNT}:parameter/circuit-breaker/dev/*`,
+      "arn:aws:ssm:us-east-1:*:parameter/circuit-breaker/dev/*",
+      `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:/circuit-breaker/dev/*`,
+    ])
+      assert.deepEqual((await check(wide)).violations, [`Policy statement 0 grants ssm:GetParameter on "${wide}".`], wide);
+  });
+
+  it("reports the stack's own path too when allowStackParameterPaths is false", async () => {
+    assert.deepEqual((await check(own, { allowStackParameterPaths: false })).violations, [
+      `Policy statement 0 grants ssm:GetParameter on "${own}".`,
+    ]);
+  });
+});
+
 describe("policy iam-no-broad-managed-policies", () => {
   const p = iamNoBroadManagedPolicies;
 
