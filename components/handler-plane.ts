@@ -52,7 +52,6 @@ export class HandlerPlane extends pulumi.ComponentResource {
     const store = args.store;
     const tags: Tags = { ...(args.tags ?? {}) };
     const identity = args.identity ?? lookUpStackIdentity({ parent: this });
-    const accountId = identity.accountId;
     const logPrefix = `/${pulumi.getProject()}/${pulumi.getStack()}/handlers`;
     const parameters: pulumi.Output<Statement[]> = args.settingsParameters
       ? settingsParametersArnPattern(identity).apply((arn) => [
@@ -66,7 +65,7 @@ export class HandlerPlane extends pulumi.ComponentResource {
       this.functions[handler] = createBreakerFunction(this, `${name}-${handler}`, {
         handler,
         description: `Circuit breaker handler plane: ${HANDLERS[handler].description}`,
-        accountId,
+        accountId: identity.accountId,
         environment: access ? access.environment : {},
         statements: access ? pulumi.all([own, access.statements]).apply(([a, b]) => [...b, ...a, ...access.networkStatements]) : own,
         vpcConfig: access?.vpcConfig,

@@ -1,6 +1,7 @@
 // StackIdentity: the region and account the stack deploys to, looked up once per stack and handed to every
 // breaker. Each lookup is a provider call at preview and under mocks; per breaker they cost 4 calls each, which
 // showed at a hundred breakers. A component given none looks them up itself, under its own provider.
+// Also the stack's settings-parameter names and the one ARN pattern that covers them all.
 
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -18,14 +19,9 @@ export function lookUpStackIdentity(opts?: pulumi.InvokeOutputOptions): StackIde
   };
 }
 
-/** The path every breaker's settings parameter sits under: this stack's own namespace in Parameter Store. */
-export function settingsParameterPath(): string {
-  return `/${pulumi.getProject()}/${pulumi.getStack()}`;
-}
-
-/** The name of a breaker's settings parameter (the same for the parameter, the payload and the plane's grant). */
+/** The name of a breaker's settings parameter (the same for the parameter, the payload and the plane's grant), under this stack's own path. */
 export function settingsParameterName(breakerName: string): string {
-  return `${settingsParameterPath()}/${breakerName}/settings`;
+  return `/${pulumi.getProject()}/${pulumi.getStack()}/${breakerName}/settings`;
 }
 
 /**
@@ -34,5 +30,5 @@ export function settingsParameterName(breakerName: string): string {
  * a role 10,240 characters of inline policy) and adding a breaker leaves the handlers' roles untouched.
  */
 export function settingsParametersArnPattern(identity: StackIdentity): pulumi.Output<string> {
-  return pulumi.interpolate`arn:aws:ssm:${identity.region}:${identity.accountId}:parameter${settingsParameterPath()}/*/settings`;
+  return pulumi.interpolate`arn:aws:ssm:${identity.region}:${identity.accountId}:parameter${settingsParameterName("*")}`;
 }

@@ -12,7 +12,7 @@ import { isWildcardOnlyAction, wildcardActionsFor, WILDCARD_ONLY_ACTIONS } from 
 import { AslDefinition, requiredPermissions, RESOURCES } from "../../core/state-machine-definition";
 import { HANDLER_TAG } from "../../components/tags";
 import { checkRolePolicySize, policyJson, ROLE_INLINE_POLICY_MAX_CHARS, scopedStatement } from "../../components/iam";
-import { globMatch } from "../../policy/util/policy-document";
+import { globMatch, stackParameterPath } from "../../policy/util/policy-document";
 import { MOCK_ACCOUNT_ID, MOCK_REGION, MockRunResult, RecordedResource, runProgramUnderMocks } from "../support/run-under-mocks";
 import { MAX_BREAKER_NAME_LENGTH } from "../../core/schema/names";
 import { ALL_SCENARIOS, byName, byUrn, ofType, useScenarios, SCENARIOS, ScenarioName, T, USER_FALLBACK_ARN } from "./scenarios";
@@ -50,8 +50,7 @@ function storeKindOf(r: MockRunResult): StoreService {
 
 // The ARN pattern of the stack's settings parameters (parameter/<project>/<stack>/ANY/settings), from its URNs.
 function settingsPatternOf(r: MockRunResult): string {
-  const [, stack, project] = /^urn:pulumi:([^:]+)::([^:]+)::/.exec(r.resources[0].urn)!;
-  return `arn:aws:ssm:${r.config["aws:region"] ?? MOCK_REGION}:${MOCK_ACCOUNT_ID}:parameter/${project}/${stack}/*/settings`;
+  return `arn:aws:ssm:${r.config["aws:region"] ?? MOCK_REGION}:${MOCK_ACCOUNT_ID}:parameter${stackParameterPath(r.resources[0].urn)}*/settings`;
 }
 
 /** The ARNs this stack owns or was configured with. */
