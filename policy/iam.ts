@@ -211,7 +211,7 @@ const trustKnobs = {
   ),
   sourceArnRequiredFor: knob(
     ["states.amazonaws.com", "scheduler.amazonaws.com"],
-    "Service principals whose trust must name the one state machine or schedule (aws:SourceArn), not only the account.",
+    "Service principals whose trust must name the one state machine or schedule group (aws:SourceArn), not only the account.",
   ),
   allowedActions: knob(["sts:AssumeRole", "sts:TagSession"], "The only actions a service trust statement may allow."),
   exemptServicePrincipals: knob([], "Service principals that send neither key and are exempt from the condition rule."),
@@ -252,11 +252,11 @@ function concreteArn(v: string): boolean {
 export const iamTrustPolicyScoped: ResourceValidationPolicy = {
   name: "iam-trust-policy-scoped",
   description:
-    "Checks whether each role's trust policy lets exactly one service principal call sts:AssumeRole, with a concrete aws:SourceAccount or aws:SourceArn condition (aws:SourceArn for Step Functions and EventBridge Scheduler).",
+    "Checks whether each role's trust policy lets exactly one service principal call sts:AssumeRole, with a concrete aws:SourceAccount or aws:SourceArn condition (aws:SourceArn for Step Functions and EventBridge Scheduler, a schedule group's for Scheduler).",
   enforcementLevel: "mandatory",
   severity: "high",
   remediationSteps:
-    'Trust one service for sts:AssumeRole, e.g. { Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": <account id> } } }; for states/scheduler add ArnEquals aws:SourceArn <the machine or schedule ARN>.',
+    'Trust one service for sts:AssumeRole, e.g. { Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": <account id> } } }; for states add ArnEquals aws:SourceArn <the machine ARN>, for scheduler <the schedule group ARN> (Scheduler sends the group, never the schedule).',
   configSchema: configSchema(trustKnobs),
   validateResource: (args, report) => {
     requireType(args, [T.role]);
@@ -320,6 +320,16 @@ export const iamTrustPolicyScoped: ResourceValidationPolicy = {
           c!.loose.length === 0 &&
           c!.values.every((v) => (key === "aws:sourceaccount" ? concreteAccount(v) : key === "aws:sourcearn" ? concreteArn(v) : true)),
       );
+      // Scheduler sends the schedule's group as aws:SourceArn: a schedule ARN never matches and the role silently stops working.
+      const schedules = present
+        .flatMap(({ key, c }) => (key === "aws:sourcearn" ? c!.values : []))
+        .filter((v) => /:scheduler:[^:]*:[^:]*:schedule\//.test(v));
+      if (service === "scheduler.amazonaws.com" && schedules.length > 0) {
+        report(
+          `${where} for scheduler.amazonaws.com names the schedule ${schedules.join(", ")}; Scheduler sends the schedule group's ARN (arn:aws:scheduler:<region>:<account>:schedule-group/<group>), so this role can never be assumed.`,
+        );
+        continue;
+      }
       if (!good) {
         const shown = present.flatMap(({ key, c }) => [...c!.loose, ...c!.values.map((v) => `${key} ${JSON.stringify(v)}`)]);
         report(

@@ -264,6 +264,21 @@ describe("policy iam-trust-policy-scoped", () => {
     ]);
   });
 
+  it("accepts a Scheduler trust on a schedule group, and reports one on a schedule (Scheduler never sends a schedule's ARN)", async () => {
+    const group = { ArnEquals: { "aws:SourceArn": `arn:aws:scheduler:eu-west-1:${ACCOUNT}:schedule-group/payments-health-probes` } };
+    assert.deepEqual(
+      (await checkResource(p, T.role, { assumeRolePolicy: trust({ Service: "scheduler.amazonaws.com" }, group) })).violations,
+      [],
+    );
+    const schedule = `arn:aws:scheduler:eu-west-1:${ACCOUNT}:schedule/default/payments-health-probe`;
+    const out = await checkResource(p, T.role, {
+      assumeRolePolicy: trust({ Service: "scheduler.amazonaws.com" }, { ArnEquals: { "aws:SourceArn": schedule } }),
+    });
+    assert.deepEqual(out.violations, [
+      `Trust statement 0 for scheduler.amazonaws.com names the schedule ${schedule}; Scheduler sends the schedule group's ARN (arn:aws:scheduler:<region>:<account>:schedule-group/<group>), so this role can never be assumed.`,
+    ]);
+  });
+
   it("reports a trust statement without the condition", async () => {
     const out = await checkResource(p, T.role, { assumeRolePolicy: trust({ Service: "lambda.amazonaws.com" }, null) });
     assert.deepEqual(out.violations, ["Trust statement 0 for lambda.amazonaws.com has no aws:SourceAccount or aws:SourceArn condition."]);
