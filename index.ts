@@ -1,5 +1,5 @@
 // The circuit-breaker stack: one state store, one handler plane (the handler Lambdas, shared by every breaker),
-// one CircuitBreaker per configured breaker, the demo downstream targets the config asks for, one alarm topic
+// one health-probe schedule group and role, one CircuitBreaker per configured breaker, the demo downstream targets the config asks for, one alarm topic
 // and one dashboard. The configuration is validated completely before any resource is created
 // (components/config.ts); a problem stops the program with every problem listed.
 
@@ -9,6 +9,7 @@ import { CircuitBreaker } from "./components/circuit-breaker";
 import { lookUpStackIdentity } from "./components/stack-identity";
 import { DemoDownstream } from "./components/demo-downstream";
 import { HandlerPlane } from "./components/handler-plane";
+import { HealthProbeSchedules } from "./components/health-probe-schedules";
 import { DynamoDbStateStore } from "./components/dynamodb-state-store";
 import { ElastiCacheStateStore, InterfaceEndpointService } from "./components/elasticache-state-store";
 import { loadStackConfig } from "./components/config";
@@ -77,6 +78,11 @@ const handlers = new HandlerPlane("handlers", {
   tags,
 });
 
+// One schedule group and role for every breaker's health probe (IAM roles are an account quota; see docs/architecture.md).
+const probed = config.breakers.filter((b) => b.healthProbe.enabled).map((b) => b.name);
+const healthProbeSchedules =
+  probed.length > 0 ? new HealthProbeSchedules("health-probe-schedules", { breakerNames: probed, identity, tags }) : undefined;
+
 // The demo targets: one per distinct demo configuration (breakers with the same one share it).
 const demos = new Map<string, DemoDownstream>();
 function demoTarget(demo: NonNullable<(typeof config.breakers)[number]["demoDownstream"]>): pulumi.Output<string> {
@@ -100,6 +106,7 @@ const circuitBreakers = config.breakers.map(
       store,
       settings: b.settings,
       handlers,
+      healthProbeSchedules,
       identity,
       targetArn: b.demoDownstream ? demoTarget(b.demoDownstream) : b.targetArn!,
       fallback: b.fallback,

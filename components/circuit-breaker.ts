@@ -1,7 +1,8 @@
 // CircuitBreaker: one per protected target. An EXPRESS state machine (definition from the pure builder in
 // core/state-machine-definition.ts) in front of the target, its role and log group, an optional EventBridge
 // Scheduler health probe that starts this same state machine with a probe input, an optional settings parameter,
-// and the breaker's alarms. The handler Lambdas are the stack's HandlerPlane, shared by every breaker.
+// and the breaker's alarms. The handler Lambdas are the stack's HandlerPlane and the schedules' group and role
+// its HealthProbeSchedules, both shared by every breaker.
 // Callers use StartSyncExecution on `stateMachineArn` with {"request": {...}}.
 
 import * as aws from "@pulumi/aws";
@@ -15,15 +16,13 @@ import { resolveBreakerOptions, ResolvedBreakerOptions } from "./breaker-args";
 import { CircuitStateStore } from "./state-store";
 import { breakerProbeLoopSeconds } from "../core/breaker-limit-checks";
 import { HandlerPlane } from "./handler-plane";
-import { boundedName, Permission, scopedRole, scopedStatement, sourceArnOf, statementsFromPermissions, wildcardStatement } from "./iam";
+import { boundedName, Permission, scopedRole, sourceArnOf, statementsFromPermissions, wildcardStatement } from "./iam";
 import { wildcardActionsFor } from "./iam-wildcard-actions";
 import { AslDefinition, buildDefinition, DefinitionOptions, requiredPermissions } from "../core/state-machine-definition";
 import { HealthProbeInput } from "../core/definition/health-probe-branch";
 import { ROLES, roleTags, TAG_KEYS, Tags } from "./tags";
-import { lookUpStackIdentity, settingsParameterName, StackIdentity } from "./stack-identity";
-
-/** The actions the health-probe schedule's role needs: start this breaker's own state machine. */
-export const SCHEDULE_ACTIONS: readonly string[] = Object.freeze(["states:StartExecution"]);
+import { lookUpStackIdentity, scheduleGroupName, settingsParameterName, StackIdentity, stateMachineName } from "./stack-identity";
+import { HealthProbeSchedules } from "./health-probe-schedules";
 
 export interface CircuitBreakerArgs {
   /** The breaker's name: DynamoDB key, metric dimension, log paths. Default: the component name. */
@@ -32,6 +31,11 @@ export interface CircuitBreakerArgs {
   store: CircuitStateStore;
   /** The stack's handler Lambdas (shared by every breaker). */
   handlers: HandlerPlane;
+  /**
+   * The stack's health-probe schedule group and role (shared by every breaker; this breaker must be in its list).
+   * Default, when the health probe is on: a group and role of this breaker's own.
+   */
+  healthProbeSchedules?: HealthProbeSchedules;
   /** The stack's region and account, looked up once for every breaker (default: this component looks them up). */
   identity?: StackIdentity;
   /** Breaker settings (core/settings.ts); validated with loadSettings. */
@@ -72,8 +76,8 @@ export class CircuitBreaker extends pulumi.ComponentResource {
   public readonly stateMachinePolicy: aws.iam.RolePolicy;
   public readonly stateMachineLogGroup: aws.cloudwatch.LogGroup;
   public readonly healthProbeSchedule?: aws.scheduler.Schedule;
-  public readonly healthProbeScheduleRole?: aws.iam.Role;
-  public readonly healthProbeSchedulePolicy?: aws.iam.RolePolicy;
+  /** The schedules' group and role this breaker's schedule uses: the stack's, or its own when none was given. */
+  public readonly healthProbeSchedules?: HealthProbeSchedules;
   /** What the schedule starts the state machine with. */
   public readonly healthProbeInput?: HealthProbeInput;
   /** The settings-overrides parameter, when enabled. */
@@ -151,8 +155,8 @@ export class CircuitBreaker extends pulumi.ComponentResource {
     );
     // Named up front so that the role's trust can name this one machine (aws:SourceArn) before it exists, and its
     // policy can let the tripping execution start the machine's own probe loop (no dependency cycle).
-    const stateMachineName = boundedName(`${pulumi.getProject()}-${pulumi.getStack()}`, o.breakerName, 80);
-    const ownArn = sourceArnOf("stateMachine", region, accountId, stateMachineName);
+    const machineName = stateMachineName(o.breakerName);
+    const ownArn = sourceArnOf("stateMachine", region, accountId, machineName);
     const sfnStatements = pulumi
       .all([this.definition, store.tableArn ?? pulumi.output(""), ownArn])
       .apply(([def, tableArn, stateMachineArn]) => [
@@ -176,7 +180,7 @@ export class CircuitBreaker extends pulumi.ComponentResource {
     this.stateMachine = new aws.sfn.StateMachine(
       `${name}-state-machine`,
       {
-        name: stateMachineName,
+        name: machineName,
         type: "EXPRESS",
         roleArn: sfnRole.role.arn,
         definition: this.definition.apply((d) => JSON.stringify(d)),
@@ -193,37 +197,40 @@ export class CircuitBreaker extends pulumi.ComponentResource {
     );
     this.stateMachineArn = this.stateMachine.arn;
 
-    // Health probe: EventBridge Scheduler starts this breaker's own state machine with a probe input; its role may
-    // only start that one machine, and only that schedule may assume it.
+    // Health probe: EventBridge Scheduler starts this breaker's own state machine with a probe input, in the stack's
+    // schedule group, as the role that may start only the listed breakers' machines and that only the group may assume.
     if (o.healthProbe.enabled) {
-      const scheduleName = boundedName(`${pulumi.getProject()}-${pulumi.getStack()}`, `${o.breakerName}-health-probe`, 64);
-      const scheduleRole = scopedRole(this, `${name}-health-probe-schedule`, {
-        service: "scheduler.amazonaws.com",
-        accountId,
-        sourceArn: sourceArnOf("schedule", region, accountId, scheduleName),
-        statements: this.stateMachine.arn.apply((arn) => [scopedStatement("StartHealthProbe", [...SCHEDULE_ACTIONS], [arn])]),
-        description: `Circuit breaker ${o.breakerName}: health probe schedule`,
-        tags,
-      });
-      this.healthProbeScheduleRole = scheduleRole.role;
-      this.healthProbeSchedulePolicy = scheduleRole.policy;
+      this.healthProbeSchedules =
+        args.healthProbeSchedules ??
+        new HealthProbeSchedules(
+          `${name}-health-probes`,
+          {
+            breakerNames: [o.breakerName],
+            groupName: scheduleGroupName(`${o.breakerName}-health-probes`),
+            identity: { region, accountId },
+            tags,
+          },
+          { parent: this },
+        );
+      const slot = this.healthProbeSchedules.slotFor(o.breakerName);
       this.healthProbeInput = { healthProbe: { request: { ...o.healthProbe.request } } };
       this.healthProbeSchedule = new aws.scheduler.Schedule(
         `${name}-health-probe-schedule`,
         {
-          name: scheduleName,
+          name: boundedName(`${pulumi.getProject()}-${pulumi.getStack()}`, `${o.breakerName}-health-probe`, 64),
+          groupName: slot.groupName,
           description: `Circuit breaker ${o.breakerName}: health probe`,
           scheduleExpression: o.healthProbe.schedule,
           flexibleTimeWindow: { mode: "OFF" },
           state: "ENABLED",
           target: {
             arn: this.stateMachine.arn,
-            roleArn: scheduleRole.role.arn,
+            roleArn: slot.roleArn,
             input: JSON.stringify(this.healthProbeInput),
             retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 60 },
           },
         },
-        { parent: this, dependsOn: [scheduleRole.policy] },
+        { parent: this, dependsOn: [slot.policy] },
       );
     }
 

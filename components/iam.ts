@@ -103,7 +103,7 @@ export function policyJson(statements: readonly Statement[]): string {
 
 /**
  * Trust policy for exactly one service principal, limited to this account and, where given, to the one state
- * machine or schedule that assumes the role (confused-deputy protection).
+ * machine or schedule group that assumes the role (confused-deputy protection).
  */
 export function trustPolicyJson(service: ServicePrincipal, accountId: string, sourceArn?: string): string {
   if (!/^\d{12}$/.test(accountId)) throw new Error(`account id ${JSON.stringify(accountId)} is not a 12-digit AWS account id`);
@@ -136,9 +136,12 @@ export function boundedName(scope: string, name: string, max: number): string {
   return short;
 }
 
-/** The ARN a Step Functions state machine or EventBridge schedule will have, known before it exists (for its role's trust). */
+/**
+ * The ARN a state machine or an EventBridge Scheduler schedule group will have, known before it exists: what a role's
+ * trust names as aws:SourceArn (Scheduler sends the schedule's group, never the schedule) and what a grant names.
+ */
 export function sourceArnOf(
-  kind: "stateMachine" | "schedule",
+  kind: "stateMachine" | "scheduleGroup",
   region: pulumi.Input<string>,
   accountId: pulumi.Input<string>,
   name: string,
@@ -146,7 +149,7 @@ export function sourceArnOf(
   return pulumi
     .all([region, accountId])
     .apply(([r, a]) =>
-      kind === "stateMachine" ? `arn:aws:states:${r}:${a}:stateMachine:${name}` : `arn:aws:scheduler:${r}:${a}:schedule/default/${name}`,
+      kind === "stateMachine" ? `arn:aws:states:${r}:${a}:stateMachine:${name}` : `arn:aws:scheduler:${r}:${a}:schedule-group/${name}`,
     );
 }
 
@@ -168,7 +171,7 @@ export function checkRolePolicySize(role: string, policy: string): void {
 export interface ScopedRoleArgs {
   service: ServicePrincipal;
   accountId: pulumi.Input<string>;
-  /** The one state machine or schedule allowed to assume the role (aws:SourceArn). */
+  /** The one state machine or schedule group allowed to assume the role (aws:SourceArn). */
   sourceArn?: pulumi.Input<string>;
   statements: pulumi.Input<Statement[]>;
   description: string;

@@ -1,10 +1,12 @@
 // StackIdentity: the region and account the stack deploys to, looked up once per stack and handed to every
 // breaker. Each lookup is a provider call at preview and under mocks; per breaker they cost 4 calls each, which
 // showed at a hundred breakers. A component given none looks them up itself, under its own provider.
-// Also the stack's settings-parameter names and the one ARN pattern that covers them all.
+// Also the names built from the stack's project and stack: settings parameters (and the one ARN pattern that
+// covers them all), state machines, health-probe schedule groups.
 
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { boundedName } from "./iam";
 
 export interface StackIdentity {
   region: pulumi.Output<string>;
@@ -31,4 +33,17 @@ export function settingsParameterName(breakerName: string): string {
  */
 export function settingsParametersArnPattern(identity: StackIdentity): pulumi.Output<string> {
   return pulumi.interpolate`arn:aws:ssm:${identity.region}:${identity.accountId}:parameter${settingsParameterName("*")}`;
+}
+
+/** A breaker's state machine name: `<project>-<stack>-<breaker>`, or the stack part hashed when that passes Step Functions' 80. */
+export function stateMachineName(breakerName: string): string {
+  return boundedName(`${pulumi.getProject()}-${pulumi.getStack()}`, breakerName, 80);
+}
+
+/**
+ * The name of a schedule group for this stack's health probes: `<project>-<stack>-<suffix>` (the stack part hashed
+ * past Scheduler's 64). Scheduler names the group, never the schedule, as a role's aws:SourceArn.
+ */
+export function scheduleGroupName(suffix = "health-probes"): string {
+  return boundedName(`${pulumi.getProject()}-${pulumi.getStack()}`, suffix, 64);
 }

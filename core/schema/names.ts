@@ -27,18 +27,17 @@ export interface DerivedName {
 
 /**
  * Every physical name components/circuit-breaker.ts builds from a breaker name (and its alarms, its own alarm
- * topic when no topic is given); the handler plane and the dashboard are per stack. Limits: IAM role 64, inline
- * policy 128, Scheduler schedule 64, state machine 80, alarm 255, SNS topic 256, log group 512, SSM parameter
+ * topic and schedule group when the stack gives none); the handler plane, the stack's schedule group and role and
+ * the dashboard are per stack. Limits: IAM role 64, inline policy 128, Scheduler schedule and group 64, state machine 80, alarm 255, SNS topic 256, log group 512, SSM parameter
  * 1011 including the ARN in front of it (kept here as 70 characters). tests/components/name-limits.test.ts builds
  * a stack and checks that each template matches a built name.
  */
 export const DERIVED_NAMES: readonly DerivedName[] = [
-  { resource: "IAM role (health-probe schedule)", template: "<b>-health-probe-schedule-role", limit: 64, autonamed: true },
-  { resource: "IAM inline policy (health-probe schedule)", template: "<b>-health-probe-schedule-policy", limit: 128, autonamed: true },
   { resource: "IAM role (state machine)", template: "<b>-state-machine-role", limit: 64, autonamed: true },
   { resource: "IAM inline policy (state machine)", template: "<b>-state-machine-policy", limit: 128, autonamed: true },
   { resource: "SNS topic (the breaker's own alarm topic)", template: "<b>-alarms-topic", limit: 256, autonamed: true },
   { resource: "Scheduler schedule", template: "cb01234567-<b>-health-probe", limit: 64, autonamed: false },
+  { resource: "Scheduler schedule group (the breaker's own)", template: "cb01234567-<b>-health-probes", limit: 64, autonamed: false },
   { resource: "state machine", template: "cb01234567-<b>", limit: 80, autonamed: false },
   { resource: "CloudWatch alarm (longest suffix)", template: "<p>-<s>-<b>-executions-timed-out", limit: 255, autonamed: false },
   { resource: "log group (state machine)", template: "/aws/vendedlogs/states/<p>-<s>-<b>", limit: 512, autonamed: false },
@@ -57,7 +56,7 @@ export function derivedNameLength(d: DerivedName, breakerLength: number, project
   );
 }
 
-/** The longest breaker name for which every derived name fits (the binding one: the schedule's role, 29). */
+/** The longest breaker name for which every derived name fits (the binding one: the alarm with the longest suffix, 32). */
 export const MAX_BREAKER_NAME_LENGTH = Math.min(...DERIVED_NAMES.map((d) => d.limit - derivedNameLength(d, 0)));
 
 /** Letters, digits, _ and -, starting with a letter or digit: what IAM, Lambda, Scheduler and the stores all accept. */

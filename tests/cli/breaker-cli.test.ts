@@ -190,7 +190,7 @@ describe("npm run breaker (operator CLI)", () => {
       [["status", "x"], /name exactly one store/],
       [["status", "x", "--local", "--redis-url", "redis://127.0.0.1:1"], /name exactly one store/],
       [["status", "x", "--redis-url", "http://nope"], /--redis-url is "http:\/\/nope"; allowed: redis:\/\/host\[:port\] or rediss:/],
-      [["status", "bad name!", "--local"], /breaker name "bad name!" is invalid; allowed: a breaker name: 1 to 29/],
+      [["status", "bad name!", "--local"], /breaker name "bad name!" is invalid; allowed: a breaker name: 1 to 32/],
       // issue 14: usage errors (exit 2) naming the flag, not store errors
       [["status", "x", "--redis-url", "redis://"], /^breaker: --redis-url is "redis:\/\/"; allowed: redis:\/\/host/],
       [
@@ -208,7 +208,7 @@ describe("npm run breaker (operator CLI)", () => {
       ],
       [["open", "x", "--local", "--reason", "a", "--reason", "b"], /--reason is given twice; allowed: once/],
       [["open", "a.b", "--local", "--create"], /breaker name "a\.b" is invalid; allowed: a breaker name/],
-      [["open", "b".repeat(30), "--local", "--create"], /is invalid; allowed: a breaker name: 1 to 29/],
+      [["open", "b".repeat(33), "--local", "--create"], /is invalid; allowed: a breaker name: 1 to 32/],
       [["status", "x", "--local", "--settings", '{"constructor":1}'], /settings\.constructor is not a breaker setting; allowed: tripRule,/],
       [
         ["status", "x", "--local", "--settings", '{"failureThreshold":"7"}'],

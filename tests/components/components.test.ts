@@ -155,7 +155,7 @@ describe("infra: component arguments", () => {
         { alarms: { thresholds: { storeErrors: 0 } } },
         new RegExp(`${W}.alarms.thresholds.storeErrors is 0; allowed: an integer from 1 to 1000000$`),
       ],
-      ["an invalid breaker name", { breakerName: "a b" }, new RegExp(`${W}.name is "a b"; allowed: a breaker name: 1 to 29 letters`)],
+      ["an invalid breaker name", { breakerName: "a b" }, new RegExp(`${W}.name is "a b"; allowed: a breaker name: 1 to 32 letters`)],
       ["no store", { store: undefined as never }, new RegExp(`${W}.store is not set; allowed: a CircuitStateStore$`)],
       [
         "an invalid settings refresh",

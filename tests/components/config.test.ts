@@ -109,12 +109,12 @@ const INVALID: [string, () => Raw, string[], LoadConfigOptions?][] = [
   [
     "a breaker without a name",
     () => breaker(dev(), (b) => delete b.name),
-    [`${B0}.name is not set; allowed: a breaker name: 1 to 29 letters, digits, _ or -, starting with a letter or digit`],
+    [`${B0}.name is not set; allowed: a breaker name: 1 to 32 letters, digits, _ or -, starting with a letter or digit`],
   ],
   [
     "an invalid breaker name",
     () => breaker(dev(), (b) => (b.name = "orders/eu")),
-    [`${B0}.name is "orders/eu"; allowed: a breaker name: 1 to 29 letters, digits, _ or -, starting with a letter or digit`],
+    [`${B0}.name is "orders/eu"; allowed: a breaker name: 1 to 32 letters, digits, _ or -, starting with a letter or digit`],
   ],
   [
     "an unknown breaker option",
@@ -266,9 +266,9 @@ const INVALID: [string, () => Raw, string[], LoadConfigOptions?][] = [
   ],
   [
     "a breaker name one over the AWS-derived limit",
-    () => breaker(dev(), (b) => (b.name = "b".repeat(30))),
+    () => breaker(dev(), (b) => (b.name = "b".repeat(33))),
     [
-      `${NS}:breakers[0].name is "${"b".repeat(30)}"; allowed: a breaker name: 1 to 29 letters, digits, _ or -, starting with a letter or digit`,
+      `${NS}:breakers[0].name is "${"b".repeat(33)}"; allowed: a breaker name: 1 to 32 letters, digits, _ or -, starting with a letter or digit`,
     ],
   ],
   [

@@ -12,8 +12,8 @@ const NS = "circuit-breaker";
 const longest = (c: string) => c.repeat(MAX_BREAKER_NAME_LENGTH);
 const PROJECT = "p".repeat(MAX_PROJECT_OR_STACK_LENGTH);
 const STACK = "s".repeat(MAX_PROJECT_OR_STACK_LENGTH);
-/** The program's own per-breaker alarm topic is built only by a CircuitBreaker given no topic (index.ts gives one). */
-const NOT_IN_THE_STACK = ["SNS topic (the breaker's own alarm topic)"];
+/** A breaker's own alarm topic and schedule group are built only by a CircuitBreaker given none (index.ts gives the stack's). */
+const NOT_IN_THE_STACK = ["SNS topic (the breaker's own alarm topic)", "Scheduler schedule group (the breaker's own)"];
 
 function config(a: string, b: string) {
   return {
@@ -72,9 +72,9 @@ describe("infra: physical names within AWS limits (autonaming included)", functi
       assert.ok(built.length > 0, `${d.resource}: no built name matches ${d.template}`);
       for (const n of built) assert.equal(n.name.length, derivedNameLength(d, a.length), `${d.resource}: ${n.name}`);
     }
-    // The binding name is exactly at its limit.
-    const scheduleRole = names.find((n) => n.name.startsWith(`${a}-health-probe-schedule-role-`));
-    assert.equal(scheduleRole?.name.length, NAME_LIMITS["aws:iam/role:Role"]);
+    // The binding name (the longest alarm) is exactly at its limit.
+    const alarm = names.find((n) => n.name === `${PROJECT}-${STACK}-${a}-executions-timed-out`);
+    assert.equal(alarm?.name.length, NAME_LIMITS["aws:cloudwatch/metricAlarm:MetricAlarm"]);
   });
 
   it("refuses a breaker name one character longer, at the config, before any resource", async () => {

@@ -27,7 +27,7 @@ import {
 /** Expected resource counts per scenario (only the types listed; others must be absent). */
 const EXPECTED_COUNTS: Record<ScenarioName, Record<string, number>> = {
   // handler plane: record-outcome, acquire-probe, report-store-error, fallback, get-status (the probe branch reads
-  // through it); the demo downstream; breaker demo: state machine, its role, the schedule's role, the parameter
+  // through it); the demo downstream; the stack's health-probe schedule group and role; breaker demo: state machine, its role, the parameter
   dev: {
     [T.stack]: 1,
     [T.store]: 1,
@@ -43,13 +43,15 @@ const EXPECTED_COUNTS: Record<ScenarioName, Record<string, number>> = {
     [T.rolePolicy]: 8,
     [T.stateMachine]: 1,
     [T.schedule]: 1,
+    [T.scheduleGroup]: 1,
+    [T.healthProbeSchedules]: 1,
     [T.alarm]: 7,
     [T.topic]: 1,
     [T.cwDashboard]: 1,
     [T.ssmParameter]: 1,
   },
   // handler plane: record-outcome, acquire-probe, get-status, report-store-error, fallback, and (bulkhead on)
-  // acquire-slot, release-slot; payments: state machine and schedule roles; alarms include bulkhead rejections
+  // acquire-slot, release-slot; payments: state machine role, the stack's schedules role; alarms include bulkhead rejections
   prod: {
     [T.stack]: 1,
     [T.store]: 1,
@@ -63,6 +65,8 @@ const EXPECTED_COUNTS: Record<ScenarioName, Record<string, number>> = {
     [T.rolePolicy]: 9,
     [T.stateMachine]: 1,
     [T.schedule]: 1,
+    [T.scheduleGroup]: 1,
+    [T.healthProbeSchedules]: 1,
     [T.alarm]: 8,
     [T.topic]: 1,
     [T.subscription]: 1,
@@ -105,7 +109,7 @@ const EXPECTED_COUNTS: Record<ScenarioName, Record<string, number>> = {
     [T.replicationGroup]: 1,
   },
   // one plane of 5 functions for both breakers (get-status: orders has a health probe) and inventory's demo
-  // downstream; each breaker a state machine with its role, orders a schedule role
+  // downstream; each breaker a state machine with its role, orders a schedule (the stack's schedules role)
   dynamodbFull: {
     [T.stack]: 1,
     [T.store]: 1,
@@ -121,6 +125,8 @@ const EXPECTED_COUNTS: Record<ScenarioName, Record<string, number>> = {
     [T.rolePolicy]: 9,
     [T.stateMachine]: 2,
     [T.schedule]: 1,
+    [T.scheduleGroup]: 1,
+    [T.healthProbeSchedules]: 1,
     [T.alarm]: 13,
     [T.topic]: 1,
     [T.subscription]: 1,
@@ -137,6 +143,7 @@ const UNTAGGABLE = new Set<string>([
   T.alarmTopic,
   T.dashboard,
   T.handlerPlane,
+  T.healthProbeSchedules,
   T.demoDownstream,
   T.rolePolicy,
   T.secretVersion,
@@ -500,17 +507,24 @@ describe("infra: resources under Pulumi mocks", function () {
           assert.deepEqual(sched.inputs.flexibleTimeWindow, { mode: "OFF" });
           const machine = byName(r, T.stateMachine, `${breaker}-state-machine`);
           assert.equal(sched.inputs.target.arn, machine.state.arn);
-          assert.equal(sched.inputs.target.roleArn, byName(r, T.role, `${breaker}-health-probe-schedule-role`).state.arn);
+          // Every schedule of the stack is in its one group and runs as the stack's one schedules role.
+          const group = byName(r, T.scheduleGroup, "health-probe-schedules-group");
+          assert.equal(group.inputs.name, `circuit-breaker-${SCENARIOS[s].stack}-health-probes`);
+          assert.equal(sched.inputs.groupName, group.state.name);
+          const role = byName(r, T.role, "health-probe-schedules-role");
+          assert.equal(sched.inputs.target.roleArn, role.state.arn);
           assert.deepEqual(Object.keys(JSON.parse(sched.inputs.target.input)), ["healthProbe"]);
           assert.equal(typeof JSON.parse(sched.inputs.target.input).healthProbe.request, "object");
-          const policy = JSON.parse(byName(r, T.rolePolicy, `${breaker}-health-probe-schedule-policy`).inputs.policy);
+          const policy = JSON.parse(byName(r, T.rolePolicy, "health-probe-schedules-policy").inputs.policy);
           assert.deepEqual(
-            policy.Statement.map((x: { Action: string[]; Resource: string[] }) => [x.Action, x.Resource]),
-            [[["states:StartExecution"], [machine.state.arn]]],
+            policy.Statement.map((x: { Action: string[] }) => x.Action),
+            [["states:StartExecution"]],
           );
-          const trust = JSON.parse(byName(r, T.role, `${breaker}-health-probe-schedule-role`).inputs.assumeRolePolicy).Statement[0];
+          assert.ok(policy.Statement[0].Resource.includes(machine.state.arn));
+          const trust = JSON.parse(role.inputs.assumeRolePolicy).Statement[0];
           assert.deepEqual(Object.keys(trust.Condition).sort(), ["ArnEquals", "StringEquals"]);
-          assert.match(trust.Condition.ArnEquals["aws:SourceArn"], /^arn:aws:scheduler:[a-z0-9-]+:\d{12}:schedule\/default\/[^*]+$/);
+          // Scheduler sends the schedule's group as aws:SourceArn, never the schedule.
+          assert.equal(trust.Condition.ArnEquals["aws:SourceArn"], group.state.arn);
           // The probe branch is in the definition the schedule starts.
           assert.ok("HealthProbeValidate" in JSON.parse(machine.inputs.definition).States);
         }

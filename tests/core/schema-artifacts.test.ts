@@ -63,9 +63,10 @@ describe("breaker-name rule", () => {
   it("is the longest length for which every derived name (autoname suffix, longest project and stack included) fits its AWS limit", () => {
     for (const d of DERIVED_NAMES) assert.ok(derivedNameLength(d, MAX_BREAKER_NAME_LENGTH) <= d.limit, d.resource);
     const binding = DERIVED_NAMES.filter((d) => derivedNameLength(d, MAX_BREAKER_NAME_LENGTH + 1) > d.limit).map((d) => d.resource);
-    // One more character breaks the schedule's role: `<b>-health-probe-schedule-role-xxxxxxx` is 64, IAM's limit.
-    assert.deepEqual(binding, ["IAM role (health-probe schedule)"]);
-    assert.equal(MAX_BREAKER_NAME_LENGTH, 29);
+    // One more character breaks the longest alarm name: `<p>-<s>-<b>-executions-timed-out` with 100-character
+    // project and stack names is 255, CloudWatch's limit.
+    assert.deepEqual(binding, ["CloudWatch alarm (longest suffix)"]);
+    assert.equal(MAX_BREAKER_NAME_LENGTH, 32);
     assert.equal(AUTONAME_SUFFIX_LENGTH, "-".length + 7);
     assert.ok(BREAKER_NAME_PATTERN.test("b".repeat(MAX_BREAKER_NAME_LENGTH)));
     assert.ok(!BREAKER_NAME_PATTERN.test("b".repeat(MAX_BREAKER_NAME_LENGTH + 1)));

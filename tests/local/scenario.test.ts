@@ -79,9 +79,9 @@ const CASES: { what: string; change: (s: Json) => void; field: string; message: 
   },
   {
     what: "a breaker name one over the AWS-derived limit",
-    change: (s) => (breaker(s).name = "b".repeat(30)),
+    change: (s) => (breaker(s).name = "b".repeat(33)),
     field: "scenario.breaker.name",
-    message: /allowed: a breaker name: 1 to 29 letters/,
+    message: /allowed: a breaker name: 1 to 32 letters/,
   },
   {
     what: "failure rate above 1",
@@ -183,7 +183,7 @@ const CASES: { what: string; change: (s: Json) => void; field: string; message: 
     what: "bad breaker name",
     change: (s) => (breaker(s).name = "my breaker"),
     field: "scenario.breaker.name",
-    message: /breaker\.name is "my breaker"; allowed: a breaker name: 1 to 29 letters, digits/,
+    message: /breaker\.name is "my breaker"; allowed: a breaker name: 1 to 32 letters, digits/,
   },
   {
     what: "unknown fallback",
@@ -248,7 +248,7 @@ describe("local scenario files", () => {
   });
 
   it("accepts the longest breaker name the schema allows", () => {
-    assert.equal(validateScenario(variant((s) => (breaker(s).name = "b".repeat(29)))).breaker.name, "b".repeat(29));
+    assert.equal(validateScenario(variant((s) => (breaker(s).name = "b".repeat(32)))).breaker.name, "b".repeat(32));
   });
 
   it("ships a valid default scenario that walks healthy -> failing -> recovering", () => {

@@ -47,6 +47,7 @@ export const NAME_LIMITS: Readonly<Record<string, number>> = {
   "aws:iam/rolePolicy:RolePolicy": 128,
   "aws:lambda/function:Function": 64,
   "aws:scheduler/schedule:Schedule": 64,
+  "aws:scheduler/scheduleGroup:ScheduleGroup": 64,
   "aws:sfn/stateMachine:StateMachine": 80,
   "aws:cloudwatch/metricAlarm:MetricAlarm": 255,
   "aws:cloudwatch/logGroup:LogGroup": 512,
@@ -132,8 +133,12 @@ function providerState(
       };
     case "aws:secretsmanager/secretVersion:SecretVersion":
       return { id: `${inputs.secretId}|${suffix}`, state: { arn: inputs.secretId, versionId: suffix } };
-    case "aws:scheduler/schedule:Schedule":
-      return { id: `default/${n}`, state: { name: n, arn: regional("scheduler", `schedule/default/${n}`), groupName: "default" } };
+    case "aws:scheduler/schedule:Schedule": {
+      const group = typeof inputs.groupName === "string" ? inputs.groupName : "default";
+      return { id: `${group}/${n}`, state: { name: n, arn: regional("scheduler", `schedule/${group}/${n}`), groupName: group } };
+    }
+    case "aws:scheduler/scheduleGroup:ScheduleGroup":
+      return { id: n, state: { name: n, arn: regional("scheduler", `schedule-group/${n}`), state: "ACTIVE" } };
     case "aws:cloudwatch/metricAlarm:MetricAlarm":
       return { id: n, state: { name: n, arn: regional("cloudwatch", `alarm:${n}`) } };
     case "aws:cloudwatch/dashboard:Dashboard":
