@@ -6,17 +6,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DEFAULT_ENTRY, runProgramUnderMocks, stackFileConfig } from "../tests/support/run-under-mocks";
+import { ScaleRow, scaleMarkdown } from "../bench/scale";
 
 export const SCALE_SIZES = [1, 10, 100] as const;
 const ROLE = "aws:iam/role:Role";
-
-export interface ScaleRow {
-  breakers: number;
-  resources: number;
-  awsResources: number;
-  roles: number;
-  seconds: number;
-}
 
 /** The dev stack's breakers, with the first one copied to `n` (names demo, demo-2, ...). */
 function breakersConfig(n: number): unknown[] {
@@ -41,22 +34,6 @@ export async function scaleRows(sizes: readonly number[] = SCALE_SIZES): Promise
     });
   }
   return rows;
-}
-
-/** The table as Markdown: totals per N, and what each breaker adds (the increment from the previous N). */
-export function scaleMarkdown(rows: readonly ScaleRow[]): string {
-  const lines = [
-    "| breakers | resources (all) | AWS resources | IAM roles | resources added per breaker | AWS resources per breaker | IAM roles per breaker | synthesis under mocks |",
-    "|---:|---:|---:|---:|---:|---:|---:|---:|",
-  ];
-  rows.forEach((r, i) => {
-    const prev = i > 0 ? rows[i - 1] : null;
-    const per = (k: "resources" | "awsResources" | "roles") => (prev ? ((r[k] - prev[k]) / (r.breakers - prev.breakers)).toFixed(1) : "–");
-    lines.push(
-      `| ${r.breakers} | ${r.resources} | ${r.awsResources} | ${r.roles} | ${per("resources")} | ${per("awsResources")} | ${per("roles")} | ${r.seconds.toFixed(1)} s |`,
-    );
-  });
-  return lines.join("\n");
 }
 
 if (require.main === module) {
