@@ -351,7 +351,8 @@ export const iamRoleNotShared: StackValidationPolicy = {
     "Checks whether one IAM role is the execution role of several Lambda functions, or of more than one kind of service (a Lambda and a state machine or schedule).",
   enforcementLevel: "mandatory",
   severity: "medium",
-  remediationSteps: "Give every function, state machine and schedule its own role holding only the permissions it uses.",
+  remediationSteps:
+    "Give every function and state machine its own role holding only the permissions it uses (schedules may share one that only starts their machines).",
   configSchema: configSchema(sharedRoleKnobs),
   validateStack: (args, report) => {
     const cfg = readConfig(args, sharedRoleKnobs);
