@@ -1,7 +1,7 @@
 // The circuit-breaker stack: one state store, one handler plane (the handler Lambdas, shared by every breaker),
-// one health-probe schedule group and role, one CircuitBreaker per configured breaker, the demo downstream targets the config asks for, one alarm topic
-// and one dashboard. The configuration is validated completely before any resource is created
-// (components/config.ts); a problem stops the program with every problem listed.
+// one health-probe schedule group and role, one CircuitBreaker per configured breaker, the demo downstream targets
+// the config asks for, one alarm topic and one dashboard. The configuration is validated completely before any
+// resource is created (components/config.ts); a problem stops the program with every problem listed.
 
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmTopic } from "./components/alarm-topic";

@@ -16,12 +16,19 @@ import { resolveBreakerOptions, ResolvedBreakerOptions } from "./breaker-args";
 import { CircuitStateStore } from "./state-store";
 import { breakerProbeLoopSeconds } from "../core/breaker-limit-checks";
 import { HandlerPlane } from "./handler-plane";
-import { boundedName, Permission, scopedRole, sourceArnOf, statementsFromPermissions, wildcardStatement } from "./iam";
+import { Permission, scopedRole, sourceArnOf, statementsFromPermissions, wildcardStatement } from "./iam";
 import { wildcardActionsFor } from "./iam-wildcard-actions";
 import { AslDefinition, buildDefinition, DefinitionOptions, requiredPermissions } from "../core/state-machine-definition";
 import { HealthProbeInput } from "../core/definition/health-probe-branch";
 import { ROLES, roleTags, TAG_KEYS, Tags } from "./tags";
-import { lookUpStackIdentity, scheduleGroupName, settingsParameterName, StackIdentity, stateMachineName } from "./stack-identity";
+import {
+  healthProbeScheduleName,
+  lookUpStackIdentity,
+  scheduleGroupName,
+  settingsParameterName,
+  StackIdentity,
+  stateMachineName,
+} from "./stack-identity";
 import { HealthProbeSchedules } from "./health-probe-schedules";
 
 export interface CircuitBreakerArgs {
@@ -217,7 +224,7 @@ export class CircuitBreaker extends pulumi.ComponentResource {
       this.healthProbeSchedule = new aws.scheduler.Schedule(
         `${name}-health-probe-schedule`,
         {
-          name: boundedName(`${pulumi.getProject()}-${pulumi.getStack()}`, `${o.breakerName}-health-probe`, 64),
+          name: healthProbeScheduleName(o.breakerName),
           groupName: slot.groupName,
           description: `Circuit breaker ${o.breakerName}: health probe`,
           scheduleExpression: o.healthProbe.schedule,

@@ -7,7 +7,7 @@
 
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ROLE_INLINE_POLICY_MAX_CHARS, ScopedRole, scopedRole, scopedStatement, sourceArnOf } from "./iam";
+import { arnOf, ROLE_INLINE_POLICY_MAX_CHARS, ScopedRole, scopedRole, scopedStatement, sourceArnOf } from "./iam";
 import { lookUpStackIdentity, scheduleGroupName, StackIdentity, stateMachineName } from "./stack-identity";
 import { Tags } from "./tags";
 
@@ -21,7 +21,7 @@ const POLICY_OVERHEAD = 200;
 
 /** The characters one machine adds to the grant, at most: its ARN with quotes and a comma. */
 function grantCharacters(machineName: string): number {
-  return `"arn:aws:states:${"r".repeat(REGION_RESERVE)}:123456789012:stateMachine:${machineName}",`.length;
+  return `"${arnOf("stateMachine", "r".repeat(REGION_RESERVE), "123456789012", machineName)}",`.length;
 }
 
 /** The breakers split, in order, into groups whose grants each fit one role's inline policy. */

@@ -146,11 +146,14 @@ export function sourceArnOf(
   accountId: pulumi.Input<string>,
   name: string,
 ): pulumi.Output<string> {
-  return pulumi
-    .all([region, accountId])
-    .apply(([r, a]) =>
-      kind === "stateMachine" ? `arn:aws:states:${r}:${a}:stateMachine:${name}` : `arn:aws:scheduler:${r}:${a}:schedule-group/${name}`,
-    );
+  return pulumi.all([region, accountId]).apply(([r, a]) => arnOf(kind, r, a, name));
+}
+
+/** That ARN from known values (also how a grant's size is bounded before the region is known). */
+export function arnOf(kind: "stateMachine" | "scheduleGroup", region: string, accountId: string, name: string): string {
+  return kind === "stateMachine"
+    ? `arn:aws:states:${region}:${accountId}:stateMachine:${name}`
+    : `arn:aws:scheduler:${region}:${accountId}:schedule-group/${name}`;
 }
 
 /**

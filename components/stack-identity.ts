@@ -35,15 +35,25 @@ export function settingsParametersArnPattern(identity: StackIdentity): pulumi.Ou
   return pulumi.interpolate`arn:aws:ssm:${identity.region}:${identity.accountId}:parameter${settingsParameterName("*")}`;
 }
 
-/** A breaker's state machine name: `<project>-<stack>-<breaker>`, or the stack part hashed when that passes Step Functions' 80. */
+/** `<project>-<stack>-<name>`, or the stack part hashed when that passes AWS's `max` (components/iam.ts boundedName). */
+export function stackScopedName(name: string, max: number): string {
+  return boundedName(`${pulumi.getProject()}-${pulumi.getStack()}`, name, max);
+}
+
+/** A breaker's state machine name, within Step Functions' 80. */
 export function stateMachineName(breakerName: string): string {
-  return boundedName(`${pulumi.getProject()}-${pulumi.getStack()}`, breakerName, 80);
+  return stackScopedName(breakerName, 80);
+}
+
+/** A breaker's health-probe schedule name, within Scheduler's 64. */
+export function healthProbeScheduleName(breakerName: string): string {
+  return stackScopedName(`${breakerName}-health-probe`, 64);
 }
 
 /**
- * The name of a schedule group for this stack's health probes: `<project>-<stack>-<suffix>` (the stack part hashed
- * past Scheduler's 64). Scheduler names the group, never the schedule, as a role's aws:SourceArn.
+ * The name of a schedule group for this stack's health probes, within Scheduler's 64. Scheduler names the group,
+ * never the schedule, as a role's aws:SourceArn.
  */
 export function scheduleGroupName(suffix = "health-probes"): string {
-  return boundedName(`${pulumi.getProject()}-${pulumi.getStack()}`, suffix, 64);
+  return stackScopedName(suffix, 64);
 }

@@ -28,8 +28,9 @@ export interface DerivedName {
 /**
  * Every physical name components/circuit-breaker.ts builds from a breaker name (and its alarms, its own alarm
  * topic and schedule group when the stack gives none); the handler plane, the stack's schedule group and role and
- * the dashboard are per stack. Limits: IAM role 64, inline policy 128, Scheduler schedule and group 64, state machine 80, alarm 255, SNS topic 256, log group 512, SSM parameter
- * 1011 including the ARN in front of it (kept here as 70 characters). tests/components/name-limits.test.ts builds
+ * the dashboard are per stack. Limits: IAM role 64, inline policy 128, Scheduler schedule and group 64, state
+ * machine 80, alarm 255, SNS topic 256, log group 512, SSM parameter 1011 including the ARN in front of it (kept
+ * here as 70 characters). tests/components/name-limits.test.ts builds
  * a stack and checks that each template matches a built name.
  */
 export const DERIVED_NAMES: readonly DerivedName[] = [
